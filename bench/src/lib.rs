@@ -1,0 +1,1 @@
+//! netpool-bench (under construction).

@@ -1,0 +1,1 @@
+//! netchaos (under construction).

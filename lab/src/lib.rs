@@ -1,0 +1,1 @@
+//! netlab (under construction).

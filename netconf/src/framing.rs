@@ -1,0 +1,323 @@
+//! RFC 6242 framing.
+
+use bytes::{Buf, BufMut, Bytes, BytesMut};
+use tokio_util::codec::{Decoder, Encoder};
+
+use crate::FrameError;
+
+/// The base:1.0 end-of-message marker.
+pub const EOM: &[u8] = b"]]>]]>";
+
+/// Default maximum size of one message: 64 MiB (a full Junos route table in XML fits).
+pub const DEFAULT_MAX_FRAME: usize = 64 * 1024 * 1024;
+
+/// Largest chunk size RFC 6242 allows (2^32 - 1).
+const MAX_CHUNK: u64 = 4_294_967_295;
+
+/// Which framing a NETCONF session uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Framing {
+    /// base:1.0: each message is followed by `]]>]]>`.
+    EndOfMessage,
+    /// base:1.1: `\n#<size>\n<data>` chunks ended by `\n##\n`.
+    Chunked,
+}
+
+#[derive(Debug)]
+enum ChunkState {
+    /// Expecting `\n#<size>\n` or `\n##\n`.
+    Header,
+    /// Inside a chunk with this many bytes left.
+    Data(usize),
+}
+
+/// A codec that cuts a byte stream into NETCONF messages and frames outgoing ones.
+///
+/// Sessions start in [`Framing::EndOfMessage`] (hellos always use it) and switch
+/// with [`FrameCodec::set_framing`] once both hellos announce base:1.1.
+#[derive(Debug)]
+pub struct FrameCodec {
+    framing: Framing,
+    max_frame: usize,
+    /// EOM: how far the buffer has been scanned for the marker.
+    scanned: usize,
+    /// Chunked: the message being assembled.
+    assembled: BytesMut,
+    chunk: ChunkState,
+}
+
+impl Default for FrameCodec {
+    fn default() -> Self {
+        Self::new(DEFAULT_MAX_FRAME)
+    }
+}
+
+impl FrameCodec {
+    /// A codec in end-of-message framing with the given message size limit.
+    pub fn new(max_frame: usize) -> Self {
+        Self {
+            framing: Framing::EndOfMessage,
+            max_frame,
+            scanned: 0,
+            assembled: BytesMut::new(),
+            chunk: ChunkState::Header,
+        }
+    }
+
+    /// The framing in force.
+    pub fn framing(&self) -> Framing {
+        self.framing
+    }
+
+    /// Switch framing (after the hello exchange). Bytes already buffered are
+    /// decoded with the new framing.
+    pub fn set_framing(&mut self, framing: Framing) {
+        self.framing = framing;
+        self.scanned = 0;
+        self.assembled.clear();
+        self.chunk = ChunkState::Header;
+    }
+
+    /// The maximum message size.
+    pub fn max_frame(&self) -> usize {
+        self.max_frame
+    }
+
+    fn decode_eom(&mut self, src: &mut BytesMut) -> Result<Option<Bytes>, FrameError> {
+        let start = self.scanned.saturating_sub(EOM.len() - 1);
+        if let Some(pos) = find(&src[start..], EOM) {
+            let end = start + pos;
+            let frame = src.split_to(end);
+            src.advance(EOM.len());
+            self.scanned = 0;
+            return Ok(Some(trim_ascii(frame.freeze())));
+        }
+        if src.len() > self.max_frame + EOM.len() {
+            return Err(FrameError::TooLarge { max: self.max_frame });
+        }
+        self.scanned = src.len();
+        Ok(None)
+    }
+
+    fn decode_chunked(&mut self, src: &mut BytesMut) -> Result<Option<Bytes>, FrameError> {
+        loop {
+            match self.chunk {
+                ChunkState::Data(left) => {
+                    if src.is_empty() {
+                        return Ok(None);
+                    }
+                    let take = left.min(src.len());
+                    self.assembled.extend_from_slice(&src[..take]);
+                    src.advance(take);
+                    self.chunk = if take == left {
+                        ChunkState::Header
+                    } else {
+                        ChunkState::Data(left - take)
+                    };
+                }
+                ChunkState::Header => {
+                    // Shortest header is "\n##\n" (4 bytes); longest "\n#4294967295\n" (13).
+                    if src.len() < 4 {
+                        return Ok(None);
+                    }
+                    if src[0] != b'\n' || src[1] != b'#' {
+                        return Err(FrameError::BadChunkHeader(preview(src)));
+                    }
+                    if src[2] == b'#' {
+                        if src[3] != b'\n' {
+                            return Err(FrameError::BadChunkHeader(preview(src)));
+                        }
+                        src.advance(4);
+                        if self.assembled.is_empty() {
+                            return Err(FrameError::BadChunkHeader(
+                                "end-of-chunks marker without any chunk".into(),
+                            ));
+                        }
+                        let frame = std::mem::take(&mut self.assembled).freeze();
+                        return Ok(Some(frame));
+                    }
+                    let digits_end = match src[2..].iter().position(|b| !b.is_ascii_digit()) {
+                        Some(p) => 2 + p,
+                        None if src.len() > 13 => {
+                            return Err(FrameError::BadChunkHeader(preview(src)))
+                        }
+                        None => return Ok(None),
+                    };
+                    if src[digits_end] != b'\n' || digits_end == 2 || src[2] == b'0' {
+                        return Err(FrameError::BadChunkHeader(preview(src)));
+                    }
+                    let size: u64 = std::str::from_utf8(&src[2..digits_end])
+                        .ok()
+                        .and_then(|s| s.parse().ok())
+                        .filter(|n| *n >= 1 && *n <= MAX_CHUNK)
+                        .ok_or_else(|| FrameError::BadChunkHeader(preview(src)))?;
+                    if self.assembled.len() as u64 + size > self.max_frame as u64 {
+                        return Err(FrameError::TooLarge { max: self.max_frame });
+                    }
+                    src.advance(digits_end + 1);
+                    self.chunk = ChunkState::Data(size as usize);
+                }
+            }
+        }
+    }
+}
+
+impl Decoder for FrameCodec {
+    type Item = Bytes;
+    type Error = FrameError;
+
+    fn decode(&mut self, src: &mut BytesMut) -> Result<Option<Bytes>, FrameError> {
+        match self.framing {
+            Framing::EndOfMessage => self.decode_eom(src),
+            Framing::Chunked => self.decode_chunked(src),
+        }
+    }
+
+    fn decode_eof(&mut self, src: &mut BytesMut) -> Result<Option<Bytes>, FrameError> {
+        if let Some(frame) = self.decode(src)? {
+            return Ok(Some(frame));
+        }
+        let pending = self.assembled.len() + src.iter().filter(|b| !b.is_ascii_whitespace()).count();
+        if pending == 0 {
+            src.clear();
+            Ok(None)
+        } else {
+            Err(FrameError::Truncated(pending))
+        }
+    }
+}
+
+impl FrameCodec {
+    /// Frame one part of a message that is streamed in pieces (a large reply).
+    /// Call [`FrameCodec::encode_end`] after the last part.
+    pub fn encode_part(&self, part: &[u8], dst: &mut BytesMut) {
+        match self.framing {
+            Framing::EndOfMessage => dst.put_slice(part),
+            Framing::Chunked => {
+                if !part.is_empty() {
+                    dst.reserve(part.len() + 16);
+                    dst.put_slice(format!("\n#{}\n", part.len()).as_bytes());
+                    dst.put_slice(part);
+                }
+            }
+        }
+    }
+
+    /// End a message streamed with [`FrameCodec::encode_part`].
+    pub fn encode_end(&self, dst: &mut BytesMut) {
+        match self.framing {
+            Framing::EndOfMessage => {
+                dst.put_slice(EOM);
+                dst.put_u8(b'\n');
+            }
+            Framing::Chunked => dst.put_slice(b"\n##\n"),
+        }
+    }
+}
+
+impl<T: AsRef<[u8]>> Encoder<T> for FrameCodec {
+    type Error = FrameError;
+
+    fn encode(&mut self, item: T, dst: &mut BytesMut) -> Result<(), FrameError> {
+        let msg = item.as_ref();
+        if msg.len() > self.max_frame {
+            return Err(FrameError::TooLarge { max: self.max_frame });
+        }
+        dst.reserve(msg.len() + 24);
+        self.encode_part(msg, dst);
+        self.encode_end(dst);
+        Ok(())
+    }
+}
+
+fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack.windows(needle.len()).position(|w| w == needle)
+}
+
+fn trim_ascii(mut b: Bytes) -> Bytes {
+    let start = b.iter().position(|c| !c.is_ascii_whitespace()).unwrap_or(b.len());
+    b.advance(start);
+    let end = b.iter().rposition(|c| !c.is_ascii_whitespace()).map_or(0, |p| p + 1);
+    b.truncate(end);
+    b
+}
+
+fn preview(src: &[u8]) -> String {
+    let n = src.len().min(16);
+    format!("{:?}", String::from_utf8_lossy(&src[..n]))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn decode_all(codec: &mut FrameCodec, input: &[u8], step: usize) -> Vec<Bytes> {
+        let mut buf = BytesMut::new();
+        let mut out = Vec::new();
+        for piece in input.chunks(step.max(1)) {
+            buf.extend_from_slice(piece);
+            while let Some(f) = codec.decode(&mut buf).unwrap() {
+                out.push(f);
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn eom_delimiter_split_across_reads() {
+        let input = b"<a/>]]>]]><b/>\n]]>]]>";
+        for step in 1..input.len() {
+            let mut c = FrameCodec::default();
+            let frames = decode_all(&mut c, input, step);
+            assert_eq!(frames, vec![Bytes::from_static(b"<a/>"), Bytes::from_static(b"<b/>")]);
+        }
+    }
+
+    #[test]
+    fn chunked_several_chunks_make_one_message() {
+        let input = b"\n#4\n<rpc\n#8\n message\n##\n\n#3\n<x/\n#1\n>\n##\n";
+        for step in 1..input.len() {
+            let mut c = FrameCodec::default();
+            c.set_framing(Framing::Chunked);
+            let frames = decode_all(&mut c, input, step);
+            assert_eq!(
+                frames,
+                vec![Bytes::from_static(b"<rpc message"), Bytes::from_static(b"<x/>")]
+            );
+        }
+    }
+
+    #[test]
+    fn chunk_header_errors_are_named() {
+        for bad in [&b"\n#0\n"[..], b"\n#x\n", b"#4\nabcd", b"\n##\n", b"\n#99999999999\n"] {
+            let mut c = FrameCodec::default();
+            c.set_framing(Framing::Chunked);
+            let mut buf = BytesMut::from(bad);
+            assert!(
+                matches!(c.decode(&mut buf), Err(FrameError::BadChunkHeader(_))),
+                "{bad:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn oversize_frames_are_refused_in_both_framings() {
+        let mut c = FrameCodec::new(16);
+        let mut buf = BytesMut::from(&[b'x'; 64][..]);
+        assert!(matches!(c.decode(&mut buf), Err(FrameError::TooLarge { max: 16 })));
+
+        let mut c = FrameCodec::new(16);
+        c.set_framing(Framing::Chunked);
+        let mut buf = BytesMut::from(&b"\n#10\n0123456789\n#10\n"[..]);
+        assert!(matches!(c.decode(&mut buf), Err(FrameError::TooLarge { max: 16 })));
+    }
+
+    #[test]
+    fn eof_inside_a_message_is_truncated() {
+        let mut c = FrameCodec::default();
+        let mut buf = BytesMut::from(&b"<rpc>"[..]);
+        assert!(matches!(c.decode_eof(&mut buf), Err(FrameError::Truncated(5))));
+        let mut buf = BytesMut::from(&b"\n  \n"[..]);
+        assert!(c.decode_eof(&mut buf).unwrap().is_none());
+    }
+}

@@ -1,0 +1,279 @@
+//! A small XML element tree: enough to read RPCs, replies and configuration.
+
+use std::borrow::Cow;
+use std::fmt::Write as _;
+
+use quick_xml::events::{BytesStart, Event};
+use quick_xml::Reader;
+
+use crate::ParseError;
+
+/// Deepest nesting accepted; deeper input is refused instead of exhausting the stack.
+const MAX_DEPTH: usize = 256;
+
+/// One XML element with its attributes, text and children.
+///
+/// Names are local names (a `junos:` or `nc:` prefix is dropped, as NETCONF clients
+/// match on local names); `attrs` keep their written names (`xmlns:junos`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Element {
+    /// Local name of the element.
+    pub name: String,
+    /// Attributes in document order, values unescaped.
+    pub attrs: Vec<(String, String)>,
+    /// Text directly inside this element, unescaped, concatenated.
+    pub text: String,
+    /// Child elements in document order.
+    pub children: Vec<Element>,
+}
+
+impl Element {
+    /// An element with just a name.
+    pub fn new(name: impl Into<String>) -> Self {
+        Self { name: name.into(), ..Self::default() }
+    }
+
+    /// Builder: add an attribute.
+    #[must_use]
+    pub fn with_attr(mut self, k: impl Into<String>, v: impl Into<String>) -> Self {
+        self.attrs.push((k.into(), v.into()));
+        self
+    }
+
+    /// Builder: set the text.
+    #[must_use]
+    pub fn with_text(mut self, t: impl Into<String>) -> Self {
+        self.text = t.into();
+        self
+    }
+
+    /// Builder: add a child.
+    #[must_use]
+    pub fn with_child(mut self, c: Element) -> Self {
+        self.children.push(c);
+        self
+    }
+
+    /// Parse a document and return its root element.
+    pub fn parse(input: &[u8]) -> Result<Element, ParseError> {
+        let mut reader = Reader::from_reader(input);
+        reader.config_mut().check_end_names = true;
+        let mut stack: Vec<Element> = Vec::new();
+        let xml_err = |reader: &Reader<&[u8]>, e: &dyn std::fmt::Display| ParseError::Xml {
+            position: reader.error_position(),
+            reason: e.to_string(),
+        };
+        loop {
+            let ev = reader.read_event().map_err(|e| xml_err(&reader, &e))?;
+            match ev {
+                Event::Start(s) => {
+                    if stack.len() >= MAX_DEPTH {
+                        return Err(xml_err(&reader, &"nesting too deep"));
+                    }
+                    stack.push(start_element(&s).map_err(|e| xml_err(&reader, &e))?);
+                }
+                Event::Empty(s) => {
+                    let el = start_element(&s).map_err(|e| xml_err(&reader, &e))?;
+                    if let Some(done) = attach(&mut stack, el) {
+                        return finish(&mut reader, done);
+                    }
+                }
+                Event::End(_) => {
+                    let el = stack.pop().ok_or_else(|| xml_err(&reader, &"unmatched end tag"))?;
+                    if let Some(done) = attach(&mut stack, el) {
+                        return finish(&mut reader, done);
+                    }
+                }
+                Event::Text(t) => {
+                    let s = t.decode().map_err(|e| xml_err(&reader, &e))?;
+                    match stack.last_mut() {
+                        Some(top) => top.text.push_str(&s),
+                        None if s.trim().is_empty() => {}
+                        None => return Err(xml_err(&reader, &"text outside the root element")),
+                    }
+                }
+                Event::CData(t) => {
+                    let s = t.decode().map_err(|e| xml_err(&reader, &e))?;
+                    if let Some(top) = stack.last_mut() {
+                        top.text.push_str(&s);
+                    }
+                }
+                Event::GeneralRef(r) => {
+                    let resolved = resolve_ref(&r).map_err(|e| xml_err(&reader, &e))?;
+                    if let Some(top) = stack.last_mut() {
+                        top.text.push_str(&resolved);
+                    }
+                }
+                Event::Eof => {
+                    return Err(if stack.is_empty() {
+                        ParseError::Missing("root element")
+                    } else {
+                        xml_err(&reader, &"document ended inside an element")
+                    })
+                }
+                Event::Decl(_) | Event::Comment(_) | Event::PI(_) | Event::DocType(_) => {}
+            }
+        }
+    }
+
+    /// First child with this local name.
+    pub fn child(&self, name: &str) -> Option<&Element> {
+        self.children.iter().find(|c| c.name == name)
+    }
+
+    /// Whether a child with this local name exists.
+    pub fn has(&self, name: &str) -> bool {
+        self.child(name).is_some()
+    }
+
+    /// All children with this local name.
+    pub fn children_named<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a Element> + 'a {
+        self.children.iter().filter(move |c| c.name == name)
+    }
+
+    /// Follow a path of child names.
+    pub fn find(&self, path: &[&str]) -> Option<&Element> {
+        path.iter().try_fold(self, |el, name| el.child(name))
+    }
+
+    /// Trimmed text of the child with this name.
+    pub fn child_text(&self, name: &str) -> Option<&str> {
+        self.child(name).map(|c| c.text.trim())
+    }
+
+    /// An attribute by its written name or by its local name.
+    pub fn attr(&self, name: &str) -> Option<&str> {
+        self.attrs
+            .iter()
+            .find(|(k, _)| k == name || k.rsplit(':').next() == Some(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// Serialize back to XML (no declaration).
+    pub fn to_xml(&self) -> String {
+        let mut out = String::new();
+        self.write_xml(&mut out);
+        out
+    }
+
+    /// Append this element's XML to `out`.
+    pub fn write_xml(&self, out: &mut String) {
+        out.push('<');
+        out.push_str(&self.name);
+        for (k, v) in &self.attrs {
+            let _ = write!(out, " {k}=\"{}\"", quick_xml::escape::escape(v.as_str()));
+        }
+        if self.text.is_empty() && self.children.is_empty() {
+            out.push_str("/>");
+            return;
+        }
+        out.push('>');
+        out.push_str(&escape_text(&self.text));
+        for c in &self.children {
+            c.write_xml(out);
+        }
+        let _ = write!(out, "</{}>", self.name);
+    }
+}
+
+fn local(qname: &[u8]) -> &[u8] {
+    match qname.iter().position(|b| *b == b':') {
+        Some(p) => &qname[p + 1..],
+        None => qname,
+    }
+}
+
+fn start_element(s: &BytesStart<'_>) -> Result<Element, String> {
+    let name = String::from_utf8(local(s.name().as_ref()).to_vec()).map_err(|e| e.to_string())?;
+    let mut el = Element::new(name);
+    for a in s.attributes() {
+        let a = a.map_err(|e| e.to_string())?;
+        let k = String::from_utf8(a.key.as_ref().to_vec()).map_err(|e| e.to_string())?;
+        let v = a.unescape_value().map_err(|e| e.to_string())?.into_owned();
+        el.attrs.push((k, v));
+    }
+    Ok(el)
+}
+
+fn resolve_ref(r: &quick_xml::events::BytesRef<'_>) -> Result<String, String> {
+    if let Some(c) = r.resolve_char_ref().map_err(|e| e.to_string())? {
+        return Ok(c.to_string());
+    }
+    let name = r.decode().map_err(|e| e.to_string())?;
+    match quick_xml::escape::resolve_predefined_entity(&name) {
+        Some(s) => Ok(s.to_string()),
+        None => Err(format!("unknown entity &{name};")),
+    }
+}
+
+/// Attach a finished element to its parent; returns it if it was the root.
+fn attach(stack: &mut [Element], el: Element) -> Option<Element> {
+    match stack.last_mut() {
+        Some(parent) => {
+            parent.children.push(el);
+            None
+        }
+        None => Some(el),
+    }
+}
+
+fn finish(reader: &mut Reader<&[u8]>, root: Element) -> Result<Element, ParseError> {
+    loop {
+        match reader.read_event() {
+            Ok(Event::Eof) => return Ok(root),
+            Ok(Event::Text(t)) if t.iter().all(u8::is_ascii_whitespace) => {}
+            Ok(Event::Comment(_)) | Ok(Event::PI(_)) => {}
+            Ok(_) => {
+                return Err(ParseError::Xml {
+                    position: reader.buffer_position(),
+                    reason: "content after the root element".into(),
+                })
+            }
+            Err(e) => {
+                return Err(ParseError::Xml {
+                    position: reader.error_position(),
+                    reason: e.to_string(),
+                })
+            }
+        }
+    }
+}
+
+/// Escape text for element content (`&`, `<`, `>`).
+pub fn escape_text(s: &str) -> Cow<'_, str> {
+    quick_xml::escape::partial_escape(s)
+}
+
+/// Undo XML escaping of text; unknown entities are kept as written.
+pub fn unescape_text(s: &str) -> Cow<'_, str> {
+    quick_xml::escape::unescape(s).unwrap_or(Cow::Borrowed(s))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_nested_elements_attributes_and_entities() {
+        let el = Element::parse(
+            br#"<?xml version="1.0"?><rpc message-id="101" xmlns:junos="x"><junos:command format="text">show route 10.0.0.0 &amp; more &#x41;</junos:command></rpc>"#,
+        )
+        .unwrap();
+        assert_eq!(el.name, "rpc");
+        assert_eq!(el.attr("message-id"), Some("101"));
+        let cmd = el.child("command").unwrap();
+        assert_eq!(cmd.attr("format"), Some("text"));
+        assert_eq!(cmd.text, "show route 10.0.0.0 & more A");
+        let back = Element::parse(el.to_xml().as_bytes()).unwrap();
+        assert_eq!(back, el);
+    }
+
+    #[test]
+    fn malformed_xml_is_an_error_not_a_panic() {
+        for bad in [&b"<a><b></a>"[..], b"<a>", b"", b"text", b"<a/><b/>", b"<a>&bogus;</a>"] {
+            assert!(Element::parse(bad).is_err(), "{:?}", String::from_utf8_lossy(bad));
+        }
+        let deep = "<a>".repeat(10_000);
+        assert!(Element::parse(deep.as_bytes()).is_err());
+    }
+}

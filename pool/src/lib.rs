@@ -1,0 +1,1 @@
+//! netpool (under construction).

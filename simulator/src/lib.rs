@@ -1,0 +1,1 @@
+//! junos-sim (under construction).

@@ -1,0 +1,1 @@
+//! netpool-tests (under construction).
