@@ -93,7 +93,9 @@ impl FrameCodec {
             return Ok(Some(trim_ascii(frame.freeze())));
         }
         if src.len() > self.max_frame + EOM.len() {
-            return Err(FrameError::TooLarge { max: self.max_frame });
+            return Err(FrameError::TooLarge {
+                max: self.max_frame,
+            });
         }
         self.scanned = src.len();
         Ok(None)
@@ -152,7 +154,9 @@ impl FrameCodec {
                         .filter(|n| *n >= 1 && *n <= MAX_CHUNK)
                         .ok_or_else(|| FrameError::BadChunkHeader(preview(src)))?;
                     if self.assembled.len() as u64 + size > self.max_frame as u64 {
-                        return Err(FrameError::TooLarge { max: self.max_frame });
+                        return Err(FrameError::TooLarge {
+                            max: self.max_frame,
+                        });
                     }
                     src.advance(digits_end + 1);
                     self.chunk = ChunkState::Data(size as usize);
@@ -177,7 +181,8 @@ impl Decoder for FrameCodec {
         if let Some(frame) = self.decode(src)? {
             return Ok(Some(frame));
         }
-        let pending = self.assembled.len() + src.iter().filter(|b| !b.is_ascii_whitespace()).count();
+        let pending =
+            self.assembled.len() + src.iter().filter(|b| !b.is_ascii_whitespace()).count();
         if pending == 0 {
             src.clear();
             Ok(None)
@@ -221,7 +226,9 @@ impl<T: AsRef<[u8]>> Encoder<T> for FrameCodec {
     fn encode(&mut self, item: T, dst: &mut BytesMut) -> Result<(), FrameError> {
         let msg = item.as_ref();
         if msg.len() > self.max_frame {
-            return Err(FrameError::TooLarge { max: self.max_frame });
+            return Err(FrameError::TooLarge {
+                max: self.max_frame,
+            });
         }
         dst.reserve(msg.len() + 24);
         self.encode_part(msg, dst);
@@ -235,9 +242,15 @@ fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
 }
 
 fn trim_ascii(mut b: Bytes) -> Bytes {
-    let start = b.iter().position(|c| !c.is_ascii_whitespace()).unwrap_or(b.len());
+    let start = b
+        .iter()
+        .position(|c| !c.is_ascii_whitespace())
+        .unwrap_or(b.len());
     b.advance(start);
-    let end = b.iter().rposition(|c| !c.is_ascii_whitespace()).map_or(0, |p| p + 1);
+    let end = b
+        .iter()
+        .rposition(|c| !c.is_ascii_whitespace())
+        .map_or(0, |p| p + 1);
     b.truncate(end);
     b
 }
@@ -269,7 +282,10 @@ mod tests {
         for step in 1..input.len() {
             let mut c = FrameCodec::default();
             let frames = decode_all(&mut c, input, step);
-            assert_eq!(frames, vec![Bytes::from_static(b"<a/>"), Bytes::from_static(b"<b/>")]);
+            assert_eq!(
+                frames,
+                vec![Bytes::from_static(b"<a/>"), Bytes::from_static(b"<b/>")]
+            );
         }
     }
 
@@ -282,14 +298,23 @@ mod tests {
             let frames = decode_all(&mut c, input, step);
             assert_eq!(
                 frames,
-                vec![Bytes::from_static(b"<rpc message"), Bytes::from_static(b"<x/>")]
+                vec![
+                    Bytes::from_static(b"<rpc message"),
+                    Bytes::from_static(b"<x/>")
+                ]
             );
         }
     }
 
     #[test]
     fn chunk_header_errors_are_named() {
-        for bad in [&b"\n#0\n"[..], b"\n#x\n", b"#4\nabcd", b"\n##\n", b"\n#99999999999\n"] {
+        for bad in [
+            &b"\n#0\n"[..],
+            b"\n#x\n",
+            b"#4\nabcd",
+            b"\n##\n",
+            b"\n#99999999999\n",
+        ] {
             let mut c = FrameCodec::default();
             c.set_framing(Framing::Chunked);
             let mut buf = BytesMut::from(bad);
@@ -304,19 +329,28 @@ mod tests {
     fn oversize_frames_are_refused_in_both_framings() {
         let mut c = FrameCodec::new(16);
         let mut buf = BytesMut::from(&[b'x'; 64][..]);
-        assert!(matches!(c.decode(&mut buf), Err(FrameError::TooLarge { max: 16 })));
+        assert!(matches!(
+            c.decode(&mut buf),
+            Err(FrameError::TooLarge { max: 16 })
+        ));
 
         let mut c = FrameCodec::new(16);
         c.set_framing(Framing::Chunked);
         let mut buf = BytesMut::from(&b"\n#10\n0123456789\n#10\n"[..]);
-        assert!(matches!(c.decode(&mut buf), Err(FrameError::TooLarge { max: 16 })));
+        assert!(matches!(
+            c.decode(&mut buf),
+            Err(FrameError::TooLarge { max: 16 })
+        ));
     }
 
     #[test]
     fn eof_inside_a_message_is_truncated() {
         let mut c = FrameCodec::default();
         let mut buf = BytesMut::from(&b"<rpc>"[..]);
-        assert!(matches!(c.decode_eof(&mut buf), Err(FrameError::Truncated(5))));
+        assert!(matches!(
+            c.decode_eof(&mut buf),
+            Err(FrameError::Truncated(5))
+        ));
         let mut buf = BytesMut::from(&b"\n  \n"[..]);
         assert!(c.decode_eof(&mut buf).unwrap().is_none());
     }

@@ -28,7 +28,5 @@ mod xml;
 
 pub use error::{FrameError, ParseError};
 pub use framing::{FrameCodec, Framing, DEFAULT_MAX_FRAME, EOM};
-pub use message::{
-    ErrorSeverity, Hello, Rpc, RpcError, RpcReply, BASE_1_0, BASE_1_1, NETCONF_NS,
-};
+pub use message::{ErrorSeverity, Hello, Rpc, RpcError, RpcReply, BASE_1_0, BASE_1_1, NETCONF_NS};
 pub use xml::{escape_text, unescape_text, Element};

@@ -24,12 +24,18 @@ pub struct Hello {
 impl Hello {
     /// A client hello.
     pub fn client(capabilities: Vec<String>) -> Self {
-        Self { capabilities, session_id: None }
+        Self {
+            capabilities,
+            session_id: None,
+        }
     }
 
     /// A server hello.
     pub fn server(capabilities: Vec<String>, session_id: u32) -> Self {
-        Self { capabilities, session_id: Some(session_id) }
+        Self {
+            capabilities,
+            session_id: Some(session_id),
+        }
     }
 
     /// Whether a capability is announced (ignoring any `?query` part).
@@ -68,9 +74,14 @@ impl Hello {
     pub fn parse(input: &[u8]) -> Result<Hello, ParseError> {
         let root = Element::parse(input)?;
         if root.name != "hello" {
-            return Err(ParseError::UnexpectedElement { expected: "hello", found: root.name });
+            return Err(ParseError::UnexpectedElement {
+                expected: "hello",
+                found: root.name,
+            });
         }
-        let caps = root.child("capabilities").ok_or(ParseError::Missing("<capabilities>"))?;
+        let caps = root
+            .child("capabilities")
+            .ok_or(ParseError::Missing("<capabilities>"))?;
         let capabilities: Vec<String> = caps
             .children_named("capability")
             .map(|c| c.text.trim().to_string())
@@ -85,7 +96,10 @@ impl Hello {
                 value: t.to_string(),
             })?),
         };
-        Ok(Hello { capabilities, session_id })
+        Ok(Hello {
+            capabilities,
+            session_id,
+        })
     }
 }
 
@@ -103,18 +117,27 @@ impl Rpc {
     pub fn parse(input: &[u8]) -> Result<Rpc, ParseError> {
         let mut root = Element::parse(input)?;
         if root.name != "rpc" {
-            return Err(ParseError::UnexpectedElement { expected: "rpc", found: root.name });
+            return Err(ParseError::UnexpectedElement {
+                expected: "rpc",
+                found: root.name,
+            });
         }
         if root.children.is_empty() {
             return Err(ParseError::Missing("operation inside <rpc>"));
         }
         let operation = root.children.swap_remove(0);
-        Ok(Rpc { attrs: root.attrs, operation })
+        Ok(Rpc {
+            attrs: root.attrs,
+            operation,
+        })
     }
 
     /// The `message-id` attribute.
     pub fn message_id(&self) -> Option<&str> {
-        self.attrs.iter().find(|(k, _)| k == "message-id").map(|(_, v)| v.as_str())
+        self.attrs
+            .iter()
+            .find(|(k, _)| k == "message-id")
+            .map(|(_, v)| v.as_str())
     }
 
     /// Build the XML of an rpc carrying `operation_xml`.
@@ -188,7 +211,10 @@ impl RpcError {
             info: el
                 .child("error-info")
                 .map(|i| {
-                    i.children.iter().map(|c| (c.name.clone(), c.text.trim().to_string())).collect()
+                    i.children
+                        .iter()
+                        .map(|c| (c.name.clone(), c.text.trim().to_string()))
+                        .collect()
                 })
                 .unwrap_or_default(),
         }
@@ -197,7 +223,11 @@ impl RpcError {
     /// The XML of this error.
     pub fn to_xml(&self) -> String {
         let mut s = String::from("<rpc-error>\n");
-        let _ = writeln!(s, "<error-type>{}</error-type>", escape_text(&self.error_type));
+        let _ = writeln!(
+            s,
+            "<error-type>{}</error-type>",
+            escape_text(&self.error_type)
+        );
         let _ = writeln!(s, "<error-tag>{}</error-tag>", escape_text(&self.tag));
         let sev = match self.severity {
             ErrorSeverity::Error => "error",
@@ -270,17 +300,27 @@ impl RpcReply {
             .with_attr("xmlns", NETCONF_NS)
             .with_child(Element::new("ok"));
         let mut root = root;
-        root.attrs.extend(rpc.attrs.iter().filter(|(k, _)| k != "xmlns").cloned());
-        RpcReply { root, errors: Vec::new() }
+        root.attrs
+            .extend(rpc.attrs.iter().filter(|(k, _)| k != "xmlns").cloned());
+        RpcReply {
+            root,
+            errors: Vec::new(),
+        }
     }
 
     /// Parse a reply.
     pub fn parse(input: &[u8]) -> Result<RpcReply, ParseError> {
         let root = Element::parse(input)?;
         if root.name != "rpc-reply" {
-            return Err(ParseError::UnexpectedElement { expected: "rpc-reply", found: root.name });
+            return Err(ParseError::UnexpectedElement {
+                expected: "rpc-reply",
+                found: root.name,
+            });
         }
-        let errors = root.children_named("rpc-error").map(RpcError::from_element).collect();
+        let errors = root
+            .children_named("rpc-error")
+            .map(RpcError::from_element)
+            .collect();
         Ok(RpcReply { root, errors })
     }
 
@@ -296,7 +336,9 @@ impl RpcReply {
 
     /// The first error of severity `error`, if any.
     pub fn first_error(&self) -> Option<&RpcError> {
-        self.errors.iter().find(|e| e.severity == ErrorSeverity::Error)
+        self.errors
+            .iter()
+            .find(|e| e.severity == ErrorSeverity::Error)
     }
 
     /// The XML of this reply.
@@ -324,7 +366,10 @@ mod tests {
     fn hello_errors_name_the_problem() {
         assert!(matches!(
             Hello::parse(b"<rpc/>"),
-            Err(ParseError::UnexpectedElement { expected: "hello", .. })
+            Err(ParseError::UnexpectedElement {
+                expected: "hello",
+                ..
+            })
         ));
         assert_eq!(
             Hello::parse(b"<hello><capabilities/></hello>"),
@@ -345,7 +390,10 @@ mod tests {
         assert_eq!(reply.message_id(), Some("m-1"));
         assert_eq!(reply.root.attr("user"), Some("x"));
         assert!(reply.is_ok());
-        let open = RpcReply::open_tag(&rpc.attrs, &[("xmlns:junos", "http://xml.juniper.net/junos/*/junos")]);
+        let open = RpcReply::open_tag(
+            &rpc.attrs,
+            &[("xmlns:junos", "http://xml.juniper.net/junos/*/junos")],
+        );
         assert!(open.contains("message-id=\"m-1\"") && open.contains("xmlns:junos"));
     }
 
@@ -358,6 +406,9 @@ mod tests {
         let got = reply.first_error().unwrap();
         assert_eq!(got.tag, "lock-denied");
         assert_eq!(got.info, vec![("session-id".to_string(), "12".to_string())]);
-        assert_eq!(got.message.as_deref().map(str::trim), Some("configuration database locked"));
+        assert_eq!(
+            got.message.as_deref().map(str::trim),
+            Some("configuration database locked")
+        );
     }
 }

@@ -30,7 +30,10 @@ pub struct Element {
 impl Element {
     /// An element with just a name.
     pub fn new(name: impl Into<String>) -> Self {
-        Self { name: name.into(), ..Self::default() }
+        Self {
+            name: name.into(),
+            ..Self::default()
+        }
     }
 
     /// Builder: add an attribute.
@@ -79,7 +82,9 @@ impl Element {
                     }
                 }
                 Event::End(_) => {
-                    let el = stack.pop().ok_or_else(|| xml_err(&reader, &"unmatched end tag"))?;
+                    let el = stack
+                        .pop()
+                        .ok_or_else(|| xml_err(&reader, &"unmatched end tag"))?;
                     if let Some(done) = attach(&mut stack, el) {
                         return finish(&mut reader, done);
                     }
@@ -270,8 +275,19 @@ mod tests {
 
     #[test]
     fn malformed_xml_is_an_error_not_a_panic() {
-        for bad in [&b"<a><b></a>"[..], b"<a>", b"", b"text", b"<a/><b/>", b"<a>&bogus;</a>"] {
-            assert!(Element::parse(bad).is_err(), "{:?}", String::from_utf8_lossy(bad));
+        for bad in [
+            &b"<a><b></a>"[..],
+            b"<a>",
+            b"",
+            b"text",
+            b"<a/><b/>",
+            b"<a>&bogus;</a>",
+        ] {
+            assert!(
+                Element::parse(bad).is_err(),
+                "{:?}",
+                String::from_utf8_lossy(bad)
+            );
         }
         let deep = "<a>".repeat(10_000);
         assert!(Element::parse(deep.as_bytes()).is_err());

@@ -8,7 +8,9 @@ use tokio_util::codec::{Decoder, Encoder};
 fn message() -> impl Strategy<Value = Vec<u8>> {
     // Messages never contain the EOM marker (RFC 6242 forbids it in base:1.0 content).
     proptest::collection::vec(any::<u8>(), 1..600)
-        .prop_filter("no EOM marker inside", |m| !m.windows(6).any(|w| w == b"]]>]]>"))
+        .prop_filter("no EOM marker inside", |m| {
+            !m.windows(6).any(|w| w == b"]]>]]>")
+        })
         .prop_map(|mut m| {
             // Frames are trimmed of surrounding whitespace in EOM mode.
             m.insert(0, b'<');

@@ -1,0 +1,157 @@
+//! `junos-sim`: serve a fleet of simulated Junos routers until Ctrl-C.
+
+use std::net::{IpAddr, Ipv4Addr};
+use std::time::Duration;
+
+use clap::Parser;
+use junos_sim::{Addressing, DeviceConfig, Fleet, FleetConfig, Timing, User};
+
+/// Serve simulated Junos routers (SSH CLI, interactive CLI, NETCONF) until Ctrl-C.
+#[derive(Parser, Debug)]
+#[command(version, about, long_about = None, after_help = "Example:\n  junos-sim --routers 5 --first-port 2201\n  ssh -p 2201 lab@127.0.0.1 'show version'   (password lab123)")]
+struct Args {
+    /// Number of routers.
+    #[arg(long, default_value_t = 5)]
+    routers: usize,
+    /// Timing profile: instant or vmx.
+    #[arg(long, default_value = "instant")]
+    profile: String,
+    /// Address to listen on; with --per-device-ip, the first of consecutive addresses.
+    #[arg(long, default_value = "127.0.0.1")]
+    listen: IpAddr,
+    /// First port (router N listens on first-port + N - 1); 0 picks free ports.
+    #[arg(long, default_value_t = 0)]
+    first_port: u16,
+    /// Give each router its own loopback address (listen, listen+1, ...) on --ports.
+    #[arg(long)]
+    per_device_ip: bool,
+    /// Ports per router with --per-device-ip.
+    #[arg(long, value_delimiter = ',', default_value = "22,830")]
+    ports: Vec<u16>,
+    /// Login user.
+    #[arg(long, default_value = "lab")]
+    user: String,
+    /// Login password.
+    #[arg(long, default_value = "lab123", env = "JUNOS_SIM_PASSWORD")]
+    password: String,
+    /// An OpenSSH public key file accepted for the user.
+    #[arg(long)]
+    authorized_key: Option<std::path::PathBuf>,
+    /// Synthetic routes per router.
+    #[arg(long, default_value_t = 1000)]
+    routes: u32,
+    /// Offer NETCONF base:1.1 (chunked framing).
+    #[arg(long)]
+    netconf_1_1: bool,
+    /// Seed for all generated state.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Print counters every N seconds (0 = never).
+    #[arg(long, default_value_t = 0)]
+    stats_every: u64,
+}
+
+#[tokio::main]
+async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+        .init();
+    let args = Args::parse();
+    let timing = Timing::by_name(&args.profile).ok_or_else(|| {
+        format!(
+            "--profile: unknown profile {:?} (instant, vmx)",
+            args.profile
+        )
+    })?;
+    let mut user = User::with_password(&args.user, &args.password);
+    if let Some(path) = &args.authorized_key {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| format!("--authorized-key {}: {e}", path.display()))?;
+        user.keys.push(
+            russh::keys::PublicKey::from_openssh(text.trim())
+                .map_err(|e| format!("--authorized-key {}: {e}", path.display()))?,
+        );
+    }
+    let addressing = if args.per_device_ip {
+        let IpAddr::V4(first) = args.listen else {
+            return Err("--per-device-ip needs an IPv4 --listen".into());
+        };
+        Addressing::Loopback {
+            first,
+            ports: args.ports.clone(),
+        }
+    } else {
+        Addressing::Ports {
+            ip: args.listen,
+            first_port: args.first_port,
+        }
+    };
+    let fleet = Fleet::start(FleetConfig {
+        routers: args.routers,
+        seed: args.seed,
+        addressing,
+        device: DeviceConfig {
+            users: vec![user],
+            route_count: args.routes,
+            timing,
+            netconf_1_1: args.netconf_1_1,
+            ..Default::default()
+        },
+    })
+    .await?;
+    for d in fleet.devices() {
+        let addrs: Vec<String> = d.addrs().iter().map(ToString::to_string).collect();
+        println!(
+            "{} {} user={} password={} hostkey={}",
+            d.hostname(),
+            addrs.join(","),
+            args.user,
+            args.password,
+            d.host_key_fingerprint()
+        );
+    }
+    println!(
+        "serving {} routers (profile {}); Ctrl-C to stop",
+        fleet.devices().len(),
+        args.profile
+    );
+    let _ = Ipv4Addr::LOCALHOST;
+    let stats = async {
+        if args.stats_every == 0 {
+            return std::future::pending::<()>().await;
+        }
+        loop {
+            tokio::time::sleep(Duration::from_secs(args.stats_every)).await;
+            for d in fleet.devices() {
+                println!(
+                    "{} {}",
+                    d.hostname(),
+                    serde_json::to_string(&d.counters()).unwrap_or_default()
+                );
+            }
+        }
+    };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = sigterm() => {}
+        _ = stats => {}
+    }
+    for d in fleet.devices() {
+        println!(
+            "{} {}",
+            d.hostname(),
+            serde_json::to_string(&d.counters()).unwrap_or_default()
+        );
+    }
+    println!("stopped");
+    Ok(())
+}
+
+async fn sigterm() {
+    match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+        Ok(mut s) => {
+            s.recv().await;
+        }
+        Err(_) => std::future::pending().await,
+    }
+}

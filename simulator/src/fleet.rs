@@ -1,0 +1,380 @@
+//! Devices and fleets: listeners, per-device knobs, counters and the control handle.
+
+use std::collections::VecDeque;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering::Relaxed};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use russh::keys::ssh_key::private::Ed25519Keypair;
+use russh::keys::{HashAlg, PrivateKey, PublicKey};
+use tokio::net::TcpListener;
+use tokio::sync::Semaphore;
+use tokio_util::sync::CancellationToken;
+
+use crate::counters::{CounterSnapshot, Counters};
+use crate::device::{mix, DeviceSpec, DeviceState};
+use crate::profile::Timing;
+
+/// A user account on a simulated device.
+#[derive(Debug, Clone)]
+pub struct User {
+    /// Login name.
+    pub name: String,
+    /// Password, if password authentication is allowed.
+    pub password: Option<String>,
+    /// Public keys accepted for this user.
+    pub keys: Vec<PublicKey>,
+}
+
+impl User {
+    /// A user with a password.
+    pub fn with_password(name: &str, password: &str) -> Self {
+        Self {
+            name: name.into(),
+            password: Some(password.into()),
+            keys: Vec::new(),
+        }
+    }
+}
+
+/// Knobs of one device.
+#[derive(Debug, Clone)]
+pub struct DeviceConfig {
+    /// Accounts.
+    pub users: Vec<User>,
+    /// Synthetic routes in inet.0.
+    pub route_count: u32,
+    /// Timing profile.
+    pub timing: Timing,
+    /// Offer NETCONF base:1.1 (chunked framing) in the hello.
+    pub netconf_1_1: bool,
+    /// Junos `system services ssh connection-limit`: concurrent SSH connections.
+    pub connection_limit: usize,
+    /// Junos `system services ssh rate-limit`: new connections per minute (None = unlimited).
+    pub rate_limit_per_minute: Option<u32>,
+    /// Channels (sessions) allowed per SSH connection (Junos and OpenSSH default: 10).
+    pub channels_per_connection: usize,
+    /// Largest NETCONF message accepted from a client.
+    pub max_frame: usize,
+}
+
+impl Default for DeviceConfig {
+    fn default() -> Self {
+        Self {
+            users: vec![User::with_password("lab", "lab123")],
+            route_count: 1_000,
+            timing: Timing::instant(),
+            netconf_1_1: false,
+            connection_limit: 75,
+            rate_limit_per_minute: None,
+            channels_per_connection: 10,
+            max_frame: 16 * 1024 * 1024,
+        }
+    }
+}
+
+/// Fault switches of one device, shared with its connections.
+#[derive(Debug, Default)]
+pub(crate) struct Control {
+    pub(crate) refuse_auth: AtomicBool,
+    pub(crate) stalled: AtomicBool,
+    pub(crate) extra_delay_ms: AtomicU64,
+}
+
+pub(crate) struct DeviceInner {
+    pub(crate) spec: DeviceSpec,
+    pub(crate) config: DeviceConfig,
+    pub(crate) state: Mutex<DeviceState>,
+    pub(crate) counters: Counters,
+    pub(crate) control: Arc<Control>,
+    pub(crate) host_key: PrivateKey,
+    pub(crate) next_session_id: AtomicU32,
+    /// The routing engine's capacity to serve commands at once.
+    pub(crate) engine: Semaphore,
+    pub(crate) addrs: Mutex<Vec<SocketAddr>>,
+    /// Cancelled by `kill`; replaced by `restart`.
+    pub(crate) kill: Mutex<CancellationToken>,
+    pub(crate) recent_accepts: Mutex<VecDeque<Instant>>,
+    /// NETCONF sessions by id, for kill-session.
+    pub(crate) netconf_kill: Mutex<std::collections::HashMap<u32, CancellationToken>>,
+}
+
+/// A running simulated device. Cheap to clone; the device stops when the fleet is dropped
+/// or [`Device::kill`] is called.
+#[derive(Clone)]
+pub struct Device {
+    pub(crate) inner: Arc<DeviceInner>,
+}
+
+impl std::fmt::Debug for Device {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Device")
+            .field("hostname", &self.inner.spec.hostname)
+            .field("addrs", &self.addrs())
+            .finish()
+    }
+}
+
+impl Device {
+    /// Bind the device's listeners and start serving.
+    pub async fn start(
+        spec: DeviceSpec,
+        config: DeviceConfig,
+        addrs: &[SocketAddr],
+    ) -> std::io::Result<Device> {
+        let key = PrivateKey::from(Ed25519Keypair::from_seed(&seed_bytes(spec.seed)));
+        let concurrency = config.timing.concurrency.max(1);
+        let dev = Device {
+            inner: Arc::new(DeviceInner {
+                state: Mutex::new(DeviceState::new(&spec)),
+                spec,
+                config,
+                counters: Counters::default(),
+                control: Arc::new(Control::default()),
+                host_key: key,
+                next_session_id: AtomicU32::new(1),
+                engine: Semaphore::new(concurrency),
+                addrs: Mutex::new(addrs.to_vec()),
+                kill: Mutex::new(CancellationToken::new()),
+                recent_accepts: Mutex::new(VecDeque::new()),
+                netconf_kill: Mutex::default(),
+            }),
+        };
+        dev.bind().await?;
+        Ok(dev)
+    }
+
+    async fn bind(&self) -> std::io::Result<()> {
+        let wanted = self.addrs();
+        let token = self.inner.kill.lock().expect("kill lock").clone();
+        let mut bound = Vec::new();
+        for a in &wanted {
+            let l = TcpListener::bind(a).await?;
+            bound.push(l.local_addr()?);
+            let dev = self.clone();
+            let token = token.clone();
+            tokio::spawn(async move {
+                tokio::select! {
+                    _ = token.cancelled() => {}
+                    _ = crate::server::accept_loop(dev, l, token.clone()) => {}
+                }
+            });
+        }
+        *self.inner.addrs.lock().expect("addrs lock") = bound;
+        Ok(())
+    }
+
+    /// The addresses the device listens on (the first is its SSH address).
+    pub fn addrs(&self) -> Vec<SocketAddr> {
+        self.inner.addrs.lock().expect("addrs lock").clone()
+    }
+
+    /// The SSH address (first listener).
+    pub fn addr(&self) -> SocketAddr {
+        self.addrs()[0]
+    }
+
+    /// Hostname (`r1`, ...).
+    pub fn hostname(&self) -> &str {
+        &self.inner.spec.hostname
+    }
+
+    /// The device's spec.
+    pub fn spec(&self) -> &DeviceSpec {
+        &self.inner.spec
+    }
+
+    /// The device's knobs.
+    pub fn config(&self) -> &DeviceConfig {
+        &self.inner.config
+    }
+
+    /// The host public key.
+    pub fn host_key(&self) -> PublicKey {
+        self.inner.host_key.public_key().clone()
+    }
+
+    /// SHA256 host key fingerprint as OpenSSH prints it (`SHA256:...`).
+    pub fn host_key_fingerprint(&self) -> String {
+        self.inner
+            .host_key
+            .public_key()
+            .fingerprint(HashAlg::Sha256)
+            .to_string()
+    }
+
+    /// Read every counter.
+    pub fn counters(&self) -> CounterSnapshot {
+        self.inner.counters.snapshot()
+    }
+
+    /// Commits made so far.
+    pub fn commit_count(&self) -> usize {
+        self.inner.state.lock().expect("state lock").commits.len()
+    }
+
+    /// The session holding the configuration lock, if any.
+    pub fn lock_holder(&self) -> Option<u32> {
+        self.inner.state.lock().expect("state lock").lock_holder
+    }
+
+    /// A value of the running configuration, such as `["system", "host-name"]`.
+    pub fn running_value(&self, path: &[&str]) -> Option<String> {
+        self.inner
+            .state
+            .lock()
+            .expect("state lock")
+            .running
+            .value(path)
+            .map(str::to_string)
+    }
+
+    /// Fault: drop every session and close the listeners at once, as `kill -9 sshd`.
+    /// Connects are refused (RST) until [`Device::restart`].
+    pub fn kill(&self) {
+        let token = self.inner.kill.lock().expect("kill lock").clone();
+        token.cancel();
+        tracing::info!(device = %self.hostname(), "fault: killed");
+    }
+
+    /// Listen again on the same addresses after [`Device::kill`]. Configuration survives;
+    /// locks and candidate changes of dead sessions are gone.
+    pub async fn restart(&self) -> std::io::Result<()> {
+        {
+            let mut k = self.inner.kill.lock().expect("kill lock");
+            if !k.is_cancelled() {
+                return Ok(());
+            }
+            *k = CancellationToken::new();
+        }
+        self.bind().await?;
+        tracing::info!(device = %self.hostname(), "restarted");
+        Ok(())
+    }
+
+    /// Fault: reject every authentication (wrong-password behaviour for everyone).
+    pub fn set_refuse_auth(&self, on: bool) {
+        self.inner.control.refuse_auth.store(on, Relaxed);
+    }
+
+    /// Fault: stop reading and writing on every connection (and new ones), without closing.
+    pub fn set_stalled(&self, on: bool) {
+        self.inner.control.stalled.store(on, Relaxed);
+    }
+
+    /// Fault: add this delay to every command and RPC.
+    pub fn set_extra_delay(&self, d: Duration) {
+        self.inner
+            .control
+            .extra_delay_ms
+            .store(d.as_millis() as u64, Relaxed);
+    }
+
+    pub(crate) fn next_session_id(&self) -> u32 {
+        self.inner.next_session_id.fetch_add(1, Relaxed)
+    }
+}
+
+fn seed_bytes(seed: u64) -> [u8; 32] {
+    let mut out = [0u8; 32];
+    for (i, chunk) in out.chunks_mut(8).enumerate() {
+        chunk.copy_from_slice(&mix(seed.wrapping_add(i as u64)).to_le_bytes());
+    }
+    out
+}
+
+/// How the devices of a fleet are addressed.
+#[derive(Debug, Clone)]
+pub enum Addressing {
+    /// Device N on 127.0.1.N (N from 1), listening on each of these ports (e.g. 22 and 830;
+    /// 0 picks a free port per device).
+    Loopback {
+        /// First address; later devices count up from it.
+        first: Ipv4Addr,
+        /// Ports on each address.
+        ports: Vec<u16>,
+    },
+    /// All devices on one address; device N on `first_port + N` (0 = free ports).
+    Ports {
+        /// The address.
+        ip: IpAddr,
+        /// First port (0: let the kernel choose each).
+        first_port: u16,
+    },
+}
+
+impl Default for Addressing {
+    fn default() -> Self {
+        Addressing::Ports {
+            ip: IpAddr::V4(Ipv4Addr::LOCALHOST),
+            first_port: 0,
+        }
+    }
+}
+
+/// What a fleet is made of.
+#[derive(Debug, Clone, Default)]
+pub struct FleetConfig {
+    /// How many devices.
+    pub routers: usize,
+    /// Seed for everything deterministic.
+    pub seed: u64,
+    /// Addresses.
+    pub addressing: Addressing,
+    /// Knobs every device gets.
+    pub device: DeviceConfig,
+}
+
+/// N simulated devices in one process.
+#[derive(Debug)]
+pub struct Fleet {
+    devices: Vec<Device>,
+}
+
+impl Fleet {
+    /// Start every device.
+    pub async fn start(cfg: FleetConfig) -> std::io::Result<Fleet> {
+        let mut devices = Vec::with_capacity(cfg.routers);
+        for i in 0..cfg.routers {
+            let addrs: Vec<SocketAddr> = match &cfg.addressing {
+                Addressing::Loopback { first, ports } => {
+                    let ip = Ipv4Addr::from(u32::from(*first) + i as u32);
+                    ports
+                        .iter()
+                        .map(|p| SocketAddr::new(IpAddr::V4(ip), *p))
+                        .collect()
+                }
+                Addressing::Ports { ip, first_port } => {
+                    let port = if *first_port == 0 {
+                        0
+                    } else {
+                        first_port + i as u16
+                    };
+                    vec![SocketAddr::new(*ip, port)]
+                }
+            };
+            let spec = DeviceSpec::new(i, cfg.seed, cfg.device.route_count);
+            devices.push(Device::start(spec, cfg.device.clone(), &addrs).await?);
+        }
+        Ok(Fleet { devices })
+    }
+
+    /// The devices.
+    pub fn devices(&self) -> &[Device] {
+        &self.devices
+    }
+
+    /// Sum of a counter over the fleet.
+    pub fn total(&self, f: impl Fn(&CounterSnapshot) -> u64) -> u64 {
+        self.devices.iter().map(|d| f(&d.counters())).sum()
+    }
+}
+
+impl Drop for Fleet {
+    fn drop(&mut self) {
+        for d in &self.devices {
+            d.inner.kill.lock().expect("kill lock").cancel();
+        }
+    }
+}

@@ -1,0 +1,596 @@
+//! The NETCONF server of a simulated device, as Junos speaks it.
+
+use std::sync::atomic::Ordering::Relaxed;
+use std::time::SystemTime;
+
+use bytes::BytesMut;
+use futures::StreamExt;
+use netconf_wire::{
+    Element, FrameCodec, FrameError, Framing, Hello, Rpc, RpcError, RpcReply, BASE_1_0, BASE_1_1,
+};
+use russh::server::Msg;
+use russh::Channel;
+use tokio::io::{AsyncWrite, AsyncWriteExt};
+use tokio_util::codec::FramedRead;
+use tokio_util::sync::CancellationToken;
+
+use crate::commands::{
+    output_element, render_text, render_xml, CommandLine, Pieces, Show, JUNOS_NS,
+};
+use crate::config::ConfigTree;
+use crate::counters::GaugeGuard;
+use crate::device::Commit;
+use crate::fleet::Device;
+use crate::server::{engine_time, ChannelCtx};
+
+/// The capabilities a Junos 21.4 device announces.
+pub fn junos_capabilities(with_1_1: bool) -> Vec<String> {
+    let mut caps = vec![
+        BASE_1_0,
+        "urn:ietf:params:netconf:capability:candidate:1.0",
+        "urn:ietf:params:netconf:capability:confirmed-commit:1.0",
+        "urn:ietf:params:netconf:capability:validate:1.0",
+        "urn:ietf:params:netconf:capability:url:1.0?scheme=http,ftp,file",
+        "urn:ietf:params:xml:ns:netconf:base:1.0",
+        "urn:ietf:params:xml:ns:netconf:capability:candidate:1.0",
+        "urn:ietf:params:xml:ns:netconf:capability:confirmed-commit:1.0",
+        "urn:ietf:params:xml:ns:netconf:capability:validate:1.0",
+        "urn:ietf:params:xml:ns:netconf:capability:url:1.0?scheme=http,ftp,file",
+        "urn:ietf:params:xml:ns:yang:ietf-netconf-monitoring",
+        "http://xml.juniper.net/netconf/junos/1.0",
+        "http://xml.juniper.net/dmi/system/1.0",
+    ];
+    if with_1_1 {
+        caps.insert(1, BASE_1_1);
+    }
+    caps.into_iter().map(String::from).collect()
+}
+
+enum Body {
+    Ok,
+    Data(Pieces),
+    Error(RpcError),
+}
+
+struct Session<'a> {
+    dev: &'a Device,
+    id: u32,
+    user: &'a str,
+}
+
+pub(crate) async fn serve(channel: Channel<Msg>, ctx: &ChannelCtx) {
+    let dev = &ctx.dev;
+    let spawn = dev.inner.config.timing.session_spawn;
+    if !spawn.is_zero() {
+        tokio::time::sleep(spawn).await;
+    }
+    let id = dev.next_session_id();
+    let counters = &dev.inner.counters;
+    counters.netconf_sessions.fetch_add(1, Relaxed);
+    let _open = GaugeGuard::new(&counters.netconf_open);
+    let kill = CancellationToken::new();
+    dev.inner
+        .netconf_kill
+        .lock()
+        .expect("kill map")
+        .insert(id, kill.clone());
+    dev.inner
+        .state
+        .lock()
+        .expect("state lock")
+        .sessions
+        .insert(id, (ctx.user.clone(), "netconf", SystemTime::now()));
+
+    let session = Session {
+        dev,
+        id,
+        user: &ctx.user,
+    };
+    tokio::select! {
+        _ = kill.cancelled() => {}
+        _ = session.run(channel) => {}
+    }
+
+    dev.inner.netconf_kill.lock().expect("kill map").remove(&id);
+    dev.inner
+        .state
+        .lock()
+        .expect("state lock")
+        .session_ended(id);
+}
+
+impl Session<'_> {
+    async fn run(&self, channel: Channel<Msg>) {
+        let dev = self.dev;
+        let (rd, mut wr) = tokio::io::split(channel.into_stream());
+        let mut reader = FramedRead::new(rd, FrameCodec::new(dev.inner.config.max_frame));
+        let mut enc = FrameCodec::default();
+        let ours = Hello::server(junos_capabilities(dev.inner.config.netconf_1_1), self.id);
+        if write_message(&mut wr, &enc, std::iter::once(ours.to_xml()))
+            .await
+            .is_err()
+        {
+            return;
+        }
+        let peer = match reader.next().await {
+            Some(Ok(frame)) => match Hello::parse(&frame) {
+                Ok(h) => h,
+                Err(e) => {
+                    dev.inner.counters.bad_frames.fetch_add(1, Relaxed);
+                    tracing::debug!(device = %dev.hostname(), session = self.id, "bad client hello: {e}");
+                    return;
+                }
+            },
+            Some(Err(e)) => {
+                dev.inner.counters.bad_frames.fetch_add(1, Relaxed);
+                tracing::debug!(device = %dev.hostname(), session = self.id, "bad frame before hello: {e}");
+                return;
+            }
+            None => return,
+        };
+        let framing = ours.negotiate(&peer);
+        if framing == Framing::Chunked {
+            reader.decoder_mut().set_framing(framing);
+            enc.set_framing(framing);
+        }
+        loop {
+            let frame = match reader.next().await {
+                Some(Ok(f)) => f,
+                Some(Err(e)) => {
+                    dev.inner.counters.bad_frames.fetch_add(1, Relaxed);
+                    tracing::debug!(device = %dev.hostname(), session = self.id, "framing error, closing: {e}");
+                    if let FrameError::TooLarge { .. } | FrameError::BadChunkHeader(_) = e {
+                        let err = RpcError::new("rpc", "malformed-message", e.to_string());
+                        let _ =
+                            write_message(&mut wr, &enc, reply_pieces(&[], Body::Error(err))).await;
+                    }
+                    return;
+                }
+                None => return,
+            };
+            let rpc = match Rpc::parse(&frame) {
+                Ok(r) => r,
+                Err(e) => {
+                    dev.inner.counters.bad_frames.fetch_add(1, Relaxed);
+                    dev.inner.counters.rpc_errors.fetch_add(1, Relaxed);
+                    let err =
+                        RpcError::new("rpc", "malformed-message", format!("malformed rpc: {e}"));
+                    if write_message(&mut wr, &enc, reply_pieces(&[], Body::Error(err)))
+                        .await
+                        .is_err()
+                    {
+                        return;
+                    }
+                    continue;
+                }
+            };
+            dev.inner.counters.rpcs.fetch_add(1, Relaxed);
+            let (body, close) = self.handle(&rpc).await;
+            if matches!(body, Body::Error(_)) {
+                dev.inner.counters.rpc_errors.fetch_add(1, Relaxed);
+            }
+            if write_message(&mut wr, &enc, reply_pieces(&rpc.attrs, body))
+                .await
+                .is_err()
+                || close
+            {
+                let _ = wr.shutdown().await;
+                return;
+            }
+        }
+    }
+
+    async fn handle(&self, rpc: &Rpc) -> (Body, bool) {
+        let op = &rpc.operation;
+        let show = match op.name.as_str() {
+            "command" => return (self.command(op).await, false),
+            "get-software-information" => Some(Show::Version),
+            "get-interface-information" => Some(Show::InterfacesTerse),
+            "get-chassis-inventory" => Some(Show::ChassisHardware),
+            "get-route-engine-information" => Some(Show::RouteEngine),
+            "get-system-uptime-information" => Some(Show::SystemUptime),
+            "get-system-users-information" => Some(Show::SystemUsers),
+            "get-route-summary-information" => Some(Show::RouteSummary),
+            "get-ospf-interface-information" => Some(Show::OspfInterface),
+            "get-ospf-neighbor-information" => Some(Show::OspfNeighbor),
+            "get-ospf-database-information" => Some(Show::OspfDatabase),
+            "get-route-information" if op.has("summary") => Some(Show::RouteSummary),
+            "get-route-information" => match op
+                .child_text("destination")
+                .map(|d| d.split('/').next().unwrap_or("").parse())
+            {
+                Some(Err(_)) => {
+                    return (
+                        Body::Error(bad_value(
+                            "destination",
+                            op.child_text("destination").unwrap_or(""),
+                        )),
+                        false,
+                    )
+                }
+                Some(Ok(d)) => Some(Show::Route {
+                    dest: Some(d),
+                    extensive: op.has("extensive") || op.has("detail"),
+                }),
+                None => Some(Show::Route {
+                    dest: None,
+                    extensive: op.has("extensive"),
+                }),
+            },
+            "get-forwarding-table-information" => Some(Show::ForwardingTable {
+                dest: op
+                    .child_text("destination")
+                    .and_then(|d| d.split('/').next()?.parse().ok()),
+            }),
+            _ => None,
+        };
+        if let Some(show) = show {
+            let timing = &self.dev.inner.config.timing;
+            engine_time(self.dev, timing.service_time(Some(&show))).await;
+            let state = self.dev.inner.state.lock().expect("state lock");
+            let body = if op.attr("format") == Some("text") {
+                let text: String = render_text(&show, &self.dev.inner.spec, &state).collect();
+                Body::Data(Box::new(std::iter::once(output_element(&text))))
+            } else {
+                Body::Data(render_xml(&show, &self.dev.inner.spec, &state))
+            };
+            return (body, false);
+        }
+        engine_time(self.dev, self.dev.inner.config.timing.service_time(None)).await;
+        let body = match op.name.as_str() {
+            "get-configuration" => self.get_configuration(op),
+            "get-config" | "get" => self.get_config(op),
+            "lock" | "lock-configuration" => self.lock(),
+            "unlock" | "unlock-configuration" => self.unlock(),
+            "open-configuration" | "close-configuration" | "validate" => Body::Ok,
+            "load-configuration" => self.load(op),
+            "edit-config" => self.edit_config(op),
+            "commit-configuration" | "commit" => self.commit(op),
+            "discard-changes" => self.discard(),
+            "close-session" => return (Body::Ok, true),
+            "kill-session" => self.kill_session(op),
+            "request-end-session" => return (Body::Ok, true),
+            other => Body::Error(
+                RpcError::new("protocol", "operation-failed", "syntax error")
+                    .with_info("bad-element", other),
+            ),
+        };
+        (body, false)
+    }
+
+    async fn command(&self, op: &Element) -> Body {
+        self.dev.inner.counters.cli_commands.fetch_add(1, Relaxed);
+        let line = op.text.trim();
+        let cmd = match CommandLine::parse(line) {
+            Ok(c) => c,
+            Err(e) => {
+                return Body::Error(
+                    RpcError::new(
+                        "protocol",
+                        "operation-failed",
+                        "syntax error, expecting <command>",
+                    )
+                    .with_info("bad-element", e.bad_word),
+                )
+            }
+        };
+        engine_time(
+            self.dev,
+            self.dev.inner.config.timing.service_time(Some(&cmd.show)),
+        )
+        .await;
+        let state = self.dev.inner.state.lock().expect("state lock");
+        let spec = &self.dev.inner.spec;
+        let format = op.attr("format").unwrap_or("xml");
+        if format == "text" || format == "ascii" {
+            let text: String = render_text(&cmd.show, spec, &state).collect();
+            Body::Data(Box::new(std::iter::once(output_element(
+                &cmd.filter_text(text),
+            ))))
+        } else {
+            Body::Data(render_xml(&cmd.show, spec, &state))
+        }
+    }
+
+    fn get_configuration(&self, op: &Element) -> Body {
+        let state = self.dev.inner.state.lock().expect("state lock");
+        let tree = if op.attr("database") == Some("candidate") {
+            &state.candidate
+        } else {
+            &state.running
+        };
+        let tree = filtered(tree, op.child("configuration"));
+        let out = match op.attr("format") {
+            Some("text") => format!("<configuration-text>\n{}</configuration-text>\n", netconf_wire::escape_text(&tree.to_text())),
+            Some("set") => format!("<configuration-set>\n{}\n</configuration-set>\n", netconf_wire::escape_text(&tree.to_set_lines().join("\n"))),
+            _ => format!(
+                "<configuration xmlns=\"http://xml.juniper.net/xnm/1.1/xnm\" junos:changed-seconds=\"{}\" junos:changed-localtime=\"2026-11-21 10:00:00 UTC\">\n{}\n</configuration>\n",
+                SystemTime::now().duration_since(SystemTime::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0),
+                tree.to_xml()
+            ),
+        };
+        Body::Data(Box::new(std::iter::once(out)))
+    }
+
+    fn get_config(&self, op: &Element) -> Body {
+        let state = self.dev.inner.state.lock().expect("state lock");
+        let candidate = op.find(&["source", "candidate"]).is_some();
+        let tree = if candidate {
+            &state.candidate
+        } else {
+            &state.running
+        };
+        let filter = op.child("filter").and_then(|f| f.child("configuration"));
+        let tree = filtered(tree, filter);
+        Body::Data(Box::new(std::iter::once(format!(
+            "<data>\n<configuration>{}</configuration>\n</data>\n",
+            tree.to_xml()
+        ))))
+    }
+
+    fn lock(&self) -> Body {
+        let mut state = self.dev.inner.state.lock().expect("state lock");
+        match state.lock_holder {
+            Some(h) if h != self.id => Body::Error(
+                RpcError::new("protocol", "lock-denied", format!("configuration database locked by:\n  {} terminal p0 (pid {h}) on since 2026-11-21 10:00:00 UTC\n  exclusive [edit]", self.user))
+                    .with_info("session-id", h.to_string()),
+            ),
+            _ if state.candidate_dirty() && state.candidate_owner.is_some_and(|o| o != self.id) => Body::Error(
+                RpcError::new("protocol", "lock-denied", "configuration database modified")
+                    .with_info("session-id", state.candidate_owner.unwrap_or(0).to_string()),
+            ),
+            _ => {
+                state.lock_holder = Some(self.id);
+                Body::Ok
+            }
+        }
+    }
+
+    fn unlock(&self) -> Body {
+        let mut state = self.dev.inner.state.lock().expect("state lock");
+        if state.lock_holder == Some(self.id) {
+            state.lock_holder = None;
+            Body::Ok
+        } else {
+            Body::Error(RpcError::new(
+                "protocol",
+                "operation-failed",
+                "configuration database is not locked by this session",
+            ))
+        }
+    }
+
+    fn locked_by_other(&self, state: &crate::device::DeviceState) -> Option<Body> {
+        match state.lock_holder {
+            Some(h) if h != self.id => Some(Body::Error(
+                RpcError::new(
+                    "protocol",
+                    "lock-denied",
+                    "configuration database locked by another user",
+                )
+                .with_info("session-id", h.to_string()),
+            )),
+            _ => None,
+        }
+    }
+
+    fn apply(&self, f: impl FnOnce(&mut ConfigTree) -> Result<(), String>) -> Body {
+        let mut state = self.dev.inner.state.lock().expect("state lock");
+        if let Some(b) = self.locked_by_other(&state) {
+            return b;
+        }
+        let mut next = state.candidate.clone();
+        match f(&mut next) {
+            Ok(()) => {
+                state.candidate = next;
+                state.candidate_owner = Some(self.id);
+                Body::Data(Box::new(std::iter::once(
+                    "<load-configuration-results>\n<ok/>\n</load-configuration-results>\n"
+                        .to_string(),
+                )))
+            }
+            Err(e) => Body::Error(RpcError::new("protocol", "operation-failed", e)),
+        }
+    }
+
+    fn load(&self, op: &Element) -> Body {
+        let action = op.attr("action").unwrap_or("merge");
+        let replace_all = action == "override";
+        if let Some(set) = op.child("configuration-set") {
+            let text = set.text.clone();
+            return self.apply(move |t| t.load_set(&text));
+        }
+        if action == "set" {
+            if let Some(txt) = op.child("configuration-text") {
+                let text = txt.text.clone();
+                return self.apply(move |t| t.load_set(&text));
+            }
+        }
+        if let Some(txt) = op.child("configuration-text") {
+            let text = txt.text.clone();
+            return self.apply(move |t| {
+                if replace_all {
+                    *t = ConfigTree::default();
+                }
+                t.load_text(&text)
+            });
+        }
+        if let Some(cfg) = op.child("configuration") {
+            return self.apply(|t| {
+                if replace_all {
+                    *t = ConfigTree::default();
+                }
+                t.load_xml(cfg)
+            });
+        }
+        Body::Error(
+            RpcError::new(
+                "protocol",
+                "missing-element",
+                "load-configuration needs configuration, configuration-text or configuration-set",
+            )
+            .with_info("bad-element", "load-configuration"),
+        )
+    }
+
+    fn edit_config(&self, op: &Element) -> Body {
+        let Some(cfg) = op.find(&["config", "configuration"]) else {
+            return Body::Error(
+                RpcError::new(
+                    "protocol",
+                    "missing-element",
+                    "edit-config needs <config><configuration>",
+                )
+                .with_info("bad-element", "config"),
+            );
+        };
+        match self.apply(|t| t.load_xml(cfg)) {
+            Body::Data(_) => Body::Ok,
+            other => other,
+        }
+    }
+
+    fn commit(&self, op: &Element) -> Body {
+        let mut state = self.dev.inner.state.lock().expect("state lock");
+        if let Some(b) = self.locked_by_other(&state) {
+            return b;
+        }
+        let check = op.has("check");
+        let tag = if check {
+            "commit-check-success"
+        } else {
+            "commit-success"
+        };
+        if !check {
+            state.running = state.candidate.clone();
+            state.candidate_owner = None;
+            state.commits.push(Commit {
+                user: self.user.to_string(),
+                client: "netconf",
+                at: SystemTime::now(),
+                comment: op.child_text("log").map(str::to_string),
+            });
+        }
+        if op.name == "commit" {
+            return Body::Ok;
+        }
+        Body::Data(Box::new(std::iter::once(format!(
+            "<commit-results>\n<routing-engine junos:style=\"normal\">\n<name>re0</name>\n<{tag}/>\n<commit-revision>re0-{}</commit-revision>\n</routing-engine>\n</commit-results>\n",
+            state.commits.len()
+        ))))
+    }
+
+    fn discard(&self) -> Body {
+        let mut state = self.dev.inner.state.lock().expect("state lock");
+        if let Some(b) = self.locked_by_other(&state) {
+            return b;
+        }
+        state.candidate = state.running.clone();
+        state.candidate_owner = None;
+        Body::Ok
+    }
+
+    fn kill_session(&self, op: &Element) -> Body {
+        let Some(target) = op
+            .child_text("session-id")
+            .and_then(|s| s.parse::<u32>().ok())
+        else {
+            return Body::Error(
+                RpcError::new(
+                    "protocol",
+                    "missing-element",
+                    "kill-session needs a session-id",
+                )
+                .with_info("bad-element", "session-id"),
+            );
+        };
+        if target == self.id {
+            return Body::Error(RpcError::new(
+                "protocol",
+                "invalid-value",
+                "cannot kill own session",
+            ));
+        }
+        match self
+            .dev
+            .inner
+            .netconf_kill
+            .lock()
+            .expect("kill map")
+            .get(&target)
+        {
+            Some(t) => {
+                t.cancel();
+                Body::Ok
+            }
+            None => Body::Error(RpcError::new(
+                "protocol",
+                "invalid-value",
+                format!("no session {target}"),
+            )),
+        }
+    }
+}
+
+/// Keep only the parts of `tree` named by a `<configuration>` filter.
+fn filtered(tree: &ConfigTree, filter: Option<&Element>) -> ConfigTree {
+    let Some(filter) = filter.filter(|f| !f.children.is_empty()) else {
+        return tree.clone();
+    };
+    let mut wanted = ConfigTree::default();
+    let _ = wanted.load_xml(filter);
+    let prefixes: Vec<String> = wanted.to_set_lines();
+    let mut out = ConfigTree::default();
+    let keep: Vec<String> = tree
+        .to_set_lines()
+        .into_iter()
+        .filter(|l| {
+            prefixes
+                .iter()
+                .any(|p| l == p || l.starts_with(&format!("{p} ")))
+        })
+        .collect();
+    let _ = out.load_set(&keep.join("\n"));
+    out
+}
+
+fn bad_value(what: &str, value: &str) -> RpcError {
+    RpcError::new(
+        "protocol",
+        "invalid-value",
+        format!("invalid value for {what}: {value}"),
+    )
+    .with_info("bad-element", what)
+}
+
+fn reply_pieces(attrs: &[(String, String)], body: Body) -> Pieces {
+    let open = RpcReply::open_tag(attrs, &[("xmlns:junos", JUNOS_NS)]);
+    let body: Pieces = match body {
+        Body::Ok => Box::new(std::iter::once("\n<ok/>\n".to_string())),
+        Body::Data(p) => p,
+        Body::Error(e) => Box::new(std::iter::once(e.to_xml())),
+    };
+    Box::new(
+        std::iter::once(open + "\n")
+            .chain(body)
+            .chain(std::iter::once("</rpc-reply>".to_string())),
+    )
+}
+
+async fn write_message<W: AsyncWrite + Unpin>(
+    w: &mut W,
+    enc: &FrameCodec,
+    pieces: impl Iterator<Item = String>,
+) -> std::io::Result<()> {
+    let mut buf = BytesMut::with_capacity(8192);
+    for p in pieces {
+        enc.encode_part(p.as_bytes(), &mut buf);
+        if buf.len() >= 64 * 1024 {
+            w.write_all(&buf).await?;
+            buf.clear();
+        }
+    }
+    enc.encode_end(&mut buf);
+    w.write_all(&buf).await?;
+    w.flush().await
+}

@@ -1,0 +1,284 @@
+//! The interactive Junos CLI over a PTY shell channel: `user@host> `, `configure`,
+//! `set`, `commit`, as netmiko and people drive it.
+
+use std::sync::atomic::Ordering::Relaxed;
+use std::time::SystemTime;
+
+use russh::server::Msg;
+use russh::{Channel, ChannelMsg};
+
+use crate::config::split_words;
+use crate::device::Commit;
+use crate::fleet::Device;
+use crate::server::{run_cli_command, ChannelCtx};
+
+#[derive(PartialEq, Eq)]
+enum Mode {
+    Operational,
+    Configuration,
+}
+
+struct Shell<'a> {
+    dev: &'a Device,
+    user: &'a str,
+    id: u32,
+    mode: Mode,
+    pty: bool,
+}
+
+pub(crate) async fn serve(channel: Channel<Msg>, ctx: &ChannelCtx, pty: bool) {
+    let dev = &ctx.dev;
+    let id = dev.next_session_id();
+    dev.inner
+        .state
+        .lock()
+        .expect("state lock")
+        .sessions
+        .insert(id, (ctx.user.clone(), "cli", SystemTime::now()));
+    let (mut rd, wr) = channel.split();
+    let mut sh = Shell {
+        dev,
+        user: &ctx.user,
+        id,
+        mode: Mode::Operational,
+        pty,
+    };
+    let mut line: Vec<u8> = Vec::new();
+    let mut last_cr = false;
+    let banner = format!(
+        "--- JUNOS {} Kernel 64-bit  JNPR-12.1-20230321.a5b9d7f_buil\n",
+        dev.inner.spec.version
+    );
+    let mut out = sh.nl(&banner);
+    out.push_str(&sh.prompt());
+    'session: loop {
+        if !out.is_empty()
+            && wr
+                .data_bytes(std::mem::take(&mut out).into_bytes())
+                .await
+                .is_err()
+        {
+            break;
+        }
+        let data = match rd.wait().await {
+            Some(ChannelMsg::Data { data }) => data,
+            Some(ChannelMsg::Eof) | Some(ChannelMsg::Close) | None => break,
+            Some(_) => continue,
+        };
+        let mut echo = Vec::new();
+        for &b in data.iter() {
+            match b {
+                b'\r' | b'\n' => {
+                    if b == b'\n' && last_cr {
+                        last_cr = false;
+                        continue;
+                    }
+                    last_cr = b == b'\r';
+                    if pty {
+                        echo.extend_from_slice(b"\r\n");
+                    }
+                    let text = String::from_utf8_lossy(&line).trim().to_string();
+                    line.clear();
+                    if sh.pty && !echo.is_empty() {
+                        out.push_str(&String::from_utf8_lossy(&std::mem::take(&mut echo)));
+                    }
+                    match sh.execute(&text).await {
+                        Some(reply) => {
+                            out.push_str(&sh.nl(&reply));
+                            out.push_str(&sh.prompt());
+                        }
+                        None => {
+                            let _ = wr.data_bytes(std::mem::take(&mut out).into_bytes()).await;
+                            break 'session;
+                        }
+                    }
+                }
+                0x7f | 0x08 => {
+                    last_cr = false;
+                    if line.pop().is_some() && pty {
+                        echo.extend_from_slice(b"\x08 \x08");
+                    }
+                }
+                0x03 => {
+                    last_cr = false;
+                    line.clear();
+                    echo.extend_from_slice(b"^C\r\n");
+                    out.push_str(&String::from_utf8_lossy(&std::mem::take(&mut echo)));
+                    out.push_str(&sh.prompt());
+                }
+                0x04 if line.is_empty() => break 'session,
+                b => {
+                    last_cr = false;
+                    line.push(b);
+                    if pty {
+                        echo.push(b);
+                    }
+                }
+            }
+        }
+        if !echo.is_empty() {
+            out.push_str(&String::from_utf8_lossy(&echo));
+        }
+    }
+    let _ = wr.exit_status(0).await;
+    let _ = wr.eof().await;
+    let _ = wr.close().await;
+    dev.inner
+        .state
+        .lock()
+        .expect("state lock")
+        .session_ended(id);
+}
+
+impl Shell<'_> {
+    fn prompt(&self) -> String {
+        match self.mode {
+            Mode::Operational => format!("{}@{}> ", self.user, self.dev.hostname()),
+            Mode::Configuration => format!("{}@{}# ", self.user, self.dev.hostname()),
+        }
+    }
+
+    /// Translate newlines for a terminal.
+    fn nl(&self, s: &str) -> String {
+        if self.pty {
+            s.replace("\r\n", "\n").replace('\n', "\r\n")
+        } else {
+            s.to_string()
+        }
+    }
+
+    /// Run one line; `None` ends the session.
+    async fn execute(&mut self, line: &str) -> Option<String> {
+        if line.is_empty() {
+            return Some(String::new());
+        }
+        let words = split_words(line).unwrap_or_default();
+        let w: Vec<&str> = words.iter().map(String::as_str).collect();
+        match self.mode {
+            Mode::Operational => self.operational(line, &w).await,
+            Mode::Configuration => Some(self.configuration(line, &w).await),
+        }
+    }
+
+    async fn operational(&mut self, line: &str, w: &[&str]) -> Option<String> {
+        match w {
+            ["exit"] | ["quit"] | ["logout"] => None,
+            ["set", "cli", "screen-length", n] => Some(format!("Screen length set to {n}\n")),
+            ["set", "cli", "screen-width", n] => Some(format!("Screen width set to {n}\n")),
+            ["set", "cli", "complete-on-space", "off"] => {
+                Some("Disabling complete-on-space\n".into())
+            }
+            ["set", "cli", "timestamp", ..]
+            | ["set", "cli", "terminal", ..]
+            | ["set", "cli", "idle-timeout", ..] => Some(String::new()),
+            ["configure"] | ["configure", "private"] | ["configure", "exclusive"] | ["edit"] => {
+                if w.get(1) == Some(&"exclusive") {
+                    let mut st = self.dev.inner.state.lock().expect("state lock");
+                    match st.lock_holder {
+                        Some(h) if h != self.id => {
+                            return Some(format!(
+                                "error: configuration database locked by session {h}\n"
+                            ))
+                        }
+                        _ => st.lock_holder = Some(self.id),
+                    }
+                }
+                self.mode = Mode::Configuration;
+                Some("Entering configuration mode\n\n[edit]\n".into())
+            }
+            _ => Some(self.show(line).await),
+        }
+    }
+
+    async fn show(&self, line: &str) -> String {
+        self.dev.inner.counters.cli_commands.fetch_add(1, Relaxed);
+        let (status, pieces, err) = run_cli_command(self.dev, line).await;
+        if status != 0 {
+            return err;
+        }
+        pieces.collect()
+    }
+
+    async fn configuration(&mut self, line: &str, w: &[&str]) -> String {
+        if w.first() == Some(&"run") {
+            let out = self.show(line.trim_start_matches("run").trim()).await;
+            return format!("{out}\n[edit]\n");
+        }
+        self.configure_line(line, w)
+    }
+
+    fn configure_line(&mut self, line: &str, w: &[&str]) -> String {
+        let mut st = self.dev.inner.state.lock().expect("state lock");
+        let locked_by_other = matches!(st.lock_holder, Some(h) if h != self.id);
+        match w {
+            ["exit"] | ["quit"] | ["exit", "configuration-mode"] => {
+                if st.lock_holder == Some(self.id) {
+                    st.lock_holder = None;
+                }
+                self.mode = Mode::Operational;
+                "Exiting configuration mode\n".into()
+            }
+            ["top"] | ["up"] => "\n[edit]\n".into(),
+            ["set", rest @ ..] | ["delete", rest @ ..] if !rest.is_empty() => {
+                if locked_by_other {
+                    return "error: configuration database locked by another user\n\n[edit]\n"
+                        .into();
+                }
+                let words: Vec<String> = rest.iter().map(|s| s.to_string()).collect();
+                if w[0] == "set" {
+                    st.candidate.set(&words);
+                } else if !st.candidate.delete(&words) {
+                    return "warning: statement not found\n\n[edit]\n".into();
+                }
+                st.candidate_owner = Some(self.id);
+                "\n[edit]\n".into()
+            }
+            ["show"] => format!("{}\n[edit]\n", st.candidate.to_text()),
+            ["show", "|", "compare"] => {
+                let diff = st.running.compare(&st.candidate);
+                format!(
+                    "{}\n[edit]\n",
+                    diff.iter().map(|l| format!("{l}\n")).collect::<String>()
+                )
+            }
+            ["show", "|", "display", "set"] => {
+                format!("{}\n\n[edit]\n", st.candidate.to_set_lines().join("\n"))
+            }
+            ["commit", rest @ ..] => {
+                if locked_by_other {
+                    return "error: configuration database locked by another user\nerror: commit failed\n\n[edit]\n".into();
+                }
+                if rest.first() == Some(&"check") {
+                    return "configuration check succeeds\n\n[edit]\n".into();
+                }
+                st.running = st.candidate.clone();
+                st.candidate_owner = None;
+                let comment = rest
+                    .iter()
+                    .position(|x| *x == "comment")
+                    .and_then(|i| rest.get(i + 1))
+                    .map(|s| s.to_string());
+                st.commits.push(Commit {
+                    user: self.user.to_string(),
+                    client: "cli",
+                    at: SystemTime::now(),
+                    comment,
+                });
+                if rest.contains(&"and-quit") {
+                    self.mode = Mode::Operational;
+                    if st.lock_holder == Some(self.id) {
+                        st.lock_holder = None;
+                    }
+                    return "commit complete\nExiting configuration mode\n".into();
+                }
+                "commit complete\n\n[edit]\n".into()
+            }
+            ["rollback"] | ["rollback", "0"] => {
+                st.candidate = st.running.clone();
+                st.candidate_owner = None;
+                "load complete\n\n[edit]\n".into()
+            }
+            _ => format!("{line}\n^\nsyntax error.\n\n[edit]\n"),
+        }
+    }
+}
