@@ -19,6 +19,22 @@ const LIST_KEYWORDS: &[&str] = &[
 ];
 /// Containers whose entries are written without the singular keyword in `set` syntax.
 const PLURALS: &[(&str, &str)] = &[("interfaces", "interface")];
+/// Statements that hold one value: setting them replaces the old value.
+const SINGLE_VALUE: &[&str] = &[
+    "host-name",
+    "domain-name",
+    "router-id",
+    "version",
+    "description",
+    "class",
+    "time-zone",
+    "mtu",
+    "metric",
+    "autonomous-system",
+    "encrypted-password",
+    "location",
+    "contact",
+];
 
 /// A configuration: an ordered tree of words.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -75,8 +91,11 @@ impl ConfigTree {
     /// `set a b c`: add the path.
     pub fn set(&mut self, words: &[String]) {
         let mut node = self;
-        for w in words {
+        for (i, w) in words.iter().enumerate() {
             node = node.entry(w);
+            if i + 2 == words.len() && SINGLE_VALUE.contains(&w.as_str()) {
+                node.children.retain(|(c, _)| c == &words[i + 1]);
+            }
         }
     }
 

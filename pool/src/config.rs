@@ -1,0 +1,497 @@
+//! Pool settings: defaults, validation, TOML and `NETPOOL_*` environment variables.
+//!
+//! Every setting has one name, used as the TOML key and, upper-cased with a `NETPOOL_`
+//! prefix, as the environment variable (`checkout_timeout` / `NETPOOL_CHECKOUT_TIMEOUT`).
+//! Durations are written `250ms`, `5s`, `2m`, `1h` (a bare number is seconds); optional
+//! ones accept `none`. An invalid value is an [`Error::Config`] naming the setting and the
+//! value, never a silent default.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use crate::error::{Error, Result};
+
+/// How host keys are verified.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum HostKeyPolicy {
+    /// Accept only keys listed in a known_hosts file (default: `~/.ssh/known_hosts`).
+    KnownHosts(Option<PathBuf>),
+    /// Like `KnownHosts`, but an unknown host's key is learned (written to the file) on
+    /// first use. A changed key is still refused. OpenSSH's `accept-new`.
+    AcceptNew(Option<PathBuf>),
+    /// Accept only these SHA256 fingerprints (`SHA256:...`, as `ssh-keygen -l` prints).
+    Pinned(Vec<String>),
+    /// Accept any host key. Only for labs and simulators: a man in the middle goes unseen.
+    InsecureAcceptAny,
+}
+
+/// Every knob of the pool. Build one with [`crate::PoolBuilder`], [`PoolConfig::from_toml`]
+/// or [`PoolConfig::from_env`].
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct PoolConfig {
+    /// SSH connections per device. Defaults to 2.
+    pub max_connections_per_device: usize,
+    /// Channels (NETCONF sessions and execs) per SSH connection. Defaults to 10, the Junos
+    /// and OpenSSH default ceiling.
+    pub channels_per_connection: usize,
+    /// Sessions in use at once over the whole pool. Defaults to 1024.
+    pub max_sessions_total: usize,
+    /// Bound on TCP connect, SSH banner and key exchange. Defaults to 10 s.
+    pub connect_timeout: Duration,
+    /// Bound on SSH user authentication. Defaults to 10 s.
+    pub auth_timeout: Duration,
+    /// Bound on opening a channel and exchanging NETCONF hellos. Defaults to 10 s.
+    pub session_open_timeout: Duration,
+    /// Bound on waiting for a free session. Defaults to 30 s.
+    pub checkout_timeout: Duration,
+    /// Bound on one RPC or command. Defaults to 60 s.
+    pub rpc_timeout: Duration,
+    /// SSH keepalive interval (OpenSSH ServerAliveInterval). Defaults to 15 s.
+    pub keepalive_interval: Option<Duration>,
+    /// Unanswered keepalives before the connection is declared dead (ServerAliveCountMax).
+    /// Defaults to 3.
+    pub keepalive_count_max: usize,
+    /// TCP keepalive idle time. Defaults to 30 s.
+    pub tcp_keepalive: Option<Duration>,
+    /// A session idle longer than this is health-checked at checkout. Defaults to 10 s.
+    pub health_check_after: Duration,
+    /// Bound on that health check. Defaults to 2 s.
+    pub health_check_timeout: Duration,
+    /// Idle sessions and connections are closed after this. Defaults to 5 min.
+    pub idle_timeout: Option<Duration>,
+    /// Sessions and connections are retired after this age. Defaults to 1 h.
+    pub max_lifetime: Option<Duration>,
+    /// SSH connections kept open per device the pool has seen (prewarm). Defaults to 0.
+    pub min_idle_connections: usize,
+    /// Extra connect attempts after a retryable failure. Defaults to 2.
+    pub connect_retries: u32,
+    /// First retry delay; doubles each time, with full jitter. Defaults to 100 ms.
+    pub backoff_base: Duration,
+    /// Largest retry delay. Defaults to 2 s.
+    pub backoff_max: Duration,
+    /// Consecutive failed connects that open the circuit breaker (0 disables). Defaults to 3.
+    pub breaker_threshold: u32,
+    /// How long an open breaker fails calls fast before one probe. Defaults to 30 s.
+    pub breaker_cooldown: Duration,
+    /// New connections per minute per device (Junos `rate-limit`). Defaults to none.
+    pub connect_rate_per_minute: Option<u32>,
+    /// Host key verification. Defaults to the user's known_hosts.
+    pub host_key_policy: HostKeyPolicy,
+    /// Period of the maintenance task. Defaults to 1 s.
+    pub maintenance_interval: Duration,
+    /// Largest NETCONF reply accepted. Defaults to 64 MiB.
+    pub max_frame: usize,
+    /// Offer NETCONF base:1.1 (chunked framing). Defaults to true.
+    pub netconf_1_1: bool,
+}
+
+impl Default for PoolConfig {
+    fn default() -> Self {
+        Self {
+            max_connections_per_device: 2,
+            channels_per_connection: 10,
+            max_sessions_total: 1024,
+            connect_timeout: Duration::from_secs(10),
+            auth_timeout: Duration::from_secs(10),
+            session_open_timeout: Duration::from_secs(10),
+            checkout_timeout: Duration::from_secs(30),
+            rpc_timeout: Duration::from_secs(60),
+            keepalive_interval: Some(Duration::from_secs(15)),
+            keepalive_count_max: 3,
+            tcp_keepalive: Some(Duration::from_secs(30)),
+            health_check_after: Duration::from_secs(10),
+            health_check_timeout: Duration::from_secs(2),
+            idle_timeout: Some(Duration::from_secs(300)),
+            max_lifetime: Some(Duration::from_secs(3600)),
+            min_idle_connections: 0,
+            connect_retries: 2,
+            backoff_base: Duration::from_millis(100),
+            backoff_max: Duration::from_secs(2),
+            breaker_threshold: 3,
+            breaker_cooldown: Duration::from_secs(30),
+            connect_rate_per_minute: None,
+            host_key_policy: HostKeyPolicy::KnownHosts(None),
+            maintenance_interval: Duration::from_secs(1),
+            max_frame: netconf_wire::DEFAULT_MAX_FRAME,
+            netconf_1_1: true,
+        }
+    }
+}
+
+/// The names of every setting, for documentation and error messages.
+pub const SETTINGS: &[&str] = &[
+    "max_connections_per_device",
+    "channels_per_connection",
+    "max_sessions_total",
+    "connect_timeout",
+    "auth_timeout",
+    "session_open_timeout",
+    "checkout_timeout",
+    "rpc_timeout",
+    "keepalive_interval",
+    "keepalive_count_max",
+    "tcp_keepalive",
+    "health_check_after",
+    "health_check_timeout",
+    "idle_timeout",
+    "max_lifetime",
+    "min_idle_connections",
+    "connect_retries",
+    "backoff_base",
+    "backoff_max",
+    "breaker_threshold",
+    "breaker_cooldown",
+    "connect_rate_per_minute",
+    "host_key_policy",
+    "known_hosts_file",
+    "pinned_fingerprints",
+    "maintenance_interval",
+    "max_frame",
+    "netconf_1_1",
+];
+
+fn bad(setting: &str, value: &str, reason: impl Into<String>) -> Error {
+    Error::Config {
+        setting: setting.into(),
+        value: value.into(),
+        reason: reason.into(),
+    }
+}
+
+/// Parse `250ms`, `5s`, `2m`, `1h` or a bare number of seconds.
+pub fn parse_duration(setting: &str, v: &str) -> Result<Duration> {
+    let t = v.trim();
+    let (num, unit) = match t.find(|c: char| !(c.is_ascii_digit() || c == '.')) {
+        Some(i) => (&t[..i], t[i..].trim()),
+        None => (t, "s"),
+    };
+    let n: f64 = num.parse().map_err(|_| {
+        bad(
+            setting,
+            v,
+            "expected a duration such as 250ms, 5s, 2m or 1h",
+        )
+    })?;
+    let secs = match unit {
+        "ms" => n / 1000.0,
+        "s" | "sec" | "secs" => n,
+        "m" | "min" => n * 60.0,
+        "h" => n * 3600.0,
+        _ => {
+            return Err(bad(
+                setting,
+                v,
+                format!("unknown unit {unit:?} (ms, s, m, h)"),
+            ))
+        }
+    };
+    if !secs.is_finite() || secs < 0.0 || secs > 1e9 {
+        return Err(bad(setting, v, "out of range"));
+    }
+    Ok(Duration::from_secs_f64(secs))
+}
+
+fn parse_opt_duration(setting: &str, v: &str) -> Result<Option<Duration>> {
+    match v.trim() {
+        "none" | "off" | "never" => Ok(None),
+        _ => parse_duration(setting, v).map(Some),
+    }
+}
+
+fn parse_num<T: std::str::FromStr>(setting: &str, v: &str, min: T) -> Result<T>
+where
+    T: PartialOrd + std::fmt::Display + Copy,
+{
+    let n: T = v
+        .trim()
+        .parse()
+        .map_err(|_| bad(setting, v, "expected a whole number"))?;
+    if n < min {
+        return Err(bad(setting, v, format!("must be at least {min}")));
+    }
+    Ok(n)
+}
+
+fn parse_bool(setting: &str, v: &str) -> Result<bool> {
+    match v.trim() {
+        "true" | "yes" | "on" | "1" => Ok(true),
+        "false" | "no" | "off" | "0" => Ok(false),
+        _ => Err(bad(setting, v, "expected true or false")),
+    }
+}
+
+impl PoolConfig {
+    /// Set one setting from its text form. `setting` is the name used in errors (the TOML
+    /// key or environment variable); `key` is the canonical name.
+    pub fn set(&mut self, key: &str, value: &str, setting: &str) -> Result<()> {
+        let v = value;
+        match key {
+            "max_connections_per_device" => {
+                self.max_connections_per_device = parse_num(setting, v, 1)?
+            }
+            "channels_per_connection" => self.channels_per_connection = parse_num(setting, v, 1)?,
+            "max_sessions_total" => self.max_sessions_total = parse_num(setting, v, 1)?,
+            "connect_timeout" => self.connect_timeout = parse_duration(setting, v)?,
+            "auth_timeout" => self.auth_timeout = parse_duration(setting, v)?,
+            "session_open_timeout" => self.session_open_timeout = parse_duration(setting, v)?,
+            "checkout_timeout" => self.checkout_timeout = parse_duration(setting, v)?,
+            "rpc_timeout" => self.rpc_timeout = parse_duration(setting, v)?,
+            "keepalive_interval" => self.keepalive_interval = parse_opt_duration(setting, v)?,
+            "keepalive_count_max" => self.keepalive_count_max = parse_num(setting, v, 1)?,
+            "tcp_keepalive" => self.tcp_keepalive = parse_opt_duration(setting, v)?,
+            "health_check_after" => self.health_check_after = parse_duration(setting, v)?,
+            "health_check_timeout" => self.health_check_timeout = parse_duration(setting, v)?,
+            "idle_timeout" => self.idle_timeout = parse_opt_duration(setting, v)?,
+            "max_lifetime" => self.max_lifetime = parse_opt_duration(setting, v)?,
+            "min_idle_connections" => self.min_idle_connections = parse_num(setting, v, 0)?,
+            "connect_retries" => self.connect_retries = parse_num(setting, v, 0)?,
+            "backoff_base" => self.backoff_base = parse_duration(setting, v)?,
+            "backoff_max" => self.backoff_max = parse_duration(setting, v)?,
+            "breaker_threshold" => self.breaker_threshold = parse_num(setting, v, 0)?,
+            "breaker_cooldown" => self.breaker_cooldown = parse_duration(setting, v)?,
+            "connect_rate_per_minute" => {
+                self.connect_rate_per_minute = match v.trim() {
+                    "none" | "off" => None,
+                    _ => Some(parse_num(setting, v, 1)?),
+                }
+            }
+            "host_key_policy" => {
+                let path = match &self.host_key_policy {
+                    HostKeyPolicy::KnownHosts(p) | HostKeyPolicy::AcceptNew(p) => p.clone(),
+                    _ => None,
+                };
+                self.host_key_policy = match v.trim() {
+                    "known-hosts" | "strict" => HostKeyPolicy::KnownHosts(path),
+                    "accept-new" => HostKeyPolicy::AcceptNew(path),
+                    "pinned" => HostKeyPolicy::Pinned(match &self.host_key_policy {
+                        HostKeyPolicy::Pinned(f) => f.clone(),
+                        _ => Vec::new(),
+                    }),
+                    "insecure-accept-any" => HostKeyPolicy::InsecureAcceptAny,
+                    _ => {
+                        return Err(bad(
+                            setting,
+                            v,
+                            "expected known-hosts, accept-new, pinned or insecure-accept-any",
+                        ))
+                    }
+                }
+            }
+            "known_hosts_file" => {
+                let p = Some(PathBuf::from(v.trim()));
+                self.host_key_policy = match &self.host_key_policy {
+                    HostKeyPolicy::AcceptNew(_) => HostKeyPolicy::AcceptNew(p),
+                    _ => HostKeyPolicy::KnownHosts(p),
+                }
+            }
+            "pinned_fingerprints" => {
+                let fps: Vec<String> = v
+                    .split(',')
+                    .map(|s| s.trim().to_string())
+                    .filter(|s| !s.is_empty())
+                    .collect();
+                if let Some(badfp) = fps.iter().find(|f| !f.starts_with("SHA256:")) {
+                    return Err(bad(
+                        setting,
+                        v,
+                        format!("{badfp:?} is not a SHA256:... fingerprint"),
+                    ));
+                }
+                self.host_key_policy = HostKeyPolicy::Pinned(fps);
+            }
+            "maintenance_interval" => self.maintenance_interval = parse_duration(setting, v)?,
+            "max_frame" => self.max_frame = parse_num(setting, v, 1024)?,
+            "netconf_1_1" => self.netconf_1_1 = parse_bool(setting, v)?,
+            _ => {
+                return Err(bad(
+                    setting,
+                    v,
+                    format!("unknown setting; known: {}", SETTINGS.join(", ")),
+                ))
+            }
+        }
+        Ok(())
+    }
+
+    /// Check relations between settings.
+    pub fn validate(&self) -> Result<()> {
+        let d = |d: Duration| format!("{d:?}");
+        if self.connect_timeout.is_zero() {
+            return Err(bad(
+                "connect_timeout",
+                &d(self.connect_timeout),
+                "must be above zero",
+            ));
+        }
+        if self.rpc_timeout.is_zero() {
+            return Err(bad(
+                "rpc_timeout",
+                &d(self.rpc_timeout),
+                "must be above zero",
+            ));
+        }
+        if self.checkout_timeout.is_zero() {
+            return Err(bad(
+                "checkout_timeout",
+                &d(self.checkout_timeout),
+                "must be above zero",
+            ));
+        }
+        if self.backoff_max < self.backoff_base {
+            return Err(bad(
+                "backoff_max",
+                &d(self.backoff_max),
+                format!("must be at least backoff_base ({:?})", self.backoff_base),
+            ));
+        }
+        if self.keepalive_interval.is_some_and(|k| k.is_zero()) {
+            return Err(bad("keepalive_interval", "0", "use none to disable"));
+        }
+        if self.maintenance_interval.is_zero() {
+            return Err(bad("maintenance_interval", "0", "must be above zero"));
+        }
+        if let HostKeyPolicy::Pinned(f) = &self.host_key_policy {
+            if f.is_empty() {
+                return Err(bad(
+                    "pinned_fingerprints",
+                    "",
+                    "host_key_policy = pinned needs at least one fingerprint",
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// Read settings from TOML text (every key optional, unknown keys refused).
+    pub fn from_toml(text: &str) -> Result<PoolConfig> {
+        let table: toml::Table = text
+            .parse()
+            .map_err(|e: toml::de::Error| bad("toml", "", e.to_string()))?;
+        let mut cfg = PoolConfig::default();
+        // host_key_policy first, so that file/fingerprints refine it whatever the order.
+        let mut keys: Vec<&String> = table.keys().collect();
+        keys.sort_by_key(|k| {
+            (
+                k.as_str() != "host_key_policy",
+                k.as_str() == "pinned_fingerprints",
+            )
+        });
+        for k in keys {
+            let v = &table[k];
+            let text = match v {
+                toml::Value::String(s) => s.clone(),
+                toml::Value::Integer(i) => i.to_string(),
+                toml::Value::Float(f) => f.to_string(),
+                toml::Value::Boolean(b) => b.to_string(),
+                toml::Value::Array(a) => a
+                    .iter()
+                    .map(|x| {
+                        x.as_str()
+                            .map(str::to_string)
+                            .ok_or_else(|| bad(k, &x.to_string(), "expected strings"))
+                    })
+                    .collect::<Result<Vec<_>>>()?
+                    .join(","),
+                other => return Err(bad(k, &other.to_string(), "unsupported value type")),
+            };
+            cfg.set(k, &text, k)?;
+        }
+        cfg.validate()?;
+        Ok(cfg)
+    }
+
+    /// Read `NETPOOL_*` environment variables over the defaults. A `NETPOOL_` variable that
+    /// names no setting is an error, so that typos are caught.
+    pub fn from_env() -> Result<PoolConfig> {
+        Self::from_vars(std::env::vars())
+    }
+
+    /// Like [`PoolConfig::from_env`], from given pairs (for tests and wrappers).
+    pub fn from_vars(vars: impl IntoIterator<Item = (String, String)>) -> Result<PoolConfig> {
+        let mut cfg = PoolConfig::default();
+        let mut vars: Vec<(String, String)> = vars
+            .into_iter()
+            .filter(|(k, _)| k.starts_with("NETPOOL_"))
+            .collect();
+        vars.sort_by_key(|(k, _)| {
+            (
+                k != "NETPOOL_HOST_KEY_POLICY",
+                k == "NETPOOL_PINNED_FINGERPRINTS",
+            )
+        });
+        for (k, v) in vars {
+            let key = k.trim_start_matches("NETPOOL_").to_ascii_lowercase();
+            cfg.set(&key, &v, &k)?;
+        }
+        cfg.validate()?;
+        Ok(cfg)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn toml_sets_values_and_names_bad_ones() {
+        let cfg = PoolConfig::from_toml(
+            "max_connections_per_device = 4\ncheckout_timeout = \"250ms\"\nidle_timeout = \"none\"\nhost_key_policy = \"pinned\"\npinned_fingerprints = [\"SHA256:abc\"]\n",
+        )
+        .unwrap();
+        assert_eq!(cfg.max_connections_per_device, 4);
+        assert_eq!(cfg.checkout_timeout, Duration::from_millis(250));
+        assert_eq!(cfg.idle_timeout, None);
+        assert_eq!(
+            cfg.host_key_policy,
+            HostKeyPolicy::Pinned(vec!["SHA256:abc".into()])
+        );
+
+        let e = PoolConfig::from_toml("checkout_timeout = \"5 parsecs\"")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("checkout_timeout") && e.contains("5 parsecs"),
+            "{e}"
+        );
+        let e = PoolConfig::from_toml("max_conections_per_device = 3")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("max_conections_per_device") && e.contains("unknown setting"),
+            "{e}"
+        );
+        let e = PoolConfig::from_toml("channels_per_connection = 0")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("at least 1"), "{e}");
+    }
+
+    #[test]
+    fn env_errors_name_the_variable() {
+        let vars = |k: &str, v: &str| {
+            vec![
+                (k.to_string(), v.to_string()),
+                ("PATH".into(), "/bin".into()),
+            ]
+        };
+        let cfg = PoolConfig::from_vars(vars("NETPOOL_RPC_TIMEOUT", "2m")).unwrap();
+        assert_eq!(cfg.rpc_timeout, Duration::from_secs(120));
+        let e = PoolConfig::from_vars(vars("NETPOOL_RPC_TIMEOUT", "soon"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("NETPOOL_RPC_TIMEOUT") && e.contains("soon"),
+            "{e}"
+        );
+        let e = PoolConfig::from_vars(vars("NETPOOL_MAX_CONECTIONS", "2"))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("NETPOOL_MAX_CONECTIONS"), "{e}");
+        let e = PoolConfig::from_vars(vars("NETPOOL_PINNED_FINGERPRINTS", "md5:xx"))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("not a SHA256"), "{e}");
+    }
+}

@@ -1,0 +1,129 @@
+//! A device the pool connects to.
+
+use std::fmt;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+/// How to authenticate.
+#[derive(Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Auth {
+    /// A password.
+    Password(String),
+    /// A private key file (OpenSSH format), with an optional passphrase.
+    KeyFile {
+        /// Path of the private key.
+        path: PathBuf,
+        /// Passphrase, if the key is encrypted.
+        passphrase: Option<String>,
+    },
+    /// Try the key first, then the password.
+    KeyThenPassword {
+        /// Path of the private key.
+        path: PathBuf,
+        /// The password.
+        password: String,
+    },
+}
+
+impl fmt::Debug for Auth {
+    // Secrets are never printed.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Auth::Password(_) => f.write_str("Password(***)"),
+            Auth::KeyFile { path, .. } => write!(f, "KeyFile({})", path.display()),
+            Auth::KeyThenPassword { path, .. } => {
+                write!(f, "KeyThenPassword({}, ***)", path.display())
+            }
+        }
+    }
+}
+
+/// A network device: where it is, who we are on it.
+///
+/// Devices are the pool's keys: two `Device`s with the same address, port, user and
+/// credentials share sessions.
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub struct Device {
+    pub(crate) inner: Arc<DeviceInner>,
+}
+
+#[derive(PartialEq, Eq, Hash)]
+pub(crate) struct DeviceInner {
+    pub(crate) host: String,
+    pub(crate) port: u16,
+    pub(crate) user: String,
+    pub(crate) auth: Auth,
+    pub(crate) label: String,
+}
+
+impl Device {
+    /// A device reached at `host:port` as `user`.
+    pub fn new(host: impl Into<String>, port: u16, user: impl Into<String>, auth: Auth) -> Self {
+        let host = host.into();
+        let user = user.into();
+        let label = if host.contains(':') {
+            format!("{user}@[{host}]:{port}")
+        } else {
+            format!("{user}@{host}:{port}")
+        };
+        Self {
+            inner: Arc::new(DeviceInner {
+                host,
+                port,
+                user,
+                auth,
+                label,
+            }),
+        }
+    }
+
+    /// A device with password authentication.
+    pub fn with_password(
+        host: impl Into<String>,
+        port: u16,
+        user: impl Into<String>,
+        password: impl Into<String>,
+    ) -> Self {
+        Self::new(host, port, user, Auth::Password(password.into()))
+    }
+
+    /// Host name or address.
+    pub fn host(&self) -> &str {
+        &self.inner.host
+    }
+
+    /// TCP port.
+    pub fn port(&self) -> u16 {
+        self.inner.port
+    }
+
+    /// Login user.
+    pub fn user(&self) -> &str {
+        &self.inner.user
+    }
+
+    /// `user@host:port`, as errors and stats name it.
+    pub fn label(&self) -> &str {
+        &self.inner.label
+    }
+
+    pub(crate) fn auth(&self) -> &Auth {
+        &self.inner.auth
+    }
+}
+
+impl fmt::Debug for Device {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Device")
+            .field("label", &self.inner.label)
+            .field("auth", &self.inner.auth)
+            .finish()
+    }
+}
+
+impl fmt::Display for Device {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.inner.label)
+    }
+}

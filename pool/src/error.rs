@@ -1,0 +1,209 @@
+//! Classified errors: each says what failed, on which device, and which bound fired.
+
+use std::time::{Duration, Instant};
+
+use netconf_wire::RpcError;
+use thiserror::Error;
+
+/// Why a session was discarded instead of returned to the pool.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
+#[non_exhaustive]
+pub enum DiscardReason {
+    /// The SSH transport or the channel failed.
+    Transport,
+    /// An RPC or command ran past its timeout.
+    RpcTimeout,
+    /// Returned while holding the configuration lock.
+    HeldLock,
+    /// Returned with uncommitted candidate changes.
+    DirtyCandidate,
+    /// Found dead by the health check at checkout.
+    FailedHealthCheck,
+    /// Idle longer than the idle timeout.
+    IdleTimeout,
+    /// Older than the maximum lifetime.
+    MaxLifetime,
+    /// The pool is shutting down.
+    Shutdown,
+    /// The device answered something that is not NETCONF.
+    Protocol,
+    /// Closed to free a channel for another caller.
+    Evicted,
+    /// The caller asked for it ([`crate::NetconfGuard::discard`]) or a configure failed.
+    Caller,
+    /// The caller dropped an RPC mid-flight: the reply would be out of step.
+    Cancelled,
+}
+
+/// Everything that can go wrong. Device names are `user@host:port`.
+#[derive(Debug, Clone, Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// TCP connect got a refusal (RST): nothing listens on the port.
+    #[error("{device}: connection refused")]
+    ConnectRefused {
+        /// The device.
+        device: String,
+    },
+    /// TCP connect, SSH banner or key exchange did not complete within the bound.
+    #[error("{device}: connect timed out after {after:?} ({stage})")]
+    ConnectTimeout {
+        /// The device.
+        device: String,
+        /// The bound that fired.
+        after: Duration,
+        /// `tcp`, `ssh-handshake` or `auth`.
+        stage: &'static str,
+    },
+    /// Another connect failure (no route, reset during handshake, ...).
+    #[error("{device}: connect failed: {detail}")]
+    Connect {
+        /// The device.
+        device: String,
+        /// What the OS or SSH layer said.
+        detail: String,
+    },
+    /// The device rejected the credentials at SSH user authentication.
+    #[error("{device}: authentication failed for user {user:?} (tried: {methods})")]
+    AuthFailed {
+        /// The device.
+        device: String,
+        /// The user.
+        user: String,
+        /// Methods tried, such as `publickey,password`.
+        methods: String,
+    },
+    /// The host key does not match the known_hosts entry or the pinned fingerprints.
+    #[error("{device}: host key mismatch: got {fingerprint}, {expected}")]
+    HostKeyMismatch {
+        /// The device.
+        device: String,
+        /// The fingerprint presented.
+        fingerprint: String,
+        /// What was expected.
+        expected: String,
+    },
+    /// The host key is not known and the policy does not allow learning it.
+    #[error("{device}: unknown host key {fingerprint} (add it to known_hosts, pin it, or use accept-new)")]
+    HostKeyUnknown {
+        /// The device.
+        device: String,
+        /// The fingerprint presented.
+        fingerprint: String,
+    },
+    /// The device refused to open a channel.
+    #[error("{device}: channel rejected: {reason}")]
+    ChannelRejected {
+        /// The device.
+        device: String,
+        /// Why.
+        reason: String,
+    },
+    /// The device refused the `netconf` subsystem (NETCONF not enabled?).
+    #[error(
+        "{device}: subsystem {subsystem:?} rejected (is `system services netconf ssh` configured?)"
+    )]
+    SubsystemRejected {
+        /// The device.
+        device: String,
+        /// The subsystem.
+        subsystem: String,
+    },
+    /// The device answered an rpc-error (the session stays usable).
+    #[error("{device}: rpc-error: {error}")]
+    Rpc {
+        /// The device.
+        device: String,
+        /// The error fields as the device sent them.
+        error: Box<RpcError>,
+    },
+    /// An RPC or command did not finish in time; the session was discarded.
+    #[error("{device}: no reply within {after:?}; session discarded")]
+    RpcTimeout {
+        /// The device.
+        device: String,
+        /// The bound that fired.
+        after: Duration,
+    },
+    /// No session could be had within the checkout timeout.
+    #[error("{device}: checkout timed out after {after:?}")]
+    CheckoutTimeout {
+        /// The device.
+        device: String,
+        /// The bound that fired.
+        after: Duration,
+    },
+    /// The pool is shut down (or shutting down).
+    #[error("pool is closed")]
+    Closed,
+    /// The device's circuit breaker is open after repeated connect failures.
+    #[error("{device}: circuit open for {retry_in:?} more after {failures} consecutive failures (last: {last_error})")]
+    CircuitOpen {
+        /// The device.
+        device: String,
+        /// When a probe will be allowed again.
+        until: Instant,
+        /// How long until then, at the time of the error.
+        retry_in: Duration,
+        /// Consecutive failures counted.
+        failures: u32,
+        /// The last connect error.
+        last_error: String,
+    },
+    /// The SSH connection or channel broke after it was established.
+    #[error("{device}: transport error: {detail}")]
+    Transport {
+        /// The device.
+        device: String,
+        /// What failed.
+        detail: String,
+    },
+    /// The device sent something that is not valid NETCONF (bad framing, bad XML, bad hello).
+    #[error("{device}: protocol error: {detail}")]
+    Protocol {
+        /// The device.
+        device: String,
+        /// What was wrong.
+        detail: String,
+    },
+    /// A configuration value is invalid.
+    #[error("invalid setting {setting}={value:?}: {reason}")]
+    Config {
+        /// The setting (TOML key or environment variable).
+        setting: String,
+        /// The value given.
+        value: String,
+        /// Why it is invalid.
+        reason: String,
+    },
+    /// A blocking call was made on a thread that runs a tokio runtime.
+    #[error(
+        "netpool::blocking called from inside a tokio runtime; use the async netpool::Pool there"
+    )]
+    BlockingInsideRuntime,
+}
+
+impl Error {
+    /// Whether retrying the connect could help (refusals, timeouts, resets), as opposed to
+    /// credentials or host keys, which need a human.
+    pub fn is_retryable_connect(&self) -> bool {
+        matches!(
+            self,
+            Error::ConnectRefused { .. }
+                | Error::ConnectTimeout { .. }
+                | Error::Connect { .. }
+                | Error::Transport { .. }
+        )
+    }
+
+    /// The error-tag of an rpc-error, if this is one.
+    pub fn rpc_error(&self) -> Option<&RpcError> {
+        match self {
+            Error::Rpc { error, .. } => Some(error),
+            _ => None,
+        }
+    }
+}
+
+/// Result alias.
+pub type Result<T, E = Error> = std::result::Result<T, E>;

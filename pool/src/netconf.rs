@@ -1,0 +1,226 @@
+//! A NETCONF client session on one SSH channel (the unique level of the pool).
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use bytes::BytesMut;
+use futures::{FutureExt, StreamExt};
+use netconf_wire::{FrameCodec, Framing, Hello, Rpc, RpcReply, BASE_1_0, BASE_1_1};
+use russh::client::Msg;
+use russh::{ChannelMsg, ChannelStream};
+use tokio::io::{AsyncWriteExt, ReadHalf, WriteHalf};
+use tokio_util::codec::{Encoder, FramedRead};
+
+use crate::device::Device;
+use crate::error::{Error, Result};
+use crate::pool::ChannelSlot;
+
+/// The client capabilities netpool announces.
+pub(crate) fn client_capabilities(offer_1_1: bool) -> Vec<String> {
+    let mut caps = vec![BASE_1_0.to_string()];
+    if offer_1_1 {
+        caps.push(BASE_1_1.to_string());
+    }
+    caps.push("http://xml.juniper.net/netconf/junos/1.0".into());
+    caps
+}
+
+/// An open NETCONF session.
+pub(crate) struct NetconfSession {
+    reader: FramedRead<ReadHalf<ChannelStream<Msg>>, FrameCodec>,
+    writer: WriteHalf<ChannelStream<Msg>>,
+    enc: FrameCodec,
+    next_id: u64,
+    pub(crate) session_id: Option<u32>,
+    pub(crate) capabilities: Vec<String>,
+    pub(crate) framing: Framing,
+    /// Holds the configuration lock.
+    pub(crate) locked: bool,
+    /// Has loaded candidate changes not yet committed or discarded.
+    pub(crate) dirty: bool,
+    /// An RPC was sent and its reply not fully read (cancelled mid-flight).
+    pub(crate) in_flight: bool,
+    pub(crate) created: Instant,
+    pub(crate) last_used: Instant,
+    /// The channel's place on its SSH connection; released when the session drops.
+    pub(crate) slot: ChannelSlot,
+}
+
+impl NetconfSession {
+    /// Open the `netconf` subsystem on a channel of `slot`'s connection and exchange hellos.
+    pub(crate) async fn open(
+        slot: ChannelSlot,
+        device: &Device,
+        offer_1_1: bool,
+        max_frame: usize,
+    ) -> Result<NetconfSession> {
+        let label = || device.label().to_string();
+        let mut ch = crate::ssh::open_channel(&slot.conn, device).await?;
+        ch.request_subsystem(true, "netconf")
+            .await
+            .map_err(|e| Error::Transport {
+                device: label(),
+                detail: format!("subsystem request: {e}"),
+            })?;
+        // Wait for the answer; keep any data that races ahead of it (the hello).
+        let mut early = BytesMut::new();
+        loop {
+            match ch.wait().await {
+                Some(ChannelMsg::Success) => break,
+                Some(ChannelMsg::Failure) => {
+                    return Err(Error::SubsystemRejected {
+                        device: label(),
+                        subsystem: "netconf".into(),
+                    })
+                }
+                Some(ChannelMsg::Data { data }) => {
+                    early.extend_from_slice(&data);
+                    break;
+                }
+                Some(ChannelMsg::Close) | Some(ChannelMsg::Eof) | None => {
+                    return Err(Error::SubsystemRejected {
+                        device: label(),
+                        subsystem: "netconf".into(),
+                    })
+                }
+                Some(_) => {}
+            }
+        }
+        let (rd, mut writer) = tokio::io::split(ch.into_stream());
+        let mut reader = FramedRead::new(rd, FrameCodec::new(max_frame));
+        reader.read_buffer_mut().extend_from_slice(&early);
+        let mut enc = FrameCodec::new(max_frame);
+        let ours = Hello::client(client_capabilities(offer_1_1));
+        let mut buf = BytesMut::new();
+        enc.encode(ours.to_xml().as_bytes(), &mut buf)
+            .map_err(|e| Error::Protocol {
+                device: label(),
+                detail: e.to_string(),
+            })?;
+        writer.write_all(&buf).await.map_err(|e| Error::Transport {
+            device: label(),
+            detail: format!("sending hello: {e}"),
+        })?;
+        let frame = match reader.next().await {
+            Some(Ok(f)) => f,
+            Some(Err(e)) => {
+                return Err(Error::Protocol {
+                    device: label(),
+                    detail: format!("reading hello: {e}"),
+                })
+            }
+            None => {
+                return Err(Error::Transport {
+                    device: label(),
+                    detail: "channel closed before the server hello".into(),
+                })
+            }
+        };
+        let theirs = Hello::parse(&frame).map_err(|e| Error::Protocol {
+            device: label(),
+            detail: format!("bad server hello: {e}"),
+        })?;
+        let framing = ours.negotiate(&theirs);
+        reader.decoder_mut().set_framing(framing);
+        enc.set_framing(framing);
+        let now = Instant::now();
+        Ok(NetconfSession {
+            reader,
+            writer,
+            enc,
+            next_id: 1,
+            session_id: theirs.session_id,
+            capabilities: theirs.capabilities,
+            framing,
+            locked: false,
+            dirty: false,
+            in_flight: false,
+            created: now,
+            last_used: now,
+            slot,
+        })
+    }
+
+    /// Send one RPC and read its reply. An rpc-error of severity `error` is returned as
+    /// [`Error::Rpc`]; framing, XML and transport failures as their own errors.
+    pub(crate) async fn rpc(&mut self, device: &Device, operation_xml: &str) -> Result<RpcReply> {
+        let label = || device.label().to_string();
+        let id = self.next_id;
+        self.next_id += 1;
+        let mut buf = BytesMut::new();
+        self.enc
+            .encode(Rpc::xml(id, operation_xml).as_bytes(), &mut buf)
+            .map_err(|e| Error::Protocol {
+                device: label(),
+                detail: e.to_string(),
+            })?;
+        self.in_flight = true;
+        self.writer
+            .write_all(&buf)
+            .await
+            .map_err(|e| Error::Transport {
+                device: label(),
+                detail: format!("sending rpc: {e}"),
+            })?;
+        let frame = match self.reader.next().await {
+            Some(Ok(f)) => f,
+            Some(Err(e)) => {
+                return Err(Error::Protocol {
+                    device: label(),
+                    detail: format!("reading reply: {e}"),
+                })
+            }
+            None => {
+                return Err(Error::Transport {
+                    device: label(),
+                    detail: "session closed while waiting for a reply".into(),
+                })
+            }
+        };
+        self.in_flight = false;
+        self.last_used = Instant::now();
+        self.slot.conn.touch();
+        let reply = RpcReply::parse(&frame).map_err(|e| Error::Protocol {
+            device: label(),
+            detail: format!("bad rpc-reply: {e}"),
+        })?;
+        let want = id.to_string();
+        if reply.message_id().is_some_and(|m| m != want) {
+            return Err(Error::Protocol {
+                device: label(),
+                detail: format!(
+                    "reply message-id {:?} does not match request {want}",
+                    reply.message_id()
+                ),
+            });
+        }
+        if let Some(err) = reply.first_error() {
+            return Err(Error::Rpc {
+                device: label(),
+                error: Box::new(err.clone()),
+            });
+        }
+        Ok(reply)
+    }
+
+    /// Zero-cost liveness check: the channel has no unread data and has not ended.
+    pub(crate) fn looks_alive(&mut self) -> bool {
+        if self.slot.conn.is_dead() {
+            return false;
+        }
+        // Anything ready to read on an idle session (EOF, error, unsolicited data) is fatal.
+        self.reader.next().now_or_never().is_none()
+    }
+
+    /// Polite close: close-session within `bound`, then drop the channel.
+    pub(crate) async fn close(mut self, device: &Device, bound: Duration) {
+        if !self.slot.conn.is_dead() && !self.in_flight {
+            let _ = tokio::time::timeout(bound, self.rpc(device, "<close-session/>")).await;
+        }
+        let _ = tokio::time::timeout(bound, self.writer.shutdown()).await;
+    }
+
+    pub(crate) fn conn(&self) -> &Arc<crate::ssh::SshConn> {
+        &self.slot.conn
+    }
+}

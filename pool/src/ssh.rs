@@ -1,0 +1,405 @@
+//! SSH connections: connect with every stage bounded, verify the host key, authenticate,
+//! and run exec channels.
+
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering::Relaxed};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use russh::client::{Handle, Msg};
+use russh::keys::{HashAlg, PrivateKeyWithHashAlg, PublicKey, PublicKeyOrCertificate};
+use russh::{Channel, ChannelMsg};
+use tokio::net::TcpStream;
+
+use crate::config::{HostKeyPolicy, PoolConfig};
+use crate::device::{Auth, Device};
+use crate::error::{Error, Result};
+
+/// The result of one CLI command run over an exec channel.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct CliOutput {
+    /// Standard output.
+    pub stdout: String,
+    /// Standard error (Junos prints syntax errors here).
+    pub stderr: String,
+    /// Exit status, if the device sent one.
+    pub exit_status: Option<u32>,
+}
+
+impl CliOutput {
+    /// Exit status 0 (or none sent) and nothing on stderr.
+    pub fn success(&self) -> bool {
+        self.exit_status.unwrap_or(0) == 0 && self.stderr.trim().is_empty()
+    }
+}
+
+/// russh client callbacks: host key verification by policy.
+pub(crate) struct ClientHandler {
+    device: Device,
+    policy: HostKeyPolicy,
+    verdict: Arc<Mutex<Option<Error>>>,
+}
+
+fn fingerprint(key: &PublicKey) -> String {
+    key.fingerprint(HashAlg::Sha256).to_string()
+}
+
+impl ClientHandler {
+    fn check(&self, key: &PublicKey) -> Result<()> {
+        let host = self.device.host();
+        let port = self.device.port();
+        let fp = fingerprint(key);
+        let device = self.device.label().to_string();
+        let path_or_default = |p: &Option<std::path::PathBuf>| {
+            p.clone()
+                .or_else(|| std::env::home_dir().map(|h| h.join(".ssh/known_hosts")))
+        };
+        match &self.policy {
+            HostKeyPolicy::InsecureAcceptAny => Ok(()),
+            HostKeyPolicy::Pinned(fps) => {
+                if fps.iter().any(|f| f == &fp) {
+                    Ok(())
+                } else {
+                    Err(Error::HostKeyMismatch {
+                        device,
+                        fingerprint: fp,
+                        expected: format!("pinned {}", fps.join(", ")),
+                    })
+                }
+            }
+            HostKeyPolicy::KnownHosts(p) | HostKeyPolicy::AcceptNew(p) => {
+                let path = path_or_default(p).ok_or_else(|| Error::HostKeyUnknown {
+                    device: device.clone(),
+                    fingerprint: fp.clone(),
+                })?;
+                let known = if path.exists() {
+                    russh::keys::check_known_hosts_path(host, port, key, &path)
+                } else {
+                    Ok(false)
+                };
+                match known {
+                    Ok(true) => Ok(()),
+                    Ok(false) if matches!(self.policy, HostKeyPolicy::AcceptNew(_)) => {
+                        russh::keys::known_hosts::learn_known_hosts_path(host, port, key, &path)
+                            .map_err(|e| Error::Connect {
+                                device: device.clone(),
+                                detail: format!(
+                                    "accept-new could not write {}: {e}",
+                                    path.display()
+                                ),
+                            })?;
+                        tracing::info!(device = %device, fingerprint = %fp, "learned host key (accept-new)");
+                        Ok(())
+                    }
+                    Ok(false) => Err(Error::HostKeyUnknown {
+                        device,
+                        fingerprint: fp,
+                    }),
+                    Err(russh::keys::Error::KeyChanged { line }) => Err(Error::HostKeyMismatch {
+                        device,
+                        fingerprint: fp,
+                        expected: format!("the key at {}:{line}", path.display()),
+                    }),
+                    Err(e) => Err(Error::Connect {
+                        device,
+                        detail: format!("reading {}: {e}", path.display()),
+                    }),
+                }
+            }
+        }
+    }
+}
+
+impl russh::client::Handler for ClientHandler {
+    type Error = russh::Error;
+
+    async fn check_server_key(
+        &mut self,
+        key: &PublicKeyOrCertificate,
+    ) -> Result<bool, Self::Error> {
+        let pk = match key {
+            PublicKeyOrCertificate::PublicKey { key, .. } => key.clone(),
+            PublicKeyOrCertificate::Certificate(c) => PublicKey::from(c.public_key().clone()),
+        };
+        match self.check(&pk) {
+            Ok(()) => Ok(true),
+            Err(e) => {
+                *self.verdict.lock().expect("verdict lock") = Some(e);
+                Ok(false)
+            }
+        }
+    }
+}
+
+/// One pooled SSH connection (the shared level: channels are multiplexed on it).
+pub(crate) struct SshConn {
+    pub(crate) id: u64,
+    pub(crate) handle: Handle<ClientHandler>,
+    pub(crate) created: Instant,
+    /// Channels open on this connection now (in use or idle NETCONF sessions).
+    pub(crate) channels: AtomicUsize,
+    /// Milliseconds since `created` at last use.
+    last_used_ms: AtomicU64,
+    /// Set once any use of the connection failed at the transport level.
+    pub(crate) broken: AtomicBool,
+}
+
+impl SshConn {
+    pub(crate) fn touch(&self) {
+        self.last_used_ms
+            .store(self.created.elapsed().as_millis() as u64, Relaxed);
+    }
+
+    pub(crate) fn idle_for(&self) -> Duration {
+        self.created
+            .elapsed()
+            .saturating_sub(Duration::from_millis(self.last_used_ms.load(Relaxed)))
+    }
+
+    pub(crate) fn is_dead(&self) -> bool {
+        self.broken.load(Relaxed) || self.handle.is_closed()
+    }
+
+    /// Bounded liveness check: an SSH ping round trip, then the session state.
+    pub(crate) async fn ping(&self, bound: Duration) -> bool {
+        match tokio::time::timeout(bound, self.handle.send_ping()).await {
+            Ok(Ok(())) => !self.handle.is_closed(),
+            _ => false,
+        }
+    }
+
+    /// Polite close: SSH disconnect.
+    pub(crate) async fn disconnect(&self) {
+        let _ = tokio::time::timeout(
+            Duration::from_secs(1),
+            self.handle
+                .disconnect(russh::Disconnect::ByApplication, "netpool closing", ""),
+        )
+        .await;
+    }
+}
+
+fn classify_io(device: &Device, e: &std::io::Error) -> Error {
+    let device = device.label().to_string();
+    match e.kind() {
+        std::io::ErrorKind::ConnectionRefused => Error::ConnectRefused { device },
+        _ => Error::Connect {
+            device,
+            detail: e.to_string(),
+        },
+    }
+}
+
+/// Open, verify and authenticate one SSH connection. Every stage is bounded.
+pub(crate) async fn connect(device: &Device, cfg: &PoolConfig, id: u64) -> Result<SshConn> {
+    let label = device.label().to_string();
+    let tcp = tokio::time::timeout(
+        cfg.connect_timeout,
+        TcpStream::connect((device.host(), device.port())),
+    )
+    .await
+    .map_err(|_| Error::ConnectTimeout {
+        device: label.clone(),
+        after: cfg.connect_timeout,
+        stage: "tcp",
+    })?
+    .map_err(|e| classify_io(device, &e))?;
+    let _ = tcp.set_nodelay(true);
+    if let Some(idle) = cfg.tcp_keepalive {
+        let ka = socket2::TcpKeepalive::new().with_time(idle).with_interval(
+            idle.min(Duration::from_secs(10))
+                .max(Duration::from_secs(1)),
+        );
+        let _ = socket2::SockRef::from(&tcp).set_tcp_keepalive(&ka);
+    }
+    let config = Arc::new(russh::client::Config {
+        nodelay: true,
+        keepalive_interval: cfg.keepalive_interval,
+        keepalive_max: cfg.keepalive_count_max,
+        inactivity_timeout: None,
+        ..Default::default()
+    });
+    let verdict = Arc::new(Mutex::new(None));
+    let handler = ClientHandler {
+        device: device.clone(),
+        policy: cfg.host_key_policy.clone(),
+        verdict: verdict.clone(),
+    };
+    let handshake = tokio::time::timeout(
+        cfg.connect_timeout,
+        russh::client::connect_stream(config, tcp, handler),
+    )
+    .await;
+    let mut handle = match handshake {
+        Err(_) => {
+            return Err(Error::ConnectTimeout {
+                device: label,
+                after: cfg.connect_timeout,
+                stage: "ssh-handshake",
+            })
+        }
+        Ok(Err(e)) => {
+            if let Some(v) = verdict.lock().expect("verdict lock").take() {
+                return Err(v);
+            }
+            return Err(match e {
+                russh::Error::IO(io) => classify_io(device, &io),
+                other => Error::Connect {
+                    device: label,
+                    detail: format!("ssh handshake: {other}"),
+                },
+            });
+        }
+        Ok(Ok(h)) => h,
+    };
+    tokio::time::timeout(cfg.auth_timeout, authenticate(&mut handle, device))
+        .await
+        .map_err(|_| Error::ConnectTimeout {
+            device: device.label().to_string(),
+            after: cfg.auth_timeout,
+            stage: "auth",
+        })??;
+    let now = Instant::now();
+    Ok(SshConn {
+        id,
+        handle,
+        created: now,
+        channels: AtomicUsize::new(0),
+        last_used_ms: AtomicU64::new(0),
+        broken: AtomicBool::new(false),
+    })
+}
+
+async fn authenticate(handle: &mut Handle<ClientHandler>, device: &Device) -> Result<()> {
+    let user = device.user().to_string();
+    let transport = |e: russh::Error| Error::Transport {
+        device: device.label().to_string(),
+        detail: format!("during authentication: {e}"),
+    };
+    let load_key = |path: &std::path::Path, pass: Option<&str>| {
+        russh::keys::load_secret_key(path, pass).map_err(|e| Error::Config {
+            setting: "key_file".into(),
+            value: path.display().to_string(),
+            reason: format!("cannot load private key: {e}"),
+        })
+    };
+    let mut tried = Vec::new();
+    let (key, password) = match device.auth() {
+        Auth::Password(p) => (None, Some(p.clone())),
+        Auth::KeyFile { path, passphrase } => (Some(load_key(path, passphrase.as_deref())?), None),
+        Auth::KeyThenPassword { path, password } => {
+            (Some(load_key(path, None)?), Some(password.clone()))
+        }
+    };
+    if let Some(key) = key {
+        tried.push("publickey");
+        let hash = handle
+            .best_supported_rsa_hash()
+            .await
+            .map_err(transport)?
+            .flatten();
+        let res = handle
+            .authenticate_publickey(
+                user.clone(),
+                PrivateKeyWithHashAlg::new(Arc::new(key), hash),
+            )
+            .await
+            .map_err(transport)?;
+        if res.success() {
+            return Ok(());
+        }
+    }
+    if let Some(pw) = password {
+        tried.push("password");
+        let res = handle
+            .authenticate_password(user.clone(), pw)
+            .await
+            .map_err(transport)?;
+        if res.success() {
+            return Ok(());
+        }
+    }
+    Err(Error::AuthFailed {
+        device: device.label().to_string(),
+        user,
+        methods: tried.join(","),
+    })
+}
+
+/// How an exec failed: before the command could have run, or after.
+pub(crate) enum ExecError {
+    /// Channel open or exec request failed: the command did not run; safe to retry.
+    NotStarted(Error),
+    /// The channel broke mid-command.
+    Broken(Error),
+}
+
+pub(crate) async fn open_channel(conn: &SshConn, device: &Device) -> Result<Channel<Msg>> {
+    conn.handle
+        .channel_open_session()
+        .await
+        .map_err(|e| match e {
+            russh::Error::ChannelOpenFailure(reason) => Error::ChannelRejected {
+                device: device.label().to_string(),
+                reason: format!("{reason:?}"),
+            },
+            other => Error::Transport {
+                device: device.label().to_string(),
+                detail: format!("channel open: {other}"),
+            },
+        })
+}
+
+/// Run one command on a new exec channel of `conn`.
+pub(crate) async fn exec(
+    conn: &SshConn,
+    device: &Device,
+    command: &str,
+) -> Result<CliOutput, ExecError> {
+    let mut ch = open_channel(conn, device)
+        .await
+        .map_err(ExecError::NotStarted)?;
+    ch.exec(true, command).await.map_err(|e| {
+        ExecError::NotStarted(Error::Transport {
+            device: device.label().to_string(),
+            detail: format!("exec request: {e}"),
+        })
+    })?;
+    let mut stdout = Vec::new();
+    let mut stderr = Vec::new();
+    let mut exit_status = None;
+    let mut started = false;
+    loop {
+        match ch.wait().await {
+            Some(ChannelMsg::Data { data }) => {
+                started = true;
+                stdout.extend_from_slice(&data);
+            }
+            Some(ChannelMsg::ExtendedData { data, .. }) => {
+                started = true;
+                stderr.extend_from_slice(&data);
+            }
+            Some(ChannelMsg::ExitStatus { exit_status: s }) => exit_status = Some(s),
+            Some(ChannelMsg::Success) => started = true,
+            Some(ChannelMsg::Failure) if !started => {
+                return Err(ExecError::NotStarted(Error::ChannelRejected {
+                    device: device.label().to_string(),
+                    reason: "exec request refused".into(),
+                }))
+            }
+            Some(ChannelMsg::Close) | None => break,
+            Some(_) => {}
+        }
+    }
+    if exit_status.is_none() && stdout.is_empty() && stderr.is_empty() && conn.handle.is_closed() {
+        return Err(ExecError::Broken(Error::Transport {
+            device: device.label().to_string(),
+            detail: "connection closed during command".into(),
+        }));
+    }
+    Ok(CliOutput {
+        stdout: String::from_utf8_lossy(&stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&stderr).into_owned(),
+        exit_status,
+    })
+}

@@ -1,0 +1,537 @@
+//! netpool against junos-sim, in process: the behaviour the pool promises.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use junos_sim::DeviceConfig;
+use netpool::{ConfigChange, DiscardReason, Error, HostKeyPolicy, Pool};
+use netpool_tests::*;
+
+#[tokio::test]
+async fn cli_and_netconf_reuse_one_connection() {
+    let fleet = fleet(1).await;
+    let r1 = &fleet.devices()[0];
+    let pool = pool_for(&fleet);
+    let dev = device(r1);
+
+    let out = pool.cli(&dev, "show version | no-more").await.unwrap();
+    assert!(out.stdout.contains("Hostname: r1"), "{}", out.stdout);
+    assert_eq!(out.exit_status, Some(0));
+    for _ in 0..5 {
+        let mut nc = pool.netconf(&dev).await.unwrap();
+        let text = nc.command("show ospf neighbor | no-more").await.unwrap();
+        assert!(text.contains("Full"), "{text}");
+    }
+    let c = r1.counters();
+    assert_eq!(c.tcp_accepts, 1, "one SSH connection for everything");
+    assert_eq!(
+        c.netconf_sessions, 1,
+        "one NETCONF session reused five times"
+    );
+    assert_eq!(c.rpcs, 5);
+    let s = &pool.stats()[0];
+    assert_eq!(
+        (s.connects, s.netconf_opened, s.idle_sessions, s.in_use),
+        (1, 1, 1, 0)
+    );
+    assert!(s.reused >= 5, "{s:?}");
+}
+
+#[tokio::test]
+async fn unknown_command_is_an_error_and_the_session_stays_usable() {
+    let fleet = fleet(1).await;
+    let pool = pool_for(&fleet);
+    let dev = device(&fleet.devices()[0]);
+
+    let out = pool.cli(&dev, "show frobnicate").await.unwrap();
+    assert_eq!(out.exit_status, Some(1));
+    assert!(out.stderr.contains("syntax error"), "{out:?}");
+    assert!(!out.success());
+
+    let mut nc = pool.netconf(&dev).await.unwrap();
+    let sid = nc.session_id();
+    let err = nc.rpc("<get-frobnication/>").await.unwrap_err();
+    let rpc = err.rpc_error().expect("an rpc-error");
+    assert_eq!(rpc.tag, "operation-failed");
+    assert_eq!(
+        rpc.info,
+        vec![("bad-element".to_string(), "get-frobnication".to_string())]
+    );
+    for _ in 0..10 {
+        nc.rpc("<get-software-information/>").await.unwrap();
+    }
+    drop(nc);
+    let nc = pool.netconf(&dev).await.unwrap();
+    assert_eq!(nc.session_id(), sid, "the same session came back");
+}
+
+#[tokio::test]
+async fn wrong_password_is_auth_failed_promptly_without_retries() {
+    let fleet = fleet(1).await;
+    let r1 = &fleet.devices()[0];
+    let pool = pool_for(&fleet);
+    let bad = netpool::Device::with_password("127.0.0.1", r1.addr().port(), USER, "wrong");
+    let t = Instant::now();
+    let err = pool.cli(&bad, "show version").await.unwrap_err();
+    assert!(matches!(err, Error::AuthFailed { .. }), "{err}");
+    assert!(t.elapsed() < Duration::from_secs(2), "{:?}", t.elapsed());
+    assert_eq!(r1.counters().auth_failed, 1, "no retry on a wrong password");
+}
+
+#[tokio::test]
+async fn refused_port_is_connect_refused() {
+    let pool = Pool::builder()
+        .host_key_policy(HostKeyPolicy::InsecureAcceptAny)
+        .connect_retries(0)
+        .build()
+        .unwrap();
+    let port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    let dev = netpool::Device::with_password("127.0.0.1", port, USER, PASSWORD);
+    let t = Instant::now();
+    let err = pool.cli(&dev, "show version").await.unwrap_err();
+    assert!(matches!(err, Error::ConnectRefused { .. }), "{err}");
+    assert!(t.elapsed() < Duration::from_secs(1));
+}
+
+#[tokio::test]
+async fn host_keys_are_verified() {
+    let fleet = fleet(2).await;
+    let (r1, r2) = (&fleet.devices()[0], &fleet.devices()[1]);
+    // Pinned to r2's key, connecting to r1: mismatch.
+    let pool = Pool::builder()
+        .host_key_policy(HostKeyPolicy::Pinned(vec![r2.host_key_fingerprint()]))
+        .build()
+        .unwrap();
+    let err = pool.cli(&device(r1), "show version").await.unwrap_err();
+    assert!(matches!(err, Error::HostKeyMismatch { .. }), "{err}");
+    assert_eq!(
+        r1.counters().auth_ok + r1.counters().auth_failed,
+        0,
+        "no credentials sent to an unverified host"
+    );
+
+    // known_hosts: unknown is refused; accept-new learns, then a changed key is refused.
+    let dir = tempfile::tempdir().unwrap();
+    let kh = dir.path().join("known_hosts");
+    let strict = Pool::builder()
+        .host_key_policy(HostKeyPolicy::KnownHosts(Some(kh.clone())))
+        .build()
+        .unwrap();
+    let err = strict.cli(&device(r1), "show version").await.unwrap_err();
+    assert!(matches!(err, Error::HostKeyUnknown { .. }), "{err}");
+    let learn = Pool::builder()
+        .host_key_policy(HostKeyPolicy::AcceptNew(Some(kh.clone())))
+        .build()
+        .unwrap();
+    learn.cli(&device(r1), "show version").await.unwrap();
+    strict.cli(&device(r1), "show version").await.unwrap();
+    // r2 pretends to be r1: rewrite the file so r1's address carries r2's key.
+    let text = std::fs::read_to_string(&kh).unwrap();
+    let r2_key = r2.host_key().to_openssh().unwrap();
+    let host_field = text.split_whitespace().next().unwrap().to_string();
+    std::fs::write(&kh, format!("{host_field} {r2_key}\n")).unwrap();
+    let fresh = Pool::builder()
+        .host_key_policy(HostKeyPolicy::KnownHosts(Some(kh)))
+        .build()
+        .unwrap();
+    let err = fresh.cli(&device(r1), "show version").await.unwrap_err();
+    assert!(matches!(err, Error::HostKeyMismatch { .. }), "{err}");
+}
+
+#[tokio::test]
+async fn stampede_stays_within_device_limits() {
+    let fleet = fleet(1).await;
+    let r1 = fleet.devices()[0].clone();
+    let mut cfg = config_for(&fleet);
+    cfg.max_connections_per_device = 2;
+    cfg.channels_per_connection = 3;
+    let pool = Pool::new(cfg).unwrap();
+    let dev = device(&r1);
+    let peak = Arc::new(std::sync::atomic::AtomicU64::new(0));
+    let watcher = {
+        let (r1, peak) = (r1.clone(), peak.clone());
+        tokio::spawn(async move {
+            loop {
+                let c = r1.counters();
+                peak.fetch_max(c.channels_open, std::sync::atomic::Ordering::Relaxed);
+                assert!(c.sessions_open <= 2, "{c:?}");
+                tokio::time::sleep(Duration::from_micros(200)).await;
+            }
+        })
+    };
+    let calls = (0..40).map(|i| {
+        let (pool, dev) = (pool.clone(), dev.clone());
+        async move {
+            if i % 2 == 0 {
+                pool.cli(&dev, "show chassis hardware | no-more")
+                    .await
+                    .map(|o| o.stdout)
+            } else {
+                let mut nc = pool.netconf(&dev).await?;
+                nc.command("show route 10.0.14.0 | no-more").await
+            }
+        }
+    });
+    let results = futures::future::join_all(calls).await;
+    watcher.abort();
+    assert!(
+        results.iter().all(|r| r.is_ok()),
+        "{:?}",
+        results.iter().find(|r| r.is_err())
+    );
+    assert!(
+        peak.load(std::sync::atomic::Ordering::Relaxed) <= 6,
+        "channels never above 2 x 3"
+    );
+    assert!(r1.counters().tcp_accepts <= 2);
+    assert_eq!(r1.counters().channels_rejected, 0);
+}
+
+#[tokio::test]
+async fn killed_device_is_replaced_transparently_after_restart() {
+    let fleet = fleet(1).await;
+    let r1 = &fleet.devices()[0];
+    let pool = pool_for(&fleet);
+    let dev = device(r1);
+    drop(pool.netconf(&dev).await.unwrap());
+    pool.cli(&dev, "show version").await.unwrap();
+
+    r1.kill();
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    r1.restart().await.unwrap();
+
+    // The pooled connection and idle session are dead; the caller must not see it.
+    let mut nc = pool.netconf(&dev).await.unwrap();
+    assert!(nc
+        .command("show version")
+        .await
+        .unwrap()
+        .contains("Hostname: r1"));
+    drop(nc);
+    pool.cli(&dev, "show version").await.unwrap();
+    let s = &pool.stats()[0];
+    assert!(s.connects >= 2, "{s:?}");
+    assert!(s.discarded.values().sum::<u64>() >= 1, "{s:?}");
+}
+
+#[tokio::test]
+async fn a_session_holding_the_lock_is_never_returned() {
+    let fleet = fleet(1).await;
+    let r1 = &fleet.devices()[0];
+    let pool = pool_for(&fleet);
+    let dev = device(r1);
+
+    let mut g = pool.netconf(&dev).await.unwrap();
+    let sid = g.session_id();
+    g.lock().await.unwrap();
+    assert_eq!(r1.lock_holder(), sid);
+    drop(g);
+    assert!(
+        eventually(Duration::from_secs(2), || r1.lock_holder().is_none()).await,
+        "lock released by close-session"
+    );
+    let s = &pool.stats()[0];
+    assert_eq!(s.discarded.get(&DiscardReason::HeldLock), Some(&1));
+    let mut g = pool.netconf(&dev).await.unwrap();
+    assert_ne!(g.session_id(), sid, "a new session, not the locked one");
+    g.lock().await.unwrap();
+    g.unlock().await.unwrap();
+}
+
+#[tokio::test]
+async fn configure_commits_or_leaves_nothing_behind() {
+    let fleet = fleet(1).await;
+    let r1 = &fleet.devices()[0];
+    let pool = pool_for(&fleet);
+    let dev = device(r1);
+
+    pool.configure(
+        &dev,
+        &ConfigChange::set_lines("set system host-name core-1").with_comment("rename"),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        r1.running_value(&["system", "host-name"]).as_deref(),
+        Some("core-1")
+    );
+    assert_eq!(r1.commit_count(), 1);
+
+    let err = pool
+        .configure(&dev, &ConfigChange::text("system { host-name broken;"))
+        .await
+        .unwrap_err();
+    assert!(err.rpc_error().is_some(), "{err}");
+    assert!(
+        eventually(Duration::from_secs(2), || r1.lock_holder().is_none()).await,
+        "no lock leaked"
+    );
+    assert_eq!(r1.commit_count(), 1);
+    // Someone else can lock and commit right away.
+    pool.configure(
+        &dev,
+        &ConfigChange::set_lines("set system host-name core-2"),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        r1.running_value(&["system", "host-name"]).as_deref(),
+        Some("core-2")
+    );
+}
+
+#[tokio::test]
+async fn a_lock_held_elsewhere_is_lock_denied_with_the_holder() {
+    let fleet = fleet(1).await;
+    let pool = pool_for(&fleet);
+    let dev = device(&fleet.devices()[0]);
+    let mut a = pool.netconf(&dev).await.unwrap();
+    let mut b = pool.netconf(&dev).await.unwrap();
+    a.lock().await.unwrap();
+    let err = b.lock().await.unwrap_err();
+    let e = err.rpc_error().unwrap();
+    assert_eq!(e.tag, "lock-denied");
+    assert_eq!(
+        e.info,
+        vec![(
+            "session-id".to_string(),
+            a.session_id().unwrap().to_string()
+        )]
+    );
+    a.unlock().await.unwrap();
+}
+
+#[tokio::test]
+async fn shutdown_closes_every_session_on_the_routers() {
+    let fleet = fleet(3).await;
+    let pool = pool_for(&fleet);
+    let devs: Vec<_> = fleet.devices().iter().map(device).collect();
+    for d in &devs {
+        drop(pool.netconf(d).await.unwrap());
+        pool.cli(d, "show version").await.unwrap();
+    }
+    let busy = {
+        let (pool, d) = (pool.clone(), devs[0].clone());
+        tokio::spawn(async move {
+            let mut g = pool.netconf(&d).await.unwrap();
+            tokio::time::sleep(Duration::from_millis(200)).await;
+            g.command("show version").await
+        })
+    };
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    assert!(fleet.total(|c| c.sessions_open) >= 3);
+    pool.shutdown(Duration::from_secs(2)).await;
+    assert!(
+        busy.await.unwrap().is_ok(),
+        "in-flight work finished within the grace period"
+    );
+    assert!(matches!(
+        pool.cli(&devs[1], "show version").await,
+        Err(Error::Closed)
+    ));
+    assert!(
+        eventually(Duration::from_secs(3), || fleet.total(|c| c.sessions_open)
+            == 0)
+        .await,
+        "open on routers: {}",
+        fleet.total(|c| c.sessions_open)
+    );
+}
+
+#[tokio::test]
+async fn dropping_the_pool_closes_its_connections() {
+    let fleet = fleet(1).await;
+    let r1 = &fleet.devices()[0];
+    let pool = pool_for(&fleet);
+    drop(pool.netconf(&device(r1)).await.unwrap());
+    assert_eq!(r1.counters().sessions_open, 1);
+    drop(pool);
+    assert!(
+        eventually(Duration::from_secs(3), || r1.counters().sessions_open == 0).await,
+        "{:?}",
+        r1.counters()
+    );
+}
+
+#[tokio::test]
+async fn unreachable_host_times_out_then_the_breaker_fails_fast() {
+    let (addr, _fillers, _sock) = blackhole();
+    let pool = Pool::builder()
+        .host_key_policy(HostKeyPolicy::InsecureAcceptAny)
+        .connect_timeout(Duration::from_millis(300))
+        .connect_retries(0)
+        .breaker_threshold(2)
+        .breaker_cooldown(Duration::from_secs(60))
+        .build()
+        .unwrap();
+    let dev = netpool::Device::with_password(addr.ip().to_string(), addr.port(), USER, PASSWORD);
+    for _ in 0..2 {
+        let t = Instant::now();
+        let err = pool.cli(&dev, "show version").await.unwrap_err();
+        assert!(matches!(err, Error::ConnectTimeout { .. }), "{err}");
+        assert!(
+            t.elapsed() >= Duration::from_millis(290) && t.elapsed() < Duration::from_secs(2),
+            "{:?}",
+            t.elapsed()
+        );
+    }
+    let t = Instant::now();
+    let err = pool.cli(&dev, "show version").await.unwrap_err();
+    assert!(
+        matches!(err, Error::CircuitOpen { failures: 2, .. }),
+        "{err}"
+    );
+    assert!(
+        t.elapsed() < Duration::from_millis(50),
+        "fails fast: {:?}",
+        t.elapsed()
+    );
+    assert!(pool.stats()[0].breaker_open);
+}
+
+#[tokio::test]
+async fn waiters_for_a_failing_connect_get_its_error_not_a_timeout() {
+    let (addr, _fillers, _sock) = blackhole();
+    let pool = Pool::builder()
+        .host_key_policy(HostKeyPolicy::InsecureAcceptAny)
+        .connect_timeout(Duration::from_millis(300))
+        .checkout_timeout(Duration::from_secs(5))
+        .connect_retries(0)
+        .breaker_threshold(0)
+        .max_connections_per_device(1)
+        .build()
+        .unwrap();
+    let dev = netpool::Device::with_password(addr.ip().to_string(), addr.port(), USER, PASSWORD);
+    let t = Instant::now();
+    let results = futures::future::join_all((0..10).map(|_| pool.cli(&dev, "show version"))).await;
+    for r in &results {
+        assert!(matches!(r, Err(Error::ConnectTimeout { .. })), "{r:?}");
+    }
+    assert!(
+        t.elapsed() < Duration::from_secs(2),
+        "one shared failure, not ten: {:?}",
+        t.elapsed()
+    );
+}
+
+#[tokio::test]
+async fn rpc_timeout_discards_the_session() {
+    let fleet = fleet(1).await;
+    let r1 = &fleet.devices()[0];
+    let mut cfg = config_for(&fleet);
+    cfg.rpc_timeout = Duration::from_millis(200);
+    let pool = Pool::new(cfg).unwrap();
+    let dev = device(r1);
+    let mut g = pool.netconf(&dev).await.unwrap();
+    let sid = g.session_id();
+    r1.set_extra_delay(Duration::from_millis(600));
+    let err = g.command("show version").await.unwrap_err();
+    assert!(matches!(err, Error::RpcTimeout { .. }), "{err}");
+    drop(g);
+    r1.set_extra_delay(Duration::ZERO);
+    let mut g = pool.netconf(&dev).await.unwrap();
+    assert_ne!(
+        g.session_id(),
+        sid,
+        "the timed-out session is never lent again"
+    );
+    g.command("show version").await.unwrap();
+    assert_eq!(
+        pool.stats()[0].discarded.get(&DiscardReason::RpcTimeout),
+        Some(&1)
+    );
+}
+
+#[tokio::test]
+async fn idle_sessions_and_connections_are_retired() {
+    let fleet = fleet(1).await;
+    let r1 = &fleet.devices()[0];
+    let mut cfg = config_for(&fleet);
+    cfg.idle_timeout = Some(Duration::from_millis(300));
+    cfg.maintenance_interval = Duration::from_millis(50);
+    let pool = Pool::new(cfg).unwrap();
+    drop(pool.netconf(&device(r1)).await.unwrap());
+    assert_eq!(r1.counters().sessions_open, 1);
+    assert!(eventually(Duration::from_secs(3), || r1.counters().sessions_open == 0).await);
+    let s = &pool.stats()[0];
+    assert_eq!((s.connections, s.idle_sessions), (0, 0));
+    assert!(
+        s.discarded
+            .get(&DiscardReason::IdleTimeout)
+            .copied()
+            .unwrap_or(0)
+            >= 2,
+        "{s:?}"
+    );
+}
+
+#[tokio::test]
+async fn min_idle_prewarms_connections() {
+    let fleet = fleet(1).await;
+    let r1 = &fleet.devices()[0];
+    let mut cfg = config_for(&fleet);
+    cfg.min_idle_connections = 2;
+    cfg.maintenance_interval = Duration::from_millis(50);
+    let pool = Pool::new(cfg).unwrap();
+    pool.cli(&device(r1), "show version").await.unwrap();
+    assert!(eventually(Duration::from_secs(3), || r1.counters().sessions_open == 2).await);
+}
+
+#[tokio::test]
+async fn connect_rate_limit_is_respected() {
+    let fleet = fleet_with(
+        1,
+        DeviceConfig {
+            rate_limit_per_minute: Some(3),
+            ..Default::default()
+        },
+    )
+    .await;
+    let r1 = &fleet.devices()[0];
+    let mut cfg = config_for(&fleet);
+    cfg.connect_rate_per_minute = Some(3);
+    cfg.max_connections_per_device = 3;
+    cfg.channels_per_connection = 1;
+    let pool = Pool::new(cfg).unwrap();
+    let dev = device(r1);
+    let results = futures::future::join_all((0..6).map(|_| pool.cli(&dev, "show version"))).await;
+    assert!(results.iter().all(|r| r.is_ok()));
+    assert_eq!(r1.counters().refused_by_limit, 0);
+    assert!(r1.counters().tcp_accepts <= 3);
+}
+
+#[tokio::test]
+async fn fan_out_reports_per_device_results() {
+    let fleet = fleet(3).await;
+    let pool = pool_for(&fleet);
+    let mut devs: Vec<_> = fleet.devices().iter().map(device).collect();
+    devs.push(netpool::Device::with_password(
+        "127.0.0.1",
+        fleet.devices()[0].addr().port(),
+        USER,
+        "bad",
+    ));
+    let results = pool
+        .fan_out(
+            &devs,
+            4,
+            |p, d| async move { p.cli(&d, "show version").await },
+        )
+        .await;
+    assert_eq!(results.len(), 4);
+    for (i, (d, r)) in results.iter().enumerate() {
+        assert_eq!(d, &devs[i], "results keep the input order");
+        if i < 3 {
+            assert!(r
+                .as_ref()
+                .unwrap()
+                .stdout
+                .contains(&format!("Hostname: r{}", i + 1)));
+        } else {
+            assert!(matches!(r, Err(Error::AuthFailed { .. })));
+        }
+    }
+}
