@@ -236,7 +236,9 @@ impl Session<'_> {
             };
             return (body, false);
         }
-        engine_time(self.dev, self.dev.inner.config.timing.service_time(None)).await;
+        if !matches!(op.name.as_str(), "close-session" | "request-end-session") {
+            engine_time(self.dev, self.dev.inner.config.timing.service_time(None)).await;
+        }
         let body = match op.name.as_str() {
             "get-configuration" => self.get_configuration(op),
             "get-config" | "get" => self.get_config(op),

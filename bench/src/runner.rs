@@ -1,0 +1,483 @@
+//! Runs a workload in each mode against the same devices, in one process, one mode after
+//! the other, and measures each the same way.
+
+use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use hdrhistogram::Histogram;
+use indicatif::ProgressBar;
+use junos_sim::commands::CommandLine;
+use junos_sim::Timing;
+use netpool::{Device, Pool, PoolConfig};
+use serde::Serialize;
+
+use crate::workload::Workload;
+
+/// How sessions are used.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// A new SSH/NETCONF session for every command, sequentially, as scripts do today.
+    PerCall,
+    /// One session per router behind a per-router lock (the published Python pool's
+    /// design), all operations issued at once; built on netpool with one connection and
+    /// one channel per device.
+    OnePerDevice,
+    /// netpool, operations one after the other.
+    PooledSeq,
+    /// netpool, operations concurrently (capped by the workload's concurrency).
+    PooledPar,
+}
+
+impl Mode {
+    /// The CLI/JSON name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Mode::PerCall => "per-call",
+            Mode::OnePerDevice => "one-per-device",
+            Mode::PooledSeq => "pooled-seq",
+            Mode::PooledPar => "pooled-par",
+        }
+    }
+
+    /// Parse a CLI/JSON name.
+    pub fn parse(s: &str) -> Option<Mode> {
+        [
+            Mode::PerCall,
+            Mode::OnePerDevice,
+            Mode::PooledSeq,
+            Mode::PooledPar,
+        ]
+        .into_iter()
+        .find(|m| m.name() == s)
+    }
+}
+
+/// Which protocol carries the command.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Transport {
+    /// The NETCONF `command` RPC on a NETCONF session.
+    Netconf,
+    /// An SSH exec channel.
+    Cli,
+}
+
+impl Transport {
+    /// The CLI/JSON name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Transport::Netconf => "netconf",
+            Transport::Cli => "cli",
+        }
+    }
+}
+
+/// A device to benchmark, with the simulator's handle when it is simulated (for counters).
+#[derive(Clone, Debug)]
+pub struct Target {
+    /// The pool's view.
+    pub device: Device,
+    /// The simulator's view, when simulated.
+    pub sim: Option<junos_sim::Device>,
+}
+
+/// Everything a run needs.
+#[derive(Clone, Debug)]
+pub struct BenchOptions {
+    /// Pool settings (host keys, timeouts). Modes adjust their own limits.
+    pub pool: PoolConfig,
+    /// The devices' timing profile, when known (for the model's limit).
+    pub timing: Option<Timing>,
+    /// Timed passes per mode (the first, untimed warm-up pass is extra for pooled modes).
+    pub repeat: usize,
+    /// Show a progress bar.
+    pub progress: bool,
+}
+
+/// One mode's figures.
+#[derive(Debug, Clone, Serialize)]
+pub struct ModeResult {
+    /// Mode name (`per-call`, ...).
+    pub mode: String,
+    /// `netconf` or `cli`.
+    pub transport: String,
+    /// Operations per timed pass.
+    pub ops: usize,
+    /// Median total seconds over the timed passes.
+    pub total_s: f64,
+    /// Fastest and slowest pass, seconds.
+    pub total_spread_s: [f64; 2],
+    /// Operations per second (median pass).
+    pub throughput: f64,
+    /// Per-operation latency percentiles over all timed passes, milliseconds.
+    pub p50_ms: f64,
+    /// 90th percentile.
+    pub p90_ms: f64,
+    /// 99th percentile.
+    pub p99_ms: f64,
+    /// Maximum.
+    pub max_ms: f64,
+    /// New SSH connections during the mode (warm-up included), counted by the devices
+    /// (simulator) or by the pool (real devices).
+    pub connections_opened: u64,
+    /// Where `connections_opened` comes from: `device` or `pool`.
+    pub connections_source: &'static str,
+    /// Failed operations.
+    pub errors: u64,
+    /// The first error seen, if any.
+    pub first_error: Option<String>,
+    /// The model's lower bound for a pass, seconds (device service and setup times).
+    pub limit_s: Option<f64>,
+    /// limit / measured (1.0 = at the limit).
+    pub efficiency: Option<f64>,
+    /// Event-loop probe (10 ms ticker on the same runtime): p99 lateness, milliseconds.
+    pub probe_p99_ms: f64,
+    /// Latency samples of the median pass, milliseconds (for charts).
+    #[serde(skip)]
+    pub samples_ms: Vec<f64>,
+}
+
+async fn one_op(
+    pool: &Pool,
+    device: &Device,
+    transport: Transport,
+    command: &str,
+) -> Result<(), String> {
+    match transport {
+        Transport::Netconf => {
+            let mut nc = pool.netconf(device).await.map_err(|e| e.to_string())?;
+            let out = nc.command(command).await.map_err(|e| e.to_string())?;
+            if out.trim().is_empty() {
+                return Err(format!("{device}: empty output for {command:?}"));
+            }
+        }
+        Transport::Cli => {
+            let out = pool.cli(device, command).await.map_err(|e| e.to_string())?;
+            if !out.success() || out.stdout.trim().is_empty() {
+                return Err(format!(
+                    "{device}: {command:?} failed: {}",
+                    out.stderr.trim()
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+struct Pass {
+    total: Duration,
+    lat_ms: Vec<f64>,
+    errors: Vec<String>,
+}
+
+async fn run_pass(
+    pool: &Pool,
+    targets: &[Target],
+    w: &Workload,
+    transport: Transport,
+    parallel: bool,
+    bar: &ProgressBar,
+) -> Pass {
+    let start = Instant::now();
+    let run = |op: &crate::workload::Op| {
+        let (pool, dev, cmd, bar) = (
+            pool.clone(),
+            targets[op.target].device.clone(),
+            op.command.clone(),
+            bar.clone(),
+        );
+        async move {
+            let t = Instant::now();
+            let r = one_op(&pool, &dev, transport, &cmd).await;
+            bar.inc(1);
+            (t.elapsed(), r)
+        }
+    };
+    let results: Vec<(Duration, Result<(), String>)> = if parallel {
+        use futures::StreamExt;
+        futures::stream::iter(w.ops.iter().map(|op| tokio::spawn(run(op))))
+            .buffer_unordered(w.concurrency)
+            .map(|r| r.unwrap_or_else(|e| (Duration::ZERO, Err(format!("task failed: {e}")))))
+            .collect()
+            .await
+    } else {
+        let mut v = Vec::with_capacity(w.ops.len());
+        for op in &w.ops {
+            v.push(run(op).await);
+        }
+        v
+    };
+    Pass {
+        total: start.elapsed(),
+        lat_ms: results.iter().map(|(d, _)| d.as_secs_f64() * 1e3).collect(),
+        errors: results.into_iter().filter_map(|(_, r)| r.err()).collect(),
+    }
+}
+
+async fn per_call_pass(
+    cfg: &PoolConfig,
+    targets: &[Target],
+    w: &Workload,
+    transport: Transport,
+    bar: &ProgressBar,
+) -> Pass {
+    let start = Instant::now();
+    let mut lat_ms = Vec::new();
+    let mut errors = Vec::new();
+    for op in &w.ops {
+        let t = Instant::now();
+        let r = async {
+            let pool = Pool::builder()
+                .config(cfg.clone())
+                .max_connections_per_device(1)
+                .build()
+                .map_err(|e| e.to_string())?;
+            let r = one_op(&pool, &targets[op.target].device, transport, &op.command).await;
+            pool.shutdown(Duration::ZERO).await;
+            r
+        }
+        .await;
+        lat_ms.push(t.elapsed().as_secs_f64() * 1e3);
+        bar.inc(1);
+        if let Err(e) = r {
+            errors.push(e);
+        }
+    }
+    Pass {
+        total: start.elapsed(),
+        lat_ms,
+        errors,
+    }
+}
+
+/// A 10 ms ticker on the caller's runtime; returns its lateness histogram when stopped.
+fn start_probe() -> (Arc<AtomicBool>, tokio::task::JoinHandle<Histogram<u64>>) {
+    let stop = Arc::new(AtomicBool::new(false));
+    let s = stop.clone();
+    let h = tokio::spawn(async move {
+        let mut h = Histogram::<u64>::new_with_bounds(1, 60_000_000, 2).expect("histogram bounds");
+        let period = Duration::from_millis(10);
+        let mut next = tokio::time::Instant::now() + period;
+        while !s.load(Relaxed) {
+            tokio::time::sleep_until(next).await;
+            let late = tokio::time::Instant::now().saturating_duration_since(next);
+            let _ = h.record((late.as_micros() as u64).max(1));
+            next += period;
+            if next < tokio::time::Instant::now() {
+                next = tokio::time::Instant::now() + period;
+            }
+        }
+        h
+    });
+    (stop, h)
+}
+
+fn percentile(sorted: &[f64], q: f64) -> f64 {
+    if sorted.is_empty() {
+        return 0.0;
+    }
+    let idx = ((sorted.len() as f64 - 1.0) * q).round() as usize;
+    sorted[idx.min(sorted.len() - 1)]
+}
+
+/// The model's lower bound on one pass: what the device's own setup and service times
+/// allow, with loopback round trips taken as zero.
+fn limit(mode: Mode, transport: Transport, timing: &Timing, targets: usize, w: &Workload) -> f64 {
+    let service = |cmd: &str| {
+        let show = CommandLine::parse(cmd).ok().map(|c| c.show);
+        timing.service_time(show.as_ref()).as_secs_f64()
+    };
+    let per_op_extra = match transport {
+        Transport::Netconf => 0.0,
+        Transport::Cli => timing.exec_spawn.as_secs_f64(),
+    };
+    let setup = timing.auth_delay.as_secs_f64()
+        + match transport {
+            Transport::Netconf => timing.session_spawn.as_secs_f64(),
+            Transport::Cli => 0.0,
+        };
+    let per_device: Vec<Vec<f64>> = (0..targets)
+        .map(|t| {
+            w.ops
+                .iter()
+                .filter(|o| o.target == t)
+                .map(|o| service(&o.command) + per_op_extra)
+                .collect()
+        })
+        .collect();
+    let c = timing.concurrency.max(1) as f64;
+    match mode {
+        Mode::PerCall => w
+            .ops
+            .iter()
+            .map(|o| setup + service(&o.command) + per_op_extra)
+            .sum(),
+        Mode::PooledSeq => w
+            .ops
+            .iter()
+            .map(|o| service(&o.command) + per_op_extra)
+            .sum(),
+        Mode::OnePerDevice => per_device
+            .iter()
+            .map(|v| v.iter().sum::<f64>())
+            .fold(0.0, f64::max),
+        Mode::PooledPar => per_device
+            .iter()
+            .map(|v| {
+                v.iter()
+                    .cloned()
+                    .fold(0.0, f64::max)
+                    .max(v.iter().sum::<f64>() / c)
+            })
+            .fold(0.0, f64::max),
+    }
+}
+
+fn connections(targets: &[Target]) -> Option<u64> {
+    let mut sum = 0;
+    for t in targets {
+        sum += t.sim.as_ref()?.counters().tcp_accepts;
+    }
+    Some(sum)
+}
+
+/// Run one mode: a warm-up pass for pooled modes, then `repeat` timed passes.
+pub async fn run_mode(
+    opts: &BenchOptions,
+    targets: &[Target],
+    w: &Workload,
+    mode: Mode,
+    transport: Transport,
+    bar: &ProgressBar,
+) -> ModeResult {
+    let before = connections(targets);
+    let (stop, probe) = start_probe();
+    let mut passes = Vec::new();
+    let pool_connects;
+    match mode {
+        Mode::PerCall => {
+            for _ in 0..opts.repeat.max(1) {
+                passes.push(per_call_pass(&opts.pool, targets, w, transport, bar).await);
+            }
+            pool_connects = (w.ops.len() * opts.repeat.max(1)) as u64;
+        }
+        _ => {
+            let mut builder = Pool::builder().config(opts.pool.clone());
+            if mode == Mode::OnePerDevice {
+                builder = builder
+                    .max_connections_per_device(1)
+                    .channels_per_connection(1);
+            }
+            let pool = builder.build().expect("valid pool settings");
+            let parallel = matches!(mode, Mode::PooledPar | Mode::OnePerDevice);
+            let warm = run_pass(&pool, targets, w, transport, parallel, bar).await;
+            if warm.errors.is_empty() {
+                for _ in 0..opts.repeat.max(1) {
+                    passes.push(run_pass(&pool, targets, w, transport, parallel, bar).await);
+                }
+            } else {
+                passes.push(warm);
+            }
+            pool_connects = pool.stats().iter().map(|s| s.connects).sum();
+            pool.shutdown(Duration::from_secs(5)).await;
+        }
+    }
+    stop.store(true, Relaxed);
+    let probe = probe.await.ok();
+    let after = connections(targets);
+    let (connections_opened, connections_source) = match (before, after) {
+        (Some(b), Some(a)) => (a - b, "device"),
+        _ => (pool_connects, "pool"),
+    };
+    let mut totals: Vec<f64> = passes.iter().map(|p| p.total.as_secs_f64()).collect();
+    totals.sort_by(|a, b| a.total_cmp(b));
+    let median_total = percentile(&totals, 0.5);
+    let median_pass = passes
+        .iter()
+        .min_by(|a, b| {
+            (a.total.as_secs_f64() - median_total)
+                .abs()
+                .total_cmp(&(b.total.as_secs_f64() - median_total).abs())
+        })
+        .expect("at least one pass");
+    let mut all: Vec<f64> = passes
+        .iter()
+        .flat_map(|p| p.lat_ms.iter().cloned())
+        .collect();
+    all.sort_by(|a, b| a.total_cmp(b));
+    let errors: Vec<&String> = passes.iter().flat_map(|p| p.errors.iter()).collect();
+    let limit_s = opts
+        .timing
+        .as_ref()
+        .map(|t| limit(mode, transport, t, targets.len(), w))
+        .filter(|l| *l > 0.0);
+    ModeResult {
+        mode: mode.name().into(),
+        transport: transport.name().into(),
+        ops: w.ops.len(),
+        total_s: median_total,
+        total_spread_s: [totals[0], totals[totals.len() - 1]],
+        throughput: if median_total > 0.0 {
+            w.ops.len() as f64 / median_total
+        } else {
+            0.0
+        },
+        p50_ms: percentile(&all, 0.5),
+        p90_ms: percentile(&all, 0.9),
+        p99_ms: percentile(&all, 0.99),
+        max_ms: all.last().copied().unwrap_or(0.0),
+        connections_opened,
+        connections_source,
+        errors: errors.len() as u64,
+        first_error: errors.first().map(|e| e.to_string()),
+        limit_s,
+        efficiency: limit_s.map(|l| l / median_total),
+        probe_p99_ms: probe
+            .map(|h| h.value_at_quantile(0.99) as f64 / 1e3)
+            .unwrap_or(0.0),
+        samples_ms: median_pass.lat_ms.clone(),
+    }
+}
+
+/// Run every (transport, mode) pair in order, sharing one progress bar.
+pub async fn run(
+    opts: &BenchOptions,
+    targets: &[Target],
+    w: &Workload,
+    modes: &[Mode],
+    transports: &[Transport],
+) -> Vec<ModeResult> {
+    let per_mode = |m: Mode| {
+        if m == Mode::PerCall {
+            opts.repeat.max(1)
+        } else {
+            opts.repeat.max(1) + 1
+        }
+    };
+    let total: usize = transports.len()
+        * modes
+            .iter()
+            .map(|m| per_mode(*m) * w.ops.len())
+            .sum::<usize>();
+    let bar = if opts.progress {
+        ProgressBar::new(total as u64)
+    } else {
+        ProgressBar::hidden()
+    };
+    bar.set_style(
+        indicatif::ProgressStyle::with_template(
+            "{spinner} {msg:<22} [{bar:30}] {pos}/{len} ops, {elapsed}",
+        )
+        .expect("valid template")
+        .progress_chars("=> "),
+    );
+    let mut out = Vec::new();
+    for t in transports {
+        for m in modes {
+            bar.set_message(format!("{} {}", t.name(), m.name()));
+            out.push(run_mode(opts, targets, w, *m, *t, &bar).await);
+        }
+    }
+    bar.finish_and_clear();
+    out
+}

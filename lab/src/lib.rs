@@ -1,1 +1,0 @@
-//! netlab (under construction).

@@ -1,0 +1,255 @@
+//! `netlab`: benchmark pooled against per-call sessions, serve a simulated fleet.
+
+use std::net::Ipv4Addr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use junos_sim::{Addressing, DeviceConfig, Fleet, FleetConfig, Timing};
+use netpool::{HostKeyPolicy, PoolConfig};
+use netpool_bench::report::BenchReport;
+use netpool_bench::{BenchOptions, Mode, Target, Transport, Workload};
+
+#[derive(Parser)]
+#[command(
+    name = "netlab",
+    version,
+    about = "Benchmark and torture SSH/NETCONF session pools against simulated or real Junos routers"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Compare per-call sessions with pooled ones, side by side in one run.
+    ///
+    /// Starts an embedded simulated fleet (each router on its own 127.0.1.N address) and
+    /// runs the workload in each mode: per-call (a new session per command), one-per-device
+    /// (one session per router behind a lock), pooled-seq and pooled-par (netpool).
+    ///
+    /// Example: netlab bench --profile vmx --json bench.json --svg bench.svg
+    Bench(BenchArgs),
+    /// Serve a simulated fleet until Ctrl-C and print where each router listens.
+    ///
+    /// Example: netlab sim --routers 5 --profile vmx
+    Sim(SimArgs),
+}
+
+#[derive(clap::Args)]
+struct BenchArgs {
+    /// Number of simulated routers.
+    #[arg(long, default_value_t = 5)]
+    routers: usize,
+    /// Device timing: instant (software cost only) or vmx (calibrated to published vMX figures).
+    #[arg(long, default_value = "instant")]
+    profile: String,
+    /// `seed` (design.md: 7 commands on every router) or a workload TOML file.
+    #[arg(long, default_value = "seed")]
+    workload: String,
+    /// Modes to run, in order.
+    #[arg(
+        long,
+        value_delimiter = ',',
+        default_value = "per-call,one-per-device,pooled-seq,pooled-par"
+    )]
+    modes: Vec<String>,
+    /// Transports: netconf (command RPC on a NETCONF session), cli (SSH exec).
+    #[arg(long, value_delimiter = ',', default_value = "netconf,cli")]
+    transports: Vec<String>,
+    /// Timed passes per mode; the median is reported with the spread.
+    #[arg(long, default_value_t = 3)]
+    repeat: usize,
+    /// Synthetic routes per router.
+    #[arg(long, default_value_t = 1000)]
+    routes: u32,
+    /// Write the results as JSON.
+    #[arg(long)]
+    json: Option<PathBuf>,
+    /// Write a latency chart (SVG).
+    #[arg(long)]
+    svg: Option<PathBuf>,
+    /// A small, fast run (2 routers, 1 pass): a smoke test of the runner.
+    #[arg(long)]
+    quick: bool,
+    /// Give all routers 127.0.0.1 (free ports) instead of one 127.0.1.N address each.
+    #[arg(long)]
+    single_address: bool,
+}
+
+#[derive(clap::Args)]
+struct SimArgs {
+    /// Number of routers.
+    #[arg(long, default_value_t = 5)]
+    routers: usize,
+    /// Timing profile: instant or vmx.
+    #[arg(long, default_value = "instant")]
+    profile: String,
+    /// First address: routers get consecutive addresses from it.
+    #[arg(long, default_value = "127.0.1.1")]
+    listen: Ipv4Addr,
+    /// Ports on each address (0 = a free port).
+    #[arg(long, value_delimiter = ',', default_value = "2222,8830")]
+    ports: Vec<u16>,
+    /// Synthetic routes per router.
+    #[arg(long, default_value_t = 1000)]
+    routes: u32,
+}
+
+fn timing(profile: &str) -> Result<Timing, String> {
+    match profile {
+        "wan" => Err("--profile wan needs the fault proxy for 20-50 ms round trips; it is not built yet (see README)".into()),
+        p => Timing::by_name(p).ok_or_else(|| format!("--profile: unknown profile {p:?} (instant, vmx)")),
+    }
+}
+
+async fn bench(a: BenchArgs) -> Result<(), String> {
+    let routers = if a.quick { a.routers.min(2) } else { a.routers };
+    let repeat = if a.quick { 1 } else { a.repeat.max(1) };
+    let timing = timing(&a.profile)?;
+    let modes = a
+        .modes
+        .iter()
+        .map(|m| Mode::parse(m).ok_or_else(|| format!("--modes: unknown mode {m:?}")))
+        .collect::<Result<Vec<_>, _>>()?;
+    let transports = a
+        .transports
+        .iter()
+        .map(|t| match t.as_str() {
+            "netconf" => Ok(Transport::Netconf),
+            "cli" => Ok(Transport::Cli),
+            other => Err(format!(
+                "--transports: unknown transport {other:?} (netconf, cli)"
+            )),
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let workload = match a.workload.as_str() {
+        "seed" => Workload::seed(routers),
+        path => Workload::from_toml(std::path::Path::new(path), routers)?,
+    };
+    let addressing = if a.single_address {
+        Addressing::default()
+    } else {
+        Addressing::Loopback {
+            first: Ipv4Addr::new(127, 0, 1, 1),
+            ports: vec![0],
+        }
+    };
+    let fleet = Fleet::start(FleetConfig {
+        routers,
+        seed: 1,
+        addressing,
+        device: DeviceConfig {
+            route_count: a.routes,
+            timing: timing.clone(),
+            ..Default::default()
+        },
+    })
+    .await
+    .map_err(|e| format!("starting the simulated fleet: {e}"))?;
+    let targets: Vec<Target> = fleet
+        .devices()
+        .iter()
+        .map(|d| Target {
+            device: netpool::Device::with_password(
+                d.addr().ip().to_string(),
+                d.addr().port(),
+                "lab",
+                "lab123",
+            ),
+            sim: Some(d.clone()),
+        })
+        .collect();
+    let mut pool = PoolConfig::default();
+    pool.host_key_policy = HostKeyPolicy::Pinned(
+        fleet
+            .devices()
+            .iter()
+            .map(|d| d.host_key_fingerprint())
+            .collect(),
+    );
+    eprintln!(
+        "netlab bench: {} routers ({} profile), workload {} ({} ops), modes {}, transports {}, {} timed pass(es) each",
+        routers, a.profile, workload.name, workload.ops.len(), a.modes.join(","), a.transports.join(","), repeat
+    );
+    let opts = BenchOptions {
+        pool,
+        timing: Some(timing),
+        repeat,
+        progress: true,
+    };
+    let results = netpool_bench::run(&opts, &targets, &workload, &modes, &transports).await;
+    let report = BenchReport::new(&a.profile, routers, &workload.name, repeat, results);
+    print!("{}", report.table());
+    if let Some(p) = &a.json {
+        std::fs::write(
+            p,
+            serde_json::to_string_pretty(&report).map_err(|e| e.to_string())?,
+        )
+        .map_err(|e| format!("{}: {e}", p.display()))?;
+    }
+    if let Some(p) = &a.svg {
+        std::fs::write(p, report.svg()).map_err(|e| format!("{}: {e}", p.display()))?;
+    }
+    if report.modes.iter().any(|m| m.errors > 0) {
+        return Err("some operations failed (see the table)".into());
+    }
+    Ok(())
+}
+
+async fn sim(a: SimArgs) -> Result<(), String> {
+    let timing = timing(&a.profile)?;
+    let fleet = Fleet::start(FleetConfig {
+        routers: a.routers,
+        seed: 1,
+        addressing: Addressing::Loopback {
+            first: a.listen,
+            ports: a.ports.clone(),
+        },
+        device: DeviceConfig {
+            route_count: a.routes,
+            timing,
+            ..Default::default()
+        },
+    })
+    .await
+    .map_err(|e| format!("starting the fleet: {e}"))?;
+    for d in fleet.devices() {
+        let addrs: Vec<String> = d.addrs().iter().map(|x| x.to_string()).collect();
+        println!(
+            "{:<4} {}  user lab  password lab123  hostkey {}",
+            d.hostname(),
+            addrs.join(" "),
+            d.host_key_fingerprint()
+        );
+    }
+    println!(
+        "serving {} routers ({} profile); Ctrl-C to stop",
+        a.routers, a.profile
+    );
+    tokio::signal::ctrl_c().await.map_err(|e| e.to_string())?;
+    drop(fleet);
+    println!("stopped");
+    Ok(())
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+        .init();
+    let cli = Cli::parse();
+    let r = match cli.command {
+        Command::Bench(a) => bench(a).await,
+        Command::Sim(a) => sim(a).await,
+    };
+    match r {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("netlab: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
