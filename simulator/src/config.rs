@@ -7,7 +7,7 @@ use netconf_wire::{escape_text, Element};
 
 use crate::device::DeviceSpec;
 
-/// Keywords whose next word is the name of a list entry (`unit 0`, `area 0.0.0.0`).
+/// Keywords whose next word names an entry, as curly text writes them (`unit 0 {`).
 const LIST_KEYWORDS: &[&str] = &[
     "unit",
     "family",
@@ -16,6 +16,17 @@ const LIST_KEYWORDS: &[&str] = &[
     "user",
     "route",
     "group",
+    "address",
+];
+/// Keywords whose entries are `<keyword><name>..</name>..</keyword>` in Junos XML.
+const XML_LISTS: &[&str] = &[
+    "unit",
+    "area",
+    "interface",
+    "user",
+    "route",
+    "group",
+    "address",
 ];
 /// Containers whose entries are written without the singular keyword in `set` syntax.
 const PLURALS: &[(&str, &str)] = &[("interfaces", "interface")];
@@ -290,7 +301,7 @@ impl ConfigTree {
                 let _ = write!(out, "<{s}><name>{}</name>", escape_text(w));
                 child.write_xml(out, None);
                 let _ = write!(out, "</{s}>");
-            } else if LIST_KEYWORDS.contains(&w.as_str()) && !child.children.is_empty() {
+            } else if XML_LISTS.contains(&w.as_str()) && !child.children.is_empty() {
                 for (name, entry) in &child.children {
                     let _ = write!(out, "<{w}><name>{}</name>", escape_text(name));
                     entry.write_xml(out, None);
@@ -341,7 +352,17 @@ impl ConfigTree {
 fn is_container(w: &str) -> bool {
     matches!(
         w,
-        "system" | "interfaces" | "protocols" | "routing-options" | "services" | "login" | "ospf"
+        "system"
+            | "interfaces"
+            | "protocols"
+            | "routing-options"
+            | "services"
+            | "login"
+            | "ospf"
+            | "netconf"
+            | "family"
+            | "inet"
+            | "inet6"
     )
 }
 
@@ -431,5 +452,21 @@ mod tests {
         assert!(t.load_text("}").is_err());
         assert!(t.load_set("frobnicate system").is_err());
         assert!(t.load_set("set system host-name \"unterminated").is_err());
+    }
+}
+
+#[cfg(test)]
+mod junos_xml_shape {
+    use super::*;
+
+    #[test]
+    fn xml_uses_junos_list_and_container_shapes() {
+        let mut t = ConfigTree::default();
+        t.load_set("set system host-name r1\nset system host-name r9\nset system services netconf ssh\nset interfaces ge-0/0/0 unit 0 family inet address 10.0.14.1/24").unwrap();
+        let xml = t.to_xml();
+        assert!(xml.contains("<host-name>r9</host-name>"), "{xml}");
+        assert!(xml.contains("<netconf><ssh/></netconf>"), "{xml}");
+        assert!(xml.contains("<interface><name>ge-0/0/0</name><unit><name>0</name><family><inet><address><name>10.0.14.1/24</name></address></inet></family></unit></interface>"), "{xml}");
+        assert!(t.to_text().contains("family inet {"), "{}", t.to_text());
     }
 }

@@ -296,6 +296,19 @@ impl Session<'_> {
 
     fn get_configuration(&self, op: &Element) -> Body {
         let state = self.dev.inner.state.lock().expect("state lock");
+        if op.attr("compare") == Some("rollback") {
+            // `show | compare` (PyEZ Config.diff): candidate against running (rollback 0).
+            let diff = state.running.compare(&state.candidate);
+            let text = if diff.is_empty() {
+                String::new()
+            } else {
+                format!("\n[edit]\n{}\n", diff.join("\n"))
+            };
+            return Body::Data(Box::new(std::iter::once(format!(
+                "<configuration-information>\n<configuration-output>{}</configuration-output>\n</configuration-information>\n",
+                netconf_wire::escape_text(&text)
+            ))));
+        }
         let tree = if op.attr("database") == Some("candidate") {
             &state.candidate
         } else {

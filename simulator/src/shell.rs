@@ -134,7 +134,7 @@ impl Shell<'_> {
     fn prompt(&self) -> String {
         match self.mode {
             Mode::Operational => format!("{}@{}> ", self.user, self.dev.hostname()),
-            Mode::Configuration => format!("{}@{}# ", self.user, self.dev.hostname()),
+            Mode::Configuration => format!("\n[edit]\n{}@{}# ", self.user, self.dev.hostname()),
         }
     }
 
@@ -184,7 +184,7 @@ impl Shell<'_> {
                     }
                 }
                 self.mode = Mode::Configuration;
-                Some("Entering configuration mode\n\n[edit]\n".into())
+                Some("Entering configuration mode\n".into())
             }
             _ => Some(self.show(line).await),
         }
@@ -202,7 +202,7 @@ impl Shell<'_> {
     async fn configuration(&mut self, line: &str, w: &[&str]) -> String {
         if w.first() == Some(&"run") {
             let out = self.show(line.trim_start_matches("run").trim()).await;
-            return format!("{out}\n[edit]\n");
+            return format!("{out}\n");
         }
         self.configure_line(line, w)
     }
@@ -218,38 +218,37 @@ impl Shell<'_> {
                 self.mode = Mode::Operational;
                 "Exiting configuration mode\n".into()
             }
-            ["top"] | ["up"] => "\n[edit]\n".into(),
+            ["top"] | ["up"] => String::new(),
             ["set", rest @ ..] | ["delete", rest @ ..] if !rest.is_empty() => {
                 if locked_by_other {
-                    return "error: configuration database locked by another user\n\n[edit]\n"
-                        .into();
+                    return "error: configuration database locked by another user\n".into();
                 }
                 let words: Vec<String> = rest.iter().map(|s| s.to_string()).collect();
                 if w[0] == "set" {
                     st.candidate.set(&words);
                 } else if !st.candidate.delete(&words) {
-                    return "warning: statement not found\n\n[edit]\n".into();
+                    return "warning: statement not found\n".into();
                 }
                 st.candidate_owner = Some(self.id);
-                "\n[edit]\n".into()
+                String::new()
             }
-            ["show"] => format!("{}\n[edit]\n", st.candidate.to_text()),
+            ["show"] => format!("{}\n", st.candidate.to_text()),
             ["show", "|", "compare"] => {
                 let diff = st.running.compare(&st.candidate);
                 format!(
-                    "{}\n[edit]\n",
+                    "{}\n",
                     diff.iter().map(|l| format!("{l}\n")).collect::<String>()
                 )
             }
             ["show", "|", "display", "set"] => {
-                format!("{}\n\n[edit]\n", st.candidate.to_set_lines().join("\n"))
+                format!("{}\n", st.candidate.to_set_lines().join("\n"))
             }
             ["commit", rest @ ..] => {
                 if locked_by_other {
-                    return "error: configuration database locked by another user\nerror: commit failed\n\n[edit]\n".into();
+                    return "error: configuration database locked by another user\nerror: commit failed\n".into();
                 }
                 if rest.first() == Some(&"check") {
-                    return "configuration check succeeds\n\n[edit]\n".into();
+                    return "configuration check succeeds\n".into();
                 }
                 st.running = st.candidate.clone();
                 st.candidate_owner = None;
@@ -271,14 +270,14 @@ impl Shell<'_> {
                     }
                     return "commit complete\nExiting configuration mode\n".into();
                 }
-                "commit complete\n\n[edit]\n".into()
+                "commit complete\n".into()
             }
             ["rollback"] | ["rollback", "0"] => {
                 st.candidate = st.running.clone();
                 st.candidate_owner = None;
-                "load complete\n\n[edit]\n".into()
+                "load complete\n".into()
             }
-            _ => format!("{line}\n^\nsyntax error.\n\n[edit]\n"),
+            _ => format!("{line}\n^\nsyntax error.\n"),
         }
     }
 }

@@ -1,0 +1,227 @@
+//! Real, unmodified clients against junos-sim: OpenSSH, ncclient, Juniper PyEZ, netmiko.
+//!
+//! These need tools outside Rust (Debian's openssh-client, the Python venv of
+//! tests/interop/requirements.txt), so they are `#[ignore]`d with the reason and `.ci/run`
+//! runs them with `--ignored` after installing the tools. Run by hand:
+//! `NETPOOL_INTEROP_PYTHON=$PWD/.venv/bin/python cargo test -p netpool-tests --test interop -- --ignored`
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use junos_sim::{DeviceConfig, User};
+use netpool_tests::*;
+use serde_json::Value;
+
+fn python() -> String {
+    std::env::var("NETPOOL_INTEROP_PYTHON").expect(
+        "NETPOOL_INTEROP_PYTHON must name the interop venv's python (see tests/interop/README.md)",
+    )
+}
+
+fn script(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("interop")
+        .join(name)
+}
+
+async fn run_client(name: &str) -> (Value, junos_sim::Fleet) {
+    let fleet = fleet(1).await;
+    let r1 = &fleet.devices()[0];
+    let out = tokio::time::timeout(
+        Duration::from_secs(120),
+        tokio::process::Command::new(python())
+            .arg(script(name))
+            .arg(r1.addr().ip().to_string())
+            .arg(r1.addr().port().to_string())
+            .arg(USER)
+            .arg(PASSWORD)
+            .output(),
+    )
+    .await
+    .expect("client finished within 120 s")
+    .expect("python runs");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{name} failed:\n{stdout}\n{stderr}");
+    let json: Value = serde_json::from_str(stdout.lines().last().unwrap_or(""))
+        .unwrap_or_else(|e| panic!("{name}: {e}: {stdout}"));
+    (json, fleet)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs the Python interop venv (NETPOOL_INTEROP_PYTHON); .ci/run provides it"]
+async fn ncclient_junos_device_handler_works_unmodified() {
+    let (j, fleet) = run_client("ncclient_check.py").await;
+    assert_eq!(j["hostname"], "r1");
+    assert_eq!(j["version"], "21.4R3-S5.4");
+    assert_eq!(j["command_text"], "Hostname: r1");
+    assert_eq!(j["route_destinations"], serde_json::json!(["10.0.15.0/24"]));
+    assert_eq!(j["config_host_name"], "r1");
+    assert_eq!(j["after_commit_host_name"], "nc-renamed");
+    assert_eq!(j["unknown_rpc"], "RPCError");
+    let r1 = &fleet.devices()[0];
+    assert_eq!(
+        r1.running_value(&["system", "host-name"]).as_deref(),
+        Some("nc-renamed")
+    );
+    assert!(
+        eventually(Duration::from_secs(2), || r1.counters().sessions_open == 0).await,
+        "client closed its session"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs the Python interop venv (NETPOOL_INTEROP_PYTHON); .ci/run provides it"]
+async fn pyez_open_facts_cli_rpc_and_config_work_unmodified() {
+    let (j, fleet) = run_client("pyez_check.py").await;
+    let r1 = &fleet.devices()[0];
+    assert_eq!(j["facts"]["hostname"], "r1");
+    assert_eq!(j["facts"]["model"], "VMX");
+    assert_eq!(j["facts"]["version"], "21.4R3-S5.4");
+    assert_eq!(j["facts"]["serialnumber"], r1.spec().serial.as_str());
+    assert_eq!(j["cli"], "Hostname: r1");
+    assert_eq!(j["routes"], serde_json::json!(["10.0.14.0/24"]));
+    assert!(
+        j["diff"]
+            .as_str()
+            .unwrap()
+            .contains("+ set system host-name pyez-renamed"),
+        "{}",
+        j["diff"]
+    );
+    assert_eq!(j["commit"], true);
+    assert_eq!(
+        r1.running_value(&["system", "host-name"]).as_deref(),
+        Some("pyez-renamed")
+    );
+    assert_eq!(r1.commit_count(), 1);
+    assert_eq!(r1.lock_holder(), None, "exclusive mode unlocked on exit");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs the Python interop venv (NETPOOL_INTEROP_PYTHON); .ci/run provides it"]
+async fn netmiko_juniper_junos_drives_the_interactive_cli() {
+    let (j, fleet) = run_client("netmiko_check.py").await;
+    assert_eq!(j["prompt"], "lab@r1>");
+    assert_eq!(j["show_version"], "Hostname: r1");
+    assert!(
+        j["commit"].as_str().unwrap().contains("commit complete"),
+        "{}",
+        j["commit"]
+    );
+    assert!(
+        j["after"]
+            .as_str()
+            .unwrap()
+            .contains("host-name netmiko-renamed;"),
+        "{}",
+        j["after"]
+    );
+    assert_eq!(
+        fleet.devices()[0]
+            .running_value(&["system", "host-name"])
+            .as_deref(),
+        Some("netmiko-renamed")
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs Debian's openssh-client (ssh, ssh-keygen); .ci/run installs it"]
+async fn openssh_exec_and_netconf_subsystem() {
+    let dir = tempfile::tempdir().unwrap();
+    let key = dir.path().join("id_ed25519");
+    let st = tokio::process::Command::new("ssh-keygen")
+        .args(["-q", "-t", "ed25519", "-N", "", "-f"])
+        .arg(&key)
+        .status()
+        .await
+        .expect("ssh-keygen runs");
+    assert!(st.success());
+    let pubkey = std::fs::read_to_string(key.with_extension("pub")).unwrap();
+    let mut user = User::with_password(USER, PASSWORD);
+    user.keys
+        .push(russh::keys::PublicKey::from_openssh(pubkey.trim()).unwrap());
+    let fleet = fleet_with(
+        1,
+        DeviceConfig {
+            users: vec![user],
+            ..Default::default()
+        },
+    )
+    .await;
+    let r1 = &fleet.devices()[0];
+    let port = r1.addr().port().to_string();
+    let ssh = |extra: &[&str]| {
+        let mut c = tokio::process::Command::new("ssh");
+        c.args([
+            "-o",
+            "BatchMode=yes",
+            "-o",
+            "StrictHostKeyChecking=no",
+            "-o",
+            "UserKnownHostsFile=/dev/null",
+            "-o",
+            "LogLevel=ERROR",
+            "-i",
+        ])
+        .arg(&key)
+        .args(["-p", &port])
+        .args(extra);
+        c
+    };
+    let out = ssh(&["lab@127.0.0.1", "show version | no-more"])
+        .output()
+        .await
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).starts_with("Hostname: r1\n"));
+
+    let out = ssh(&["lab@127.0.0.1", "show bogus"])
+        .output()
+        .await
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "unknown command exits non-zero");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("syntax error"));
+
+    let mut child = ssh(&["-s", "lab@127.0.0.1", "netconf"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    use tokio::io::AsyncWriteExt;
+    let mut stdin = child.stdin.take().unwrap();
+    stdin
+        .write_all(b"<hello xmlns=\"urn:ietf:params:xml:ns:netconf:base:1.0\"><capabilities><capability>urn:ietf:params:netconf:base:1.0</capability></capabilities></hello>]]>]]><rpc message-id=\"42\"><get-software-information/></rpc>]]>]]><rpc message-id=\"43\"><close-session/></rpc>]]>]]>")
+        .await
+        .unwrap();
+    let out = tokio::time::timeout(Duration::from_secs(20), child.wait_with_output())
+        .await
+        .unwrap()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    let frames: Vec<&str> = text
+        .split("]]>]]>")
+        .map(str::trim)
+        .filter(|f| !f.is_empty())
+        .collect();
+    assert_eq!(frames.len(), 3, "{text}");
+    let hello = netconf_wire::Hello::parse(frames[0].as_bytes()).unwrap();
+    assert!(hello.supports("http://xml.juniper.net/netconf/junos/1.0"));
+    assert!(hello.session_id.is_some());
+    let reply = netconf_wire::RpcReply::parse(frames[1].as_bytes()).unwrap();
+    assert_eq!(reply.message_id(), Some("42"));
+    assert_eq!(
+        reply
+            .root
+            .find(&["software-information", "host-name"])
+            .map(|e| e.text.as_str()),
+        Some("r1")
+    );
+    assert!(netconf_wire::RpcReply::parse(frames[2].as_bytes())
+        .unwrap()
+        .is_ok());
+}
