@@ -187,7 +187,7 @@ pub fn parse_duration(setting: &str, v: &str) -> Result<Duration> {
             ))
         }
     };
-    if !secs.is_finite() || secs < 0.0 || secs > 1e9 {
+    if !secs.is_finite() || !(0.0..=1e9).contains(&secs) {
         return Err(bad(setting, v, "out of range"));
     }
     Ok(Duration::from_secs_f64(secs))
@@ -200,9 +200,9 @@ fn parse_opt_duration(setting: &str, v: &str) -> Result<Option<Duration>> {
     }
 }
 
-fn parse_num<T: std::str::FromStr>(setting: &str, v: &str, min: T) -> Result<T>
+fn parse_num<T>(setting: &str, v: &str, min: T) -> Result<T>
 where
-    T: PartialOrd + std::fmt::Display + Copy,
+    T: std::str::FromStr + PartialOrd + std::fmt::Display + Copy,
 {
     let n: T = v
         .trim()

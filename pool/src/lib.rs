@@ -35,6 +35,11 @@
 #![deny(missing_docs)]
 
 pub mod blocking;
+/// The workspace README's Rust examples, compiled as doctests so they cannot rot.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+pub struct ReadmeDoctests;
+
 mod breaker;
 mod config;
 mod device;

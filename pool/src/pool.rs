@@ -150,7 +150,7 @@ impl Drop for Waiting<'_> {
 enum Step {
     Use(Arc<SshConn>),
     Connect,
-    Evict(NetconfSession),
+    Evict(Box<NetconfSession>),
     Wait,
 }
 
@@ -348,7 +348,7 @@ impl Pool {
                 } else if !st.idle.is_empty() {
                     let oldest = st.idle.remove(0);
                     st.counters.discard(DiscardReason::Evicted);
-                    Step::Evict(oldest)
+                    Step::Evict(Box::new(oldest))
                 } else {
                     Step::Wait
                 }

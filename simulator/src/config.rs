@@ -152,8 +152,7 @@ impl ConfigTree {
     pub fn load_text(&mut self, text: &str) -> Result<(), String> {
         let mut path: Vec<Vec<String>> = Vec::new();
         let mut words: Vec<String> = Vec::new();
-        let mut tokens = tokenize(text)?.into_iter().peekable();
-        while let Some(tok) = tokens.next() {
+        for tok in tokenize(text)? {
             match tok.as_str() {
                 "{" => {
                     if words.is_empty() {

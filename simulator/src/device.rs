@@ -40,7 +40,7 @@ impl DeviceSpec {
         }
     }
 
-    /// Router id / loopback address: 10.255.0.<n>.
+    /// Router id / loopback address: `10.255.x.n`.
     pub fn router_id(&self) -> Ipv4Addr {
         Ipv4Addr::new(
             10,
@@ -78,8 +78,12 @@ impl DeviceSpec {
         Route {
             prefix,
             len: 24,
-            protocol: if r % 5 == 0 { "Static" } else { "OSPF" },
-            preference: if r % 5 == 0 { 5 } else { 10 },
+            protocol: if r.is_multiple_of(5) {
+                "Static"
+            } else {
+                "OSPF"
+            },
+            preference: if r.is_multiple_of(5) { 5 } else { 10 },
             metric: (r >> 8) as u32 % 100 + 1,
             next_hop: via.neighbor,
             via: via.name.clone(),
