@@ -68,10 +68,12 @@ impl NetconfSession {
             match ch.wait().await {
                 Some(ChannelMsg::Success) => break,
                 Some(ChannelMsg::Failure) => {
+                    // A plain channel is not closed on drop: close it, or the server keeps it.
+                    let _ = ch.close().await;
                     return Err(Error::SubsystemRejected {
                         device: label(),
                         subsystem: "netconf".into(),
-                    })
+                    });
                 }
                 Some(ChannelMsg::Data { data }) => {
                     early.extend_from_slice(&data);

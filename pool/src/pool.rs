@@ -100,16 +100,43 @@ impl SlotCounters {
 }
 
 /// A reserved channel on a connection. Dropping it frees the channel.
+///
+/// A channel dropped before the server closed it (a cancelled open, a discarded session)
+/// is freed only after an SSH ping round trip: russh sends the channel's close from a
+/// spawned task, and reusing the slot before the server has processed that close would
+/// exceed the server's per-connection channel limit (Junos and OpenSSH: 10).
 pub(crate) struct ChannelSlot {
     pub(crate) conn: Arc<SshConn>,
     slot: Weak<Slot>,
+    /// The server closed the channel itself (an exec that ran to completion).
+    pub(crate) server_closed: bool,
+}
+
+fn release_channel(conn: &SshConn, slot: &Weak<Slot>) {
+    conn.channels.fetch_sub(1, Relaxed);
+    if let Some(s) = slot.upgrade() {
+        s.changed.notify_waiters();
+    }
 }
 
 impl Drop for ChannelSlot {
     fn drop(&mut self) {
-        self.conn.channels.fetch_sub(1, Relaxed);
-        if let Some(s) = self.slot.upgrade() {
-            s.changed.notify_waiters();
+        if self.server_closed || self.conn.is_dead() {
+            return release_channel(&self.conn, &self.slot);
+        }
+        match tokio::runtime::Handle::try_current() {
+            Ok(rt) => {
+                let (conn, slot) = (self.conn.clone(), self.slot.clone());
+                rt.spawn(async move {
+                    // Let russh's close-on-drop task send CHANNEL_CLOSE first, then make
+                    // sure the server has read it before the slot is reused.
+                    tokio::task::yield_now().await;
+                    let _ =
+                        tokio::time::timeout(Duration::from_secs(1), conn.handle.send_ping()).await;
+                    release_channel(&conn, &slot);
+                });
+            }
+            Err(_) => release_channel(&self.conn, &self.slot),
         }
     }
 }
@@ -157,6 +184,10 @@ enum Step {
 impl SlotState {
     pub(crate) fn conns_ref(&self) -> &[Arc<SshConn>] {
         &self.conns
+    }
+
+    pub(crate) fn connecting_now(&self) -> usize {
+        self.connecting
     }
 
     pub(crate) fn breaker_open(&self, now: Instant) -> bool {
@@ -358,6 +389,7 @@ impl Pool {
                     let cs = ChannelSlot {
                         conn,
                         slot: Arc::downgrade(slot),
+                        server_closed: false,
                     };
                     if cs.conn.idle_for() > cfg.health_check_after
                         && !cs.conn.ping(cfg.health_check_timeout).await
@@ -400,6 +432,12 @@ impl Pool {
                 let mut st = slot2.state.lock().expect("slot lock");
                 st.connecting -= 1;
                 match res {
+                    Ok(conn) if pool.closed.load(Relaxed) => {
+                        // Shut down meanwhile: this connection must not join the pool.
+                        drop(st);
+                        tokio::spawn(async move { conn.disconnect().await });
+                        let _ = tx.send(Err(Error::Closed));
+                    }
                     Ok(conn) => {
                         st.breaker.success();
                         st.counters.connects += 1;
@@ -410,6 +448,7 @@ impl Pool {
                         let cs = ChannelSlot {
                             conn,
                             slot: Arc::downgrade(&slot2),
+                            server_closed: false,
                         };
                         // If the caller is gone, dropping the slot frees the channel and the
                         // connection stays pooled for others.
@@ -439,6 +478,82 @@ impl Pool {
         })
     }
 
+    /// Run an exec in its own task, so that a caller who gives up never leaves a channel
+    /// half-used: the task finishes (bounded by `rpc_timeout`) and frees the channel.
+    async fn spawn_exec(
+        &self,
+        mut cs: ChannelSlot,
+        device: &Device,
+        command: &str,
+    ) -> std::result::Result<std::result::Result<CliOutput, ExecError>, tokio::time::error::Elapsed>
+    {
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        let (device, command, timeout) = (
+            device.clone(),
+            command.to_string(),
+            self.inner.config.rpc_timeout,
+        );
+        tokio::spawn(async move {
+            let res =
+                tokio::time::timeout(timeout, crate::ssh::exec(&cs.conn, &device, &command)).await;
+            match &res {
+                // An exec that returned saw the server close its channel.
+                Ok(Ok(_)) => cs.server_closed = true,
+                Err(_) => cs.conn.broken.store(true, Relaxed),
+                _ => {}
+            }
+            drop(cs);
+            let _ = tx.send(res);
+        });
+        match rx.await {
+            Ok(r) => r,
+            Err(_) => Ok(Err(ExecError::Broken(Error::Transport {
+                device: String::new(),
+                detail: "exec task ended unexpectedly".into(),
+            }))),
+        }
+    }
+
+    /// Open a NETCONF session in its own task: channel open, subsystem and hellos are not
+    /// cancellation-safe in russh (a dropped open leaves the channel open on the server),
+    /// so a caller who gives up leaves the task to finish; the session then joins the
+    /// idle list.
+    async fn spawn_open(
+        &self,
+        cs: ChannelSlot,
+        slot: &Arc<Slot>,
+    ) -> std::result::Result<Result<NetconfSession>, tokio::time::error::Elapsed> {
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        let cfg = &self.inner.config;
+        let (timeout, offer_1_1, max_frame) =
+            (cfg.session_open_timeout, cfg.netconf_1_1, cfg.max_frame);
+        let (inner, slot) = (self.inner.clone(), slot.clone());
+        tokio::spawn(async move {
+            let device = slot.device.clone();
+            let res = tokio::time::timeout(
+                timeout,
+                NetconfSession::open(cs, &device, offer_1_1, max_frame),
+            )
+            .await;
+            if let Ok(Ok(_)) = &res {
+                slot.state
+                    .lock()
+                    .expect("slot lock")
+                    .counters
+                    .netconf_opened += 1;
+            }
+            if let Err(Ok(Ok(sess))) = tx.send(res) {
+                inner.give_back(&slot, sess);
+            }
+        });
+        rx.await.unwrap_or_else(|_| {
+            Ok(Err(Error::Transport {
+                device: String::new(),
+                detail: "session open task ended unexpectedly".into(),
+            }))
+        })
+    }
+
     /// Run one CLI command on an exec channel of a pooled connection.
     ///
     /// A dead connection met on the way is replaced without an error to the caller; an
@@ -449,10 +564,14 @@ impl Pool {
         let span = tracing::debug_span!("netpool.cli", device = %device);
         async {
             let lease = self.lease(device, deadline).await?;
-            for attempt in 0..3 {
+            let mut transport_retries = 0;
+            let mut rejections = 0;
+            loop {
                 let (cs, fresh) = self.channel(&lease.slot, deadline).await?;
-                let res = tokio::time::timeout(cfg.rpc_timeout, crate::ssh::exec(&cs.conn, device, command)).await;
-                cs.conn.touch();
+                let conn = cs.conn.clone();
+                let res = self.spawn_exec(cs, device, command).await;
+                conn.touch();
+                let cs = conn;
                 let mut st = lease.slot.state.lock().expect("slot lock");
                 match res {
                     Ok(Ok(out)) => {
@@ -462,30 +581,37 @@ impl Pool {
                         return Ok(out);
                     }
                     Err(_) => {
-                        cs.conn.broken.store(true, Relaxed);
+                        cs.broken.store(true, Relaxed);
                         st.counters.discard(DiscardReason::RpcTimeout);
                         return Err(Error::RpcTimeout { device: device.label().to_string(), after: cfg.rpc_timeout });
                     }
                     Ok(Err(ExecError::NotStarted(e))) => {
+                        if let Error::ChannelRejected { .. } = e {
+                            drop(st);
+                            if channel_backoff(&mut rejections, deadline).await {
+                                continue;
+                            }
+                            return Err(e);
+                        }
                         let transport = matches!(e, Error::Transport { .. });
                         if transport {
-                            cs.conn.broken.store(true, Relaxed);
+                            cs.broken.store(true, Relaxed);
                             st.counters.discard(DiscardReason::Transport);
                         }
-                        if transport && !fresh && attempt < 2 {
+                        if transport && !fresh && transport_retries < 2 {
+                            transport_retries += 1;
                             tracing::debug!(device = %device, "pooled connection failed before the command ran; retrying on another");
                             continue;
                         }
                         return Err(e);
                     }
                     Ok(Err(ExecError::Broken(e))) => {
-                        cs.conn.broken.store(true, Relaxed);
+                        cs.broken.store(true, Relaxed);
                         st.counters.discard(DiscardReason::Transport);
                         return Err(e);
                     }
                 }
             }
-            unreachable!("the loop returns on its last attempt")
         }
         .instrument(span)
         .await
@@ -500,6 +626,7 @@ impl Pool {
         async {
             let lease = self.lease(device, deadline).await?;
             let mut attempts = 0;
+            let mut rejections = 0;
             loop {
                 attempts += 1;
                 let idle = lease.slot.state.lock().expect("slot lock").idle.pop();
@@ -531,16 +658,20 @@ impl Pool {
                 }
                 let (cs, fresh) = self.channel(&lease.slot, deadline).await?;
                 let conn = cs.conn.clone();
-                let open = NetconfSession::open(cs, device, cfg.netconf_1_1, cfg.max_frame);
-                match tokio::time::timeout(cfg.session_open_timeout, open).await {
+                match self.spawn_open(cs, &lease.slot).await {
                     Ok(Ok(sess)) => {
                         let mut st = lease.slot.state.lock().expect("slot lock");
-                        st.counters.netconf_opened += 1;
                         if !fresh {
                             st.counters.reused += 1;
                         }
                         drop(st);
                         return Ok(NetconfGuard::new(self.clone(), lease, sess));
+                    }
+                    Ok(Err(e @ Error::ChannelRejected { .. })) => {
+                        if channel_backoff(&mut rejections, deadline).await {
+                            continue;
+                        }
+                        return Err(e);
                     }
                     Ok(Err(e)) => {
                         let transport = matches!(e, Error::Transport { .. } | Error::Protocol { .. });
@@ -648,6 +779,10 @@ impl Pool {
     /// session politely (NETCONF close-session, SSH disconnect). Calls made afterwards get
     /// [`Error::Closed`].
     pub async fn shutdown(&self, grace: Duration) {
+        for s in self.slots() {
+            let _st = s.state.lock().expect("slot lock");
+            self.inner.closed.store(true, Relaxed);
+        }
         self.inner.closed.store(true, Relaxed);
         self.inner.global.close();
         for s in self.slots() {
@@ -698,6 +833,29 @@ impl Pool {
     }
 }
 
+/// A device refused a channel: servers free a session slot a little after the channel
+/// closes (OpenSSH's MaxSessions, Junos's limit of 10), so at the limit a refusal is
+/// backpressure, not failure. Wait briefly (with jitter) and let the caller retry, until
+/// the checkout deadline. Returns false when the deadline leaves no time.
+async fn channel_backoff(rejections: &mut u32, deadline: tokio::time::Instant) -> bool {
+    *rejections += 1;
+    let wait = backoff(
+        Duration::from_millis(2),
+        Duration::from_millis(100),
+        (*rejections).min(6),
+    );
+    if tokio::time::Instant::now() + wait >= deadline {
+        return false;
+    }
+    tracing::debug!(
+        rejections = *rejections,
+        ?wait,
+        "channel refused by the device; retrying"
+    );
+    tokio::time::sleep(wait).await;
+    true
+}
+
 /// Connect with bounded retries (exponential backoff, full jitter) for retryable errors,
 /// respecting the device's connect-rate limit.
 async fn connect_with_retry(pool: &Arc<PoolInner>, slot: &Arc<Slot>) -> Result<SshConn> {
@@ -735,7 +893,18 @@ async fn connect_with_retry(pool: &Arc<PoolInner>, slot: &Arc<Slot>) -> Result<S
 impl PoolInner {
     /// Return a session to its device's idle list (called by the guard).
     pub(crate) fn give_back(&self, slot: &Arc<Slot>, sess: NetconfSession) {
-        slot.state.lock().expect("slot lock").idle.push(sess);
+        let mut st = slot.state.lock().expect("slot lock");
+        // Checked under the lock that shutdown takes the idle list with: a session handed
+        // back during shutdown is closed, not stranded.
+        if self.closed.load(Relaxed) {
+            st.counters.discard(DiscardReason::Shutdown);
+            drop(st);
+            let device = slot.device.clone();
+            tokio::spawn(async move { sess.close(&device, Duration::from_millis(500)).await });
+            return;
+        }
+        st.idle.push(sess);
+        drop(st);
         slot.changed.notify_waiters();
     }
 

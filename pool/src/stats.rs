@@ -25,6 +25,8 @@ pub struct DeviceStats {
     pub in_use: usize,
     /// Callers waiting for a session now.
     pub waiting: usize,
+    /// Connects in flight now.
+    pub connecting: usize,
     /// SSH connections opened so far.
     pub connects: u64,
     /// Connect attempts that failed (after retries).
@@ -58,6 +60,7 @@ impl DeviceStats {
             idle_sessions: st.idle.len(),
             in_use: c.in_use,
             waiting: c.waiting,
+            connecting: st.connecting_now(),
             connects: c.connects,
             connect_failures: c.connect_failures,
             netconf_opened: c.netconf_opened,

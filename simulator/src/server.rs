@@ -107,7 +107,7 @@ pub(crate) struct Connection {
     dev: Device,
     peer: SocketAddr,
     user: Option<String>,
-    channels: Arc<std::sync::atomic::AtomicUsize>,
+    open: OpenChannels,
 }
 
 impl Connection {
@@ -116,7 +116,7 @@ impl Connection {
             dev,
             peer,
             user: None,
-            channels: Arc::default(),
+            open: OpenChannels::default(),
         }
     }
 
@@ -202,20 +202,31 @@ impl russh::server::Handler for Connection {
         _session: &mut Session,
     ) -> Result<(), Self::Error> {
         let c = &self.dev.inner.counters;
-        if self.channels.load(Relaxed) >= self.dev.inner.config.channels_per_connection {
+        if self.open.len() >= self.dev.inner.config.channels_per_connection {
             c.channels_rejected.fetch_add(1, Relaxed);
             drop(reply); // rejects the open
             return Ok(());
         }
         reply.accept().await;
         c.channels.fetch_add(1, Relaxed);
-        self.channels.fetch_add(1, Relaxed);
+        let id = channel.id();
+        self.open.insert(id, &self.dev);
         let ctx = ChannelCtx {
             dev: self.dev.clone(),
             user: self.user.clone().unwrap_or_default(),
-            slots: self.channels.clone(),
+            open: self.open.clone(),
+            id,
         };
         tokio::spawn(run_channel(channel, ctx));
+        Ok(())
+    }
+
+    async fn channel_close(
+        &mut self,
+        channel: ChannelId,
+        _session: &mut Session,
+    ) -> Result<(), Self::Error> {
+        self.open.remove(channel, &self.dev);
         Ok(())
     }
 
@@ -279,17 +290,41 @@ impl russh::server::Handler for Connection {
 pub(crate) struct ChannelCtx {
     pub(crate) dev: Device,
     pub(crate) user: String,
-    slots: Arc<std::sync::atomic::AtomicUsize>,
+    open: OpenChannels,
+    id: ChannelId,
 }
 
 impl Drop for ChannelCtx {
     fn drop(&mut self) {
-        self.slots.fetch_sub(1, Relaxed);
+        self.open.remove(self.id, &self.dev);
+    }
+}
+
+/// The channels open on one connection. A channel stops counting against the
+/// per-connection limit when the client's close arrives (as OpenSSH and Junos do) or when
+/// its task ends, whichever comes first.
+#[derive(Clone, Default)]
+pub(crate) struct OpenChannels(Arc<std::sync::Mutex<std::collections::HashSet<ChannelId>>>);
+
+impl OpenChannels {
+    fn len(&self) -> usize {
+        self.0.lock().expect("channels lock").len()
+    }
+
+    fn insert(&self, id: ChannelId, dev: &Device) {
+        if self.0.lock().expect("channels lock").insert(id) {
+            dev.inner.counters.channels_open.fetch_add(1, Relaxed);
+        }
+    }
+
+    fn remove(&self, id: ChannelId, dev: &Device) {
+        if self.0.lock().expect("channels lock").remove(&id) {
+            dev.inner.counters.channels_open.fetch_sub(1, Relaxed);
+        }
     }
 }
 
 async fn run_channel(mut channel: Channel<Msg>, ctx: ChannelCtx) {
-    let _open = GaugeGuard::new(&ctx.dev.inner.counters.channels_open);
     let mut pty = false;
     loop {
         match channel.wait().await {
