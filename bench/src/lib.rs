@@ -6,6 +6,7 @@
 
 pub mod report;
 pub mod runner;
+pub mod scale;
 pub mod workload;
 
 pub use runner::{run, BenchOptions, Mode, ModeResult, Target, Transport};

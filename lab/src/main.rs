@@ -31,6 +31,11 @@ enum Command {
     ///
     /// Example: netlab bench --profile vmx --json bench.json --svg bench.svg
     Bench(BenchArgs),
+    /// Start many simulated routers in this process and open one pooled session to each:
+    /// RSS per idle device, connect+hello latency, accepts per second, RSS per session.
+    ///
+    /// Example: netlab scale --devices 1000
+    Scale(ScaleArgs),
     /// Serve a simulated fleet until Ctrl-C and print where each router listens.
     ///
     /// Example: netlab sim --routers 5 --profile vmx
@@ -76,6 +81,19 @@ struct BenchArgs {
     /// Give all routers 127.0.0.1 (free ports) instead of one 127.0.1.N address each.
     #[arg(long)]
     single_address: bool,
+}
+
+#[derive(clap::Args)]
+struct ScaleArgs {
+    /// Simulated routers (each on its own 127.0.1.N address).
+    #[arg(long, default_value_t = 1000)]
+    devices: usize,
+    /// Session opens in flight at once.
+    #[arg(long, default_value_t = 32)]
+    concurrency: usize,
+    /// Write the figures as JSON.
+    #[arg(long)]
+    json: Option<PathBuf>,
 }
 
 #[derive(clap::Args)]
@@ -198,6 +216,44 @@ async fn bench(a: BenchArgs) -> Result<(), String> {
     Ok(())
 }
 
+async fn scale(a: ScaleArgs) -> Result<(), String> {
+    eprintln!(
+        "netlab scale: {} devices, one NETCONF session each, {} opens at a time",
+        a.devices, a.concurrency
+    );
+    let r = netpool_bench::scale::run(a.devices, a.concurrency).await?;
+    println!("devices                      {}", r.devices);
+    println!("fleet start                  {:.2} s", r.fleet_start_s);
+    println!(
+        "RSS per idle device          {:.1} KiB  ({} -> {} KiB)",
+        r.rss_per_idle_device_kib, r.rss_start_kib, r.rss_fleet_kib
+    );
+    println!(
+        "sessions opened              {} ({} errors)",
+        r.sessions, r.errors
+    );
+    println!(
+        "connect+hello p50/p90/p99    {:.2} / {:.2} / {:.2} ms",
+        r.connect_hello_ms[0], r.connect_hello_ms[1], r.connect_hello_ms[2]
+    );
+    println!("sessions established / s     {:.0}", r.accepts_per_s);
+    println!(
+        "RSS per session (both ends)  {:.1} KiB  ({} KiB with all open)",
+        r.rss_per_session_pair_kib, r.rss_sessions_kib
+    );
+    if let Some(p) = &a.json {
+        std::fs::write(
+            p,
+            serde_json::to_string_pretty(&r).map_err(|e| e.to_string())?,
+        )
+        .map_err(|e| format!("{}: {e}", p.display()))?;
+    }
+    if r.errors > 0 {
+        return Err(format!("{} session opens failed", r.errors));
+    }
+    Ok(())
+}
+
 async fn sim(a: SimArgs) -> Result<(), String> {
     let timing = timing(&a.profile)?;
     let fleet = Fleet::start(FleetConfig {
@@ -244,6 +300,7 @@ async fn main() -> ExitCode {
     let r = match cli.command {
         Command::Bench(a) => bench(a).await,
         Command::Sim(a) => sim(a).await,
+        Command::Scale(a) => scale(a).await,
     };
     match r {
         Ok(()) => ExitCode::SUCCESS,

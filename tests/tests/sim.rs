@@ -1,0 +1,224 @@
+//! junos-sim under bad input: clear errors, everyone else keeps being served, nothing leaks.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use junos_sim::DeviceConfig;
+use netconf_wire::{Hello, RpcReply};
+use netpool_tests::*;
+use russh::client::{self, Handle, Msg};
+use russh::keys::PublicKeyOrCertificate;
+use russh::{Channel, ChannelMsg};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+struct AnyKey;
+
+impl client::Handler for AnyKey {
+    type Error = russh::Error;
+    async fn check_server_key(&mut self, _k: &PublicKeyOrCertificate) -> Result<bool, Self::Error> {
+        Ok(true)
+    }
+}
+
+async fn ssh(addr: std::net::SocketAddr) -> Handle<AnyKey> {
+    let cfg = Arc::new(client::Config {
+        nodelay: true,
+        ..Default::default()
+    });
+    let mut h = client::connect(cfg, addr, AnyKey).await.unwrap();
+    assert!(h
+        .authenticate_password(USER, PASSWORD)
+        .await
+        .unwrap()
+        .success());
+    h
+}
+
+async fn netconf_channel(h: &Handle<AnyKey>) -> Channel<Msg> {
+    let ch = h.channel_open_session().await.unwrap();
+    ch.request_subsystem(true, "netconf").await.unwrap();
+    ch
+}
+
+/// Read until `n` end-of-message frames have arrived (or the channel ends).
+async fn read_frames(ch: &mut Channel<Msg>, n: usize) -> Vec<String> {
+    let mut buf = String::new();
+    loop {
+        let frames: Vec<String> = buf.split("]]>]]>").map(|s| s.trim().to_string()).collect();
+        if frames.len() > n {
+            return frames[..n].to_vec();
+        }
+        match tokio::time::timeout(Duration::from_secs(5), ch.wait())
+            .await
+            .expect("reply in time")
+        {
+            Some(ChannelMsg::Data { data }) => buf.push_str(&String::from_utf8_lossy(&data)),
+            Some(ChannelMsg::Eof) | Some(ChannelMsg::Close) | None => {
+                return buf
+                    .split("]]>]]>")
+                    .map(|s| s.trim().to_string())
+                    .filter(|s| !s.is_empty())
+                    .collect()
+            }
+            Some(_) => {}
+        }
+    }
+}
+
+const HELLO: &[u8] = b"<hello xmlns=\"urn:ietf:params:xml:ns:netconf:base:1.0\"><capabilities><capability>urn:ietf:params:netconf:base:1.0</capability></capabilities></hello>]]>]]>";
+
+async fn still_serves(r: &junos_sim::Device) {
+    let fleet_pool = netpool::Pool::builder()
+        .host_key_policy(netpool::HostKeyPolicy::InsecureAcceptAny)
+        .build()
+        .unwrap();
+    let out = fleet_pool.cli(&device(r), "show version").await.unwrap();
+    assert!(out.stdout.contains("Hostname"));
+    fleet_pool.shutdown(Duration::from_secs(1)).await;
+}
+
+#[tokio::test]
+async fn garbage_on_the_ssh_port_is_dropped_and_others_are_served() {
+    let fleet = fleet(1).await;
+    let r1 = &fleet.devices()[0];
+    let mut s = tokio::net::TcpStream::connect(r1.addr()).await.unwrap();
+    let mut banner = [0u8; 64];
+    let n = s.read(&mut banner).await.unwrap();
+    assert!(String::from_utf8_lossy(&banner[..n]).starts_with("SSH-2.0-"));
+    s.write_all(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n\x00\x01\x02garbage")
+        .await
+        .unwrap();
+    let mut rest = Vec::new();
+    let closed = tokio::time::timeout(Duration::from_secs(5), s.read_to_end(&mut rest)).await;
+    assert!(
+        closed.is_ok(),
+        "the server closes a connection that speaks garbage"
+    );
+    still_serves(r1).await;
+    assert!(eventually(Duration::from_secs(2), || r1.counters().sessions_open == 0).await);
+}
+
+#[tokio::test]
+async fn invalid_xml_gets_an_rpc_error_and_the_session_goes_on() {
+    let fleet = fleet(1).await;
+    let r1 = &fleet.devices()[0];
+    let h = ssh(r1.addr()).await;
+    let mut ch = netconf_channel(&h).await;
+    ch.data(HELLO).await.unwrap();
+    ch.data(&b"<rpc message-id=\"1\"><get-software-information></rpc>]]>]]><rpc message-id=\"2\"><get-software-information/></rpc>]]>]]>"[..]).await.unwrap();
+    let frames = read_frames(&mut ch, 3).await;
+    assert!(Hello::parse(frames[0].as_bytes()).is_ok());
+    let bad = RpcReply::parse(frames[1].as_bytes()).unwrap();
+    let err = bad.first_error().expect("an rpc-error for malformed XML");
+    assert_eq!(err.tag, "malformed-message");
+    assert!(
+        err.message.as_deref().unwrap_or("").contains("malformed"),
+        "{err:?}"
+    );
+    let good = RpcReply::parse(frames[2].as_bytes()).unwrap();
+    assert_eq!(good.message_id(), Some("2"));
+    assert!(good.root.has("software-information"));
+    assert_eq!(r1.counters().bad_frames, 1);
+}
+
+#[tokio::test]
+async fn an_oversize_frame_is_refused_without_unbounded_memory() {
+    let fleet = fleet_with(
+        1,
+        DeviceConfig {
+            max_frame: 4096,
+            ..Default::default()
+        },
+    )
+    .await;
+    let r1 = &fleet.devices()[0];
+    let h = ssh(r1.addr()).await;
+    let mut ch = netconf_channel(&h).await;
+    ch.data(HELLO).await.unwrap();
+    let big = format!(
+        "<rpc message-id=\"1\"><command>{}</command></rpc>",
+        "x".repeat(64 * 1024)
+    );
+    ch.data(big.as_bytes()).await.unwrap();
+    let frames = read_frames(&mut ch, 2).await;
+    let reply = RpcReply::parse(frames[1].as_bytes()).unwrap();
+    let err = reply.first_error().unwrap();
+    assert_eq!(err.tag, "malformed-message");
+    assert!(
+        err.message.as_deref().unwrap_or("").contains("4096"),
+        "{err:?}"
+    );
+    assert!(
+        eventually(Duration::from_secs(2), || r1.counters().netconf_open == 0).await,
+        "the session was ended"
+    );
+    still_serves(r1).await;
+}
+
+#[tokio::test]
+async fn a_client_gone_mid_frame_leaves_nothing_behind() {
+    let fleet = fleet(1).await;
+    let r1 = &fleet.devices()[0];
+    {
+        let h = ssh(r1.addr()).await;
+        let ch = netconf_channel(&h).await;
+        ch.data(HELLO).await.unwrap();
+        ch.data(&b"<rpc message-id=\"1\"><lock><target><cand"[..])
+            .await
+            .unwrap();
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        assert_eq!(r1.counters().netconf_open, 1);
+        // The TCP connection goes away with the handle, mid-frame.
+    }
+    assert!(
+        eventually(Duration::from_secs(3), || {
+            let c = r1.counters();
+            c.sessions_open == 0 && c.netconf_open == 0 && c.channels_open == 0
+        })
+        .await,
+        "{:?}",
+        r1.counters()
+    );
+    assert_eq!(r1.lock_holder(), None);
+    still_serves(r1).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_thousand_sessions_open_and_close_and_none_is_left() {
+    let fleet = fleet(1).await;
+    let r1 = fleet.devices()[0].clone();
+    let tasks: Vec<_> = (0..4)
+        .map(|_| {
+            let addr = r1.addr();
+            tokio::spawn(async move {
+                for _ in 0..250 {
+                    let h = ssh(addr).await;
+                    let mut ch = netconf_channel(&h).await;
+                    ch.data(HELLO).await.unwrap();
+                    ch.data(&b"<rpc message-id=\"1\"><close-session/></rpc>]]>]]>"[..])
+                        .await
+                        .unwrap();
+                    let frames = read_frames(&mut ch, 2).await;
+                    assert!(RpcReply::parse(frames[1].as_bytes()).unwrap().is_ok());
+                    h.disconnect(russh::Disconnect::ByApplication, "", "")
+                        .await
+                        .unwrap();
+                }
+            })
+        })
+        .collect();
+    for t in tasks {
+        t.await.unwrap();
+    }
+    let c = r1.counters();
+    assert_eq!(c.netconf_sessions, 1000);
+    assert!(
+        eventually(Duration::from_secs(5), || {
+            let c = r1.counters();
+            c.sessions_open == 0 && c.netconf_open == 0 && c.channels_open == 0
+        })
+        .await,
+        "{:?}",
+        r1.counters()
+    );
+}
