@@ -36,6 +36,10 @@ enum Command {
     ///
     /// Example: netlab scale --devices 1000
     Scale(ScaleArgs),
+    /// Run the chaos matrix: faults against simulated routers, a PASS/FAIL row each.
+    ///
+    /// Exits non-zero if any scenario fails. Example: netlab chaos --scenario killed-sshd
+    Chaos(ChaosArgs),
     /// Serve a simulated fleet until Ctrl-C and print where each router listens.
     ///
     /// Example: netlab sim --routers 5 --profile vmx
@@ -81,6 +85,22 @@ struct BenchArgs {
     /// Give all routers 127.0.0.1 (free ports) instead of one 127.0.1.N address each.
     #[arg(long)]
     single_address: bool,
+}
+
+#[derive(clap::Args)]
+struct ChaosArgs {
+    /// A scenario name, or `all`.
+    #[arg(long, default_value = "all")]
+    scenario: String,
+    /// Write the results as JSON.
+    #[arg(long)]
+    json: Option<PathBuf>,
+    /// Full sizes (20 s of bursts, 10^5 routes) instead of quick ones.
+    #[arg(long)]
+    full: bool,
+    /// List the scenarios and exit.
+    #[arg(long)]
+    list: bool,
 }
 
 #[derive(clap::Args)]
@@ -216,6 +236,70 @@ async fn bench(a: BenchArgs) -> Result<(), String> {
     Ok(())
 }
 
+async fn chaos(a: ChaosArgs) -> Result<(), String> {
+    if a.list {
+        for s in netchaos::SCENARIOS {
+            println!("{:<26} {}", s.name, s.fault);
+        }
+        return Ok(());
+    }
+    let size = if a.full {
+        netchaos::Size::Full
+    } else {
+        netchaos::Size::Quick
+    };
+    let results = netchaos::run(size, Some(&a.scenario)).await?;
+    println!(
+        "{:<26} {:<7} {:>8} {:>9}  bad path / good path",
+        "scenario", "verdict", "time s", "probe p99"
+    );
+    for r in &results {
+        println!(
+            "{:<26} {:<7} {:>8.2} {:>7.1}ms  {}",
+            r.name,
+            r.verdict,
+            r.duration_s,
+            r.probe_p99_ms,
+            if r.bad_path.is_empty() {
+                "-"
+            } else {
+                &r.bad_path
+            }
+        );
+        println!(
+            "{:<26} {:<7} {:>8} {:>9}  {}",
+            "",
+            "",
+            "",
+            "",
+            if r.good_path.is_empty() {
+                "-"
+            } else {
+                &r.good_path
+            }
+        );
+        if !r.detail.is_empty() {
+            println!(
+                "{:<26} {:<7} {:>8} {:>9}  FAIL: {}",
+                "", "", "", "", r.detail
+            );
+        }
+    }
+    let failed = results.iter().filter(|r| r.verdict != "PASS").count();
+    println!("{} passed, {} failed", results.len() - failed, failed);
+    if let Some(p) = &a.json {
+        std::fs::write(
+            p,
+            serde_json::to_string_pretty(&results).map_err(|e| e.to_string())?,
+        )
+        .map_err(|e| format!("{}: {e}", p.display()))?;
+    }
+    if failed > 0 {
+        return Err(format!("{failed} chaos scenario(s) failed"));
+    }
+    Ok(())
+}
+
 async fn scale(a: ScaleArgs) -> Result<(), String> {
     eprintln!(
         "netlab scale: {} devices, one NETCONF session each, {} opens at a time",
@@ -301,6 +385,7 @@ async fn main() -> ExitCode {
         Command::Bench(a) => bench(a).await,
         Command::Sim(a) => sim(a).await,
         Command::Scale(a) => scale(a).await,
+        Command::Chaos(a) => chaos(a).await,
     };
     match r {
         Ok(()) => ExitCode::SUCCESS,

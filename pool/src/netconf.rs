@@ -15,6 +15,23 @@ use crate::device::Device;
 use crate::error::{Error, Result};
 use crate::pool::ChannelSlot;
 
+/// A broken connection is a transport failure; bad framing from a live peer is a protocol one.
+fn frame_error(device: &Device, what: &str, e: netconf_wire::FrameError) -> Error {
+    let device = device.label().to_string();
+    match e {
+        netconf_wire::FrameError::Io(_) | netconf_wire::FrameError::Truncated(_) => {
+            Error::Transport {
+                device,
+                detail: format!("{what}: {e}"),
+            }
+        }
+        _ => Error::Protocol {
+            device,
+            detail: format!("{what}: {e}"),
+        },
+    }
+}
+
 /// The client capabilities netpool announces.
 pub(crate) fn client_capabilities(offer_1_1: bool) -> Vec<String> {
     let mut caps = vec![BASE_1_0.to_string()];
@@ -49,12 +66,13 @@ pub(crate) struct NetconfSession {
 impl NetconfSession {
     /// Open the `netconf` subsystem on a channel of `slot`'s connection and exchange hellos.
     pub(crate) async fn open(
-        slot: ChannelSlot,
+        mut slot: ChannelSlot,
         device: &Device,
         offer_1_1: bool,
         max_frame: usize,
     ) -> Result<NetconfSession> {
         let label = || device.label().to_string();
+        slot.needs_close_ack = true;
         let mut ch = crate::ssh::open_channel(&slot.conn, device).await?;
         ch.request_subsystem(true, "netconf")
             .await
@@ -105,12 +123,7 @@ impl NetconfSession {
         })?;
         let frame = match reader.next().await {
             Some(Ok(f)) => f,
-            Some(Err(e)) => {
-                return Err(Error::Protocol {
-                    device: label(),
-                    detail: format!("reading hello: {e}"),
-                })
-            }
+            Some(Err(e)) => return Err(frame_error(device, "reading hello", e)),
             None => {
                 return Err(Error::Transport {
                     device: label(),
@@ -166,12 +179,7 @@ impl NetconfSession {
             })?;
         let frame = match self.reader.next().await {
             Some(Ok(f)) => f,
-            Some(Err(e)) => {
-                return Err(Error::Protocol {
-                    device: label(),
-                    detail: format!("reading reply: {e}"),
-                })
-            }
+            Some(Err(e)) => return Err(frame_error(device, "reading reply", e)),
             None => {
                 return Err(Error::Transport {
                     device: label(),

@@ -108,8 +108,9 @@ impl SlotCounters {
 pub(crate) struct ChannelSlot {
     pub(crate) conn: Arc<SshConn>,
     slot: Weak<Slot>,
-    /// The server closed the channel itself (an exec that ran to completion).
-    pub(crate) server_closed: bool,
+    /// A channel was opened on this slot and the server has not been seen closing it: on
+    /// drop, wait for the server to process our close before reusing the slot.
+    pub(crate) needs_close_ack: bool,
 }
 
 fn release_channel(conn: &SshConn, slot: &Weak<Slot>) {
@@ -121,7 +122,7 @@ fn release_channel(conn: &SshConn, slot: &Weak<Slot>) {
 
 impl Drop for ChannelSlot {
     fn drop(&mut self) {
-        if self.server_closed || self.conn.is_dead() {
+        if !self.needs_close_ack || self.conn.is_dead() {
             return release_channel(&self.conn, &self.slot);
         }
         match tokio::runtime::Handle::try_current() {
@@ -389,7 +390,7 @@ impl Pool {
                     let cs = ChannelSlot {
                         conn,
                         slot: Arc::downgrade(slot),
-                        server_closed: false,
+                        needs_close_ack: false,
                     };
                     if cs.conn.idle_for() > cfg.health_check_after
                         && !cs.conn.ping(cfg.health_check_timeout).await
@@ -405,7 +406,7 @@ impl Pool {
                     }
                     return Ok((cs, false));
                 }
-                Step::Connect => return self.connect(slot).await.map(|c| (c, true)),
+                Step::Connect => return self.connect_or_free_channel(slot, deadline, epoch).await,
                 Step::Evict(sess) => {
                     let device = slot.device.clone();
                     tokio::spawn(async move { sess.close(&device, Duration::from_secs(1)).await });
@@ -421,6 +422,66 @@ impl Pool {
     /// Start a connect in its own task (so a cancelled caller never leaves a half-open
     /// connection behind: a finished connect joins the pool either way) and wait for it.
     async fn connect(&self, slot: &Arc<Slot>) -> Result<ChannelSlot> {
+        let rx = self.start_connect(slot);
+        rx.await.unwrap_or_else(|_| {
+            Err(Error::Transport {
+                device: slot.device.label().to_string(),
+                detail: "connect task ended unexpectedly".into(),
+            })
+        })
+    }
+
+    /// Wait for the connect this caller started, or for a channel freed on an existing
+    /// connection, whichever comes first (a connect may be held back a long time by the
+    /// connect-rate limit). A connect that finishes after the caller was served joins the
+    /// pool for the next one.
+    async fn connect_or_free_channel(
+        &self,
+        slot: &Arc<Slot>,
+        deadline: tokio::time::Instant,
+        epoch: u64,
+    ) -> Result<(ChannelSlot, bool)> {
+        let cfg = &self.inner.config;
+        let mut rx = self.start_connect(slot);
+        loop {
+            let notified = slot.changed.notified();
+            tokio::pin!(notified);
+            notified.as_mut().enable();
+            let picked = {
+                let st = slot.state.lock().expect("slot lock");
+                st.pick(cfg.channels_per_connection, cfg.max_lifetime)
+                    .inspect(|c| {
+                        c.channels.fetch_add(1, Relaxed);
+                    })
+            };
+            if let Some(conn) = picked {
+                return Ok((
+                    ChannelSlot {
+                        conn,
+                        slot: Arc::downgrade(slot),
+                        needs_close_ack: false,
+                    },
+                    false,
+                ));
+            }
+            tokio::select! {
+                r = &mut rx => {
+                    return match r {
+                        Ok(r) => r.map(|c| (c, true)),
+                        Err(_) => Err(Error::Transport { device: slot.device.label().to_string(), detail: "connect task ended unexpectedly".into() }),
+                    };
+                }
+                _ = notified => {}
+                _ = tokio::time::sleep_until(deadline) => return Err(self.timeout_error(slot, epoch)),
+            }
+        }
+    }
+
+    /// Spawn a connect (the caller must already have counted it in `connecting`).
+    fn start_connect(
+        &self,
+        slot: &Arc<Slot>,
+    ) -> tokio::sync::oneshot::Receiver<Result<ChannelSlot>> {
         let (tx, rx) = tokio::sync::oneshot::channel();
         let pool = self.inner.clone();
         let slot2 = slot.clone();
@@ -448,7 +509,7 @@ impl Pool {
                         let cs = ChannelSlot {
                             conn,
                             slot: Arc::downgrade(&slot2),
-                            server_closed: false,
+                            needs_close_ack: false,
                         };
                         // If the caller is gone, dropping the slot frees the channel and the
                         // connection stays pooled for others.
@@ -470,12 +531,7 @@ impl Pool {
             }
             .instrument(span),
         );
-        rx.await.unwrap_or_else(|_| {
-            Err(Error::Transport {
-                device: slot.device.label().to_string(),
-                detail: "connect task ended unexpectedly".into(),
-            })
-        })
+        rx
     }
 
     /// Run an exec in its own task, so that a caller who gives up never leaves a channel
@@ -494,11 +550,12 @@ impl Pool {
             self.inner.config.rpc_timeout,
         );
         tokio::spawn(async move {
+            cs.needs_close_ack = true;
             let res =
                 tokio::time::timeout(timeout, crate::ssh::exec(&cs.conn, &device, &command)).await;
             match &res {
                 // An exec that returned saw the server close its channel.
-                Ok(Ok(_)) => cs.server_closed = true,
+                Ok(Ok(_)) => cs.needs_close_ack = false,
                 Err(_) => cs.conn.broken.store(true, Relaxed),
                 _ => {}
             }

@@ -80,6 +80,7 @@ pub(crate) struct Control {
     pub(crate) refuse_auth: AtomicBool,
     pub(crate) stalled: AtomicBool,
     pub(crate) extra_delay_ms: AtomicU64,
+    pub(crate) hello_delay_ms: AtomicU64,
 }
 
 pub(crate) struct DeviceInner {
@@ -268,6 +269,14 @@ impl Device {
         self.inner
             .control
             .extra_delay_ms
+            .store(d.as_millis() as u64, Relaxed);
+    }
+
+    /// Fault: hold every new NETCONF session's hello back this long (a stalled hello).
+    pub fn set_hello_delay(&self, d: Duration) {
+        self.inner
+            .control
+            .hello_delay_ms
             .store(d.as_millis() as u64, Relaxed);
     }
 

@@ -64,6 +64,10 @@ pub(crate) async fn serve(channel: Channel<Msg>, ctx: &ChannelCtx) {
     if !spawn.is_zero() {
         tokio::time::sleep(spawn).await;
     }
+    let hello_delay = dev.inner.control.hello_delay_ms.load(Relaxed);
+    if hello_delay > 0 {
+        tokio::time::sleep(std::time::Duration::from_millis(hello_delay)).await;
+    }
     let id = dev.next_session_id();
     let counters = &dev.inner.counters;
     counters.netconf_sessions.fetch_add(1, Relaxed);
