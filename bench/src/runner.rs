@@ -92,6 +92,9 @@ pub struct BenchOptions {
     pub repeat: usize,
     /// Show a progress bar.
     pub progress: bool,
+    /// Network round trip added between client and devices (the `wan` profile), for the
+    /// model's limit.
+    pub rtt: Duration,
 }
 
 /// One mode's figures.
@@ -282,16 +285,29 @@ fn percentile(sorted: &[f64], q: f64) -> f64 {
 
 /// The model's lower bound on one pass: what the device's own setup and service times
 /// allow, with loopback round trips taken as zero.
-fn limit(mode: Mode, transport: Transport, timing: &Timing, targets: usize, w: &Workload) -> f64 {
+///
+/// With a network round trip `rtt`: a pooled operation costs one round trip more; a
+/// per-call operation about six (TCP handshake, key exchange, authentication, channel open,
+/// hello, then the RPC; a lower bound, since the key exchange alone can take two).
+fn limit(
+    mode: Mode,
+    transport: Transport,
+    timing: &Timing,
+    targets: usize,
+    w: &Workload,
+    rtt: f64,
+) -> f64 {
     let service = |cmd: &str| {
         let show = CommandLine::parse(cmd).ok().map(|c| c.show);
         timing.service_time(show.as_ref()).as_secs_f64()
     };
-    let per_op_extra = match transport {
-        Transport::Netconf => 0.0,
-        Transport::Cli => timing.exec_spawn.as_secs_f64(),
-    };
-    let setup = timing.auth_delay.as_secs_f64()
+    let per_op_extra = rtt
+        + match transport {
+            Transport::Netconf => 0.0,
+            Transport::Cli => timing.exec_spawn.as_secs_f64(),
+        };
+    let setup = 5.0 * rtt
+        + timing.auth_delay.as_secs_f64()
         + match transport {
             Transport::Netconf => timing.session_spawn.as_secs_f64(),
             Transport::Cli => 0.0,
@@ -409,7 +425,7 @@ pub async fn run_mode(
     let limit_s = opts
         .timing
         .as_ref()
-        .map(|t| limit(mode, transport, t, targets.len(), w))
+        .map(|t| limit(mode, transport, t, targets.len(), w, opts.rtt.as_secs_f64()))
         .filter(|l| *l > 0.0);
     ModeResult {
         mode: mode.name().into(),

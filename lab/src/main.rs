@@ -51,7 +51,8 @@ struct BenchArgs {
     /// Number of simulated routers.
     #[arg(long, default_value_t = 5)]
     routers: usize,
-    /// Device timing: instant (software cost only) or vmx (calibrated to published vMX figures).
+    /// Device timing: instant (software cost only), vmx (calibrated to published vMX
+    /// figures) or wan (vmx behind a fault proxy adding a 20-50 ms round trip).
     #[arg(long, default_value = "instant")]
     profile: String,
     /// `seed` (design.md: 7 commands on every router) or a workload TOML file.
@@ -136,11 +137,14 @@ struct SimArgs {
 }
 
 fn timing(profile: &str) -> Result<Timing, String> {
-    match profile {
-        "wan" => Err("--profile wan needs the fault proxy for 20-50 ms round trips; it is not built yet (see README)".into()),
-        p => Timing::by_name(p).ok_or_else(|| format!("--profile: unknown profile {p:?} (instant, vmx)")),
-    }
+    Timing::by_name(profile)
+        .ok_or_else(|| format!("--profile: unknown profile {profile:?} (instant, vmx, wan)"))
 }
+
+/// The `wan` profile: vmx devices behind a fault proxy adding 10-25 ms each way
+/// (a round trip of 20-50 ms, 35 ms on average).
+const WAN_ONE_WAY: std::time::Duration = std::time::Duration::from_micros(17_500);
+const WAN_JITTER: std::time::Duration = std::time::Duration::from_micros(7_500);
 
 async fn bench(a: BenchArgs) -> Result<(), String> {
     let routers = if a.quick { a.routers.min(2) } else { a.routers };
@@ -186,19 +190,42 @@ async fn bench(a: BenchArgs) -> Result<(), String> {
     })
     .await
     .map_err(|e| format!("starting the simulated fleet: {e}"))?;
-    let targets: Vec<Target> = fleet
-        .devices()
-        .iter()
-        .map(|d| Target {
+    let mut proxies = Vec::new();
+    let mut targets = Vec::new();
+    for (i, d) in fleet.devices().iter().enumerate() {
+        let addr = if a.profile == "wan" {
+            let p = netchaos::FaultProxy::start(d.addr(), 1000 + i as u64)
+                .await
+                .map_err(|e| format!("starting the wan proxy: {e}"))?;
+            for dir in [
+                netchaos::Direction::Upstream,
+                netchaos::Direction::Downstream,
+            ] {
+                p.add(netchaos::Toxic::new(
+                    "wan",
+                    dir,
+                    netchaos::ToxicKind::Latency {
+                        latency: WAN_ONE_WAY,
+                        jitter: WAN_JITTER,
+                    },
+                ));
+            }
+            let addr = p.addr();
+            proxies.push(p);
+            addr
+        } else {
+            d.addr()
+        };
+        targets.push(Target {
             device: netpool::Device::with_password(
-                d.addr().ip().to_string(),
-                d.addr().port(),
+                addr.ip().to_string(),
+                addr.port(),
                 "lab",
                 "lab123",
             ),
             sim: Some(d.clone()),
-        })
-        .collect();
+        });
+    }
     let mut pool = PoolConfig::default();
     pool.host_key_policy = HostKeyPolicy::Pinned(
         fleet
@@ -211,11 +238,17 @@ async fn bench(a: BenchArgs) -> Result<(), String> {
         "netlab bench: {} routers ({} profile), workload {} ({} ops), modes {}, transports {}, {} timed pass(es) each",
         routers, a.profile, workload.name, workload.ops.len(), a.modes.join(","), a.transports.join(","), repeat
     );
+    let rtt = if a.profile == "wan" {
+        WAN_ONE_WAY * 2
+    } else {
+        std::time::Duration::ZERO
+    };
     let opts = BenchOptions {
         pool,
         timing: Some(timing),
         repeat,
         progress: true,
+        rtt,
     };
     let results = netpool_bench::run(&opts, &targets, &workload, &modes, &transports).await;
     let report = BenchReport::new(&a.profile, routers, &workload.name, repeat, results);

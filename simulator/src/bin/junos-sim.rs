@@ -14,7 +14,7 @@ struct Args {
     #[arg(long, default_value_t = 5)]
     routers: usize,
     /// Timing profile: instant or vmx.
-    #[arg(long, default_value = "instant")]
+    #[arg(long, default_value = "instant", env = "JUNOS_SIM_PROFILE")]
     profile: String,
     /// Address to listen on; with --per-device-ip, the first of consecutive addresses.
     #[arg(long, default_value = "127.0.0.1")]
@@ -38,7 +38,7 @@ struct Args {
     #[arg(long)]
     authorized_key: Option<std::path::PathBuf>,
     /// Synthetic routes per router.
-    #[arg(long, default_value_t = 1000)]
+    #[arg(long, default_value_t = 1000, env = "JUNOS_SIM_ROUTES")]
     routes: u32,
     /// Offer NETCONF base:1.1 (chunked framing).
     #[arg(long)]
