@@ -99,7 +99,7 @@ fn checkout_return(c: &mut Criterion) {
     let bb8 = rt
         .block_on(bb8::Pool::builder().max_size(10).build(NullBb8))
         .unwrap();
-    let dp = deadpool::managed::Pool::builder(NullDeadpool)
+    let dp: deadpool::managed::Pool<NullDeadpool> = deadpool::managed::Pool::builder(NullDeadpool)
         .max_size(10)
         .build()
         .unwrap();
