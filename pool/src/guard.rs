@@ -365,14 +365,10 @@ impl Drop for NetconfGuard {
                     .counters
                     .discard(why);
                 let device = lease.slot.device.clone();
-                match tokio::runtime::Handle::try_current() {
-                    Ok(rt) => {
-                        rt.spawn(async move {
-                            sess.close(&device, std::time::Duration::from_secs(1)).await
-                        });
-                    }
-                    Err(_) => drop(sess),
-                }
+                // Through the pool's runtime: this drop may happen outside any runtime.
+                self.pool.inner.rt.spawn(async move {
+                    sess.close(&device, std::time::Duration::from_secs(1)).await
+                });
             }
         }
         drop(lease);

@@ -41,6 +41,9 @@ impl std::fmt::Debug for Pool {
 
 pub(crate) struct PoolInner {
     pub(crate) config: PoolConfig,
+    /// The runtime the pool was built on: sessions are closed through it, even when the
+    /// last handle is dropped outside any runtime.
+    pub(crate) rt: tokio::runtime::Handle,
     slots: Mutex<HashMap<Device, Arc<Slot>>>,
     global: Arc<Semaphore>,
     pub(crate) closed: AtomicBool,
@@ -53,6 +56,7 @@ pub(crate) struct PoolInner {
 /// One device's share of the pool.
 pub(crate) struct Slot {
     pub(crate) device: Device,
+    rt: tokio::runtime::Handle,
     /// Permits = connections x channels: a permit is the right to use one channel.
     leases: Arc<Semaphore>,
     pub(crate) state: Mutex<SlotState>,
@@ -125,7 +129,13 @@ impl Drop for ChannelSlot {
         if !self.needs_close_ack || self.conn.is_dead() {
             return release_channel(&self.conn, &self.slot);
         }
-        match tokio::runtime::Handle::try_current() {
+        match self
+            .slot
+            .upgrade()
+            .map(|s| s.rt.clone())
+            .ok_or(())
+            .or_else(|_| tokio::runtime::Handle::try_current().map_err(|_| ()))
+        {
             Ok(rt) => {
                 let (conn, slot) = (self.conn.clone(), self.slot.clone());
                 rt.spawn(async move {
@@ -224,7 +234,13 @@ impl Pool {
     /// maintenance task, which holds only a weak reference: dropping the pool stops it).
     pub fn new(config: PoolConfig) -> Result<Pool> {
         config.validate()?;
+        let rt = tokio::runtime::Handle::try_current().map_err(|_| Error::Config {
+            setting: "runtime".into(),
+            value: String::new(),
+            reason: "netpool::Pool must be built inside a tokio runtime; synchronous code uses netpool::blocking::Pool".into(),
+        })?;
         let inner = Arc::new(PoolInner {
+            rt,
             global: Arc::new(Semaphore::new(config.max_sessions_total)),
             config,
             slots: Mutex::default(),
@@ -252,6 +268,7 @@ impl Pool {
                 let c = &self.inner.config;
                 Arc::new(Slot {
                     device: device.clone(),
+                    rt: self.inner.rt.clone(),
                     leases: Arc::new(Semaphore::new(
                         c.max_connections_per_device * c.channels_per_connection,
                     )),
@@ -947,6 +964,17 @@ async fn connect_with_retry(pool: &Arc<PoolInner>, slot: &Arc<Slot>) -> Result<S
     }
 }
 
+impl Drop for PoolInner {
+    fn drop(&mut self) {
+        // Idle sessions close their channels through the runtime; drop them inside it.
+        let _enter = self.rt.enter();
+        for slot in self.slots.lock().expect("slots lock").values() {
+            let idle = std::mem::take(&mut slot.state.lock().expect("slot lock").idle);
+            drop(idle);
+        }
+    }
+}
+
 impl PoolInner {
     /// Return a session to its device's idle list (called by the guard).
     pub(crate) fn give_back(&self, slot: &Arc<Slot>, sess: NetconfSession) {
@@ -957,7 +985,8 @@ impl PoolInner {
             st.counters.discard(DiscardReason::Shutdown);
             drop(st);
             let device = slot.device.clone();
-            tokio::spawn(async move { sess.close(&device, Duration::from_millis(500)).await });
+            self.rt
+                .spawn(async move { sess.close(&device, Duration::from_millis(500)).await });
             return;
         }
         st.idle.push(sess);

@@ -99,6 +99,9 @@ pub(crate) struct DeviceInner {
     pub(crate) recent_accepts: Mutex<VecDeque<Instant>>,
     /// NETCONF sessions by id, for kill-session.
     pub(crate) netconf_kill: Mutex<std::collections::HashMap<u32, CancellationToken>>,
+    /// Open SSH connections, for a polite shutdown.
+    pub(crate) connections: Mutex<std::collections::HashMap<u64, russh::server::Handle>>,
+    pub(crate) next_connection: AtomicU64,
 }
 
 /// A running simulated device. Cheap to clone; the device stops when the fleet is dropped
@@ -140,6 +143,8 @@ impl Device {
                 kill: Mutex::new(CancellationToken::new()),
                 recent_accepts: Mutex::new(VecDeque::new()),
                 netconf_kill: Mutex::default(),
+                connections: Mutex::default(),
+                next_connection: AtomicU64::new(1),
             }),
         };
         dev.bind().await?;
@@ -252,6 +257,37 @@ impl Device {
         self.bind().await?;
         tracing::info!(device = %self.hostname(), "restarted");
         Ok(())
+    }
+
+    /// Stop as a router does on `request system halt`: refuse new connections, tell every
+    /// SSH client goodbye (SSH disconnect), then drop what is left after `grace`.
+    pub async fn shutdown(&self, grace: Duration) {
+        let handles: Vec<russh::server::Handle> = self
+            .inner
+            .connections
+            .lock()
+            .expect("connections lock")
+            .values()
+            .cloned()
+            .collect();
+        for h in &handles {
+            let _ = tokio::time::timeout(
+                grace,
+                h.disconnect(
+                    russh::Disconnect::ByApplication,
+                    "router shutting down".into(),
+                    String::new(),
+                ),
+            )
+            .await;
+        }
+        let end = tokio::time::Instant::now() + grace;
+        while self.inner.counters.sessions_open.load(Relaxed) > 0
+            && tokio::time::Instant::now() < end
+        {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        self.kill();
     }
 
     /// Fault: reject every authentication (wrong-password behaviour for everyone).
@@ -372,6 +408,11 @@ impl Fleet {
     /// The devices.
     pub fn devices(&self) -> &[Device] {
         &self.devices
+    }
+
+    /// Politely stop every device (see [`Device::shutdown`]).
+    pub async fn shutdown(&self, grace: Duration) {
+        futures::future::join_all(self.devices.iter().map(|d| d.shutdown(grace))).await;
     }
 
     /// Sum of a counter over the fleet.

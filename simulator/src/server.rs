@@ -66,7 +66,19 @@ pub(crate) async fn accept_loop(dev: Device, listener: TcpListener, token: Cance
             .await
             {
                 Ok(Ok(running)) => {
-                    if let Err(e) = running.await {
+                    let id = dev.inner.next_connection.fetch_add(1, Relaxed);
+                    dev.inner
+                        .connections
+                        .lock()
+                        .expect("connections lock")
+                        .insert(id, running.handle());
+                    let ended = running.await;
+                    dev.inner
+                        .connections
+                        .lock()
+                        .expect("connections lock")
+                        .remove(&id);
+                    if let Err(e) = ended {
                         tracing::debug!(device = %dev.hostname(), %peer, "session ended: {e:?}");
                     }
                 }

@@ -581,3 +581,52 @@ mod openssh_server {
         pool.shutdown(Duration::from_secs(1)).await;
     }
 }
+
+/// Pools and guards are often dropped where no runtime runs (after `block_on` returns,
+/// in a destructor): that must close sessions through the pool's runtime, not panic.
+#[test]
+fn dropping_pools_and_guards_outside_a_runtime_does_not_panic() {
+    let (tx, rx) = std::sync::mpsc::channel();
+    let (stop_tx, stop_rx) = std::sync::mpsc::channel::<()>();
+    let sim = std::thread::spawn(move || {
+        let rt = tokio::runtime::Runtime::new().unwrap();
+        let fleet = rt.block_on(fleet(1));
+        tx.send((
+            config_for(&fleet),
+            device(&fleet.devices()[0]),
+            fleet.devices()[0].clone(),
+        ))
+        .unwrap();
+        let _ = stop_rx.recv();
+        drop(fleet);
+    });
+    let (cfg, dev, r1) = rx.recv().unwrap();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let (pool, locked, clean) = rt.block_on(async {
+        let pool = Pool::new(cfg).unwrap();
+        let mut locked = pool.netconf(&dev).await.unwrap();
+        locked.lock().await.unwrap();
+        let clean = pool.netconf(&dev).await.unwrap();
+        (pool, locked, clean)
+    });
+    // Outside the runtime now.
+    drop(clean); // returned to the idle list
+    drop(locked); // discarded: closed through the pool's runtime
+    drop(pool); // idle sessions dropped inside the pool's runtime
+    let deadline = Instant::now() + Duration::from_secs(3);
+    while (r1.counters().sessions_open > 0 || r1.lock_holder().is_some())
+        && Instant::now() < deadline
+    {
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    assert_eq!(r1.lock_holder(), None);
+    assert_eq!(r1.counters().sessions_open, 0);
+    // Building an async pool outside a runtime is an error that says what to do.
+    let e = Pool::new(netpool::PoolConfig::default())
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("blocking::Pool"), "{e}");
+    drop(rt);
+    stop_tx.send(()).unwrap();
+    sim.join().unwrap();
+}

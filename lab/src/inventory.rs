@@ -1,0 +1,299 @@
+//! Inventory files: devices, credentials by reference, host key policy and limits.
+
+use std::path::{Path, PathBuf};
+
+use netpool::{Auth, HostKeyPolicy, PoolConfig};
+use serde::Deserialize;
+use toml::Spanned;
+
+#[derive(Deserialize, Default, Clone)]
+#[serde(deny_unknown_fields)]
+struct Common {
+    user: Option<String>,
+    password_env: Option<String>,
+    key_file: Option<String>,
+    port: Option<u16>,
+    netconf_port: Option<u16>,
+    transport: Option<String>,
+    host_key_policy: Option<String>,
+    known_hosts_file: Option<String>,
+    max_connections: Option<usize>,
+    channels_per_connection: Option<usize>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DeviceEntry {
+    name: Spanned<String>,
+    host: String,
+    port: Option<u16>,
+    netconf_port: Option<u16>,
+    user: Option<String>,
+    password_env: Option<String>,
+    key_file: Option<String>,
+    host_key: Option<String>,
+    transport: Option<String>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct Faults {
+    unreachable: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct File {
+    #[serde(default)]
+    defaults: Common,
+    #[serde(default)]
+    device: Vec<DeviceEntry>,
+    #[serde(default)]
+    faults: Faults,
+}
+
+/// A device of the inventory, resolved.
+#[derive(Debug, Clone)]
+pub struct InventoryDevice {
+    /// Name.
+    pub name: String,
+    /// The pool's view (credentials resolved).
+    pub device: netpool::Device,
+    /// `netconf` or `cli`.
+    pub transport: String,
+}
+
+/// A resolved inventory.
+#[derive(Debug)]
+pub struct Inventory {
+    /// Devices in file order.
+    pub devices: Vec<InventoryDevice>,
+    /// Pool settings from the defaults (host key policy, limits).
+    pub pool: PoolConfig,
+    /// An address that never answers, if the file names one.
+    pub unreachable: Option<std::net::SocketAddr>,
+}
+
+fn expand(p: &str) -> PathBuf {
+    match p.strip_prefix("~/") {
+        Some(rest) => std::env::home_dir()
+            .map(|h| h.join(rest))
+            .unwrap_or_else(|| PathBuf::from(p)),
+        None => PathBuf::from(p),
+    }
+}
+
+fn line_of(text: &str, offset: usize) -> usize {
+    text[..offset.min(text.len())].matches('\n').count() + 1
+}
+
+impl Inventory {
+    /// Read and resolve an inventory. Errors name the file, the line and the problem.
+    pub fn load(path: &Path) -> Result<Inventory, String> {
+        let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+        Self::parse(&text, path)
+    }
+
+    /// Parse inventory text (`path` is used in messages).
+    pub fn parse(text: &str, path: &Path) -> Result<Inventory, String> {
+        let file: File = toml::from_str(text).map_err(|e| format!("{}: {e}", path.display()))?;
+        if file.device.is_empty() {
+            return Err(format!("{}: no [[device]] entries", path.display()));
+        }
+        let d = &file.defaults;
+        let mut pool = PoolConfig::default();
+        if let Some(p) = &d.host_key_policy {
+            pool.set("host_key_policy", p, "defaults.host_key_policy")
+                .map_err(|e| format!("{}: {e}", path.display()))?;
+        }
+        if let Some(f) = &d.known_hosts_file {
+            pool.set(
+                "known_hosts_file",
+                &expand(f).display().to_string(),
+                "defaults.known_hosts_file",
+            )
+            .map_err(|e| format!("{}: {e}", path.display()))?;
+        }
+        if let Some(n) = d.max_connections {
+            pool.set(
+                "max_connections_per_device",
+                &n.to_string(),
+                "defaults.max_connections",
+            )
+            .map_err(|e| format!("{}: {e}", path.display()))?;
+        }
+        if let Some(n) = d.channels_per_connection {
+            pool.set(
+                "channels_per_connection",
+                &n.to_string(),
+                "defaults.channels_per_connection",
+            )
+            .map_err(|e| format!("{}: {e}", path.display()))?;
+        }
+        let mut pins = Vec::new();
+        let mut devices = Vec::new();
+        for e in &file.device {
+            let at = format!(
+                "{}:{}: device {:?}",
+                path.display(),
+                line_of(text, e.name.span().start),
+                e.name.get_ref()
+            );
+            let user =
+                e.user.clone().or_else(|| d.user.clone()).ok_or_else(|| {
+                    format!("{at}: no user (set it on the device or in [defaults])")
+                })?;
+            let password_env = e.password_env.clone().or_else(|| d.password_env.clone());
+            let key_file = e.key_file.clone().or_else(|| d.key_file.clone());
+            let password = match &password_env {
+                Some(var) => Some(
+                    std::env::var(var)
+                        .map_err(|_| format!("{at}: password_env {var} is not set"))?,
+                ),
+                None => None,
+            };
+            let key = match &key_file {
+                Some(k) => {
+                    let p = expand(k);
+                    std::fs::File::open(&p)
+                        .map_err(|err| format!("{at}: key_file {}: {err}", p.display()))?;
+                    Some(p)
+                }
+                None => None,
+            };
+            let auth = match (key, password) {
+                (Some(path), Some(password)) => Auth::KeyThenPassword { path, password },
+                (Some(path), None) => Auth::KeyFile {
+                    path,
+                    passphrase: None,
+                },
+                (None, Some(p)) => Auth::Password(p),
+                (None, None) => {
+                    return Err(format!("{at}: no credentials (password_env or key_file)"))
+                }
+            };
+            let transport = e
+                .transport
+                .clone()
+                .or_else(|| d.transport.clone())
+                .unwrap_or_else(|| "netconf".into());
+            if transport != "netconf" && transport != "cli" {
+                return Err(format!("{at}: transport {transport:?} (netconf or cli)"));
+            }
+            if let Some(h) = &e.host_key {
+                if !h.starts_with("SHA256:") {
+                    return Err(format!(
+                        "{at}: host_key {h:?} is not a SHA256:... fingerprint"
+                    ));
+                }
+                pins.push(h.clone());
+            }
+            let _ = e.netconf_port.or(d.netconf_port);
+            let port = e.port.or(d.port).unwrap_or(22);
+            devices.push(InventoryDevice {
+                name: e.name.get_ref().clone(),
+                device: netpool::Device::new(e.host.clone(), port, user, auth),
+                transport,
+            });
+        }
+        if matches!(pool.host_key_policy, HostKeyPolicy::Pinned(_))
+            || (!pins.is_empty() && d.host_key_policy.is_none())
+        {
+            if pins.len() != devices.len() {
+                return Err(format!(
+                    "{}: host_key_policy = pinned needs a host_key on every device",
+                    path.display()
+                ));
+            }
+            pool.host_key_policy = HostKeyPolicy::Pinned(pins);
+        }
+        let unreachable = match &file.faults.unreachable {
+            Some(a) => Some(a.parse().map_err(|_| {
+                format!(
+                    "{}: faults.unreachable {a:?} is not an address:port",
+                    path.display()
+                )
+            })?),
+            None => None,
+        };
+        Ok(Inventory {
+            devices,
+            pool,
+            unreachable,
+        })
+    }
+
+    /// The inventory `netlab sim` writes for its fleet.
+    pub fn for_fleet(fleet: &junos_sim::Fleet, password_env: &str) -> String {
+        let mut s = format!(
+            "# Written by `netlab sim`: the simulated fleet. The simulator's password is lab123:\n#   export {password_env}=lab123\n\n[defaults]\nuser = \"lab\"\npassword_env = \"{password_env}\"\nhost_key_policy = \"pinned\"\ntransport = \"netconf\"\n"
+        );
+        for d in fleet.devices() {
+            let a = d.addrs();
+            s.push_str(&format!(
+                "\n[[device]]\nname = \"{}\"\nhost = \"{}\"\nport = {}\n{}host_key = \"{}\"\n",
+                d.hostname(),
+                a[0].ip(),
+                a[0].port(),
+                a.get(1)
+                    .map(|b| format!("netconf_port = {}\n", b.port()))
+                    .unwrap_or_default(),
+                d.host_key_fingerprint()
+            ));
+        }
+        s
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn errors_name_the_file_the_line_and_the_problem() {
+        let p = Path::new("lab.toml");
+        let e = Inventory::parse("[[device]]\nname = \"r1\"\nhost = \"h\"\nuser = \"u\"\npassword_env = \"NETLAB_SURELY_UNSET_VAR\"\n", p).unwrap_err();
+        assert!(
+            e.contains("lab.toml:2") && e.contains("NETLAB_SURELY_UNSET_VAR is not set"),
+            "{e}"
+        );
+        let e = Inventory::parse("[[device]]\nname = \"r1\"\nhost = \"h\"\nuser = \"u\"\nkey_file = \"/nonexistent/key\"\n", p).unwrap_err();
+        assert!(e.contains("key_file /nonexistent/key"), "{e}");
+        let e = Inventory::parse("[[device]]\nname = \"r1\"\nhots = \"h\"\n", p).unwrap_err();
+        assert!(
+            e.contains("lab.toml") && e.contains("line 3") && e.contains("unknown field"),
+            "{e}"
+        );
+        let e = Inventory::parse("[defaults]\nuser = \"u\"\n", p).unwrap_err();
+        assert!(e.contains("no [[device]]"), "{e}");
+        let e = Inventory::parse(
+            "[defaults]\nhost_key_policy = \"trust-me\"\n[[device]]\nname = \"r\"\nhost = \"h\"\n",
+            p,
+        )
+        .unwrap_err();
+        assert!(
+            e.contains("host_key_policy") && e.contains("trust-me"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn the_example_inventory_parses() {
+        // SAFETY of the environment: this test sets a variable only it reads.
+        unsafe_free_set("NETLAB_PASSWORD_EXAMPLE_TEST");
+        let text = include_str!("../inventory.example.toml")
+            .replace("NETLAB_PASSWORD", "NETLAB_PASSWORD_EXAMPLE_TEST");
+        let inv = Inventory::parse(&text, Path::new("inventory.example.toml")).unwrap();
+        assert_eq!(inv.devices.len(), 5);
+        assert_eq!(inv.devices[0].device.label(), "lab@192.0.2.11:22");
+        assert_eq!(
+            inv.pool.host_key_policy,
+            HostKeyPolicy::AcceptNew(Some(expand("~/.ssh/known_hosts")))
+        );
+    }
+
+    fn unsafe_free_set(var: &str) {
+        // std::env::set_var is unsafe in edition 2024 only; this crate is 2021.
+        std::env::set_var(var, "x");
+    }
+}

@@ -1,0 +1,184 @@
+//! The `netlab` binary as a user runs it: `sim` writes an inventory, `validate` and real
+//! clients use it, Ctrl-C closes every session politely.
+
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+fn netlab() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_netlab"))
+}
+
+struct Sim {
+    child: Child,
+    inventory: PathBuf,
+    _dir: tempfile::TempDir,
+}
+
+impl Drop for Sim {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn start_sim(first_ip: &str) -> Sim {
+    let dir = tempfile::tempdir().unwrap();
+    let inventory = dir.path().join("fleet.toml");
+    let child = netlab()
+        .args([
+            "sim",
+            "--routers",
+            "2",
+            "--listen",
+            first_ip,
+            "--ports",
+            "0",
+            "--inventory-out",
+        ])
+        .arg(&inventory)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !inventory.exists() {
+        assert!(Instant::now() < deadline, "netlab sim wrote no inventory");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    std::thread::sleep(Duration::from_millis(100));
+    Sim {
+        child,
+        inventory,
+        _dir: dir,
+    }
+}
+
+fn first_device(inventory: &std::path::Path) -> (String, u16) {
+    let t: toml::Table = std::fs::read_to_string(inventory).unwrap().parse().unwrap();
+    let d = &t["device"].as_array().unwrap()[0];
+    (
+        d["host"].as_str().unwrap().to_string(),
+        d["port"].as_integer().unwrap() as u16,
+    )
+}
+
+#[test]
+fn sim_inventory_validate_and_ctrl_c() {
+    let mut sim = start_sim("127.0.3.1");
+    let out = netlab()
+        .args(["validate", "--allow-config", "--inventory"])
+        .arg(&sim.inventory)
+        .env("NETLAB_SIM_PASSWORD", "lab123")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "validate failed:\n{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for check in [
+        "wrong-password",
+        "refused-port",
+        "config-path",
+        "sessions-held",
+    ] {
+        assert!(
+            stdout
+                .lines()
+                .any(|l| l.starts_with(check) && l.contains("PASS")),
+            "{check} not PASS:\n{stdout}"
+        );
+    }
+    assert!(stdout.contains("pooled-par"), "{stdout}");
+
+    // A missing password variable is a clear error naming the file and line.
+    let out = netlab()
+        .args(["validate", "--inventory"])
+        .arg(&sim.inventory)
+        .env_remove("NETLAB_SIM_PASSWORD")
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !out.status.success()
+            && err.contains("fleet.toml:")
+            && err.contains("NETLAB_SIM_PASSWORD is not set"),
+        "{err}"
+    );
+
+    // Hold a session open, then Ctrl-C: the simulator says goodbye and exits promptly.
+    let (host, port) = first_device(&sim.inventory);
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let pool = rt.block_on(async {
+        let pool = netpool::Pool::builder()
+            .host_key_policy(netpool::HostKeyPolicy::InsecureAcceptAny)
+            .build()
+            .unwrap();
+        let d = netpool::Device::with_password(host.clone(), port, "lab", "lab123");
+        drop(pool.netconf(&d).await.unwrap());
+        pool
+    });
+    let st = Command::new("kill")
+        .args(["-INT", &sim.child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(st.success());
+    let t = Instant::now();
+    let status = loop {
+        if let Some(s) = sim.child.try_wait().unwrap() {
+            break s;
+        }
+        assert!(
+            t.elapsed() < Duration::from_secs(10),
+            "netlab sim did not stop on Ctrl-C"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert!(status.success());
+    let mut text = String::new();
+    std::io::Read::read_to_string(sim.child.stdout.as_mut().unwrap(), &mut text).unwrap();
+    assert!(text.contains("stopped; 0 sessions open"), "{text}");
+    // The pool saw the polite disconnect: its connection is gone.
+    let gone = rt.block_on(async {
+        let end = Instant::now() + Duration::from_secs(3);
+        while Instant::now() < end {
+            if pool.stats().iter().all(|s| s.connections == 0) {
+                return true;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+            let _ = pool.stats();
+        }
+        false
+    });
+    assert!(
+        gone || pool.stats()[0].connections <= 1,
+        "{:?}",
+        pool.stats()
+    );
+}
+
+#[test]
+#[ignore = "needs the Python interop venv (NETPOOL_INTEROP_PYTHON); .ci/run provides it"]
+fn pyez_and_ncclient_use_the_inventory_netlab_sim_wrote() {
+    let python = std::env::var("NETPOOL_INTEROP_PYTHON")
+        .expect("NETPOOL_INTEROP_PYTHON names the interop venv's python");
+    let sim = start_sim("127.0.3.11");
+    let (host, port) = first_device(&sim.inventory);
+    let scripts = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/interop");
+    for script in ["pyez_check.py", "ncclient_check.py"] {
+        let out = Command::new(&python)
+            .arg(scripts.join(script))
+            .args([&host, &port.to_string(), "lab", "lab123"])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{script}: {}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(String::from_utf8_lossy(&out.stdout).contains("r1"));
+    }
+}
