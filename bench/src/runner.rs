@@ -27,6 +27,9 @@ pub enum Mode {
     PooledSeq,
     /// netpool, operations concurrently (capped by the workload's concurrency).
     PooledPar,
+    /// The peer for the CLI path: OpenSSH's `ssh` with ControlMaster/ControlPersist (one
+    /// multiplexed master connection per router), operations concurrently. CLI only.
+    OpensshMux,
 }
 
 impl Mode {
@@ -37,6 +40,7 @@ impl Mode {
             Mode::OnePerDevice => "one-per-device",
             Mode::PooledSeq => "pooled-seq",
             Mode::PooledPar => "pooled-par",
+            Mode::OpensshMux => "openssh-mux",
         }
     }
 
@@ -47,6 +51,7 @@ impl Mode {
             Mode::OnePerDevice,
             Mode::PooledSeq,
             Mode::PooledPar,
+            Mode::OpensshMux,
         ]
         .into_iter()
         .find(|m| m.name() == s)
@@ -95,6 +100,8 @@ pub struct BenchOptions {
     /// Network round trip added between client and devices (the `wan` profile), for the
     /// model's limit.
     pub rtt: Duration,
+    /// Private key accepted by the devices, for the `openssh-mux` peer.
+    pub ssh_key: Option<std::path::PathBuf>,
 }
 
 /// One mode's figures.
@@ -165,6 +172,85 @@ async fn one_op(
         }
     }
     Ok(())
+}
+
+/// One command through OpenSSH with connection multiplexing.
+async fn ssh_op(
+    key: &std::path::Path,
+    control_dir: &std::path::Path,
+    device: &Device,
+    command: &str,
+) -> Result<(), String> {
+    let out = tokio::process::Command::new("ssh")
+        .args(ssh_args(key, control_dir, device))
+        .arg(format!("{}@{}", device.user(), device.host()))
+        .arg(command)
+        .output()
+        .await
+        .map_err(|e| format!("running ssh: {e}"))?;
+    if !out.status.success() || out.stdout.is_empty() {
+        return Err(format!(
+            "{device}: ssh {command:?}: {}",
+            String::from_utf8_lossy(&out.stderr).trim()
+        ));
+    }
+    Ok(())
+}
+
+fn ssh_args(key: &std::path::Path, control_dir: &std::path::Path, device: &Device) -> Vec<String> {
+    vec![
+        "-i".into(),
+        key.display().to_string(),
+        "-p".into(),
+        device.port().to_string(),
+        "-o".into(),
+        "BatchMode=yes".into(),
+        "-o".into(),
+        "StrictHostKeyChecking=no".into(),
+        "-o".into(),
+        "UserKnownHostsFile=/dev/null".into(),
+        "-o".into(),
+        "LogLevel=ERROR".into(),
+        "-o".into(),
+        "ControlMaster=auto".into(),
+        "-o".into(),
+        format!("ControlPath={}/%h-%p", control_dir.display()),
+        "-o".into(),
+        "ControlPersist=60".into(),
+    ]
+}
+
+async fn ssh_pass(
+    key: &std::path::Path,
+    dir: &std::path::Path,
+    targets: &[Target],
+    w: &Workload,
+    bar: &ProgressBar,
+) -> Pass {
+    use futures::StreamExt;
+    let start = Instant::now();
+    let results: Vec<(Duration, Result<(), String>)> =
+        futures::stream::iter(w.ops.iter().map(|op| {
+            let (dev, cmd, bar) = (
+                targets[op.target].device.clone(),
+                op.command.clone(),
+                bar.clone(),
+            );
+            async move {
+                let t = Instant::now();
+                let r = ssh_op(key, dir, &dev, &cmd).await;
+                bar.inc(1);
+                (t.elapsed(), r)
+            }
+        }))
+        .buffer_unordered(w.concurrency)
+        .collect()
+        .await;
+    Pass {
+        total: start.elapsed(),
+        lat_ms: results.iter().map(|(d, _)| d.as_secs_f64() * 1e3).collect(),
+        errors: results.into_iter().filter_map(|(_, r)| r.err()).collect(),
+    }
 }
 
 struct Pass {
@@ -337,7 +423,7 @@ fn limit(
             .iter()
             .map(|v| v.iter().sum::<f64>())
             .fold(0.0, f64::max),
-        Mode::PooledPar => per_device
+        Mode::PooledPar | Mode::OpensshMux => per_device
             .iter()
             .map(|v| {
                 v.iter()
@@ -371,6 +457,33 @@ pub async fn run_mode(
     let mut passes = Vec::new();
     let pool_connects;
     match mode {
+        Mode::OpensshMux => {
+            let key = opts.ssh_key.clone().unwrap_or_default();
+            let dir = std::env::temp_dir().join(format!("netlab-mux-{}", std::process::id()));
+            let _ = std::fs::create_dir_all(&dir);
+            // One master per router first (as ControlPersist users have), then the passes.
+            for t in targets {
+                let _ = ssh_op(&key, &dir, &t.device, "show version").await;
+            }
+            let warm = ssh_pass(&key, &dir, targets, w, bar).await;
+            if warm.errors.is_empty() {
+                for _ in 0..opts.repeat.max(1) {
+                    passes.push(ssh_pass(&key, &dir, targets, w, bar).await);
+                }
+            } else {
+                passes.push(warm);
+            }
+            for t in targets {
+                let _ = tokio::process::Command::new("ssh")
+                    .args(ssh_args(&key, &dir, &t.device))
+                    .args(["-O", "exit"])
+                    .arg(format!("{}@{}", t.device.user(), t.device.host()))
+                    .output()
+                    .await;
+            }
+            let _ = std::fs::remove_dir_all(&dir);
+            pool_connects = targets.len() as u64;
+        }
         Mode::PerCall => {
             for _ in 0..opts.repeat.max(1) {
                 passes.push(per_call_pass(&opts.pool, targets, w, transport, bar).await);
@@ -490,6 +603,9 @@ pub async fn run(
     let mut out = Vec::new();
     for t in transports {
         for m in modes {
+            if *m == Mode::OpensshMux && (*t != Transport::Cli || opts.ssh_key.is_none()) {
+                continue; // the OpenSSH peer runs CLI commands only, with a key
+            }
             bar.set_message(format!("{} {}", t.name(), m.name()));
             out.push(run_mode(opts, targets, w, *m, *t, &bar).await);
         }

@@ -59,6 +59,7 @@ pub async fn run(devices: usize, concurrency: usize) -> Result<ScaleReport, Stri
     let fleet = Fleet::start(FleetConfig {
         routers: devices,
         seed: 1,
+        first_index: 0,
         addressing: Addressing::Loopback {
             first: Ipv4Addr::new(127, 0, 1, 1),
             ports: vec![0],

@@ -70,7 +70,7 @@ struct BenchArgs {
     #[arg(
         long,
         value_delimiter = ',',
-        default_value = "per-call,one-per-device,pooled-seq,pooled-par"
+        default_value = "per-call,one-per-device,pooled-seq,pooled-par,openssh-mux"
     )]
     modes: Vec<String>,
     /// Transports: netconf (command RPC on a NETCONF session), cli (SSH exec).
@@ -177,6 +177,27 @@ fn timing(profile: &str) -> Result<Timing, String> {
 const WAN_ONE_WAY: std::time::Duration = std::time::Duration::from_micros(17_500);
 const WAN_JITTER: std::time::Duration = std::time::Duration::from_micros(7_500);
 
+/// A key pair for the OpenSSH peer, made with ssh-keygen in a temporary directory
+/// (None, with a note, when OpenSSH is not installed).
+fn openssh_key() -> Option<(russh::keys::PublicKey, PathBuf)> {
+    let dir = std::env::temp_dir().join(format!("netlab-key-{}", std::process::id()));
+    let _ = std::fs::create_dir_all(&dir);
+    let key = dir.join("id_ed25519");
+    let _ = std::fs::remove_file(&key);
+    let made = std::process::Command::new("ssh-keygen")
+        .args(["-q", "-t", "ed25519", "-N", "", "-f"])
+        .arg(&key)
+        .status();
+    let ok = made.map(|s| s.success()).unwrap_or(false)
+        && std::process::Command::new("ssh").arg("-V").output().is_ok();
+    if !ok {
+        eprintln!("note: OpenSSH (ssh, ssh-keygen) not found: the openssh-mux peer is left out");
+        return None;
+    }
+    let text = std::fs::read_to_string(key.with_extension("pub")).ok()?;
+    Some((russh::keys::PublicKey::from_openssh(text.trim()).ok()?, key))
+}
+
 async fn bench(a: BenchArgs) -> Result<(), String> {
     let routers = if a.quick { a.routers.min(2) } else { a.routers };
     let repeat = if a.quick { 1 } else { a.repeat.max(1) };
@@ -209,13 +230,25 @@ async fn bench(a: BenchArgs) -> Result<(), String> {
             ports: vec![0],
         }
     };
+    // The OpenSSH peer logs in with a key made for this run.
+    let ssh_key = if modes.contains(&Mode::OpensshMux) && transports.contains(&Transport::Cli) {
+        openssh_key()
+    } else {
+        None
+    };
+    let mut user = junos_sim::User::with_password("lab", "lab123");
+    if let Some((pubkey, _)) = &ssh_key {
+        user.keys.push(pubkey.clone());
+    }
     let fleet = Fleet::start(FleetConfig {
         routers,
         seed: 1,
+        first_index: 0,
         addressing,
         device: DeviceConfig {
             route_count: a.routes,
             timing: timing.clone(),
+            users: vec![user],
             ..Default::default()
         },
     })
@@ -280,6 +313,7 @@ async fn bench(a: BenchArgs) -> Result<(), String> {
         repeat,
         progress: true,
         rtt,
+        ssh_key: ssh_key.as_ref().map(|(_, k)| k.clone()),
     };
     let results = netpool_bench::run(&opts, &targets, &workload, &modes, &transports).await;
     let report = BenchReport::new(&a.profile, routers, &workload.name, repeat, results);
@@ -407,6 +441,7 @@ async fn sim(a: SimArgs) -> Result<(), String> {
     let fleet = Fleet::start(FleetConfig {
         routers: a.routers,
         seed: 1,
+        first_index: 0,
         addressing: Addressing::Loopback {
             first: a.listen,
             ports: a.ports.clone(),
@@ -488,6 +523,7 @@ async fn validate(a: ValidateArgs) -> Result<(), String> {
         repeat: a.repeat.max(1),
         progress: true,
         rtt: std::time::Duration::ZERO,
+        ssh_key: None,
     };
     let workload = Workload::seed(n);
     let results = netpool_bench::run(

@@ -369,6 +369,9 @@ pub struct FleetConfig {
     pub addressing: Addressing,
     /// Knobs every device gets.
     pub device: DeviceConfig,
+    /// Index of the first device (device N is `r{first_index + N + 1}`): lets separate
+    /// processes or containers be distinct routers of one lab.
+    pub first_index: usize,
 }
 
 /// N simulated devices in one process.
@@ -399,7 +402,7 @@ impl Fleet {
                     vec![SocketAddr::new(*ip, port)]
                 }
             };
-            let spec = DeviceSpec::new(i, cfg.seed, cfg.device.route_count);
+            let spec = DeviceSpec::new(cfg.first_index + i, cfg.seed, cfg.device.route_count);
             devices.push(Device::start(spec, cfg.device.clone(), &addrs).await?);
         }
         Ok(Fleet { devices })

@@ -43,9 +43,13 @@ struct Args {
     /// Offer NETCONF base:1.1 (chunked framing).
     #[arg(long)]
     netconf_1_1: bool,
-    /// Seed for all generated state.
-    #[arg(long, default_value_t = 1)]
+    /// Seed for all generated state (host keys, serial numbers, routes).
+    #[arg(long, default_value_t = 1, env = "JUNOS_SIM_SEED")]
     seed: u64,
+    /// Index of the first router: router N is named r{first-index + N + 1}. Containers of
+    /// one lab each run one router with their own index.
+    #[arg(long, default_value_t = 0, env = "JUNOS_SIM_INDEX")]
+    first_index: usize,
     /// Print counters every N seconds (0 = never).
     #[arg(long, default_value_t = 0)]
     stats_every: u64,
@@ -89,6 +93,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let fleet = Fleet::start(FleetConfig {
         routers: args.routers,
         seed: args.seed,
+        first_index: args.first_index,
         addressing,
         device: DeviceConfig {
             users: vec![user],
