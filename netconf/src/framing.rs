@@ -118,6 +118,20 @@ impl FrameCodec {
                     };
                 }
                 ChunkState::Header => {
+                    // Between messages, peers may leave whitespace (the newline many send after
+                    // the end-of-message marker of their hello): skip it up to a header.
+                    if self.assembled.is_empty() {
+                        while !src.is_empty() && src[0].is_ascii_whitespace() {
+                            if src[0] == b'\n' {
+                                match src.get(1) {
+                                    Some(b'#') => break,
+                                    None => return Ok(None),
+                                    Some(_) => {}
+                                }
+                            }
+                            src.advance(1);
+                        }
+                    }
                     // Shortest header is "\n##\n" (4 bytes); longest "\n#4294967295\n" (13).
                     if src.len() < 4 {
                         return Ok(None);
@@ -302,6 +316,20 @@ mod tests {
                     Bytes::from_static(b"<rpc message"),
                     Bytes::from_static(b"<x/>")
                 ]
+            );
+        }
+    }
+
+    #[test]
+    fn whitespace_between_chunked_messages_is_skipped() {
+        // The hello went out with end-of-message framing and a trailing newline.
+        let input = b"\n\r\n\n#4\n<ok/\n##\n \n\n#1\nx\n##\n";
+        for step in 1..input.len() {
+            let mut c = FrameCodec::default();
+            c.set_framing(Framing::Chunked);
+            assert_eq!(
+                decode_all(&mut c, input, step),
+                vec![Bytes::from_static(b"<ok/"), Bytes::from_static(b"x")]
             );
         }
     }

@@ -222,3 +222,103 @@ async fn a_thousand_sessions_open_and_close_and_none_is_left() {
         r1.counters()
     );
 }
+
+#[tokio::test]
+async fn base_1_1_chunked_framing_when_the_device_offers_it() {
+    let fleet = fleet_with(
+        1,
+        DeviceConfig {
+            netconf_1_1: true,
+            route_count: 5_000,
+            ..Default::default()
+        },
+    )
+    .await;
+    let pool = pool_for(&fleet);
+    let dev = device(&fleet.devices()[0]);
+    let mut g = pool.netconf(&dev).await.unwrap();
+    assert_eq!(g.framing(), netconf_wire::Framing::Chunked);
+    assert!(g
+        .command("show version")
+        .await
+        .unwrap()
+        .contains("Hostname: r1"));
+    // A large reply streamed in many chunks.
+    let all = g.rpc("<get-route-information/>").await.unwrap();
+    let n = all
+        .root
+        .find(&["route-information", "route-table"])
+        .unwrap()
+        .children_named("rt")
+        .count();
+    assert_eq!(n, 5_000);
+    // A device without 1.1 keeps end-of-message framing.
+    let old = fleet_with(1, DeviceConfig::default()).await;
+    let mut g = pool_for(&old)
+        .netconf(&device(&old.devices()[0]))
+        .await
+        .unwrap();
+    assert_eq!(g.framing(), netconf_wire::Framing::EndOfMessage);
+    g.command("show version").await.unwrap();
+}
+
+#[tokio::test]
+async fn netconf_over_exec_xml_mode_need_trailer() {
+    let fleet = fleet(1).await;
+    let h = ssh(fleet.devices()[0].addr()).await;
+    let mut ch = h.channel_open_session().await.unwrap();
+    ch.exec(true, "xml-mode netconf need-trailer")
+        .await
+        .unwrap();
+    ch.data(HELLO).await.unwrap();
+    ch.data(&b"<rpc message-id=\"9\"><get-chassis-inventory/></rpc>]]>]]>"[..])
+        .await
+        .unwrap();
+    let frames = read_frames(&mut ch, 2).await;
+    assert!(Hello::parse(frames[0].as_bytes())
+        .unwrap()
+        .session_id
+        .is_some());
+    let reply = RpcReply::parse(frames[1].as_bytes()).unwrap();
+    assert_eq!(reply.message_id(), Some("9"));
+    assert_eq!(
+        reply
+            .root
+            .find(&["chassis-inventory", "chassis", "serial-number"])
+            .map(|e| e.text.as_str()),
+        Some(fleet.devices()[0].spec().serial.as_str())
+    );
+}
+
+#[tokio::test]
+async fn kill_session_ends_the_other_session_and_frees_its_lock() {
+    let fleet = fleet(1).await;
+    let r1 = &fleet.devices()[0];
+    let pool = pool_for(&fleet);
+    let dev = device(r1);
+    let mut victim = pool.netconf(&dev).await.unwrap();
+    victim.lock().await.unwrap();
+    let vid = victim.session_id().unwrap();
+    let mut admin = pool.netconf(&dev).await.unwrap();
+    let denied = admin.lock().await.unwrap_err();
+    assert_eq!(denied.rpc_error().unwrap().tag, "lock-denied");
+    admin
+        .rpc(&format!(
+            "<kill-session><session-id>{vid}</session-id></kill-session>"
+        ))
+        .await
+        .unwrap();
+    assert!(eventually(Duration::from_secs(2), || r1.lock_holder().is_none()).await);
+    admin.lock().await.unwrap();
+    admin.unlock().await.unwrap();
+    let err = victim.command("show version").await.unwrap_err();
+    assert!(matches!(err, netpool::Error::Transport { .. }), "{err}");
+    let own = admin
+        .rpc(&format!(
+            "<kill-session><session-id>{}</session-id></kill-session>",
+            admin.session_id().unwrap()
+        ))
+        .await
+        .unwrap_err();
+    assert_eq!(own.rpc_error().unwrap().tag, "invalid-value");
+}
