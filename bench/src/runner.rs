@@ -398,12 +398,14 @@ fn limit(
             Transport::Netconf => timing.session_spawn.as_secs_f64(),
             Transport::Cli => 0.0,
         };
+    // Per device: the routing engine's service times (queued on its concurrency), and the
+    // per-operation extras that run in parallel (round trip, exec process spawn).
     let per_device: Vec<Vec<f64>> = (0..targets)
         .map(|t| {
             w.ops
                 .iter()
                 .filter(|o| o.target == t)
-                .map(|o| service(&o.command) + per_op_extra)
+                .map(|o| service(&o.command))
                 .collect()
         })
         .collect();
@@ -421,15 +423,16 @@ fn limit(
             .sum(),
         Mode::OnePerDevice => per_device
             .iter()
-            .map(|v| v.iter().sum::<f64>())
+            .map(|v| v.iter().map(|s| s + per_op_extra).sum::<f64>())
             .fold(0.0, f64::max),
         Mode::PooledPar | Mode::OpensshMux => per_device
             .iter()
             .map(|v| {
-                v.iter()
-                    .cloned()
-                    .fold(0.0, f64::max)
-                    .max(v.iter().sum::<f64>() / c)
+                per_op_extra
+                    + v.iter()
+                        .cloned()
+                        .fold(0.0, f64::max)
+                        .max(v.iter().sum::<f64>() / c)
             })
             .fold(0.0, f64::max),
     }

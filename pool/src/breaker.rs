@@ -1,7 +1,9 @@
 //! Per-device circuit breaker, connect-rate limiter and retry backoff.
 
 use std::collections::VecDeque;
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+use tokio::time::Instant;
 
 use rand::RngExt as _;
 
@@ -26,7 +28,7 @@ impl Breaker {
                 let until = until.max(now);
                 Err(Error::CircuitOpen {
                     device: device.into(),
-                    until,
+                    until: until.into_std(),
                     retry_in: until - now,
                     failures: self.failures,
                     last_error: self.last_error.clone(),

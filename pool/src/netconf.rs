@@ -1,7 +1,9 @@
 //! A NETCONF client session on one SSH channel (the unique level of the pool).
 
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+use tokio::time::Instant;
 
 use bytes::BytesMut;
 use futures::{FutureExt, StreamExt};
@@ -159,6 +161,15 @@ impl NetconfSession {
     /// Send one RPC and read its reply. An rpc-error of severity `error` is returned as
     /// [`Error::Rpc`]; framing, XML and transport failures as their own errors.
     pub(crate) async fn rpc(&mut self, device: &Device, operation_xml: &str) -> Result<RpcReply> {
+        let reply = self.exchange(device, operation_xml).await;
+        self.last_used = Instant::now();
+        self.slot.conn.touch();
+        reply
+    }
+
+    /// Send an RPC and read its reply, without counting as use (for housekeeping such as
+    /// close-session, which must not keep an idle connection alive).
+    async fn exchange(&mut self, device: &Device, operation_xml: &str) -> Result<RpcReply> {
         let label = || device.label().to_string();
         let id = self.next_id;
         self.next_id += 1;
@@ -188,8 +199,6 @@ impl NetconfSession {
             }
         };
         self.in_flight = false;
-        self.last_used = Instant::now();
-        self.slot.conn.touch();
         let reply = RpcReply::parse(&frame).map_err(|e| Error::Protocol {
             device: label(),
             detail: format!("bad rpc-reply: {e}"),
@@ -225,7 +234,7 @@ impl NetconfSession {
     /// Polite close: close-session within `bound`, then drop the channel.
     pub(crate) async fn close(mut self, device: &Device, bound: Duration) {
         if !self.slot.conn.is_dead() && !self.in_flight {
-            let _ = tokio::time::timeout(bound, self.rpc(device, "<close-session/>")).await;
+            let _ = tokio::time::timeout(bound, self.exchange(device, "<close-session/>")).await;
         }
         let _ = tokio::time::timeout(bound, self.writer.shutdown()).await;
     }

@@ -4,7 +4,9 @@ use std::collections::{BTreeMap, HashMap};
 use std::future::Future;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering::Relaxed};
 use std::sync::{Arc, Mutex, Weak};
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+use tokio::time::Instant;
 
 use futures::StreamExt;
 use hdrhistogram::Histogram;
@@ -944,7 +946,7 @@ async fn connect_with_retry(pool: &Arc<PoolInner>, slot: &Arc<Slot>) -> Result<S
             .reserve(cfg.connect_rate_per_minute, Instant::now());
         if start_at > Instant::now() {
             tracing::debug!(device = %slot.device, wait = ?(start_at - Instant::now()), "connect-rate limit: waiting");
-            tokio::time::sleep_until(start_at.into()).await;
+            tokio::time::sleep_until(start_at).await;
         }
         let id = pool.next_conn_id.fetch_add(1, Relaxed);
         match crate::ssh::connect(&slot.device, cfg, id).await {
