@@ -94,6 +94,10 @@ struct BenchArgs {
     /// Give all routers 127.0.0.1 (free ports) instead of one 127.0.1.N address each.
     #[arg(long)]
     single_address: bool,
+    /// Benchmark the real devices of this inventory instead of a simulated fleet
+    /// (read-only commands only; see lab/inventory.example.toml).
+    #[arg(long)]
+    inventory: Option<PathBuf>,
 }
 
 #[derive(clap::Args)]
@@ -198,6 +202,71 @@ fn openssh_key() -> Option<(russh::keys::PublicKey, PathBuf)> {
     Some((russh::keys::PublicKey::from_openssh(text.trim()).ok()?, key))
 }
 
+/// `netlab bench --inventory`: the same modes against real devices.
+async fn bench_inventory(
+    a: &BenchArgs,
+    path: &std::path::Path,
+    modes: &[Mode],
+    transports: &[Transport],
+    repeat: usize,
+) -> Result<(), String> {
+    let inv = inventory::Inventory::load(path)?;
+    let n = inv.devices.len();
+    let workload = match a.workload.as_str() {
+        "seed" => Workload::seed(n),
+        w => Workload::from_toml(std::path::Path::new(w), n)?,
+    };
+    let targets: Vec<Target> = inv
+        .devices
+        .iter()
+        .map(|d| Target {
+            device: d.device.clone(),
+            sim: None,
+        })
+        .collect();
+    let modes: Vec<Mode> = modes
+        .iter()
+        .copied()
+        .filter(|m| *m != Mode::OpensshMux)
+        .collect();
+    eprintln!(
+        "netlab bench: {n} devices from {}, workload {} ({} ops), {} timed pass(es) each",
+        path.display(),
+        workload.name,
+        workload.ops.len(),
+        repeat
+    );
+    let opts = BenchOptions {
+        pool: inv.pool.clone(),
+        timing: None,
+        repeat,
+        progress: true,
+        rtt: std::time::Duration::ZERO,
+        ssh_key: None,
+    };
+    let results = netpool_bench::run(&opts, &targets, &workload, &modes, transports).await;
+    let report = BenchReport::new("real", n, &workload.name, repeat, results);
+    emit(&report, a)
+}
+
+fn emit(report: &BenchReport, a: &BenchArgs) -> Result<(), String> {
+    print!("{}", report.table());
+    if let Some(p) = &a.json {
+        std::fs::write(
+            p,
+            serde_json::to_string_pretty(report).map_err(|e| e.to_string())?,
+        )
+        .map_err(|e| format!("{}: {e}", p.display()))?;
+    }
+    if let Some(p) = &a.svg {
+        std::fs::write(p, report.svg()).map_err(|e| format!("{}: {e}", p.display()))?;
+    }
+    if report.modes.iter().any(|m| m.errors > 0) {
+        return Err("some operations failed (see the table)".into());
+    }
+    Ok(())
+}
+
 async fn bench(a: BenchArgs) -> Result<(), String> {
     let routers = if a.quick { a.routers.min(2) } else { a.routers };
     let repeat = if a.quick { 1 } else { a.repeat.max(1) };
@@ -218,6 +287,9 @@ async fn bench(a: BenchArgs) -> Result<(), String> {
             )),
         })
         .collect::<Result<Vec<_>, _>>()?;
+    if let Some(path) = &a.inventory {
+        return bench_inventory(&a, path, &modes, &transports, repeat).await;
+    }
     let workload = match a.workload.as_str() {
         "seed" => Workload::seed(routers),
         path => Workload::from_toml(std::path::Path::new(path), routers)?,
@@ -317,21 +389,8 @@ async fn bench(a: BenchArgs) -> Result<(), String> {
     };
     let results = netpool_bench::run(&opts, &targets, &workload, &modes, &transports).await;
     let report = BenchReport::new(&a.profile, routers, &workload.name, repeat, results);
-    print!("{}", report.table());
-    if let Some(p) = &a.json {
-        std::fs::write(
-            p,
-            serde_json::to_string_pretty(&report).map_err(|e| e.to_string())?,
-        )
-        .map_err(|e| format!("{}: {e}", p.display()))?;
-    }
-    if let Some(p) = &a.svg {
-        std::fs::write(p, report.svg()).map_err(|e| format!("{}: {e}", p.display()))?;
-    }
-    if report.modes.iter().any(|m| m.errors > 0) {
-        return Err("some operations failed (see the table)".into());
-    }
-    Ok(())
+    drop(proxies);
+    emit(&report, &a)
 }
 
 async fn chaos(a: ChaosArgs) -> Result<(), String> {
