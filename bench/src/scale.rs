@@ -39,17 +39,7 @@ pub struct ScaleReport {
     pub errors: usize,
 }
 
-/// Resident set size of this process, KiB (Linux).
-pub fn rss_kib() -> u64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmRSS:"))
-                .and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
-        })
-        .unwrap_or(0)
-}
+pub use netchaos::rss_kib;
 
 /// Start `devices` routers on 127.0.1.1 and up, then open one NETCONF session to each
 /// with `concurrency` opens in flight.

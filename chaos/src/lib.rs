@@ -13,3 +13,15 @@ pub mod scenarios;
 pub use blackhole::Blackhole;
 pub use proxy::{Direction, FaultProxy, Toxic, ToxicKind};
 pub use scenarios::{run, Scenario, ScenarioResult, Size, SCENARIOS};
+
+/// Resident set size of this process in KiB (Linux `/proc/self/status`; 0 elsewhere).
+pub fn rss_kib() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmRSS:"))
+                .and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
+        })
+        .unwrap_or(0)
+}

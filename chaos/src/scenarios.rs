@@ -10,7 +10,7 @@ use netpool::{ConfigChange, DiscardReason, Error, HostKeyPolicy, Pool, PoolConfi
 use serde::Serialize;
 
 use crate::proxy::{Direction, FaultProxy, Toxic, ToxicKind};
-use crate::Blackhole;
+use crate::{rss_kib, Blackhole};
 
 /// How big a run is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -278,17 +278,6 @@ async fn eventually(bound: Duration, mut f: impl FnMut() -> bool) -> bool {
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
     f()
-}
-
-fn rss_kib() -> u64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmRSS:"))
-                .and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
-        })
-        .unwrap_or(0)
 }
 
 async fn stampede(_s: Size) -> Obs {

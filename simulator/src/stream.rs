@@ -61,24 +61,30 @@ impl FaultyStream {
 
 use std::future::Future as _;
 
+impl FaultyStream {
+    /// The stream to move data on, an error once killed, or Pending while stalled.
+    fn live(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<Pin<&mut TcpStream>>> {
+        if let Err(e) = self.check(cx) {
+            return Poll::Ready(Err(e));
+        }
+        if self.stalled(cx) {
+            return Poll::Pending;
+        }
+        Poll::Ready(self.check(cx))
+    }
+}
+
 impl AsyncRead for FaultyStream {
     fn poll_read(
         mut self: Pin<&mut Self>,
         cx: &mut Context<'_>,
         buf: &mut ReadBuf<'_>,
     ) -> Poll<io::Result<()>> {
-        let this = &mut *self;
-        if let Err(e) = this.check(cx) {
-            return Poll::Ready(Err(e));
+        match self.live(cx) {
+            Poll::Ready(Ok(s)) => s.poll_read(cx, buf),
+            Poll::Ready(Err(e)) => Poll::Ready(Err(e)),
+            Poll::Pending => Poll::Pending,
         }
-        if this.stalled(cx) {
-            return Poll::Pending;
-        }
-        let s = match this.check(cx) {
-            Ok(s) => s,
-            Err(e) => return Poll::Ready(Err(e)),
-        };
-        s.poll_read(cx, buf)
     }
 }
 
@@ -88,18 +94,11 @@ impl AsyncWrite for FaultyStream {
         cx: &mut Context<'_>,
         data: &[u8],
     ) -> Poll<io::Result<usize>> {
-        let this = &mut *self;
-        if let Err(e) = this.check(cx) {
-            return Poll::Ready(Err(e));
+        match self.live(cx) {
+            Poll::Ready(Ok(s)) => s.poll_write(cx, data),
+            Poll::Ready(Err(e)) => Poll::Ready(Err(e)),
+            Poll::Pending => Poll::Pending,
         }
-        if this.stalled(cx) {
-            return Poll::Pending;
-        }
-        let s = match this.check(cx) {
-            Ok(s) => s,
-            Err(e) => return Poll::Ready(Err(e)),
-        };
-        s.poll_write(cx, data)
     }
 
     fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
