@@ -171,6 +171,16 @@ struct ValidateArgs {
     json: Option<PathBuf>,
 }
 
+/// PASS in green and FAIL in red when stdout is a terminal.
+fn paint(verdict: &str) -> String {
+    use std::io::IsTerminal;
+    if !std::io::stdout().is_terminal() {
+        return verdict.to_string();
+    }
+    let code = if verdict == "PASS" { 32 } else { 31 };
+    format!("\x1b[{code}m{verdict:<7}\x1b[0m")
+}
+
 fn timing(profile: &str) -> Result<Timing, String> {
     Timing::by_name(profile)
         .ok_or_else(|| format!("--profile: unknown profile {profile:?} (instant, vmx, wan)"))
@@ -414,7 +424,7 @@ async fn chaos(a: ChaosArgs) -> Result<(), String> {
         println!(
             "{:<26} {:<7} {:>8.2} {:>7.1}ms  {}",
             r.name,
-            r.verdict,
+            paint(r.verdict),
             r.duration_s,
             r.probe_p99_ms,
             if r.bad_path.is_empty() {
@@ -714,7 +724,7 @@ async fn validate(a: ValidateArgs) -> Result<(), String> {
     pool.shutdown(Duration::from_secs(2)).await;
     println!("{:<18} {:<7} detail", "check", "verdict");
     for c in &checks {
-        println!("{:<18} {:<7} {}", c.name, c.verdict, c.detail);
+        println!("{:<18} {:<7} {}", c.name, paint(c.verdict), c.detail);
     }
     if let Some(p) = &a.json {
         let j = serde_json::json!({ "bench": report, "checks": checks });
