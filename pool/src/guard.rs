@@ -198,9 +198,8 @@ impl NetconfGuard {
         let (sess, device) = self.parts();
         let span =
             tracing::debug_span!("netpool.rpc", device = %device, session = ?sess.session_id);
-        let _e = span.enter();
-        drop(_e);
-        let res = match tokio::time::timeout(timeout, sess.rpc(&device, operation_xml)).await {
+        let call = tracing::Instrument::instrument(sess.rpc(&device, operation_xml), span);
+        let res = match tokio::time::timeout(timeout, call).await {
             Ok(r) => r,
             Err(_) => Err(Error::RpcTimeout {
                 device: device.label().to_string(),
@@ -213,17 +212,13 @@ impl NetconfGuard {
             Err(Error::Protocol { .. }) => self.discard = Some(DiscardReason::Protocol),
             _ => {}
         }
-        if self.discard.is_some() {
-            if let Some(s) = self.session.as_ref() {
-                if res
-                    .as_ref()
-                    .is_err_and(|e| !matches!(e, Error::RpcTimeout { .. }))
-                {
-                    s.conn().broken.store(
-                        s.conn().handle.is_closed(),
-                        std::sync::atomic::Ordering::Relaxed,
-                    );
-                }
+        // A transport failure whose connection is gone marks the connection too (never
+        // the reverse: a connection marked broken elsewhere stays broken).
+        if let (Some(_), Some(s)) = (self.discard, self.session.as_ref()) {
+            if s.conn().handle.is_closed() {
+                s.conn()
+                    .broken
+                    .store(true, std::sync::atomic::Ordering::Relaxed);
             }
         }
         res
