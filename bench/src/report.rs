@@ -71,7 +71,7 @@ impl BenchReport {
         let mut s = String::new();
         let _ = writeln!(
             s,
-            "{:<9} {:<15} {:>4} {:>9} {:>9} {:>9} {:>9} {:>6} {:>7} {:>8} {:>8} {:>9}",
+            "{:<9} {:<17} {:>4} {:>9} {:>9} {:>9} {:>9} {:>6} {:>7} {:>8} {:>8} {:>9}",
             "transport",
             "mode",
             "ops",
@@ -98,7 +98,7 @@ impl BenchReport {
             };
             let _ = writeln!(
                 s,
-                "{:<9} {:<15} {:>4} {:>9.3} {:>9.2} {:>9.2} {:>9.1} {:>6} {:>7} {:>7.1}x {:>8} {:>7.2}ms",
+                "{:<9} {:<17} {:>4} {:>9.3} {:>9.2} {:>9.2} {:>9.1} {:>6} {:>7} {:>7.1}x {:>8} {:>7.2}ms",
                 m.transport, m.mode, m.ops, m.total_s, m.p50_ms, m.p99_ms, m.throughput, m.connections_opened, m.errors, speed, limit, m.probe_p99_ms
             );
         }

@@ -30,6 +30,9 @@ pub enum Mode {
     /// The peer for the CLI path: OpenSSH's `ssh` with ControlMaster/ControlPersist (one
     /// multiplexed master connection per router), operations concurrently. CLI only.
     OpensshMux,
+    /// The peer for the NETCONF path: rustnetconf's `DevicePool` (a global semaphore and
+    /// an idle list per device, one SSH connection per session), operations concurrently.
+    RustnetconfPool,
 }
 
 impl Mode {
@@ -41,6 +44,7 @@ impl Mode {
             Mode::PooledSeq => "pooled-seq",
             Mode::PooledPar => "pooled-par",
             Mode::OpensshMux => "openssh-mux",
+            Mode::RustnetconfPool => "rustnetconf-pool",
         }
     }
 
@@ -52,6 +56,7 @@ impl Mode {
             Mode::PooledSeq,
             Mode::PooledPar,
             Mode::OpensshMux,
+            Mode::RustnetconfPool,
         ]
         .into_iter()
         .find(|m| m.name() == s)
@@ -102,6 +107,9 @@ pub struct BenchOptions {
     pub rtt: Duration,
     /// Private key accepted by the devices, for the `openssh-mux` peer.
     pub ssh_key: Option<std::path::PathBuf>,
+    /// The devices' password, for the `rustnetconf-pool` peer (which cannot read it from
+    /// a netpool `Device`).
+    pub peer_password: Option<String>,
 }
 
 /// One mode's figures.
@@ -251,6 +259,87 @@ async fn ssh_pass(
         lat_ms: results.iter().map(|(d, _)| d.as_secs_f64() * 1e3).collect(),
         errors: results.into_iter().filter_map(|(_, r)| r.err()).collect(),
     }
+}
+
+/// The workload through rustnetconf's DevicePool: a warm-up pass, then timed passes.
+async fn rustnetconf_passes(
+    opts: &BenchOptions,
+    targets: &[Target],
+    w: &Workload,
+    bar: &ProgressBar,
+) -> Vec<Pass> {
+    use futures::StreamExt;
+    use rustnetconf::pool::{DeviceConfig, DevicePool};
+    use rustnetconf::transport::ssh::{HostKeyVerification, SshAuth};
+    let password = opts.peer_password.clone().unwrap_or_default();
+    let mut b = DevicePool::builder()
+        .max_connections(w.concurrency.max(1))
+        .checkout_timeout(Duration::from_secs(60));
+    for (i, t) in targets.iter().enumerate() {
+        b = b.add_device(
+            &i.to_string(),
+            DeviceConfig {
+                host: format!("{}:{}", t.device.host(), t.device.port()),
+                username: t.device.user().to_string(),
+                auth: SshAuth::Password(password.clone().into()),
+                host_key_verification: Some(match &t.sim {
+                    Some(s) => HostKeyVerification::Fingerprint(s.host_key_fingerprint()),
+                    None => HostKeyVerification::AcceptAll,
+                }),
+                vendor: None,
+            },
+        );
+    }
+    let pool = b.build();
+    let pass = || async {
+        let start = Instant::now();
+        let results: Vec<(Duration, Result<(), String>)> =
+            futures::stream::iter(w.ops.iter().map(|op| {
+                let (pool, name, cmd, bar) = (
+                    &pool,
+                    op.target.to_string(),
+                    op.command.clone(),
+                    bar.clone(),
+                );
+                async move {
+                    let t = Instant::now();
+                    let r = async {
+                        let mut g = pool.checkout(&name).await.map_err(|e| e.to_string())?;
+                        let out = g
+                            .rpc(&format!(
+                                "<command format=\"text\">{}</command>",
+                                netconf_wire::escape_text(&cmd)
+                            ))
+                            .await
+                            .map_err(|e| e.to_string())?;
+                        if out.trim().is_empty() {
+                            return Err(format!("empty reply to {cmd:?}"));
+                        }
+                        Ok(())
+                    }
+                    .await;
+                    bar.inc(1);
+                    (t.elapsed(), r)
+                }
+            }))
+            .buffer_unordered(w.concurrency)
+            .collect()
+            .await;
+        Pass {
+            total: start.elapsed(),
+            lat_ms: results.iter().map(|(d, _)| d.as_secs_f64() * 1e3).collect(),
+            errors: results.into_iter().filter_map(|(_, r)| r.err()).collect(),
+        }
+    };
+    let warm = pass().await;
+    if !warm.errors.is_empty() {
+        return vec![warm];
+    }
+    let mut passes = Vec::new();
+    for _ in 0..opts.repeat.max(1) {
+        passes.push(pass().await);
+    }
+    passes
 }
 
 struct Pass {
@@ -425,7 +514,7 @@ fn limit(
             .iter()
             .map(|v| v.iter().map(|s| s + per_op_extra).sum::<f64>())
             .fold(0.0, f64::max),
-        Mode::PooledPar | Mode::OpensshMux => per_device
+        Mode::PooledPar | Mode::OpensshMux | Mode::RustnetconfPool => per_device
             .iter()
             .map(|v| {
                 per_op_extra
@@ -460,6 +549,10 @@ pub async fn run_mode(
     let mut passes = Vec::new();
     let pool_connects;
     match mode {
+        Mode::RustnetconfPool => {
+            passes = rustnetconf_passes(opts, targets, w, bar).await;
+            pool_connects = 0;
+        }
         Mode::OpensshMux => {
             let key = opts.ssh_key.clone().unwrap_or_default();
             let dir = std::env::temp_dir().join(format!("netlab-mux-{}", std::process::id()));
@@ -571,6 +664,16 @@ pub async fn run_mode(
     }
 }
 
+/// Whether a mode runs on a transport: the peers have one transport each and need
+/// credentials the runner may not have.
+fn runs(m: Mode, t: Transport, opts: &BenchOptions) -> bool {
+    match m {
+        Mode::OpensshMux => t == Transport::Cli && opts.ssh_key.is_some(),
+        Mode::RustnetconfPool => t == Transport::Netconf && opts.peer_password.is_some(),
+        _ => true,
+    }
+}
+
 /// Run every (transport, mode) pair in order, sharing one progress bar.
 pub async fn run(
     opts: &BenchOptions,
@@ -586,11 +689,11 @@ pub async fn run(
             opts.repeat.max(1) + 1
         }
     };
-    let total: usize = transports.len()
-        * modes
-            .iter()
-            .map(|m| per_mode(*m) * w.ops.len())
-            .sum::<usize>();
+    let total: usize = transports
+        .iter()
+        .flat_map(|t| modes.iter().filter(move |m| runs(**m, *t, opts)))
+        .map(|m| per_mode(*m) * w.ops.len())
+        .sum();
     let bar = if opts.progress {
         ProgressBar::new(total as u64)
     } else {
@@ -606,8 +709,8 @@ pub async fn run(
     let mut out = Vec::new();
     for t in transports {
         for m in modes {
-            if *m == Mode::OpensshMux && (*t != Transport::Cli || opts.ssh_key.is_none()) {
-                continue; // the OpenSSH peer runs CLI commands only, with a key
+            if !runs(*m, *t, opts) {
+                continue; // peers run on their own transport only, with their credentials
             }
             bar.set_message(format!("{} {}", t.name(), m.name()));
             out.push(run_mode(opts, targets, w, *m, *t, &bar).await);

@@ -70,7 +70,7 @@ struct BenchArgs {
     #[arg(
         long,
         value_delimiter = ',',
-        default_value = "per-call,one-per-device,pooled-seq,pooled-par,openssh-mux"
+        default_value = "per-call,one-per-device,pooled-seq,pooled-par,openssh-mux,rustnetconf-pool"
     )]
     modes: Vec<String>,
     /// Transports: netconf (command RPC on a NETCONF session), cli (SSH exec).
@@ -253,6 +253,7 @@ async fn bench_inventory(
         progress: true,
         rtt: std::time::Duration::ZERO,
         ssh_key: None,
+        peer_password: None,
     };
     let results = netpool_bench::run(&opts, &targets, &workload, &modes, transports).await;
     let report = BenchReport::new("real", n, &workload.name, repeat, results);
@@ -396,6 +397,7 @@ async fn bench(a: BenchArgs) -> Result<(), String> {
         progress: true,
         rtt,
         ssh_key: ssh_key.as_ref().map(|(_, k)| k.clone()),
+        peer_password: Some("lab123".into()),
     };
     let results = netpool_bench::run(&opts, &targets, &workload, &modes, &transports).await;
     let report = BenchReport::new(&a.profile, routers, &workload.name, repeat, results);
@@ -593,6 +595,7 @@ async fn validate(a: ValidateArgs) -> Result<(), String> {
         progress: true,
         rtt: std::time::Duration::ZERO,
         ssh_key: None,
+        peer_password: None,
     };
     let workload = Workload::seed(n);
     let results = netpool_bench::run(

@@ -23,6 +23,8 @@ pub enum Show {
     SystemUptime,
     /// `show system users`.
     SystemUsers,
+    /// `show system information` / get-system-information.
+    SystemInformation,
     /// `show route summary`.
     RouteSummary,
     /// `show chassis hardware` / get-chassis-inventory.
@@ -128,6 +130,7 @@ impl CommandLine {
             }
             a if is(a, "system") && a.len() >= 2 => match arg(2) {
                 b if is(b, "uptime") => Show::SystemUptime,
+                b if is(b, "information") => Show::SystemInformation,
                 b if is(b, "users") && b.len() >= 2 => Show::SystemUsers,
                 _ => return Err(err(2, "command")),
             },
@@ -284,6 +287,10 @@ pub fn render_text(show: &Show, spec: &DeviceSpec, state: &DeviceState) -> Piece
                 "2026-11-18 18:40:02 UTC", "10:37PM", fmt_dur(up), state.sessions.len()
             ))
         }
+        Show::SystemInformation => one(format!(
+            "Model: {}\nFamily: junos\nJunos: {}\nHostname: {}\n",
+            spec.model, spec.version, spec.hostname
+        )),
         Show::SystemUsers => {
             let mut s = format!(
                 "{}  up {}, {} users, load averages: 0.21, 0.18, 0.16\nUSER     TTY      FROM                              LOGIN@  IDLE WHAT\n",
@@ -428,6 +435,10 @@ pub fn render_xml(show: &Show, spec: &DeviceSpec, state: &DeviceState) -> Pieces
             one(format!("<system-uptime-information xmlns=\"http://xml.juniper.net/junos/21.4R0/junos\">\n<current-time>\n<date-time junos:seconds=\"{}\">{}</date-time>\n</current-time>\n<uptime-information>\n<up-time junos:seconds=\"{up}\">{}</up-time>\n<active-user-count>{}</active-user-count>\n</uptime-information>\n</system-uptime-information>\n",
                 unix_now(), now_str(), fmt_dur(up), state.sessions.len()))
         }
+        Show::SystemInformation => one(format!(
+            "<system-information>\n<hardware-model>{}</hardware-model>\n<os-name>junos</os-name>\n<os-version>{}</os-version>\n<serial-number>{}</serial-number>\n<host-name>{}</host-name>\n</system-information>\n",
+            spec.model, spec.version, spec.serial, spec.hostname
+        )),
         Show::SystemUsers => {
             let mut s = format!("<system-users-information xmlns=\"http://xml.juniper.net/junos/21.4R0/junos\">\n<uptime-information>\n<active-user-count>{}</active-user-count>\n<user-table>\n", state.sessions.len());
             for (id, (user, client, _)) in &state.sessions {

@@ -194,6 +194,7 @@ impl Session<'_> {
             "get-route-engine-information" => Some(Show::RouteEngine),
             "get-system-uptime-information" => Some(Show::SystemUptime),
             "get-system-users-information" => Some(Show::SystemUsers),
+            "get-system-information" => Some(Show::SystemInformation),
             "get-route-summary-information" => Some(Show::RouteSummary),
             "get-ospf-interface-information" => Some(Show::OspfInterface),
             "get-ospf-neighbor-information" => Some(Show::OspfNeighbor),
@@ -256,10 +257,13 @@ impl Session<'_> {
             "close-session" => return (Body::Ok, true),
             "kill-session" => self.kill_session(op),
             "request-end-session" => return (Body::Ok, true),
-            other => Body::Error(
-                RpcError::new("protocol", "operation-failed", "syntax error")
-                    .with_info("bad-element", other),
-            ),
+            other => {
+                tracing::debug!(device = %self.dev.hostname(), session = self.id, operation = other, "unknown RPC");
+                Body::Error(
+                    RpcError::new("protocol", "operation-failed", "syntax error")
+                        .with_info("bad-element", other),
+                )
+            }
         };
         (body, false)
     }
