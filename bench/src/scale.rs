@@ -138,3 +138,144 @@ pub async fn run(devices: usize, concurrency: usize) -> Result<ScaleReport, Stri
     drop(fleet);
     Ok(report)
 }
+
+/// One cell of the scaling sweep.
+#[derive(Debug, Serialize)]
+pub struct SweepRow {
+    /// Simulated devices.
+    pub devices: usize,
+    /// Operations in flight.
+    pub concurrency: usize,
+    /// Operations run (NETCONF `show version` through the pool).
+    pub ops: usize,
+    /// Operations per second.
+    pub throughput: f64,
+    /// Per-operation p99, ms.
+    pub p99_ms: f64,
+    /// Pooled sessions open after the run.
+    pub sessions: usize,
+    /// Resident memory added per pooled session (client and server side), KiB.
+    pub rss_per_session_kib: f64,
+    /// Failed operations.
+    pub errors: usize,
+}
+
+/// CPU time (user + system) of this process, from /proc/self/stat, in milliseconds.
+pub fn cpu_ms() -> f64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    // Fields after the command name (which may contain spaces) start after the last ')'.
+    let rest = stat.rsplit(')').next().unwrap_or("");
+    let f: Vec<&str> = rest.split_whitespace().collect();
+    let ticks = |i: usize| f.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
+    // utime and stime are fields 14 and 15 of the whole line: 11 and 12 after the name.
+    (ticks(11) + ticks(12)) * 10.0 // 100 ticks per second on Linux
+}
+
+/// The sweep: for each device count, a fleet and a pool; for each concurrency, `ops`
+/// NETCONF commands. Then the CPU the pool's keepalives cost with every session idle.
+pub async fn sweep(
+    device_counts: &[usize],
+    concurrencies: &[usize],
+    ops: usize,
+    idle_window: Duration,
+) -> Result<(Vec<SweepRow>, f64), String> {
+    let mut rows = Vec::new();
+    let mut keepalive_cpu_ms_per_session_hour = 0.0;
+    for &devices in device_counts {
+        let fleet = Fleet::start(FleetConfig {
+            routers: devices,
+            seed: 1,
+            first_index: 0,
+            addressing: Addressing::Loopback {
+                first: Ipv4Addr::new(127, 0, 2, 1),
+                ports: vec![0],
+            },
+            device: DeviceConfig {
+                route_count: 100,
+                ..Default::default()
+            },
+        })
+        .await
+        .map_err(|e| format!("starting {devices} devices: {e}"))?;
+        let targets: Vec<netpool::Device> = fleet
+            .devices()
+            .iter()
+            .map(|d| {
+                netpool::Device::with_password(
+                    d.addr().ip().to_string(),
+                    d.addr().port(),
+                    "lab",
+                    "lab123",
+                )
+            })
+            .collect();
+        let pool = Pool::builder()
+            .host_key_policy(HostKeyPolicy::Pinned(
+                fleet
+                    .devices()
+                    .iter()
+                    .map(|d| d.host_key_fingerprint())
+                    .collect(),
+            ))
+            .max_sessions_total(100_000)
+            .keepalive_interval(Some(Duration::from_secs(1)))
+            .idle_timeout(None)
+            .build()
+            .map_err(|e| e.to_string())?;
+        let rss_before = rss_kib();
+        for &c in concurrencies {
+            let t = Instant::now();
+            let mut lat: Vec<f64> =
+                futures::stream::iter((0..ops).map(|i| targets[i % devices].clone()))
+                    .map(|d| {
+                        let pool = pool.clone();
+                        async move {
+                            let t = Instant::now();
+                            let r = async {
+                                let mut g = pool.netconf(&d).await?;
+                                g.command("show version").await
+                            }
+                            .await;
+                            r.map(|_| t.elapsed().as_secs_f64() * 1e3)
+                                .map_err(|e| e.to_string())
+                        }
+                    })
+                    .buffer_unordered(c.max(1))
+                    .filter_map(|r| async move { r.ok() })
+                    .collect()
+                    .await;
+            let total = t.elapsed().as_secs_f64();
+            lat.sort_by(|a, b| a.total_cmp(b));
+            let sessions: usize = pool
+                .stats()
+                .iter()
+                .map(|s| s.idle_sessions + s.in_use)
+                .sum();
+            rows.push(SweepRow {
+                devices,
+                concurrency: c,
+                ops,
+                throughput: lat.len() as f64 / total,
+                p99_ms: lat
+                    .get(((lat.len().max(1) - 1) as f64 * 0.99) as usize)
+                    .copied()
+                    .unwrap_or(0.0),
+                sessions,
+                rss_per_session_kib: rss_kib().saturating_sub(rss_before) as f64
+                    / sessions.max(1) as f64,
+                errors: ops - lat.len(),
+            });
+        }
+        // Keepalive cost: every session idle, keepalives every second.
+        if devices == *device_counts.iter().max().unwrap_or(&devices) {
+            let sessions: usize = pool.stats().iter().map(|s| s.connections).sum();
+            let cpu0 = cpu_ms();
+            tokio::time::sleep(idle_window).await;
+            let used = cpu_ms() - cpu0;
+            keepalive_cpu_ms_per_session_hour =
+                used / sessions.max(1) as f64 * (3600.0 / idle_window.as_secs_f64());
+        }
+        pool.shutdown(Duration::from_secs(5)).await;
+    }
+    Ok((rows, keepalive_cpu_ms_per_session_hour))
+}

@@ -118,6 +118,13 @@ struct ChaosArgs {
 
 #[derive(clap::Args)]
 struct ScaleArgs {
+    /// The scaling sweep instead: devices 1, 10, 100 and --devices (at most), each at
+    /// concurrency 1, 16, 64 and 256; then the CPU keepalives cost with all sessions idle.
+    #[arg(long)]
+    sweep: bool,
+    /// Operations per cell of the sweep.
+    #[arg(long, default_value_t = 2000)]
+    ops: usize,
     /// Simulated routers (each on its own 127.0.1.N address).
     #[arg(long, default_value_t = 1000)]
     devices: usize,
@@ -470,6 +477,56 @@ async fn chaos(a: ChaosArgs) -> Result<(), String> {
 }
 
 async fn scale(a: ScaleArgs) -> Result<(), String> {
+    if a.sweep {
+        let counts: Vec<usize> = [1, 10, 100, 1000, 10_000]
+            .into_iter()
+            .filter(|n| *n <= a.devices.max(1))
+            .collect();
+        eprintln!(
+            "netlab scale --sweep: devices {counts:?} x concurrency [1, 16, 64, 256], {} ops each",
+            a.ops
+        );
+        let (rows, ka) = netpool_bench::scale::sweep(
+            &counts,
+            &[1, 16, 64, 256],
+            a.ops,
+            std::time::Duration::from_secs(5),
+        )
+        .await?;
+        println!(
+            "{:>8} {:>6} {:>10} {:>9} {:>9} {:>14} {:>7}",
+            "devices", "conc", "ops/s", "p99 ms", "sessions", "KiB/session", "errors"
+        );
+        for r in &rows {
+            println!(
+                "{:>8} {:>6} {:>10.0} {:>9.2} {:>9} {:>14.1} {:>7}",
+                r.devices,
+                r.concurrency,
+                r.throughput,
+                r.p99_ms,
+                r.sessions,
+                r.rss_per_session_kib,
+                r.errors
+            );
+        }
+        println!(
+            "keepalives (1 s interval), all sessions idle: {ka:.1} ms CPU per connection per hour"
+        );
+        if let Some(p) = &a.json {
+            let j =
+                serde_json::json!({ "sweep": rows, "keepalive_cpu_ms_per_connection_hour": ka });
+            std::fs::write(
+                p,
+                serde_json::to_string_pretty(&j).map_err(|e| e.to_string())?,
+            )
+            .map_err(|e| format!("{}: {e}", p.display()))?;
+        }
+        return if rows.iter().any(|r| r.errors > 0) {
+            Err("some operations failed".into())
+        } else {
+            Ok(())
+        };
+    }
     eprintln!(
         "netlab scale: {} devices, one NETCONF session each, {} opens at a time",
         a.devices, a.concurrency
