@@ -4,8 +4,8 @@
 //! kind of machine's kernel has no netem qdisc ("Specified qdisc kind is unknown"), so the
 //! filter does it.
 //!
-//! Needs root, iproute2, iptables and the `junos-sim` binary (`cargo build -p junos-sim`),
-//! so it is `#[ignore]`d with the reason; `.ci/run` builds the binary and runs it.
+//! Needs root, iproute2 and iptables, so it is `#[ignore]`d with the reason; `.ci/run`
+//! runs it. The router is this crate's `netns-sim` binary, built with the tests.
 
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -102,32 +102,17 @@ impl Drop for Netns {
 }
 
 fn sim_binary() -> std::path::PathBuf {
-    let exe = std::env::current_exe().unwrap();
-    let dir = exe.parent().and_then(|d| d.parent()).unwrap();
-    let bin = dir.join("junos-sim");
-    assert!(
-        bin.exists(),
-        "{} not found: run `cargo build -p junos-sim` first",
-        bin.display()
-    );
-    bin
+    std::path::PathBuf::from(env!("CARGO_BIN_EXE_netns-sim"))
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "needs root, iproute2, iptables and the junos-sim binary (network namespaces); .ci/run provides them"]
+#[ignore = "needs root, iproute2 and iptables (network namespaces); .ci/run provides them"]
 async fn blackholed_namespace_times_out_at_the_bound_and_recovers() {
     let mut ns = Netns::create();
     let mut child = Command::new("ip")
         .args(["netns", "exec", &ns.name])
         .arg(sim_binary())
-        .args([
-            "--routers",
-            "1",
-            "--listen",
-            &ns.ns_ip,
-            "--first-port",
-            "2222",
-        ])
+        .args([ns.ns_ip.as_str(), "2222"])
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
