@@ -10,6 +10,33 @@ use junos_sim::{Addressing, DeviceConfig, Fleet, FleetConfig};
 use netpool::{HostKeyPolicy, Pool};
 use serde::Serialize;
 
+/// The pool's view of every simulated router (the simulator's credentials).
+fn targets(fleet: &Fleet) -> Vec<netpool::Device> {
+    fleet
+        .devices()
+        .iter()
+        .map(|d| {
+            netpool::Device::with_password(
+                d.addr().ip().to_string(),
+                d.addr().port(),
+                "lab",
+                "lab123",
+            )
+        })
+        .collect()
+}
+
+/// Host keys pinned to the fleet's.
+fn pinned(fleet: &Fleet) -> HostKeyPolicy {
+    HostKeyPolicy::Pinned(
+        fleet
+            .devices()
+            .iter()
+            .map(|d| d.host_key_fingerprint())
+            .collect(),
+    )
+}
+
 /// What a scale run measured.
 #[derive(Debug, Serialize)]
 pub struct ScaleReport {
@@ -65,30 +92,13 @@ pub async fn run(devices: usize, concurrency: usize) -> Result<ScaleReport, Stri
     tokio::time::sleep(Duration::from_millis(200)).await;
     let rss_fleet = rss_kib();
     let pool = Pool::builder()
-        .host_key_policy(HostKeyPolicy::Pinned(
-            fleet
-                .devices()
-                .iter()
-                .map(|d| d.host_key_fingerprint())
-                .collect(),
-        ))
+        .host_key_policy(pinned(&fleet))
         .max_sessions_total(devices * 2)
         .keepalive_interval(None)
         .idle_timeout(None)
         .build()
         .map_err(|e| e.to_string())?;
-    let targets: Vec<netpool::Device> = fleet
-        .devices()
-        .iter()
-        .map(|d| {
-            netpool::Device::with_password(
-                d.addr().ip().to_string(),
-                d.addr().port(),
-                "lab",
-                "lab123",
-            )
-        })
-        .collect();
+    let targets: Vec<netpool::Device> = targets(&fleet);
     let t = Instant::now();
     let results: Vec<Result<f64, String>> = futures::stream::iter(targets.iter().cloned())
         .map(|d| {
@@ -197,26 +207,9 @@ pub async fn sweep(
         })
         .await
         .map_err(|e| format!("starting {devices} devices: {e}"))?;
-        let targets: Vec<netpool::Device> = fleet
-            .devices()
-            .iter()
-            .map(|d| {
-                netpool::Device::with_password(
-                    d.addr().ip().to_string(),
-                    d.addr().port(),
-                    "lab",
-                    "lab123",
-                )
-            })
-            .collect();
+        let targets: Vec<netpool::Device> = targets(&fleet);
         let pool = Pool::builder()
-            .host_key_policy(HostKeyPolicy::Pinned(
-                fleet
-                    .devices()
-                    .iter()
-                    .map(|d| d.host_key_fingerprint())
-                    .collect(),
-            ))
+            .host_key_policy(pinned(&fleet))
             .max_sessions_total(100_000)
             .keepalive_interval(Some(Duration::from_secs(1)))
             .idle_timeout(None)
