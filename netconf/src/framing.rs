@@ -84,6 +84,13 @@ impl FrameCodec {
     }
 
     fn decode_eom(&mut self, src: &mut BytesMut) -> Result<Option<Bytes>, FrameError> {
+        if self.scanned == 0 {
+            // Whitespace between messages (many peers send a newline after `]]>]]>`) is
+            // dropped at once rather than kept as the start of the next message: frames
+            // are trimmed anyway, and an idle session then holds no stray bytes.
+            let ws = src.iter().take_while(|b| b.is_ascii_whitespace()).count();
+            src.advance(ws);
+        }
         let start = self.scanned.saturating_sub(EOM.len() - 1);
         if let Some(pos) = find(&src[start..], EOM) {
             let end = start + pos;
@@ -332,6 +339,26 @@ mod tests {
                 vec![Bytes::from_static(b"<ok/"), Bytes::from_static(b"x")]
             );
         }
+    }
+
+    #[test]
+    fn whitespace_after_an_end_of_message_frame_is_consumed() {
+        // An idle session must hold no stray bytes: the pool's zero-cost liveness check
+        // relies on an empty read buffer.
+        let mut c = FrameCodec::default();
+        let mut buf = BytesMut::from(&b"<hello/>]]>]]>"[..]);
+        assert_eq!(
+            c.decode(&mut buf).unwrap(),
+            Some(Bytes::from_static(b"<hello/>"))
+        );
+        buf.extend_from_slice(b"\r\n \n");
+        assert_eq!(c.decode(&mut buf).unwrap(), None);
+        assert!(buf.is_empty(), "{buf:?}");
+        buf.extend_from_slice(b"\n<rpc-reply/>]]>]]>");
+        assert_eq!(
+            c.decode(&mut buf).unwrap(),
+            Some(Bytes::from_static(b"<rpc-reply/>"))
+        );
     }
 
     #[test]

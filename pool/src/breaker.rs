@@ -41,6 +41,11 @@ impl Breaker {
         }
     }
 
+    /// Whether the breaker has tripped (open or half-open): a check without a clock read.
+    pub(crate) fn tripped(&self) -> bool {
+        self.open_until.is_some()
+    }
+
     /// Whether the breaker would refuse right now (without admitting a probe).
     pub(crate) fn is_open(&self, now: Instant) -> bool {
         self.open_until.is_some_and(|u| now < u || self.probing)

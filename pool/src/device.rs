@@ -1,6 +1,7 @@
 //! A device the pool connects to.
 
 use std::fmt;
+use std::hash::{Hash, Hasher};
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -43,18 +44,43 @@ impl fmt::Debug for Auth {
 ///
 /// Devices are the pool's keys: two `Device`s with the same address, port, user and
 /// credentials share sessions.
-#[derive(Clone, PartialEq, Eq, Hash)]
+#[derive(Clone)]
 pub struct Device {
     pub(crate) inner: Arc<DeviceInner>,
 }
 
-#[derive(PartialEq, Eq, Hash)]
 pub(crate) struct DeviceInner {
     pub(crate) host: String,
     pub(crate) port: u16,
     pub(crate) user: String,
     pub(crate) auth: Auth,
     pub(crate) label: String,
+    /// A hash of the fields above, computed once: every checkout looks its device up.
+    key_hash: u64,
+}
+
+impl DeviceInner {
+    fn same_key(&self, o: &DeviceInner) -> bool {
+        self.key_hash == o.key_hash
+            && self.port == o.port
+            && self.host == o.host
+            && self.user == o.user
+            && self.auth == o.auth
+    }
+}
+
+impl PartialEq for Device {
+    fn eq(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.inner, &other.inner) || self.inner.same_key(&other.inner)
+    }
+}
+
+impl Eq for Device {}
+
+impl Hash for Device {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        state.write_u64(self.inner.key_hash);
+    }
 }
 
 impl Device {
@@ -67,6 +93,8 @@ impl Device {
         } else {
             format!("{user}@{host}:{port}")
         };
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        (&host, port, &user, &auth).hash(&mut h);
         Self {
             inner: Arc::new(DeviceInner {
                 host,
@@ -74,6 +102,7 @@ impl Device {
                 user,
                 auth,
                 label,
+                key_hash: h.finish(),
             }),
         }
     }
@@ -127,3 +156,27 @@ impl fmt::Display for Device {
         f.write_str(&self.inner.label)
     }
 }
+
+/// A hasher for maps keyed by [`Device`], whose hash is computed once per device.
+#[derive(Default)]
+pub(crate) struct DeviceKeyHasher(u64);
+
+impl Hasher for DeviceKeyHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        // Not used by `Device` (which writes one u64); a plain FNV-1a for anything else.
+        for b in bytes {
+            self.0 = (self.0 ^ u64::from(*b)).wrapping_mul(0x100_0000_01b3);
+        }
+    }
+
+    fn write_u64(&mut self, v: u64) {
+        self.0 = v;
+    }
+}
+
+pub(crate) type DeviceMap<V> =
+    std::collections::HashMap<Device, V, std::hash::BuildHasherDefault<DeviceKeyHasher>>;

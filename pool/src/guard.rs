@@ -125,7 +125,7 @@ pub struct CommitOutcome {
 pub struct NetconfGuard {
     pool: Pool,
     lease: Option<Lease>,
-    session: Option<NetconfSession>,
+    session: Option<Box<NetconfSession>>,
     discard: Option<DiscardReason>,
 }
 
@@ -145,7 +145,7 @@ impl std::fmt::Debug for NetconfGuard {
 }
 
 impl NetconfGuard {
-    pub(crate) fn new(pool: Pool, lease: Lease, session: NetconfSession) -> Self {
+    pub(crate) fn new(pool: Pool, lease: Lease, session: Box<NetconfSession>) -> Self {
         Self {
             pool,
             lease: Some(lease),

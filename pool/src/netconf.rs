@@ -10,12 +10,16 @@ use futures::{FutureExt, StreamExt};
 use netconf_wire::{FrameCodec, Framing, Hello, Rpc, RpcReply, BASE_1_0, BASE_1_1};
 use russh::client::Msg;
 use russh::{ChannelMsg, ChannelStream};
-use tokio::io::{AsyncWriteExt, ReadHalf, WriteHalf};
+use std::pin::Pin;
+use std::sync::atomic::Ordering::SeqCst;
+use std::task::{Context, Poll};
+use tokio::io::{AsyncRead, AsyncWriteExt, ReadBuf, ReadHalf, WriteHalf};
 use tokio_util::codec::{Encoder, FramedRead};
 
 use crate::device::Device;
 use crate::error::{Error, Result};
 use crate::pool::ChannelSlot;
+use crate::ssh::ChannelMeter;
 
 /// A broken connection is a transport failure; bad framing from a live peer is a protocol one.
 fn frame_error(device: &Device, what: &str, e: netconf_wire::FrameError) -> Error {
@@ -44,9 +48,32 @@ pub(crate) fn client_capabilities(offer_1_1: bool) -> Vec<String> {
     caps
 }
 
+/// The session's read side, counting the bytes it takes off the channel (compared with
+/// the channel's [`ChannelMeter`] to tell whether anything arrived while idle).
+pub(crate) struct Metered<R> {
+    inner: R,
+    consumed: u64,
+}
+
+impl<R: AsyncRead + Unpin> AsyncRead for Metered<R> {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<std::io::Result<()>> {
+        let before = buf.filled().len();
+        let r = Pin::new(&mut self.inner).poll_read(cx, buf);
+        if let Poll::Ready(Ok(())) = &r {
+            self.consumed += (buf.filled().len() - before) as u64;
+        }
+        r
+    }
+}
+
 /// An open NETCONF session.
 pub(crate) struct NetconfSession {
-    reader: FramedRead<ReadHalf<ChannelStream<Msg>>, FrameCodec>,
+    reader: FramedRead<Metered<ReadHalf<ChannelStream<Msg>>>, FrameCodec>,
+    meter: Arc<ChannelMeter>,
     writer: WriteHalf<ChannelStream<Msg>>,
     enc: FrameCodec,
     next_id: u64,
@@ -61,6 +88,12 @@ pub(crate) struct NetconfSession {
     pub(crate) in_flight: bool,
     pub(crate) created: Instant,
     pub(crate) last_used: Instant,
+    /// When the session (or its connection) reaches the pool's max lifetime, if any.
+    pub(crate) expires_at: Option<Instant>,
+    /// After this instant a checkout health-checks the session first
+    /// (`last_used + health_check_after`, kept up to date so checkout only compares).
+    pub(crate) check_due: Instant,
+    check_after: Duration,
     /// The channel's place on its SSH connection; released when the session drops.
     pub(crate) slot: ChannelSlot,
 }
@@ -72,10 +105,11 @@ impl NetconfSession {
         device: &Device,
         offer_1_1: bool,
         max_frame: usize,
-    ) -> Result<NetconfSession> {
+    ) -> Result<Box<NetconfSession>> {
         let label = || device.label().to_string();
         slot.needs_close_ack = true;
         let mut ch = crate::ssh::open_channel(&slot.conn, device).await?;
+        let meter = slot.conn.meters.watch(ch.id());
         ch.request_subsystem(true, "netconf")
             .await
             .map_err(|e| Error::Transport {
@@ -109,6 +143,10 @@ impl NetconfSession {
             }
         }
         let (rd, mut writer) = tokio::io::split(ch.into_stream());
+        let rd = Metered {
+            inner: rd,
+            consumed: early.len() as u64,
+        };
         let mut reader = FramedRead::new(rd, FrameCodec::new(max_frame));
         reader.read_buffer_mut().extend_from_slice(&early);
         let mut enc = FrameCodec::new(max_frame);
@@ -141,8 +179,9 @@ impl NetconfSession {
         reader.decoder_mut().set_framing(framing);
         enc.set_framing(framing);
         let now = Instant::now();
-        Ok(NetconfSession {
+        Ok(Box::new(NetconfSession {
             reader,
+            meter,
             writer,
             enc,
             next_id: 1,
@@ -154,16 +193,21 @@ impl NetconfSession {
             in_flight: false,
             created: now,
             last_used: now,
+            expires_at: None,
+            check_due: now,
+            check_after: Duration::ZERO,
             slot,
-        })
+        }))
     }
 
     /// Send one RPC and read its reply. An rpc-error of severity `error` is returned as
     /// [`Error::Rpc`]; framing, XML and transport failures as their own errors.
     pub(crate) async fn rpc(&mut self, device: &Device, operation_xml: &str) -> Result<RpcReply> {
         let reply = self.exchange(device, operation_xml).await;
-        self.last_used = Instant::now();
-        self.slot.conn.touch();
+        let now = Instant::now();
+        self.last_used = now;
+        self.check_due = later(now, self.check_after);
+        self.slot.conn.touch_at(now);
         reply
     }
 
@@ -227,6 +271,13 @@ impl NetconfSession {
         if self.slot.conn.is_dead() {
             return false;
         }
+        // Everything the server sent has been read, and nothing is left over: the channel
+        // queue is empty, no need to poll it.
+        if self.reader.read_buffer().is_empty()
+            && self.meter.delivered.load(SeqCst) == self.reader.get_ref().consumed
+        {
+            return true;
+        }
         // Anything ready to read on an idle session (EOF, error, unsolicited data) is fatal.
         self.reader.next().now_or_never().is_none()
     }
@@ -239,7 +290,20 @@ impl NetconfSession {
         let _ = tokio::time::timeout(bound, self.writer.shutdown()).await;
     }
 
+    /// Apply the pool's lifetime and health-check settings (right after open).
+    pub(crate) fn set_limits(&mut self, max_lifetime: Option<Duration>, check_after: Duration) {
+        self.expires_at = max_lifetime.map(|l| later(self.created.min(self.conn().created), l));
+        self.check_after = check_after;
+        self.check_due = later(self.last_used, check_after);
+    }
+
     pub(crate) fn conn(&self) -> &Arc<crate::ssh::SshConn> {
         &self.slot.conn
     }
+}
+
+/// `t + d`, saturating at a century ahead (a setting of `Duration::MAX` means "never").
+fn later(t: Instant, d: Duration) -> Instant {
+    t.checked_add(d)
+        .unwrap_or_else(|| t + Duration::from_secs(100 * 365 * 86_400))
 }

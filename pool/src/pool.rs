@@ -1,8 +1,11 @@
 //! The pool: per-device slots, leases, connections and the checkout paths.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::future::Future;
-use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering::Relaxed};
+use std::sync::atomic::{
+    AtomicBool, AtomicU64, AtomicUsize,
+    Ordering::{Relaxed, SeqCst},
+};
 use std::sync::{Arc, Mutex, Weak};
 use std::time::Duration;
 
@@ -10,12 +13,12 @@ use tokio::time::Instant;
 
 use futures::StreamExt;
 use hdrhistogram::Histogram;
-use tokio::sync::{Notify, OwnedSemaphorePermit, Semaphore};
+use tokio::sync::{Notify, Semaphore};
 use tracing::Instrument;
 
 use crate::breaker::{backoff, Breaker, RateLimiter};
 use crate::config::PoolConfig;
-use crate::device::Device;
+use crate::device::{Device, DeviceMap};
 use crate::error::{DiscardReason, Error, Result};
 use crate::guard::NetconfGuard;
 use crate::netconf::NetconfSession;
@@ -46,7 +49,7 @@ pub(crate) struct PoolInner {
     /// The runtime the pool was built on: sessions are closed through it, even when the
     /// last handle is dropped outside any runtime.
     pub(crate) rt: tokio::runtime::Handle,
-    slots: Mutex<HashMap<Device, Arc<Slot>>>,
+    slots: Mutex<DeviceMap<Arc<Slot>>>,
     global: Arc<Semaphore>,
     pub(crate) closed: AtomicBool,
     next_conn_id: AtomicU64,
@@ -64,13 +67,48 @@ pub(crate) struct Slot {
     pub(crate) state: Mutex<SlotState>,
     /// Something changed: a connect finished, a channel was freed.
     changed: Notify,
+    /// Callers waiting on `changed` (registered before they look at the state): when
+    /// zero, nobody needs waking and `notify_waiters` (which takes a lock) is skipped.
+    change_waiters: AtomicUsize,
+    /// Leases out now (kept outside the state lock: the hot path touches it twice).
+    pub(crate) in_use: AtomicUsize,
+    /// Checkouts served by an existing session or connection.
+    pub(crate) reused: AtomicU64,
+}
+
+impl Slot {
+    /// Wake the callers waiting for a change, if there are any.
+    fn notify_changed(&self) {
+        if self.change_waiters.load(SeqCst) > 0 {
+            self.changed.notify_waiters();
+        }
+    }
+}
+
+/// Counts a caller among `change_waiters` while it may wait on `changed`.
+struct ChangeWaiter<'a>(&'a Slot);
+
+impl<'a> ChangeWaiter<'a> {
+    fn new(s: &'a Slot) -> Self {
+        s.change_waiters.fetch_add(1, SeqCst);
+        Self(s)
+    }
+}
+
+impl Drop for ChangeWaiter<'_> {
+    fn drop(&mut self) {
+        self.0.change_waiters.fetch_sub(1, SeqCst);
+    }
 }
 
 #[derive(Default)]
 pub(crate) struct SlotState {
     conns: Vec<Arc<SshConn>>,
     connecting: usize,
-    pub(crate) idle: Vec<NetconfSession>,
+    /// Boxed: a session is a few hundred bytes, moved on every checkout and return (the
+    /// box moves with it to the guard and back without copying the session).
+    #[allow(clippy::vec_box)]
+    pub(crate) idle: Vec<Box<NetconfSession>>,
     breaker: Breaker,
     rate: RateLimiter,
     /// Incremented on every failed connect; `last_error` is that failure.
@@ -81,13 +119,13 @@ pub(crate) struct SlotState {
 
 #[derive(Default)]
 pub(crate) struct SlotCounters {
-    pub(crate) in_use: usize,
     pub(crate) waiting: usize,
     pub(crate) connects: u64,
     pub(crate) connect_failures: u64,
     pub(crate) netconf_opened: u64,
     pub(crate) checkouts: u64,
-    pub(crate) reused: u64,
+    /// Checkouts served without waiting, not yet folded into `wait_us`.
+    pub(crate) immediate: u64,
     pub(crate) discarded: BTreeMap<DiscardReason, u64>,
     pub(crate) wait_us: Option<Histogram<u64>>,
 }
@@ -97,11 +135,23 @@ impl SlotCounters {
         *self.discarded.entry(why).or_default() += 1;
     }
 
-    fn record_wait(&mut self, d: Duration) {
-        let h = self.wait_us.get_or_insert_with(|| {
+    fn histogram(&mut self) -> &mut Histogram<u64> {
+        self.wait_us.get_or_insert_with(|| {
             Histogram::new_with_bounds(1, 3_600_000_000, 2).expect("valid histogram bounds")
-        });
-        let _ = h.record((d.as_micros() as u64).max(1));
+        })
+    }
+
+    fn record_wait(&mut self, d: Duration) {
+        let _ = self.histogram().record((d.as_micros() as u64).max(1));
+    }
+
+    /// The checkout-wait histogram, with the checkouts served at once folded in.
+    pub(crate) fn wait_histogram(&mut self) -> Option<&Histogram<u64>> {
+        if self.immediate > 0 {
+            let n = std::mem::take(&mut self.immediate);
+            let _ = self.histogram().record_n(1, n);
+        }
+        self.wait_us.as_ref()
     }
 }
 
@@ -120,9 +170,9 @@ pub(crate) struct ChannelSlot {
 }
 
 fn release_channel(conn: &SshConn, slot: &Weak<Slot>) {
-    conn.channels.fetch_sub(1, Relaxed);
+    conn.channels.fetch_sub(1, SeqCst);
     if let Some(s) = slot.upgrade() {
-        s.changed.notify_waiters();
+        s.notify_changed();
     }
 }
 
@@ -154,20 +204,25 @@ impl Drop for ChannelSlot {
     }
 }
 
-/// The right to use one session of a device: a per-device and a global permit.
-/// Dropping it gives both back (FIFO to the next waiter).
+/// The right to use one session of a device: a per-device and a global permit, taken
+/// from the semaphores (and forgotten) when the lease was made. Dropping it gives both
+/// back (FIFO to the next waiter).
 pub(crate) struct Lease {
     pub(crate) slot: Arc<Slot>,
     pool: Arc<PoolInner>,
-    _device_permit: OwnedSemaphorePermit,
-    _global_permit: OwnedSemaphorePermit,
 }
 
 impl Drop for Lease {
     fn drop(&mut self) {
-        self.slot.state.lock().expect("slot lock").counters.in_use -= 1;
-        self.pool.in_use.fetch_sub(1, Relaxed);
-        self.pool.released.notify_waiters();
+        self.slot.leases.add_permits(1);
+        self.pool.global.add_permits(1);
+        self.slot.in_use.fetch_sub(1, Relaxed);
+        self.pool.in_use.fetch_sub(1, SeqCst);
+        // Only shutdown waits for leases to come back; it sets `closed` before it looks
+        // at `in_use` (both SeqCst), so either it sees this release or this sees `closed`.
+        if self.pool.closed.load(SeqCst) {
+            self.pool.released.notify_waiters();
+        }
     }
 }
 
@@ -219,9 +274,9 @@ impl SlotState {
     fn pick(&self, per_conn: usize, max_lifetime: Option<Duration>) -> Option<Arc<SshConn>> {
         self.conns
             .iter()
-            .filter(|c| c.channels.load(Relaxed) < per_conn)
+            .filter(|c| c.channels.load(SeqCst) < per_conn)
             .filter(|c| max_lifetime.is_none_or(|l| c.created.elapsed() < l))
-            .min_by_key(|c| c.channels.load(Relaxed))
+            .min_by_key(|c| c.channels.load(SeqCst))
             .cloned()
     }
 }
@@ -264,6 +319,9 @@ impl Pool {
 
     fn slot(&self, device: &Device) -> Arc<Slot> {
         let mut slots = self.inner.slots.lock().expect("slots lock");
+        if let Some(s) = slots.get(device) {
+            return s.clone();
+        }
         slots
             .entry(device.clone())
             .or_insert_with(|| {
@@ -276,6 +334,9 @@ impl Pool {
                     )),
                     state: Mutex::default(),
                     changed: Notify::new(),
+                    change_waiters: AtomicUsize::new(0),
+                    in_use: AtomicUsize::new(0),
+                    reused: AtomicU64::new(0),
                 })
             })
             .clone()
@@ -293,37 +354,63 @@ impl Pool {
 
     /// Take a lease: fail fast if closed or the breaker is open with nothing connected;
     /// otherwise wait FIFO for a per-device then a global permit, within the checkout timeout.
+    /// With `take_idle`, an idle NETCONF session is popped in the same critical section.
     pub(crate) async fn lease(
         &self,
         device: &Device,
         deadline: tokio::time::Instant,
-    ) -> Result<Lease> {
-        if self.inner.closed.load(Relaxed) {
+        take_idle: bool,
+    ) -> Result<(Lease, Option<Box<NetconfSession>>)> {
+        if self.inner.closed.load(SeqCst) {
             return Err(Error::Closed);
         }
         let slot = self.slot(device);
         let epoch = {
             let mut st = slot.state.lock().expect("slot lock");
-            st.prune_dead();
-            if st.conns.is_empty() && st.breaker.is_open(Instant::now()) {
-                st.breaker.admit(device.label(), Instant::now())?;
+            if st.breaker.tripped() {
+                st.prune_dead();
+                if st.conns.is_empty() && st.breaker.is_open(Instant::now()) {
+                    st.breaker.admit(device.label(), Instant::now())?;
+                }
+            }
+            // Checked again under the lock that shutdown sets `closed` under: a lease
+            // granted here is counted in `in_use` before shutdown can look at it.
+            if self.inner.closed.load(SeqCst) {
+                return Err(Error::Closed);
+            }
+            // Fast path: both permits free now. tokio's semaphore hands released permits
+            // to queued waiters first, so `try_acquire` never jumps the FIFO queue.
+            let free_now = match slot.leases.try_acquire() {
+                Ok(d) => match self.inner.global.try_acquire() {
+                    Ok(g) => {
+                        d.forget();
+                        g.forget();
+                        true
+                    }
+                    Err(_) => false,
+                },
+                Err(_) => false,
+            };
+            if free_now {
+                st.counters.checkouts += 1;
+                // Served at once: counted here, folded into the histogram as its floor
+                // (1 us) when stats are read.
+                st.counters.immediate += 1;
+                let idle = if take_idle { st.idle.pop() } else { None };
+                self.count_lease(&slot);
+                drop(st);
+                return Ok((self.lend(slot), idle));
             }
             st.failure_epoch
         };
         let started = Instant::now();
         let waiting = Waiting::new(&slot);
         let permits = async {
-            let d = slot
-                .leases
-                .clone()
-                .acquire_owned()
-                .await
-                .map_err(|_| Error::Closed)?;
+            let d = slot.leases.acquire().await.map_err(|_| Error::Closed)?;
             let g = self
                 .inner
                 .global
-                .clone()
-                .acquire_owned()
+                .acquire()
                 .await
                 .map_err(|_| Error::Closed)?;
             Ok::<_, Error>((d, g))
@@ -333,22 +420,38 @@ impl Pool {
             Err(_) => return Err(self.timeout_error(&slot, epoch)),
         };
         drop(waiting);
-        if self.inner.closed.load(Relaxed) {
-            return Err(Error::Closed);
-        }
-        {
+        let idle = {
             let mut st = slot.state.lock().expect("slot lock");
-            st.counters.in_use += 1;
+            if self.inner.closed.load(SeqCst) {
+                return Err(Error::Closed); // the permits go back as they drop
+            }
+            d.forget();
+            g.forget();
+            self.count_lease(&slot);
             st.counters.checkouts += 1;
             st.counters.record_wait(started.elapsed());
-        }
-        self.inner.in_use.fetch_add(1, Relaxed);
-        Ok(Lease {
+            if take_idle {
+                st.idle.pop()
+            } else {
+                None
+            }
+        };
+        Ok((self.lend(slot), idle))
+    }
+
+    /// Count a lease about to be lent (under the slot lock; undone by `Lease::drop`).
+    fn count_lease(&self, slot: &Slot) {
+        slot.in_use.fetch_add(1, Relaxed);
+        self.inner.in_use.fetch_add(1, SeqCst);
+    }
+
+    /// A lease for the two permits just taken (and forgotten): it gives them back when
+    /// dropped.
+    fn lend(&self, slot: Arc<Slot>) -> Lease {
+        Lease {
             slot,
             pool: self.inner.clone(),
-            _device_permit: d,
-            _global_permit: g,
-        })
+        }
     }
 
     /// A checkout timed out: if a connect failed meanwhile, that failure is the real cause.
@@ -371,6 +474,7 @@ impl Pool {
         deadline: tokio::time::Instant,
     ) -> Result<(ChannelSlot, bool)> {
         let cfg = &self.inner.config;
+        let _waiter = ChangeWaiter::new(slot);
         let epoch = slot.state.lock().expect("slot lock").failure_epoch;
         loop {
             let notified = slot.changed.notified();
@@ -399,7 +503,7 @@ impl Pool {
                 } else if !st.idle.is_empty() {
                     let oldest = st.idle.remove(0);
                     st.counters.discard(DiscardReason::Evicted);
-                    Step::Evict(Box::new(oldest))
+                    Step::Evict(oldest)
                 } else {
                     Step::Wait
                 }
@@ -461,6 +565,7 @@ impl Pool {
         epoch: u64,
     ) -> Result<(ChannelSlot, bool)> {
         let cfg = &self.inner.config;
+        let _waiter = ChangeWaiter::new(slot);
         let mut rx = self.start_connect(slot);
         loop {
             let notified = slot.changed.notified();
@@ -546,7 +651,7 @@ impl Pool {
                         let _ = tx.send(Err(e));
                     }
                 }
-                slot2.changed.notify_waiters();
+                slot2.notify_changed();
             }
             .instrument(span),
         );
@@ -598,7 +703,7 @@ impl Pool {
         &self,
         cs: ChannelSlot,
         slot: &Arc<Slot>,
-    ) -> std::result::Result<Result<NetconfSession>, tokio::time::error::Elapsed> {
+    ) -> std::result::Result<Result<Box<NetconfSession>>, tokio::time::error::Elapsed> {
         let (tx, rx) = tokio::sync::oneshot::channel();
         let cfg = &self.inner.config;
         let (timeout, offer_1_1, max_frame) =
@@ -606,11 +711,15 @@ impl Pool {
         let (inner, slot) = (self.inner.clone(), slot.clone());
         tokio::spawn(async move {
             let device = slot.device.clone();
-            let res = tokio::time::timeout(
+            let mut res = tokio::time::timeout(
                 timeout,
                 NetconfSession::open(cs, &device, offer_1_1, max_frame),
             )
             .await;
+            if let Ok(Ok(sess)) = &mut res {
+                let cfg = &inner.config;
+                sess.set_limits(cfg.max_lifetime, cfg.health_check_after);
+            }
             if let Ok(Ok(_)) = &res {
                 slot.state
                     .lock()
@@ -639,7 +748,7 @@ impl Pool {
         let deadline = tokio::time::Instant::now() + cfg.checkout_timeout;
         let span = tracing::debug_span!("netpool.cli", device = %device);
         async {
-            let lease = self.lease(device, deadline).await?;
+            let (lease, _) = self.lease(device, deadline, false).await?;
             let mut transport_retries = 0;
             let mut rejections = 0;
             loop {
@@ -652,7 +761,7 @@ impl Pool {
                 match res {
                     Ok(Ok(out)) => {
                         if !fresh {
-                            st.counters.reused += 1;
+                            lease.slot.reused.fetch_add(1, Relaxed);
                         }
                         return Ok(out);
                     }
@@ -697,22 +806,28 @@ impl Pool {
     /// otherwise one is opened on a pooled connection. Dropping the guard returns it.
     pub async fn netconf(&self, device: &Device) -> Result<NetconfGuard> {
         let cfg = &self.inner.config;
-        let deadline = tokio::time::Instant::now() + cfg.checkout_timeout;
+        let started = Instant::now();
+        let deadline = started + cfg.checkout_timeout;
         let span = tracing::debug_span!("netpool.checkout", device = %device);
         async {
-            let lease = self.lease(device, deadline).await?;
+            let (lease, mut idle) = self.lease(device, deadline, true).await?;
             let mut attempts = 0;
             let mut rejections = 0;
             loop {
                 attempts += 1;
-                let idle = lease.slot.state.lock().expect("slot lock").idle.pop();
-                if let Some(mut sess) = idle {
-                    let expired = cfg.max_lifetime.is_some_and(|l| sess.created.elapsed() >= l || sess.conn().created.elapsed() >= l);
-                    let why = if expired {
+                if attempts > 1 {
+                    idle = lease.slot.state.lock().expect("slot lock").idle.pop();
+                }
+                if let Some(mut sess) = idle.take() {
+                    // The checkout started a moment ago: one clock read serves both.
+                    let now = if attempts == 1 { started } else { Instant::now() };
+                    let why = if sess.expires_at.is_some_and(|t| now >= t) {
                         Some(DiscardReason::MaxLifetime)
                     } else if !sess.looks_alive() {
                         Some(DiscardReason::FailedHealthCheck)
-                    } else if sess.last_used.elapsed() > cfg.health_check_after && !sess.conn().ping(cfg.health_check_timeout).await {
+                    } else if now > sess.check_due
+                        && !sess.conn().ping(cfg.health_check_timeout).await
+                    {
                         sess.conn().broken.store(true, Relaxed);
                         Some(DiscardReason::FailedHealthCheck)
                     } else {
@@ -720,7 +835,7 @@ impl Pool {
                     };
                     match why {
                         None => {
-                            lease.slot.state.lock().expect("slot lock").counters.reused += 1;
+                            lease.slot.reused.fetch_add(1, Relaxed);
                             return Ok(NetconfGuard::new(self.clone(), lease, sess));
                         }
                         Some(why) => {
@@ -736,11 +851,9 @@ impl Pool {
                 let conn = cs.conn.clone();
                 match self.spawn_open(cs, &lease.slot).await {
                     Ok(Ok(sess)) => {
-                        let mut st = lease.slot.state.lock().expect("slot lock");
                         if !fresh {
-                            st.counters.reused += 1;
+                            lease.slot.reused.fetch_add(1, Relaxed);
                         }
-                        drop(st);
                         return Ok(NetconfGuard::new(self.clone(), lease, sess));
                     }
                     Ok(Err(e @ Error::ChannelRejected { .. })) => {
@@ -979,7 +1092,7 @@ impl Drop for PoolInner {
 
 impl PoolInner {
     /// Return a session to its device's idle list (called by the guard).
-    pub(crate) fn give_back(&self, slot: &Arc<Slot>, sess: NetconfSession) {
+    pub(crate) fn give_back(&self, slot: &Arc<Slot>, sess: Box<NetconfSession>) {
         let mut st = slot.state.lock().expect("slot lock");
         // Checked under the lock that shutdown takes the idle list with: a session handed
         // back during shutdown is closed, not stranded.
@@ -993,7 +1106,7 @@ impl PoolInner {
         }
         st.idle.push(sess);
         drop(st);
-        slot.changed.notify_waiters();
+        slot.notify_changed();
     }
 
     pub(crate) fn slots_snapshot(&self) -> Vec<Arc<Slot>> {

@@ -1,7 +1,11 @@
 //! SSH connections: connect with every stage bounded, verify the host key, authenticate,
 //! and run exec channels.
 
-use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering::Relaxed};
+use std::collections::HashMap;
+use std::sync::atomic::{
+    AtomicBool, AtomicU64, AtomicUsize,
+    Ordering::{Relaxed, SeqCst},
+};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -9,7 +13,7 @@ use tokio::time::Instant;
 
 use russh::client::{Handle, Msg};
 use russh::keys::{HashAlg, PrivateKeyWithHashAlg, PublicKey, PublicKeyOrCertificate};
-use russh::{Channel, ChannelMsg};
+use russh::{Channel, ChannelId, ChannelMsg};
 use tokio::net::TcpStream;
 
 use crate::config::{HostKeyPolicy, PoolConfig};
@@ -35,11 +39,50 @@ impl CliOutput {
     }
 }
 
-/// russh client callbacks: host key verification by policy.
+/// russh client callbacks: host key verification by policy, and the channel meters.
 pub(crate) struct ClientHandler {
     device: Device,
     policy: HostKeyPolicy,
     verdict: Arc<Mutex<Option<Error>>>,
+    meters: Arc<ChannelMeters>,
+}
+
+/// What the server has sent on one watched channel, counted by the connection's task
+/// after russh has queued it for the channel: data bytes, plus one for each EOF or close.
+///
+/// A NETCONF session compares this with what it has read: equal means nothing arrived
+/// while it sat idle, so checkout can skip polling the channel. A message queued but not
+/// yet counted looks exactly like one that arrives just after checkout, which the RPC
+/// path handles as a failure of that session.
+#[derive(Default)]
+pub(crate) struct ChannelMeter {
+    pub(crate) delivered: AtomicU64,
+}
+
+/// The meters of one connection's watched channels (its NETCONF sessions).
+#[derive(Default)]
+pub(crate) struct ChannelMeters {
+    by_channel: Mutex<HashMap<ChannelId, Arc<ChannelMeter>>>,
+}
+
+impl ChannelMeters {
+    /// Start counting what arrives on `id` (before the server can send anything on it).
+    pub(crate) fn watch(&self, id: ChannelId) -> Arc<ChannelMeter> {
+        let m = Arc::new(ChannelMeter::default());
+        self.lock().insert(id, m.clone());
+        m
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<ChannelId, Arc<ChannelMeter>>> {
+        // A meter is a counter: a panic elsewhere cannot leave the map inconsistent.
+        self.by_channel.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn add(&self, id: ChannelId, n: u64) {
+        if let Some(m) = self.lock().get(&id) {
+            m.delivered.fetch_add(n, SeqCst);
+        }
+    }
 }
 
 fn fingerprint(key: &PublicKey) -> String {
@@ -115,6 +158,35 @@ impl ClientHandler {
 impl russh::client::Handler for ClientHandler {
     type Error = russh::Error;
 
+    async fn data(
+        &mut self,
+        channel: ChannelId,
+        data: &[u8],
+        _session: &mut russh::client::Session,
+    ) -> Result<(), Self::Error> {
+        self.meters.add(channel, data.len() as u64);
+        Ok(())
+    }
+
+    async fn channel_eof(
+        &mut self,
+        channel: ChannelId,
+        _session: &mut russh::client::Session,
+    ) -> Result<(), Self::Error> {
+        self.meters.add(channel, 1);
+        Ok(())
+    }
+
+    async fn channel_close(
+        &mut self,
+        channel: ChannelId,
+        _session: &mut russh::client::Session,
+    ) -> Result<(), Self::Error> {
+        self.meters.add(channel, 1);
+        self.meters.lock().remove(&channel);
+        Ok(())
+    }
+
     async fn check_server_key(
         &mut self,
         key: &PublicKeyOrCertificate,
@@ -144,12 +216,20 @@ pub(crate) struct SshConn {
     last_used_ms: AtomicU64,
     /// Set once any use of the connection failed at the transport level.
     pub(crate) broken: AtomicBool,
+    /// What the server sent on each NETCONF session's channel.
+    pub(crate) meters: Arc<ChannelMeters>,
 }
 
 impl SshConn {
     pub(crate) fn touch(&self) {
-        self.last_used_ms
-            .store(self.created.elapsed().as_millis() as u64, Relaxed);
+        self.touch_at(Instant::now());
+    }
+
+    pub(crate) fn touch_at(&self, now: Instant) {
+        self.last_used_ms.store(
+            now.saturating_duration_since(self.created).as_millis() as u64,
+            Relaxed,
+        );
     }
 
     pub(crate) fn idle_for(&self) -> Duration {
@@ -222,10 +302,12 @@ pub(crate) async fn connect(device: &Device, cfg: &PoolConfig, id: u64) -> Resul
         ..Default::default()
     });
     let verdict = Arc::new(Mutex::new(None));
+    let meters = Arc::new(ChannelMeters::default());
     let handler = ClientHandler {
         device: device.clone(),
         policy: cfg.host_key_policy.clone(),
         verdict: verdict.clone(),
+        meters: meters.clone(),
     };
     let handshake = tokio::time::timeout(
         cfg.connect_timeout,
@@ -269,6 +351,7 @@ pub(crate) async fn connect(device: &Device, cfg: &PoolConfig, id: u64) -> Resul
         channels: AtomicUsize::new(0),
         last_used_ms: AtomicU64::new(0),
         broken: AtomicBool::new(false),
+        meters,
     })
 }
 

@@ -47,25 +47,25 @@ pub struct DeviceStats {
 
 impl DeviceStats {
     pub(crate) fn of(slot: &Slot) -> DeviceStats {
-        let st = slot.state.lock().expect("slot lock");
-        let (conns, channels) = st.conn_summary();
-        let c = &st.counters;
-        let wait = c.wait_us.as_ref().map_or([0; 3], |h| {
+        let mut st = slot.state.lock().expect("slot lock");
+        let wait = st.counters.wait_histogram().map_or([0; 3], |h| {
             [h.value_at_quantile(0.5), h.value_at_quantile(0.99), h.max()]
         });
+        let (conns, channels) = st.conn_summary();
+        let c = &st.counters;
         DeviceStats {
             device: slot.device.label().to_string(),
             connections: conns,
             channels,
             idle_sessions: st.idle.len(),
-            in_use: c.in_use,
+            in_use: slot.in_use.load(std::sync::atomic::Ordering::Relaxed),
             waiting: c.waiting,
             connecting: st.connecting_now(),
             connects: c.connects,
             connect_failures: c.connect_failures,
             netconf_opened: c.netconf_opened,
             checkouts: c.checkouts,
-            reused: c.reused,
+            reused: slot.reused.load(std::sync::atomic::Ordering::Relaxed),
             discarded: c.discarded.clone(),
             breaker_open: st.breaker_open(Instant::now()),
             checkout_wait_us: wait,

@@ -10,7 +10,7 @@ use netconf_wire::{
 };
 use russh::server::Msg;
 use russh::Channel;
-use tokio::io::{AsyncWrite, AsyncWriteExt};
+use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
 use tokio_util::codec::FramedRead;
 use tokio_util::sync::CancellationToken;
 
@@ -90,10 +90,17 @@ pub(crate) async fn serve(channel: Channel<Msg>, ctx: &ChannelCtx) {
         id,
         user: &ctx.user,
     };
-    tokio::select! {
-        _ = kill.cancelled() => {}
-        _ = session.run(channel) => {}
+    let (mut rd, wr) = channel.split();
+    let killed = tokio::select! {
+        _ = kill.cancelled() => true,
+        _ = session.run(rd.make_reader(), wr.make_writer()) => false,
+    };
+    // The session's process is gone, as on Junos: the client sees the channel end (EOF,
+    // unless the session already sent it, then close) whether it asked or was killed.
+    if killed {
+        let _ = wr.eof().await;
     }
+    let _ = wr.close().await;
 
     dev.inner.netconf_kill.lock().expect("kill map").remove(&id);
     dev.inner
@@ -104,9 +111,8 @@ pub(crate) async fn serve(channel: Channel<Msg>, ctx: &ChannelCtx) {
 }
 
 impl Session<'_> {
-    async fn run(&self, channel: Channel<Msg>) {
+    async fn run(&self, rd: impl AsyncRead + Unpin, mut wr: impl AsyncWrite + Unpin) {
         let dev = self.dev;
-        let (rd, mut wr) = tokio::io::split(channel.into_stream());
         let mut reader = FramedRead::new(rd, FrameCodec::new(dev.inner.config.max_frame));
         let mut enc = FrameCodec::default();
         let ours = Hello::server(junos_capabilities(dev.inner.config.netconf_1_1), self.id);

@@ -242,6 +242,46 @@ async fn a_session_holding_the_lock_is_never_returned() {
 }
 
 #[tokio::test]
+async fn an_idle_session_the_device_ended_is_replaced_at_checkout() {
+    let fleet = fleet(1).await;
+    let r1 = &fleet.devices()[0];
+    let pool = pool_for(&fleet);
+    let dev = device(r1);
+
+    let mut victim = pool.netconf(&dev).await.unwrap();
+    victim.command("show version").await.unwrap();
+    let victim_id = victim.session_id().expect("session id");
+    let mut killer = pool.netconf(&dev).await.unwrap();
+    drop(victim); // idle now, and known to be drained
+    killer
+        .rpc(&format!(
+            "<kill-session><session-id>{victim_id}</session-id></kill-session>"
+        ))
+        .await
+        .unwrap();
+    assert!(
+        eventually(Duration::from_secs(2), || r1.counters().netconf_open == 1).await,
+        "the device ended the idle session"
+    );
+    // One more round trip on the same SSH connection: the client has now processed the
+    // victim channel's close, which the device sent before this reply.
+    killer.command("show version").await.unwrap();
+
+    // Checkout pops the killed session: it must be noticed and replaced, not lent.
+    let mut g = pool.netconf(&dev).await.unwrap();
+    assert_ne!(g.session_id(), Some(victim_id));
+    g.command("show version").await.unwrap();
+    let s = &pool.stats()[0];
+    assert_eq!(
+        s.discarded.get(&DiscardReason::FailedHealthCheck),
+        Some(&1),
+        "{s:?}"
+    );
+    drop(killer);
+    drop(g);
+}
+
+#[tokio::test]
 async fn configure_commits_or_leaves_nothing_behind() {
     let fleet = fleet(1).await;
     let r1 = &fleet.devices()[0];
