@@ -205,6 +205,43 @@ impl russh::client::Handler for ClientHandler {
     }
 }
 
+/// The algorithms netpool offers: russh's defaults, except that AES-GCM comes before
+/// ChaCha20-Poly1305 where the CPU has AES and carry-less multiply instructions (both are
+/// AEADs that OpenSSH and Junos offer; on such CPUs AES-GCM costs a fraction of the
+/// cycles per byte, measured with `examples/rpc_profile` under callgrind).
+fn preferred_algorithms() -> russh::Preferred {
+    use russh::cipher;
+    let mut p = russh::Preferred::default();
+    if aes_in_hardware() {
+        p.cipher = std::borrow::Cow::Borrowed(&[
+            cipher::AES_256_GCM,
+            cipher::AES_128_GCM,
+            cipher::CHACHA20_POLY1305,
+            cipher::AES_256_CTR,
+            cipher::AES_192_CTR,
+            cipher::AES_128_CTR,
+        ]);
+    }
+    p
+}
+
+fn aes_in_hardware() -> bool {
+    #[cfg(target_arch = "x86_64")]
+    {
+        std::arch::is_x86_feature_detected!("aes")
+            && std::arch::is_x86_feature_detected!("pclmulqdq")
+    }
+    #[cfg(target_arch = "aarch64")]
+    {
+        std::arch::is_aarch64_feature_detected!("aes")
+            && std::arch::is_aarch64_feature_detected!("pmull")
+    }
+    #[cfg(not(any(target_arch = "x86_64", target_arch = "aarch64")))]
+    {
+        false
+    }
+}
+
 /// One pooled SSH connection (the shared level: channels are multiplexed on it).
 pub(crate) struct SshConn {
     pub(crate) id: u64,
@@ -299,6 +336,7 @@ pub(crate) async fn connect(device: &Device, cfg: &PoolConfig, id: u64) -> Resul
         keepalive_interval: cfg.keepalive_interval,
         keepalive_max: cfg.keepalive_count_max,
         inactivity_timeout: None,
+        preferred: preferred_algorithms(),
         ..Default::default()
     });
     let verdict = Arc::new(Mutex::new(None));
