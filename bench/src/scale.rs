@@ -1,6 +1,7 @@
-//! Scale: many simulated devices in one process, and one pooled session to each.
-//! Reports RSS per idle device, connect+hello latency, accepts per second, and RSS per
-//! pooled session (client and server side, both in this process).
+//! Scale: many simulated devices in one process, and pooled sessions to each (one, or up
+//! to ten multiplexed on one SSH connection). Reports RSS per idle device, connect+hello
+//! latency, accepts per second, and RSS per pooled session (client and server side, both
+//! in this process).
 
 use std::net::Ipv4Addr;
 use std::time::{Duration, Instant};
@@ -50,17 +51,27 @@ pub struct ScaleReport {
     pub rss_per_idle_device_kib: f64,
     /// Seconds to start the fleet.
     pub fleet_start_s: f64,
-    /// Sessions opened (one per device).
+    /// NETCONF sessions opened and left idle in the pool.
     pub sessions: usize,
+    /// Sessions per device, all on one SSH connection per device.
+    pub sessions_per_device: usize,
+    /// SSH connections the pool holds at the end (from its stats).
+    pub connections: usize,
     /// Concurrent opens.
     pub concurrency: usize,
     /// Connect + SSH + auth + NETCONF hello, per device: p50, p90, p99, ms.
     pub connect_hello_ms: [f64; 3],
-    /// Sessions established per second over the whole ramp.
+    /// Each further session on a device's open connection (channel + subsystem + hello):
+    /// p50, p90, p99, ms (zeros with one session per device).
+    pub more_sessions_ms: [f64; 3],
+    /// Devices connected (SSH connection + first session) per second over the whole ramp.
     pub accepts_per_s: f64,
+    /// NETCONF sessions opened per second over the whole ramp.
+    pub sessions_per_s: f64,
     /// Resident memory with every session open and idle, KiB.
     pub rss_sessions_kib: u64,
-    /// (rss_sessions - rss_fleet) / sessions: one client+server session pair, KiB.
+    /// (rss_sessions - rss_fleet) / sessions: one client+server session pair, KiB (with
+    /// several sessions per device, the connection's share is spread over them).
     pub rss_per_session_pair_kib: f64,
     /// Failed opens.
     pub errors: usize,
@@ -68,9 +79,15 @@ pub struct ScaleReport {
 
 pub use netchaos::rss_kib;
 
-/// Start `devices` routers on 127.0.1.1 and up, then open one NETCONF session to each
-/// with `concurrency` opens in flight.
-pub async fn run(devices: usize, concurrency: usize) -> Result<ScaleReport, String> {
+/// Start `devices` routers on 127.0.1.1 and up, then open `per_device` NETCONF sessions to
+/// each (held at once, so they are distinct sessions, on one SSH connection per device)
+/// with `concurrency` devices in flight, and leave them idle in the pool.
+pub async fn run(
+    devices: usize,
+    per_device: usize,
+    concurrency: usize,
+) -> Result<ScaleReport, String> {
+    let per_device = per_device.clamp(1, 10);
     let rss_start = rss_kib();
     let t = Instant::now();
     let fleet = Fleet::start(FleetConfig {
@@ -93,22 +110,29 @@ pub async fn run(devices: usize, concurrency: usize) -> Result<ScaleReport, Stri
     let rss_fleet = rss_kib();
     let pool = Pool::builder()
         .host_key_policy(pinned(&fleet))
-        .max_sessions_total(devices * 2)
+        .max_sessions_total(devices * per_device * 2)
+        .max_connections_per_device(1)
+        .channels_per_connection(10)
         .keepalive_interval(None)
         .idle_timeout(None)
         .build()
         .map_err(|e| e.to_string())?;
     let targets: Vec<netpool::Device> = targets(&fleet);
     let t = Instant::now();
-    let results: Vec<Result<f64, String>> = futures::stream::iter(targets.iter().cloned())
+    // Per device: the first open's time (connect + hello), then each further open's.
+    type Opened = Result<(f64, Vec<f64>), String>;
+    let results: Vec<Opened> = futures::stream::iter(targets.iter().cloned())
         .map(|d| {
             let pool = pool.clone();
             async move {
-                let t = Instant::now();
-                let g = pool.netconf(&d).await.map_err(|e| e.to_string())?;
-                let ms = t.elapsed().as_secs_f64() * 1e3;
-                drop(g);
-                Ok(ms)
+                let mut held = Vec::with_capacity(per_device);
+                let mut ms = Vec::with_capacity(per_device);
+                for _ in 0..per_device {
+                    let t = Instant::now();
+                    held.push(pool.netconf(&d).await.map_err(|e| e.to_string())?);
+                    ms.push(t.elapsed().as_secs_f64() * 1e3);
+                }
+                Ok((ms[0], ms[1..].to_vec()))
             }
         })
         .buffer_unordered(concurrency.max(1))
@@ -117,31 +141,47 @@ pub async fn run(devices: usize, concurrency: usize) -> Result<ScaleReport, Stri
     let ramp = t.elapsed().as_secs_f64();
     tokio::time::sleep(Duration::from_millis(300)).await;
     let rss_sessions = rss_kib();
-    let mut lat: Vec<f64> = results
-        .iter()
-        .filter_map(|r| r.as_ref().ok().copied())
-        .collect();
-    lat.sort_by(|a, b| a.total_cmp(b));
-    let q = |p: f64| {
-        if lat.is_empty() {
-            0.0
-        } else {
-            lat[((lat.len() - 1) as f64 * p).round() as usize]
-        }
+    let stats = pool.stats();
+    let sessions: usize = stats.iter().map(|s| s.idle_sessions).sum();
+    let connections: usize = stats.iter().map(|s| s.connections).sum();
+    let quantiles = |mut v: Vec<f64>| {
+        v.sort_by(|a, b| a.total_cmp(b));
+        let q = |p: f64| {
+            if v.is_empty() {
+                0.0
+            } else {
+                v[((v.len() - 1) as f64 * p).round() as usize]
+            }
+        };
+        [q(0.5), q(0.9), q(0.99)]
     };
-    let ok = lat.len();
+    let ok_devices: Vec<&(f64, Vec<f64>)> =
+        results.iter().filter_map(|r| r.as_ref().ok()).collect();
+    let ok = ok_devices.len();
+    let first = quantiles(ok_devices.iter().map(|r| r.0).collect());
+    let more = quantiles(
+        ok_devices
+            .iter()
+            .flat_map(|r| r.1.iter().copied())
+            .collect(),
+    );
     let report = ScaleReport {
         devices,
         rss_start_kib: rss_start,
         rss_fleet_kib: rss_fleet,
         rss_per_idle_device_kib: rss_fleet.saturating_sub(rss_start) as f64 / devices.max(1) as f64,
         fleet_start_s,
-        sessions: ok,
+        sessions,
+        sessions_per_device: per_device,
+        connections,
         concurrency,
-        connect_hello_ms: [q(0.5), q(0.9), q(0.99)],
+        connect_hello_ms: first,
+        more_sessions_ms: more,
         accepts_per_s: ok as f64 / ramp,
+        sessions_per_s: sessions as f64 / ramp,
         rss_sessions_kib: rss_sessions,
-        rss_per_session_pair_kib: rss_sessions.saturating_sub(rss_fleet) as f64 / ok.max(1) as f64,
+        rss_per_session_pair_kib: rss_sessions.saturating_sub(rss_fleet) as f64
+            / sessions.max(1) as f64,
         errors: results.len() - ok,
     };
     pool.shutdown(Duration::from_secs(5)).await;

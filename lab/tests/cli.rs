@@ -182,3 +182,45 @@ fn pyez_and_ncclient_use_the_inventory_netlab_sim_wrote() {
         assert!(String::from_utf8_lossy(&out.stdout).contains("r1"));
     }
 }
+
+#[test]
+fn scale_holds_several_sessions_per_connection() {
+    let dir = tempfile::tempdir().unwrap();
+    let json = dir.path().join("scale.json");
+    let out = netlab()
+        .args([
+            "scale",
+            "--devices",
+            "4",
+            "--sessions-per-device",
+            "3",
+            "--concurrency",
+            "2",
+            "--json",
+        ])
+        .arg(&json)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let r: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    assert_eq!(r["sessions"], 12, "{r}");
+    assert_eq!(r["connections"], 4, "{r}");
+    assert_eq!(r["errors"], 0, "{r}");
+    assert!(r["rss_per_session_pair_kib"].as_f64().unwrap() > 0.0, "{r}");
+
+    let bad = netlab()
+        .args(["scale", "--devices", "2", "--sessions-per-device", "11"])
+        .output()
+        .unwrap();
+    assert!(!bad.status.success());
+    assert!(
+        String::from_utf8_lossy(&bad.stderr).contains("sessions-per-device"),
+        "{}",
+        String::from_utf8_lossy(&bad.stderr)
+    );
+}

@@ -38,6 +38,12 @@ fn frame_error(device: &Device, what: &str, e: netconf_wire::FrameError) -> Erro
     }
 }
 
+/// A session's initial read buffer (a hello or a typical reply fits; larger replies grow it).
+const READ_BUFFER: usize = 2048;
+
+/// After a reply larger than this, the grown read buffer is released.
+const READ_BUFFER_KEPT: usize = 16 * 1024;
+
 /// The client capabilities netpool announces.
 pub(crate) fn client_capabilities(offer_1_1: bool) -> Vec<String> {
     let mut caps = vec![BASE_1_0.to_string()];
@@ -147,7 +153,7 @@ impl NetconfSession {
             inner: rd,
             consumed: early.len() as u64,
         };
-        let mut reader = FramedRead::new(rd, FrameCodec::new(max_frame));
+        let mut reader = FramedRead::with_capacity(rd, FrameCodec::new(max_frame), READ_BUFFER);
         reader.read_buffer_mut().extend_from_slice(&early);
         let mut enc = FrameCodec::new(max_frame);
         let ours = Hello::client(client_capabilities(offer_1_1));
@@ -243,6 +249,11 @@ impl NetconfSession {
             }
         };
         self.in_flight = false;
+        if frame.len() > READ_BUFFER_KEPT && self.reader.read_buffer().is_empty() {
+            // The buffer grew for a large reply; its now-empty tail still pins that
+            // allocation. An idle session keeps a small buffer instead.
+            *self.reader.read_buffer_mut() = BytesMut::with_capacity(READ_BUFFER);
+        }
         let reply = RpcReply::parse(&frame).map_err(|e| Error::Protocol {
             device: label(),
             detail: format!("bad rpc-reply: {e}"),

@@ -46,6 +46,8 @@ impl std::fmt::Debug for Pool {
 
 pub(crate) struct PoolInner {
     pub(crate) config: PoolConfig,
+    /// `config.host_key_policy`, shared by every connection's handler.
+    host_keys: Arc<crate::config::HostKeyPolicy>,
     /// The runtime the pool was built on: sessions are closed through it, even when the
     /// last handle is dropped outside any runtime.
     pub(crate) rt: tokio::runtime::Handle,
@@ -299,6 +301,7 @@ impl Pool {
         let inner = Arc::new(PoolInner {
             rt,
             global: Arc::new(Semaphore::new(config.max_sessions_total)),
+            host_keys: Arc::new(config.host_key_policy.clone()),
             config,
             slots: Mutex::default(),
             closed: AtomicBool::new(false),
@@ -1062,7 +1065,7 @@ async fn connect_with_retry(pool: &Arc<PoolInner>, slot: &Arc<Slot>) -> Result<S
             tokio::time::sleep_until(start_at).await;
         }
         let id = pool.next_conn_id.fetch_add(1, Relaxed);
-        match crate::ssh::connect(&slot.device, cfg, id).await {
+        match crate::ssh::connect(&slot.device, cfg, pool.host_keys.clone(), id).await {
             Ok(c) => return Ok(c),
             Err(e)
                 if e.is_retryable_connect()

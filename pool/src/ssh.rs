@@ -42,7 +42,7 @@ impl CliOutput {
 /// russh client callbacks: host key verification by policy, and the channel meters.
 pub(crate) struct ClientHandler {
     device: Device,
-    policy: HostKeyPolicy,
+    policy: Arc<HostKeyPolicy>,
     verdict: Arc<Mutex<Option<Error>>>,
     meters: Arc<ChannelMeters>,
 }
@@ -99,7 +99,7 @@ impl ClientHandler {
             p.clone()
                 .or_else(|| std::env::home_dir().map(|h| h.join(".ssh/known_hosts")))
         };
-        match &self.policy {
+        match &*self.policy {
             HostKeyPolicy::InsecureAcceptAny => Ok(()),
             HostKeyPolicy::Pinned(fps) => {
                 if fps.iter().any(|f| f == &fp) {
@@ -124,7 +124,7 @@ impl ClientHandler {
                 };
                 match known {
                     Ok(true) => Ok(()),
-                    Ok(false) if matches!(self.policy, HostKeyPolicy::AcceptNew(_)) => {
+                    Ok(false) if matches!(*self.policy, HostKeyPolicy::AcceptNew(_)) => {
                         russh::keys::known_hosts::learn_known_hosts_path(host, port, key, &path)
                             .map_err(|e| Error::Connect {
                                 device: device.clone(),
@@ -310,7 +310,14 @@ fn classify_io(device: &Device, e: &std::io::Error) -> Error {
 }
 
 /// Open, verify and authenticate one SSH connection. Every stage is bounded.
-pub(crate) async fn connect(device: &Device, cfg: &PoolConfig, id: u64) -> Result<SshConn> {
+/// Open, verify and authenticate one SSH connection. `policy` is the pool's host key policy,
+/// shared by every connection (a pinned list can be long: it is not copied per connection).
+pub(crate) async fn connect(
+    device: &Device,
+    cfg: &PoolConfig,
+    policy: Arc<HostKeyPolicy>,
+    id: u64,
+) -> Result<SshConn> {
     let label = device.label().to_string();
     let tcp = tokio::time::timeout(
         cfg.connect_timeout,
@@ -343,7 +350,7 @@ pub(crate) async fn connect(device: &Device, cfg: &PoolConfig, id: u64) -> Resul
     let meters = Arc::new(ChannelMeters::default());
     let handler = ClientHandler {
         device: device.clone(),
-        policy: cfg.host_key_policy.clone(),
+        policy,
         verdict: verdict.clone(),
         meters: meters.clone(),
     };

@@ -113,7 +113,9 @@ pub(crate) async fn serve(channel: Channel<Msg>, ctx: &ChannelCtx) {
 impl Session<'_> {
     async fn run(&self, rd: impl AsyncRead + Unpin, mut wr: impl AsyncWrite + Unpin) {
         let dev = self.dev;
-        let mut reader = FramedRead::new(rd, FrameCodec::new(dev.inner.config.max_frame));
+        // RPCs are small: a 1 KiB buffer to start (it grows for a large edit-config).
+        let mut reader =
+            FramedRead::with_capacity(rd, FrameCodec::new(dev.inner.config.max_frame), 1024);
         let mut enc = FrameCodec::default();
         let ours = Hello::server(junos_capabilities(dev.inner.config.netconf_1_1), self.id);
         if write_message(&mut wr, &enc, std::iter::once(ours.to_xml()))
