@@ -1,5 +1,5 @@
-//! Time-dependent behaviour on a paused tokio clock: idle timeout, max lifetime, backoff
-//! and the circuit breaker's cooldown, tested in virtual time (minutes pass in
+//! Time-dependent behaviour on a paused tokio clock: idle timeout, max lifetime, SSH
+//! keepalive, backoff and the circuit breaker's cooldown, tested in virtual time (minutes pass in
 //! milliseconds, deterministically). Sessions are opened on the real clock; the clock is
 //! paused afterwards, so only the pool's own timers are governed by it.
 
@@ -179,4 +179,50 @@ async fn breaker_fails_fast_during_cooldown_then_admits_one_probe() {
         Err(Error::CircuitOpen { failures: 3, .. }) => {}
         other => panic!("the failed probe re-opens the breaker: {other:?}"),
     }
+}
+
+#[tokio::test]
+async fn keepalives_keep_an_idle_connection_and_find_a_silent_one_dead() {
+    let fleet = fleet(1).await;
+    let r1 = &fleet.devices()[0];
+    let mut cfg = config_for(&fleet);
+    cfg.keepalive_interval = Some(Duration::from_secs(15));
+    cfg.keepalive_count_max = 3;
+    cfg.idle_timeout = None;
+    cfg.max_lifetime = None;
+    cfg.maintenance_interval = Duration::from_secs(1);
+    let pool = Pool::new(cfg).unwrap();
+    let d = device(r1);
+    drop(pool.netconf(&d).await.unwrap());
+    tokio::time::pause();
+
+    // Ten idle minutes with a device that answers: keepalives go back and forth and the
+    // connection stays.
+    advance(Duration::from_secs(600)).await;
+    let s = &pool.stats()[0];
+    assert_eq!((s.connections, s.idle_sessions), (1, 1), "{s:?}");
+    assert!(s.discarded.is_empty(), "{s:?}");
+
+    // The device goes silent without closing anything (a dead peer, a NAT drop): three
+    // unanswered keepalives later the connection is found dead and retired with its
+    // session, before any caller needs it.
+    r1.set_stalled(true);
+    advance(Duration::from_secs(15 * 3 - 5)).await;
+    assert_eq!(
+        pool.stats()[0].connections,
+        1,
+        "not before three keepalive intervals"
+    );
+    advance(Duration::from_secs(30)).await;
+    let s = &pool.stats()[0];
+    assert_eq!((s.connections, s.idle_sessions), (0, 0), "{s:?}");
+    assert!(
+        s.discarded
+            .get(&DiscardReason::Transport)
+            .copied()
+            .unwrap_or(0)
+            >= 1,
+        "{s:?}"
+    );
+    r1.set_stalled(false);
 }
