@@ -11,9 +11,11 @@
 
 use std::time::Duration;
 
+use criterion::measurement::WallTime;
+use criterion::BenchmarkGroup;
 use criterion::{criterion_group, criterion_main, Criterion};
-use junos_sim::{Fleet, FleetConfig};
-use netpool::{HostKeyPolicy, Pool};
+use netpool::{Device, HostKeyPolicy, Pool};
+use netpool_bench::lab::OneRouter;
 
 struct NullConn;
 
@@ -50,42 +52,9 @@ impl deadpool::managed::Manager for NullDeadpool {
     }
 }
 
-struct Lab {
-    _fleet: Fleet,
-    pool: Pool,
-    device: netpool::Device,
-    fingerprints: Vec<String>,
-}
-
-fn lab(rt: &tokio::runtime::Runtime) -> Lab {
-    rt.block_on(async {
-        let fleet = Fleet::start(FleetConfig {
-            routers: 1,
-            ..Default::default()
-        })
-        .await
-        .unwrap();
-        let d = &fleet.devices()[0];
-        let device = netpool::Device::with_password(
-            d.addr().ip().to_string(),
-            d.addr().port(),
-            "lab",
-            "lab123",
-        );
-        let fingerprints = vec![d.host_key_fingerprint()];
-        let pool = Pool::builder()
-            .host_key_policy(HostKeyPolicy::Pinned(fingerprints.clone()))
-            .build()
-            .unwrap();
-        drop(pool.netconf(&device).await.unwrap());
-        pool.cli(&device, "show version").await.unwrap();
-        Lab {
-            _fleet: fleet,
-            pool,
-            device,
-            fingerprints,
-        }
-    })
+fn lab(rt: &tokio::runtime::Runtime) -> OneRouter {
+    rt.block_on(OneRouter::start())
+        .expect("the bench router starts")
 }
 
 fn runtime() -> tokio::runtime::Runtime {
@@ -153,69 +122,78 @@ where
     })
 }
 
+/// A bench of `op` timed with [`in_task`], given the pool and the device each time.
+fn bench_in_task<F, Fut>(
+    g: &mut BenchmarkGroup<'_, WallTime>,
+    name: &str,
+    rt: &tokio::runtime::Runtime,
+    lab: &OneRouter,
+    op: F,
+) where
+    F: Fn(Pool, Device) -> Fut + Clone + Send + Sync + 'static,
+    Fut: std::future::Future<Output = ()> + Send,
+{
+    g.bench_function(name, |b| {
+        b.iter_custom(|iters| {
+            let (pool, device, op) = (lab.pool.clone(), lab.device.clone(), op.clone());
+            in_task(rt, iters, move || op(pool.clone(), device.clone()))
+        })
+    });
+}
+
 fn operations(c: &mut Criterion) {
     let rt = runtime();
     let lab = lab(&rt);
     let mut g = c.benchmark_group("operations");
-    let (pool, device) = (lab.pool.clone(), lab.device.clone());
-    g.bench_function("pooled_netconf_rpc", |b| {
-        b.iter_custom(|iters| {
-            let (pool, device) = (pool.clone(), device.clone());
-            in_task(&rt, iters, move || {
-                let (pool, device) = (pool.clone(), device.clone());
-                async move {
-                    let mut s = pool.netconf(&device).await.unwrap();
-                    s.rpc("<get-software-information/>").await.unwrap();
-                }
-            })
-        })
-    });
+    bench_in_task(
+        &mut g,
+        "pooled_netconf_rpc",
+        &rt,
+        &lab,
+        |pool, device| async move {
+            let mut s = pool.netconf(&device).await.unwrap();
+            s.rpc("<get-software-information/>").await.unwrap();
+        },
+    );
     g.bench_function("pooled_netconf_rpc_from_block_on", |b| {
         b.to_async(&rt).iter(|| async {
             let mut s = lab.pool.netconf(&lab.device).await.unwrap();
             s.rpc("<get-software-information/>").await.unwrap();
         })
     });
-    g.bench_function("pooled_netconf_command", |b| {
-        b.iter_custom(|iters| {
-            let (pool, device) = (pool.clone(), device.clone());
-            in_task(&rt, iters, move || {
-                let (pool, device) = (pool.clone(), device.clone());
-                async move {
-                    let mut s = pool.netconf(&device).await.unwrap();
-                    s.command("show version").await.unwrap();
-                }
-            })
-        })
-    });
-    g.bench_function("pooled_exec", |b| {
-        b.iter_custom(|iters| {
-            let (pool, device) = (pool.clone(), device.clone());
-            in_task(&rt, iters, move || {
-                let (pool, device) = (pool.clone(), device.clone());
-                async move {
-                    pool.cli(&device, "show version").await.unwrap();
-                }
-            })
-        })
-    });
-    g.bench_function("per_call_netconf", |b| {
-        b.iter_custom(|iters| {
-            let (device, fps) = (device.clone(), lab.fingerprints.clone());
-            in_task(&rt, iters, move || {
-                let (device, fps) = (device.clone(), fps.clone());
-                async move {
-                    let pool = Pool::builder()
-                        .host_key_policy(HostKeyPolicy::Pinned(fps))
-                        .build()
-                        .unwrap();
-                    let mut s = pool.netconf(&device).await.unwrap();
-                    s.command("show version").await.unwrap();
-                    drop(s);
-                    pool.shutdown(Duration::ZERO).await;
-                }
-            })
-        })
+    bench_in_task(
+        &mut g,
+        "pooled_netconf_command",
+        &rt,
+        &lab,
+        |pool, device| async move {
+            let mut s = pool.netconf(&device).await.unwrap();
+            s.command("show version").await.unwrap();
+        },
+    );
+    bench_in_task(
+        &mut g,
+        "pooled_exec",
+        &rt,
+        &lab,
+        |pool, device| async move {
+            pool.cli(&device, "show version").await.unwrap();
+        },
+    );
+    let fingerprints = lab.fingerprints.clone();
+    bench_in_task(&mut g, "per_call_netconf", &rt, &lab, move |_, device| {
+        let fps = fingerprints.clone();
+        async move {
+            // A fresh pool each time: connect, authenticate, hello, one command, close.
+            let pool = Pool::builder()
+                .host_key_policy(HostKeyPolicy::Pinned(fps))
+                .build()
+                .unwrap();
+            let mut s = pool.netconf(&device).await.unwrap();
+            s.command("show version").await.unwrap();
+            drop(s);
+            pool.shutdown(Duration::ZERO).await;
+        }
     });
     g.finish();
 }

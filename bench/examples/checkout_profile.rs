@@ -1,9 +1,9 @@
-//! Profiling aid: many checkouts of one warm NETCONF session (run under callgrind).
-use junos_sim::{Fleet, FleetConfig};
-use netpool::{HostKeyPolicy, Pool};
+//! Profiling aid: many checkouts of one warm NETCONF session on a current-thread runtime
+//! (`checkout_profile N`; run under `valgrind --tool=callgrind` for an instruction profile).
+use netpool_bench::lab::OneRouter;
 
 fn main() {
-    let n: usize = std::env::args()
+    let n: u32 = std::env::args()
         .nth(1)
         .and_then(|a| a.parse().ok())
         .unwrap_or(100_000);
@@ -12,28 +12,11 @@ fn main() {
         .build()
         .unwrap();
     rt.block_on(async {
-        let fleet = Fleet::start(FleetConfig {
-            routers: 1,
-            ..Default::default()
-        })
-        .await
-        .unwrap();
-        let d = &fleet.devices()[0];
-        let device = netpool::Device::with_password(
-            d.addr().ip().to_string(),
-            d.addr().port(),
-            "lab",
-            "lab123",
-        );
-        let pool = Pool::builder()
-            .host_key_policy(HostKeyPolicy::Pinned(vec![d.host_key_fingerprint()]))
-            .build()
-            .unwrap();
-        drop(pool.netconf(&device).await.unwrap());
+        let lab = OneRouter::start().await.unwrap();
         let t = std::time::Instant::now();
         for _ in 0..n {
-            drop(pool.netconf(&device).await.unwrap());
+            drop(lab.pool.netconf(&lab.device).await.unwrap());
         }
-        eprintln!("{:?} per checkout", t.elapsed() / n as u32);
+        eprintln!("{:?} per checkout", t.elapsed() / n);
     });
 }

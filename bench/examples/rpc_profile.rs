@@ -2,19 +2,16 @@
 //!
 //! `rpc_profile N CLIENT SIM`: CLIENT is the client's runtime (`current`, `multi1`,
 //! `multi2`); SIM is `shared` (the simulator runs on the client's runtime) or `own` (on its
-//! own single-threaded runtime in another thread, like a separate device). Run under
-//! callgrind for an instruction profile.
-use junos_sim::{Fleet, FleetConfig};
+//! own single-threaded runtime in another thread, like a separate device). With `IN_TASK`
+//! set, the timed loop runs in a spawned task instead of `block_on`. Run under callgrind
+//! for an instruction profile.
+use junos_sim::{Fleet, FleetConfig, DEFAULT_PASSWORD, DEFAULT_USER};
 use netpool::{HostKeyPolicy, Pool};
 
 fn runtime(kind: &str) -> tokio::runtime::Runtime {
     match kind {
-        "multi1" => tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(1)
-            .enable_all()
-            .build(),
-        "multi2" => tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
+        "multi1" | "multi2" => tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(if kind == "multi1" { 1 } else { 2 })
             .enable_all()
             .build(),
         _ => tokio::runtime::Builder::new_current_thread()
@@ -38,13 +35,12 @@ fn main() {
     let n: u32 = args.first().and_then(|a| a.parse().ok()).unwrap_or(10_000);
     let client = args.get(1).map_or("current", String::as_str);
     let own_sim = args.get(2).map(String::as_str) == Some("own");
-    let rt = runtime(client);
+    let in_task = std::env::var_os("IN_TASK").is_some();
     let (fleet_tx, fleet_rx) = std::sync::mpsc::channel();
     let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
     let sim_thread = own_sim.then(|| {
         std::thread::spawn(move || {
-            let rt = runtime("current");
-            rt.block_on(async {
+            runtime("current").block_on(async {
                 let fleet = start_fleet().await;
                 let d = &fleet.devices()[0];
                 fleet_tx.send((d.addr(), d.host_key_fingerprint())).unwrap();
@@ -52,7 +48,7 @@ fn main() {
             })
         })
     });
-    rt.block_on(async {
+    runtime(client).block_on(async {
         let local = if own_sim {
             None
         } else {
@@ -62,19 +58,22 @@ fn main() {
             Some(f) => (f.devices()[0].addr(), f.devices()[0].host_key_fingerprint()),
             None => fleet_rx.recv().unwrap(),
         };
-        let device =
-            netpool::Device::with_password(addr.ip().to_string(), addr.port(), "lab", "lab123");
+        let device = netpool::Device::with_password(
+            addr.ip().to_string(),
+            addr.port(),
+            DEFAULT_USER,
+            DEFAULT_PASSWORD,
+        );
         let pool = Pool::builder()
             .host_key_policy(HostKeyPolicy::Pinned(vec![fp]))
             .build()
             .unwrap();
-        let mut s = pool.netconf(&device).await.unwrap();
-        s.rpc("<get-software-information/>").await.unwrap();
-        drop(s);
-        let in_task = std::env::var_os("IN_TASK").is_some();
         let work = {
             let (pool, device) = (pool.clone(), device.clone());
             async move {
+                let mut s = pool.netconf(&device).await.unwrap();
+                s.rpc("<get-software-information/>").await.unwrap();
+                drop(s);
                 let t = std::time::Instant::now();
                 for _ in 0..n {
                     let mut s = pool.netconf(&device).await.unwrap();

@@ -4,6 +4,7 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+pub mod lab;
 pub mod report;
 pub mod runner;
 pub mod scale;

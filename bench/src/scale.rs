@@ -8,35 +8,10 @@ use std::time::{Duration, Instant};
 
 use futures::StreamExt;
 use junos_sim::{Addressing, DeviceConfig, Fleet, FleetConfig};
-use netpool::{HostKeyPolicy, Pool};
+use netpool::Pool;
 use serde::Serialize;
 
-/// The pool's view of every simulated router (the simulator's credentials).
-fn targets(fleet: &Fleet) -> Vec<netpool::Device> {
-    fleet
-        .devices()
-        .iter()
-        .map(|d| {
-            netpool::Device::with_password(
-                d.addr().ip().to_string(),
-                d.addr().port(),
-                "lab",
-                "lab123",
-            )
-        })
-        .collect()
-}
-
-/// Host keys pinned to the fleet's.
-fn pinned(fleet: &Fleet) -> HostKeyPolicy {
-    HostKeyPolicy::Pinned(
-        fleet
-            .devices()
-            .iter()
-            .map(|d| d.host_key_fingerprint())
-            .collect(),
-    )
-}
+use netchaos::sim_fleet::{pinned_host_keys as pinned, pool_devices as targets};
 
 /// What a scale run measured.
 #[derive(Debug, Serialize)]

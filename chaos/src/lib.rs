@@ -9,6 +9,7 @@
 mod blackhole;
 pub mod proxy;
 pub mod scenarios;
+pub mod sim_fleet;
 
 pub use blackhole::Blackhole;
 pub use proxy::{Direction, FaultProxy, Toxic, ToxicKind};

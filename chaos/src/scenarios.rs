@@ -6,7 +6,7 @@ use std::pin::Pin;
 use std::time::{Duration, Instant};
 
 use junos_sim::{DeviceConfig, Fleet, FleetConfig, Timing};
-use netpool::{ConfigChange, DiscardReason, Error, HostKeyPolicy, Pool, PoolConfig};
+use netpool::{ConfigChange, DiscardReason, Error, Pool, PoolConfig};
 use serde::Serialize;
 
 use crate::proxy::{Direction, FaultProxy, Toxic, ToxicKind};
@@ -183,26 +183,9 @@ impl Lab {
         })
         .await
         .map_err(|e| e.to_string())?;
-        let devs = fleet
-            .devices()
-            .iter()
-            .map(|d| {
-                netpool::Device::with_password(
-                    d.addr().ip().to_string(),
-                    d.addr().port(),
-                    "lab",
-                    "lab123",
-                )
-            })
-            .collect();
+        let devs = crate::sim_fleet::pool_devices(&fleet);
         let mut cfg = PoolConfig::default();
-        cfg.host_key_policy = HostKeyPolicy::Pinned(
-            fleet
-                .devices()
-                .iter()
-                .map(|d| d.host_key_fingerprint())
-                .collect(),
-        );
+        cfg.host_key_policy = crate::sim_fleet::pinned_host_keys(&fleet);
         cfg.connect_timeout = Duration::from_secs(1);
         cfg.auth_timeout = Duration::from_secs(1);
         cfg.session_open_timeout = Duration::from_secs(1);
@@ -231,7 +214,12 @@ impl Lab {
 
     /// A device entry pointing at `addr` (a proxy) but logging in as router `i`.
     fn via(&self, addr: std::net::SocketAddr) -> netpool::Device {
-        netpool::Device::with_password(addr.ip().to_string(), addr.port(), "lab", "lab123")
+        netpool::Device::with_password(
+            addr.ip().to_string(),
+            addr.port(),
+            junos_sim::DEFAULT_USER,
+            junos_sim::DEFAULT_PASSWORD,
+        )
     }
 }
 

@@ -59,10 +59,15 @@ pub struct DeviceConfig {
     pub max_frame: usize,
 }
 
+/// The login every simulated router accepts unless configured otherwise.
+pub const DEFAULT_USER: &str = "lab";
+/// Its password (a lab's, printed by `netlab sim`; never a real credential).
+pub const DEFAULT_PASSWORD: &str = "lab123";
+
 impl Default for DeviceConfig {
     fn default() -> Self {
         Self {
-            users: vec![User::with_password("lab", "lab123")],
+            users: vec![User::with_password(DEFAULT_USER, DEFAULT_PASSWORD)],
             route_count: 1_000,
             timing: Timing::instant(),
             netconf_1_1: false,

@@ -30,6 +30,8 @@ mod shell;
 mod stream;
 
 pub use counters::CounterSnapshot;
-pub use fleet::{Addressing, Device, DeviceConfig, Fleet, FleetConfig, User};
+pub use fleet::{
+    Addressing, Device, DeviceConfig, Fleet, FleetConfig, User, DEFAULT_PASSWORD, DEFAULT_USER,
+};
 pub use netconf_server::junos_capabilities;
 pub use profile::Timing;

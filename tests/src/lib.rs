@@ -3,12 +3,12 @@
 use std::time::Duration;
 
 use junos_sim::{DeviceConfig, Fleet, FleetConfig};
-use netpool::{Device, HostKeyPolicy, Pool, PoolConfig};
+use netpool::{Device, Pool, PoolConfig};
 
 /// The simulator's default credentials.
-pub const USER: &str = "lab";
+pub const USER: &str = junos_sim::DEFAULT_USER;
 /// The simulator's default password.
-pub const PASSWORD: &str = "lab123";
+pub const PASSWORD: &str = junos_sim::DEFAULT_PASSWORD;
 
 /// Start `n` instant-profile routers on free ports of 127.0.0.1.
 pub async fn fleet(n: usize) -> Fleet {
@@ -29,19 +29,13 @@ pub async fn fleet_with(n: usize, device: DeviceConfig) -> Fleet {
 
 /// The pool's view of a simulated router.
 pub fn device(d: &junos_sim::Device) -> Device {
-    Device::with_password(d.addr().ip().to_string(), d.addr().port(), USER, PASSWORD)
+    netchaos::sim_fleet::pool_device(d)
 }
 
 /// Pool settings for tests: pinned host keys of the fleet, short bounds.
 pub fn config_for(fleet: &Fleet) -> PoolConfig {
     let mut cfg = PoolConfig::default();
-    cfg.host_key_policy = HostKeyPolicy::Pinned(
-        fleet
-            .devices()
-            .iter()
-            .map(|d| d.host_key_fingerprint())
-            .collect(),
-    );
+    cfg.host_key_policy = netchaos::sim_fleet::pinned_host_keys(fleet);
     cfg.connect_timeout = Duration::from_secs(2);
     cfg.auth_timeout = Duration::from_secs(2);
     cfg.session_open_timeout = Duration::from_secs(2);
