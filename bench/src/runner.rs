@@ -254,11 +254,7 @@ async fn ssh_pass(
         .buffer_unordered(w.concurrency)
         .collect()
         .await;
-    Pass {
-        total: start.elapsed(),
-        lat_ms: results.iter().map(|(d, _)| d.as_secs_f64() * 1e3).collect(),
-        errors: results.into_iter().filter_map(|(_, r)| r.err()).collect(),
-    }
+    Pass::of(start, results)
 }
 
 /// The workload through rustnetconf's DevicePool: a warm-up pass, then timed passes.
@@ -325,11 +321,7 @@ async fn rustnetconf_passes(
             .buffer_unordered(w.concurrency)
             .collect()
             .await;
-        Pass {
-            total: start.elapsed(),
-            lat_ms: results.iter().map(|(d, _)| d.as_secs_f64() * 1e3).collect(),
-            errors: results.into_iter().filter_map(|(_, r)| r.err()).collect(),
-        }
+        Pass::of(start, results)
     };
     let warm = pass().await;
     if !warm.errors.is_empty() {
@@ -346,6 +338,17 @@ struct Pass {
     total: Duration,
     lat_ms: Vec<f64>,
     errors: Vec<String>,
+}
+
+impl Pass {
+    /// A pass that began at `start`, from each operation's time and outcome.
+    fn of(start: Instant, results: Vec<(Duration, Result<(), String>)>) -> Pass {
+        Pass {
+            total: start.elapsed(),
+            lat_ms: results.iter().map(|(d, _)| d.as_secs_f64() * 1e3).collect(),
+            errors: results.into_iter().filter_map(|(_, r)| r.err()).collect(),
+        }
+    }
 }
 
 async fn run_pass(
@@ -385,11 +388,7 @@ async fn run_pass(
         }
         v
     };
-    Pass {
-        total: start.elapsed(),
-        lat_ms: results.iter().map(|(d, _)| d.as_secs_f64() * 1e3).collect(),
-        errors: results.into_iter().filter_map(|(_, r)| r.err()).collect(),
-    }
+    Pass::of(start, results)
 }
 
 async fn per_call_pass(

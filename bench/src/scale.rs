@@ -13,6 +13,25 @@ use serde::Serialize;
 
 use netchaos::sim_fleet::{pinned_host_keys as pinned, pool_devices as targets};
 
+/// `devices` small routers (100 routes each) on consecutive addresses from `first`.
+async fn start_fleet(devices: usize, first: Ipv4Addr) -> Result<Fleet, String> {
+    Fleet::start(FleetConfig {
+        routers: devices,
+        seed: 1,
+        first_index: 0,
+        addressing: Addressing::Loopback {
+            first,
+            ports: vec![0],
+        },
+        device: DeviceConfig {
+            route_count: 100,
+            ..Default::default()
+        },
+    })
+    .await
+    .map_err(|e| format!("starting {devices} devices: {e}"))
+}
+
 /// What a scale run measured.
 #[derive(Debug, Serialize)]
 pub struct ScaleReport {
@@ -65,21 +84,7 @@ pub async fn run(
     let per_device = per_device.clamp(1, 10);
     let rss_start = rss_kib();
     let t = Instant::now();
-    let fleet = Fleet::start(FleetConfig {
-        routers: devices,
-        seed: 1,
-        first_index: 0,
-        addressing: Addressing::Loopback {
-            first: Ipv4Addr::new(127, 0, 1, 1),
-            ports: vec![0],
-        },
-        device: DeviceConfig {
-            route_count: 100,
-            ..Default::default()
-        },
-    })
-    .await
-    .map_err(|e| format!("starting {devices} devices: {e}"))?;
+    let fleet = start_fleet(devices, Ipv4Addr::new(127, 0, 1, 1)).await?;
     let fleet_start_s = t.elapsed().as_secs_f64();
     tokio::time::sleep(Duration::from_millis(200)).await;
     let rss_fleet = rss_kib();
@@ -207,21 +212,7 @@ pub async fn sweep(
     let mut rows = Vec::new();
     let mut keepalive_cpu_ms_per_session_hour = 0.0;
     for &devices in device_counts {
-        let fleet = Fleet::start(FleetConfig {
-            routers: devices,
-            seed: 1,
-            first_index: 0,
-            addressing: Addressing::Loopback {
-                first: Ipv4Addr::new(127, 0, 2, 1),
-                ports: vec![0],
-            },
-            device: DeviceConfig {
-                route_count: 100,
-                ..Default::default()
-            },
-        })
-        .await
-        .map_err(|e| format!("starting {devices} devices: {e}"))?;
+        let fleet = start_fleet(devices, Ipv4Addr::new(127, 0, 2, 1)).await?;
         let targets: Vec<netpool::Device> = targets(&fleet);
         let pool = Pool::builder()
             .host_key_policy(pinned(&fleet))

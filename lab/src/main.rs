@@ -237,14 +237,7 @@ async fn bench_inventory(
         "seed" => Workload::seed(n),
         w => Workload::from_toml(std::path::Path::new(w), n)?,
     };
-    let targets: Vec<Target> = inv
-        .devices
-        .iter()
-        .map(|d| Target {
-            device: d.device.clone(),
-            sim: None,
-        })
-        .collect();
+    let targets = real_targets(&inv);
     let modes: Vec<Mode> = modes
         .iter()
         .copied()
@@ -651,14 +644,7 @@ async fn validate(a: ValidateArgs) -> Result<(), String> {
         "netlab validate: {n} devices from {}, read-only seed workload per-call and pooled",
         a.inventory.display()
     );
-    let targets: Vec<Target> = inv
-        .devices
-        .iter()
-        .map(|d| Target {
-            device: d.device.clone(),
-            sim: None,
-        })
-        .collect();
+    let targets = real_targets(&inv);
     let opts = BenchOptions {
         pool: inv.pool.clone(),
         timing: None,
@@ -837,4 +823,15 @@ async fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// Real devices from an inventory as bench targets (no simulator counters to read).
+fn real_targets(inv: &inventory::Inventory) -> Vec<Target> {
+    inv.devices
+        .iter()
+        .map(|d| Target {
+            device: d.device.clone(),
+            sim: None,
+        })
+        .collect()
 }
