@@ -1,11 +1,9 @@
 //! Runs a workload in each mode against the same devices, in one process, one mode after
 //! the other, and measures each the same way.
 
-use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
-use std::sync::Arc;
+use netchaos::probe::{percentile, sort, Probe};
 use std::time::{Duration, Instant};
 
-use hdrhistogram::Histogram;
 use indicatif::ProgressBar;
 use junos_sim::commands::CommandLine;
 use junos_sim::Timing;
@@ -427,36 +425,6 @@ async fn per_call_pass(
     }
 }
 
-/// A 10 ms ticker on the caller's runtime; returns its lateness histogram when stopped.
-fn start_probe() -> (Arc<AtomicBool>, tokio::task::JoinHandle<Histogram<u64>>) {
-    let stop = Arc::new(AtomicBool::new(false));
-    let s = stop.clone();
-    let h = tokio::spawn(async move {
-        let mut h = Histogram::<u64>::new_with_bounds(1, 60_000_000, 2).expect("histogram bounds");
-        let period = Duration::from_millis(10);
-        let mut next = tokio::time::Instant::now() + period;
-        while !s.load(Relaxed) {
-            tokio::time::sleep_until(next).await;
-            let late = tokio::time::Instant::now().saturating_duration_since(next);
-            let _ = h.record((late.as_micros() as u64).max(1));
-            next += period;
-            if next < tokio::time::Instant::now() {
-                next = tokio::time::Instant::now() + period;
-            }
-        }
-        h
-    });
-    (stop, h)
-}
-
-fn percentile(sorted: &[f64], q: f64) -> f64 {
-    if sorted.is_empty() {
-        return 0.0;
-    }
-    let idx = ((sorted.len() as f64 - 1.0) * q).round() as usize;
-    sorted[idx.min(sorted.len() - 1)]
-}
-
 /// The model's lower bound on one pass: what the device's own setup and service times
 /// allow, with loopback round trips taken as zero.
 ///
@@ -544,7 +512,7 @@ pub async fn run_mode(
     bar: &ProgressBar,
 ) -> ModeResult {
     let before = connections(targets);
-    let (stop, probe) = start_probe();
+    let probe = Probe::start();
     let mut passes = Vec::new();
     let pool_connects;
     match mode {
@@ -606,15 +574,14 @@ pub async fn run_mode(
             pool.shutdown(Duration::from_secs(5)).await;
         }
     }
-    stop.store(true, Relaxed);
-    let probe = probe.await.ok();
+    let probe_p99_ms = probe.p99().await;
     let after = connections(targets);
     let (connections_opened, connections_source) = match (before, after) {
         (Some(b), Some(a)) => (a - b, "device"),
         _ => (pool_connects, "pool"),
     };
     let mut totals: Vec<f64> = passes.iter().map(|p| p.total.as_secs_f64()).collect();
-    totals.sort_by(|a, b| a.total_cmp(b));
+    sort(&mut totals);
     let median_total = percentile(&totals, 0.5);
     let median_pass = passes
         .iter()
@@ -628,7 +595,7 @@ pub async fn run_mode(
         .iter()
         .flat_map(|p| p.lat_ms.iter().cloned())
         .collect();
-    all.sort_by(|a, b| a.total_cmp(b));
+    sort(&mut all);
     let errors: Vec<&String> = passes.iter().flat_map(|p| p.errors.iter()).collect();
     let limit_s = opts
         .timing
@@ -656,9 +623,7 @@ pub async fn run_mode(
         first_error: errors.first().map(|e| e.to_string()),
         limit_s,
         efficiency: limit_s.map(|l| l / median_total),
-        probe_p99_ms: probe
-            .map(|h| h.value_at_quantile(0.99) as f64 / 1e3)
-            .unwrap_or(0.0),
+        probe_p99_ms,
         samples_ms: median_pass.lat_ms.clone(),
     }
 }

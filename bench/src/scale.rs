@@ -3,6 +3,7 @@
 //! latency, accepts per second, and RSS per pooled session (client and server side, both
 //! in this process).
 
+use netchaos::probe::{percentile, sort};
 use std::net::Ipv4Addr;
 use std::time::{Duration, Instant};
 
@@ -125,15 +126,8 @@ pub async fn run(
     let sessions: usize = stats.iter().map(|s| s.idle_sessions).sum();
     let connections: usize = stats.iter().map(|s| s.connections).sum();
     let quantiles = |mut v: Vec<f64>| {
-        v.sort_by(|a, b| a.total_cmp(b));
-        let q = |p: f64| {
-            if v.is_empty() {
-                0.0
-            } else {
-                v[((v.len() - 1) as f64 * p).round() as usize]
-            }
-        };
-        [q(0.5), q(0.9), q(0.99)]
+        sort(&mut v);
+        [0.5, 0.9, 0.99].map(|q| percentile(&v, q))
     };
     let ok_devices: Vec<&(f64, Vec<f64>)> =
         results.iter().filter_map(|r| r.as_ref().ok()).collect();
@@ -244,7 +238,7 @@ pub async fn sweep(
                     .collect()
                     .await;
             let total = t.elapsed().as_secs_f64();
-            lat.sort_by(|a, b| a.total_cmp(b));
+            sort(&mut lat);
             let sessions: usize = pool
                 .stats()
                 .iter()
@@ -255,10 +249,7 @@ pub async fn sweep(
                 concurrency: c,
                 ops,
                 throughput: lat.len() as f64 / total,
-                p99_ms: lat
-                    .get(((lat.len().max(1) - 1) as f64 * 0.99) as usize)
-                    .copied()
-                    .unwrap_or(0.0),
+                p99_ms: percentile(&lat, 0.99),
                 sessions,
                 rss_per_session_kib: rss_kib().saturating_sub(rss_before) as f64
                     / sessions.max(1) as f64,

@@ -7,6 +7,7 @@
 #![deny(missing_docs)]
 
 mod blackhole;
+pub mod probe;
 pub mod proxy;
 pub mod scenarios;
 pub mod sim_fleet;

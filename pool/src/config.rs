@@ -26,131 +26,117 @@ pub enum HostKeyPolicy {
     InsecureAcceptAny,
 }
 
-/// Every knob of the pool. Build one with [`crate::PoolBuilder`], [`PoolConfig::from_toml`]
-/// or [`PoolConfig::from_env`].
-#[derive(Debug, Clone, PartialEq)]
-#[non_exhaustive]
-pub struct PoolConfig {
+/// Declares every plain setting once: its doc (with its default), type, default value and
+/// parser. From this one table come the [`PoolConfig`] field, its `Default`, its name in
+/// [`SETTINGS`] (the TOML key, and `NETPOOL_` + upper case for the environment), its arm
+/// in [`PoolConfig::set`], and its [`crate::PoolBuilder`] setter.
+macro_rules! settings {
+    ($( $(#[doc = $doc:literal])+ $name:ident: $t:ty = $default:expr, $parse:ident $(($min:expr))?; )*) => {
+        /// Every knob of the pool. Build one with [`crate::PoolBuilder`],
+        /// [`PoolConfig::from_toml`] or [`PoolConfig::from_env`].
+        #[derive(Debug, Clone, PartialEq)]
+        #[non_exhaustive]
+        pub struct PoolConfig {
+            $( $(#[doc = $doc])+ pub $name: $t, )*
+            /// Host key verification. Defaults to the user's known_hosts.
+            pub host_key_policy: HostKeyPolicy,
+        }
+
+        impl Default for PoolConfig {
+            fn default() -> Self {
+                Self {
+                    $( $name: $default, )*
+                    host_key_policy: HostKeyPolicy::KnownHosts(None),
+                }
+            }
+        }
+
+        /// The names of every setting, for documentation and error messages.
+        pub const SETTINGS: &[&str] = &[
+            $( stringify!($name), )*
+            "host_key_policy",
+            "known_hosts_file",
+            "pinned_fingerprints",
+        ];
+
+        impl PoolConfig {
+            /// Set a plain setting; `Ok(false)` when `key` is not one.
+            fn set_plain(&mut self, key: &str, v: &str, setting: &str) -> Result<bool> {
+                match key {
+                    $( stringify!($name) => self.$name = $parse(setting, v $(, $min)?)?, )*
+                    _ => return Ok(false),
+                }
+                Ok(true)
+            }
+        }
+
+        impl crate::PoolBuilder {
+            $(
+                $(#[doc = $doc])+
+                #[must_use]
+                pub fn $name(mut self, v: $t) -> Self {
+                    self.config.$name = v;
+                    self
+                }
+            )*
+        }
+    };
+}
+
+settings! {
     /// SSH connections per device. Defaults to 2.
-    pub max_connections_per_device: usize,
+    max_connections_per_device: usize = 2, parse_num(1);
     /// Channels (NETCONF sessions and execs) per SSH connection. Defaults to 10, the Junos
     /// and OpenSSH default ceiling.
-    pub channels_per_connection: usize,
+    channels_per_connection: usize = 10, parse_num(1);
     /// Sessions in use at once over the whole pool. Defaults to 1024.
-    pub max_sessions_total: usize,
+    max_sessions_total: usize = 1024, parse_num(1);
     /// Bound on TCP connect, SSH banner and key exchange. Defaults to 10 s.
-    pub connect_timeout: Duration,
+    connect_timeout: Duration = Duration::from_secs(10), parse_duration;
     /// Bound on SSH user authentication. Defaults to 10 s.
-    pub auth_timeout: Duration,
+    auth_timeout: Duration = Duration::from_secs(10), parse_duration;
     /// Bound on opening a channel and exchanging NETCONF hellos. Defaults to 10 s.
-    pub session_open_timeout: Duration,
+    session_open_timeout: Duration = Duration::from_secs(10), parse_duration;
     /// Bound on waiting for a free session. Defaults to 30 s.
-    pub checkout_timeout: Duration,
+    checkout_timeout: Duration = Duration::from_secs(30), parse_duration;
     /// Bound on one RPC or command. Defaults to 60 s.
-    pub rpc_timeout: Duration,
+    rpc_timeout: Duration = Duration::from_secs(60), parse_duration;
     /// SSH keepalive interval (OpenSSH ServerAliveInterval). Defaults to 15 s.
-    pub keepalive_interval: Option<Duration>,
+    keepalive_interval: Option<Duration> = Some(Duration::from_secs(15)), parse_opt_duration;
     /// Unanswered keepalives before the connection is declared dead (ServerAliveCountMax).
     /// Defaults to 3.
-    pub keepalive_count_max: usize,
+    keepalive_count_max: usize = 3, parse_num(1);
     /// TCP keepalive idle time. Defaults to 30 s.
-    pub tcp_keepalive: Option<Duration>,
+    tcp_keepalive: Option<Duration> = Some(Duration::from_secs(30)), parse_opt_duration;
     /// A session idle longer than this is health-checked at checkout. Defaults to 10 s.
-    pub health_check_after: Duration,
+    health_check_after: Duration = Duration::from_secs(10), parse_duration;
     /// Bound on that health check. Defaults to 2 s.
-    pub health_check_timeout: Duration,
+    health_check_timeout: Duration = Duration::from_secs(2), parse_duration;
     /// Idle sessions and connections are closed after this. Defaults to 5 min.
-    pub idle_timeout: Option<Duration>,
+    idle_timeout: Option<Duration> = Some(Duration::from_secs(300)), parse_opt_duration;
     /// Sessions and connections are retired after this age. Defaults to 1 h.
-    pub max_lifetime: Option<Duration>,
+    max_lifetime: Option<Duration> = Some(Duration::from_secs(3600)), parse_opt_duration;
     /// SSH connections kept open per device the pool has seen (prewarm). Defaults to 0.
-    pub min_idle_connections: usize,
+    min_idle_connections: usize = 0, parse_num(0);
     /// Extra connect attempts after a retryable failure. Defaults to 2.
-    pub connect_retries: u32,
+    connect_retries: u32 = 2, parse_num(0);
     /// First retry delay; doubles each time, with full jitter. Defaults to 100 ms.
-    pub backoff_base: Duration,
+    backoff_base: Duration = Duration::from_millis(100), parse_duration;
     /// Largest retry delay. Defaults to 2 s.
-    pub backoff_max: Duration,
+    backoff_max: Duration = Duration::from_secs(2), parse_duration;
     /// Consecutive failed connects that open the circuit breaker (0 disables). Defaults to 3.
-    pub breaker_threshold: u32,
+    breaker_threshold: u32 = 3, parse_num(0);
     /// How long an open breaker fails calls fast before one probe. Defaults to 30 s.
-    pub breaker_cooldown: Duration,
+    breaker_cooldown: Duration = Duration::from_secs(30), parse_duration;
     /// New connections per minute per device (Junos `rate-limit`). Defaults to none.
-    pub connect_rate_per_minute: Option<u32>,
-    /// Host key verification. Defaults to the user's known_hosts.
-    pub host_key_policy: HostKeyPolicy,
+    connect_rate_per_minute: Option<u32> = None, parse_opt_num(1);
     /// Period of the maintenance task. Defaults to 1 s.
-    pub maintenance_interval: Duration,
+    maintenance_interval: Duration = Duration::from_secs(1), parse_duration;
     /// Largest NETCONF reply accepted. Defaults to 64 MiB.
-    pub max_frame: usize,
+    max_frame: usize = netconf_wire::DEFAULT_MAX_FRAME, parse_num(1024);
     /// Offer NETCONF base:1.1 (chunked framing). Defaults to true.
-    pub netconf_1_1: bool,
+    netconf_1_1: bool = true, parse_bool;
 }
-
-impl Default for PoolConfig {
-    fn default() -> Self {
-        Self {
-            max_connections_per_device: 2,
-            channels_per_connection: 10,
-            max_sessions_total: 1024,
-            connect_timeout: Duration::from_secs(10),
-            auth_timeout: Duration::from_secs(10),
-            session_open_timeout: Duration::from_secs(10),
-            checkout_timeout: Duration::from_secs(30),
-            rpc_timeout: Duration::from_secs(60),
-            keepalive_interval: Some(Duration::from_secs(15)),
-            keepalive_count_max: 3,
-            tcp_keepalive: Some(Duration::from_secs(30)),
-            health_check_after: Duration::from_secs(10),
-            health_check_timeout: Duration::from_secs(2),
-            idle_timeout: Some(Duration::from_secs(300)),
-            max_lifetime: Some(Duration::from_secs(3600)),
-            min_idle_connections: 0,
-            connect_retries: 2,
-            backoff_base: Duration::from_millis(100),
-            backoff_max: Duration::from_secs(2),
-            breaker_threshold: 3,
-            breaker_cooldown: Duration::from_secs(30),
-            connect_rate_per_minute: None,
-            host_key_policy: HostKeyPolicy::KnownHosts(None),
-            maintenance_interval: Duration::from_secs(1),
-            max_frame: netconf_wire::DEFAULT_MAX_FRAME,
-            netconf_1_1: true,
-        }
-    }
-}
-
-/// The names of every setting, for documentation and error messages.
-pub const SETTINGS: &[&str] = &[
-    "max_connections_per_device",
-    "channels_per_connection",
-    "max_sessions_total",
-    "connect_timeout",
-    "auth_timeout",
-    "session_open_timeout",
-    "checkout_timeout",
-    "rpc_timeout",
-    "keepalive_interval",
-    "keepalive_count_max",
-    "tcp_keepalive",
-    "health_check_after",
-    "health_check_timeout",
-    "idle_timeout",
-    "max_lifetime",
-    "min_idle_connections",
-    "connect_retries",
-    "backoff_base",
-    "backoff_max",
-    "breaker_threshold",
-    "breaker_cooldown",
-    "connect_rate_per_minute",
-    "host_key_policy",
-    "known_hosts_file",
-    "pinned_fingerprints",
-    "maintenance_interval",
-    "max_frame",
-    "netconf_1_1",
-];
 
 fn bad(setting: &str, value: &str, reason: impl Into<String>) -> Error {
     Error::Config {
@@ -214,6 +200,16 @@ where
     Ok(n)
 }
 
+fn parse_opt_num<T>(setting: &str, v: &str, min: T) -> Result<Option<T>>
+where
+    T: std::str::FromStr + PartialOrd + std::fmt::Display + Copy,
+{
+    match v.trim() {
+        "none" | "off" => Ok(None),
+        _ => parse_num(setting, v, min).map(Some),
+    }
+}
+
 fn parse_bool(setting: &str, v: &str) -> Result<bool> {
     match v.trim() {
         "true" | "yes" | "on" | "1" => Ok(true),
@@ -227,36 +223,10 @@ impl PoolConfig {
     /// key or environment variable); `key` is the canonical name.
     pub fn set(&mut self, key: &str, value: &str, setting: &str) -> Result<()> {
         let v = value;
+        if self.set_plain(key, v, setting)? {
+            return Ok(());
+        }
         match key {
-            "max_connections_per_device" => {
-                self.max_connections_per_device = parse_num(setting, v, 1)?
-            }
-            "channels_per_connection" => self.channels_per_connection = parse_num(setting, v, 1)?,
-            "max_sessions_total" => self.max_sessions_total = parse_num(setting, v, 1)?,
-            "connect_timeout" => self.connect_timeout = parse_duration(setting, v)?,
-            "auth_timeout" => self.auth_timeout = parse_duration(setting, v)?,
-            "session_open_timeout" => self.session_open_timeout = parse_duration(setting, v)?,
-            "checkout_timeout" => self.checkout_timeout = parse_duration(setting, v)?,
-            "rpc_timeout" => self.rpc_timeout = parse_duration(setting, v)?,
-            "keepalive_interval" => self.keepalive_interval = parse_opt_duration(setting, v)?,
-            "keepalive_count_max" => self.keepalive_count_max = parse_num(setting, v, 1)?,
-            "tcp_keepalive" => self.tcp_keepalive = parse_opt_duration(setting, v)?,
-            "health_check_after" => self.health_check_after = parse_duration(setting, v)?,
-            "health_check_timeout" => self.health_check_timeout = parse_duration(setting, v)?,
-            "idle_timeout" => self.idle_timeout = parse_opt_duration(setting, v)?,
-            "max_lifetime" => self.max_lifetime = parse_opt_duration(setting, v)?,
-            "min_idle_connections" => self.min_idle_connections = parse_num(setting, v, 0)?,
-            "connect_retries" => self.connect_retries = parse_num(setting, v, 0)?,
-            "backoff_base" => self.backoff_base = parse_duration(setting, v)?,
-            "backoff_max" => self.backoff_max = parse_duration(setting, v)?,
-            "breaker_threshold" => self.breaker_threshold = parse_num(setting, v, 0)?,
-            "breaker_cooldown" => self.breaker_cooldown = parse_duration(setting, v)?,
-            "connect_rate_per_minute" => {
-                self.connect_rate_per_minute = match v.trim() {
-                    "none" | "off" => None,
-                    _ => Some(parse_num(setting, v, 1)?),
-                }
-            }
             "host_key_policy" => {
                 let path = match &self.host_key_policy {
                     HostKeyPolicy::KnownHosts(p) | HostKeyPolicy::AcceptNew(p) => p.clone(),
@@ -301,9 +271,6 @@ impl PoolConfig {
                 }
                 self.host_key_policy = HostKeyPolicy::Pinned(fps);
             }
-            "maintenance_interval" => self.maintenance_interval = parse_duration(setting, v)?,
-            "max_frame" => self.max_frame = parse_num(setting, v, 1024)?,
-            "netconf_1_1" => self.netconf_1_1 = parse_bool(setting, v)?,
             _ => {
                 return Err(bad(
                     setting,

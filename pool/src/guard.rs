@@ -2,128 +2,15 @@
 
 use netconf_wire::{escape_text, Framing, RpcReply};
 
+use crate::checkout::Lease;
+use crate::config_change::{CommitOutcome, ConfigChange, Datastore};
 use crate::error::{DiscardReason, Error, Result};
 use crate::netconf::NetconfSession;
-use crate::pool::{Lease, Pool};
-
-/// A configuration datastore.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Datastore {
-    /// The committed configuration.
-    Running,
-    /// The candidate configuration.
-    Candidate,
-}
-
-/// The format of a configuration change.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ConfigFormat {
-    /// `set` / `delete` lines.
-    Set,
-    /// Curly-brace text.
-    Text,
-    /// A `<configuration>` element.
-    Xml,
-}
-
-/// How a change is merged into the candidate.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum LoadAction {
-    /// Merge into the candidate.
-    #[default]
-    Merge,
-    /// Replace the statements named `replace:`.
-    Replace,
-    /// Replace the whole configuration.
-    Override,
-}
-
-/// A configuration change for [`NetconfGuard::load`] and [`Pool::configure`].
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct ConfigChange {
-    /// The body: set lines, text, or `<configuration>` XML.
-    pub body: String,
-    /// Its format.
-    pub format: ConfigFormat,
-    /// Merge, replace or override (ignored for `set` lines).
-    pub action: LoadAction,
-    /// Commit comment.
-    pub comment: Option<String>,
-}
-
-impl ConfigChange {
-    /// A change given as `set` lines.
-    pub fn set_lines(lines: impl Into<String>) -> Self {
-        Self {
-            body: lines.into(),
-            format: ConfigFormat::Set,
-            action: LoadAction::Merge,
-            comment: None,
-        }
-    }
-
-    /// A change given as curly-brace text.
-    pub fn text(text: impl Into<String>) -> Self {
-        Self {
-            body: text.into(),
-            format: ConfigFormat::Text,
-            action: LoadAction::Merge,
-            comment: None,
-        }
-    }
-
-    /// A change given as a `<configuration>` element.
-    pub fn xml(xml: impl Into<String>) -> Self {
-        Self {
-            body: xml.into(),
-            format: ConfigFormat::Xml,
-            action: LoadAction::Merge,
-            comment: None,
-        }
-    }
-
-    /// Builder: the commit comment.
-    #[must_use]
-    pub fn with_comment(mut self, c: impl Into<String>) -> Self {
-        self.comment = Some(c.into());
-        self
-    }
-
-    /// Builder: the load action.
-    #[must_use]
-    pub fn with_action(mut self, a: LoadAction) -> Self {
-        self.action = a;
-        self
-    }
-
-    fn to_rpc(&self) -> String {
-        let action = match self.action {
-            LoadAction::Merge => "merge",
-            LoadAction::Replace => "replace",
-            LoadAction::Override => "override",
-        };
-        match self.format {
-            ConfigFormat::Set => format!("<load-configuration action=\"set\" format=\"text\"><configuration-set>{}</configuration-set></load-configuration>", escape_text(&self.body)),
-            ConfigFormat::Text => format!("<load-configuration action=\"{action}\" format=\"text\"><configuration-text>{}</configuration-text></load-configuration>", escape_text(&self.body)),
-            ConfigFormat::Xml => format!("<load-configuration action=\"{action}\" format=\"xml\">{}</load-configuration>", self.body),
-        }
-    }
-}
-
-/// What a commit returned.
-#[derive(Debug, Clone)]
-#[non_exhaustive]
-pub struct CommitOutcome {
-    /// The device's reply (`commit-results` on Junos).
-    pub reply: RpcReply,
-}
 
 /// A NETCONF session checked out of the pool. Dropping it returns the session, unless it
 /// holds the configuration lock, has uncommitted changes, failed, timed out or was
 /// cancelled mid-RPC: then it is closed (close-session) and never lent again.
 pub struct NetconfGuard {
-    pool: Pool,
     lease: Option<Lease>,
     session: Option<Box<NetconfSession>>,
     discard: Option<DiscardReason>,
@@ -134,10 +21,7 @@ impl std::fmt::Debug for NetconfGuard {
         f.debug_struct("NetconfGuard")
             .field(
                 "device",
-                &self
-                    .lease
-                    .as_ref()
-                    .map(|l| l.slot.device.label().to_string()),
+                &self.lease.as_ref().map(|l| l.device().label().to_string()),
             )
             .field("session_id", &self.session_id())
             .finish()
@@ -145,23 +29,22 @@ impl std::fmt::Debug for NetconfGuard {
 }
 
 impl NetconfGuard {
-    pub(crate) fn new(pool: Pool, lease: Lease, session: Box<NetconfSession>) -> Self {
+    pub(crate) fn new(lease: Lease, session: Box<NetconfSession>) -> Self {
         Self {
-            pool,
             lease: Some(lease),
             session: Some(session),
             discard: None,
         }
     }
 
-    fn parts(&mut self) -> (&mut NetconfSession, crate::Device) {
-        let device = self
-            .lease
+    fn lease(&self) -> &Lease {
+        self.lease
             .as_ref()
             .expect("lease lives as long as the guard")
-            .slot
-            .device
-            .clone();
+    }
+
+    fn parts(&mut self) -> (&mut NetconfSession, crate::Device) {
+        let device = self.lease().device().clone();
         (
             self.session
                 .as_mut()
@@ -194,7 +77,7 @@ impl NetconfGuard {
     /// An rpc-error comes back as [`Error::Rpc`] and the session stays usable; a timeout,
     /// transport or protocol error discards the session.
     pub async fn rpc(&mut self, operation_xml: &str) -> Result<RpcReply> {
-        let timeout = self.pool.inner.config.rpc_timeout;
+        let timeout = self.lease().rpc_timeout();
         let (sess, device) = self.parts();
         let span =
             tracing::debug_span!("netpool.rpc", device = %device, session = ?sess.session_id);
@@ -335,12 +218,7 @@ impl Drop for NetconfGuard {
                 Some(DiscardReason::HeldLock)
             } else if sess.dirty {
                 Some(DiscardReason::DirtyCandidate)
-            } else if self
-                .pool
-                .inner
-                .closed
-                .load(std::sync::atomic::Ordering::Relaxed)
-            {
+            } else if lease.closing() {
                 Some(DiscardReason::Shutdown)
             } else if sess.conn().is_dead() {
                 Some(DiscardReason::Transport)
@@ -349,23 +227,8 @@ impl Drop for NetconfGuard {
             }
         });
         match why {
-            None => self.pool.inner.give_back(&lease.slot, sess),
-            Some(why) => {
-                tracing::debug!(device = %lease.slot.device, ?why, "NETCONF session discarded");
-                lease
-                    .slot
-                    .state
-                    .lock()
-                    .expect("slot lock")
-                    .counters
-                    .discard(why);
-                let device = lease.slot.device.clone();
-                // Through the pool's runtime: this drop may happen outside any runtime.
-                self.pool.inner.rt.spawn(async move {
-                    sess.close(&device, std::time::Duration::from_secs(1)).await
-                });
-            }
+            None => lease.give_back(sess),
+            Some(why) => lease.discard(sess, why),
         }
-        drop(lease);
     }
 }

@@ -41,107 +41,32 @@ pub mod blocking;
 pub struct ReadmeDoctests;
 
 mod breaker;
+mod builder;
+mod channel;
+mod checkout;
 mod config;
+mod config_change;
+mod connect;
+mod detached;
 mod device;
 mod error;
 mod guard;
+mod inner;
 mod maintenance;
 mod netconf;
 mod pool;
+mod slot;
 mod ssh;
 mod stats;
+mod sync;
 
-use std::time::Duration;
-
+pub use builder::PoolBuilder;
 pub use config::{parse_duration, HostKeyPolicy, PoolConfig, SETTINGS};
+pub use config_change::{CommitOutcome, ConfigChange, ConfigFormat, Datastore, LoadAction};
 pub use device::{Auth, Device};
 pub use error::{DiscardReason, Error, Result};
-pub use guard::{CommitOutcome, ConfigChange, ConfigFormat, Datastore, LoadAction, NetconfGuard};
+pub use guard::NetconfGuard;
 pub use netconf_wire::{RpcError, RpcReply};
 pub use pool::Pool;
 pub use ssh::CliOutput;
 pub use stats::DeviceStats;
-
-/// Builds a [`Pool`]. Each setter's default is documented on [`PoolConfig`].
-#[derive(Debug, Clone, Default)]
-pub struct PoolBuilder {
-    config: PoolConfig,
-}
-
-macro_rules! setters {
-    ($($(#[$m:meta])* $name:ident: $t:ty),* $(,)?) => {$(
-        $(#[$m])*
-        #[must_use]
-        pub fn $name(mut self, v: $t) -> Self {
-            self.config.$name = v;
-            self
-        }
-    )*};
-}
-
-impl PoolBuilder {
-    /// Start from these settings.
-    #[must_use]
-    pub fn config(mut self, config: PoolConfig) -> Self {
-        self.config = config;
-        self
-    }
-
-    setters! {
-        /// SSH connections per device. Defaults to 2.
-        max_connections_per_device: usize,
-        /// Channels per SSH connection. Defaults to 10.
-        channels_per_connection: usize,
-        /// Sessions in use over the whole pool. Defaults to 1024.
-        max_sessions_total: usize,
-        /// Bound on TCP connect, banner and key exchange. Defaults to 10 s.
-        connect_timeout: Duration,
-        /// Bound on authentication. Defaults to 10 s.
-        auth_timeout: Duration,
-        /// Bound on opening a channel and the NETCONF hello. Defaults to 10 s.
-        session_open_timeout: Duration,
-        /// Bound on waiting for a session. Defaults to 30 s.
-        checkout_timeout: Duration,
-        /// Bound on one RPC or command. Defaults to 60 s.
-        rpc_timeout: Duration,
-        /// SSH keepalive interval. Defaults to 15 s.
-        keepalive_interval: Option<Duration>,
-        /// Unanswered keepalives before the connection is dead. Defaults to 3.
-        keepalive_count_max: usize,
-        /// TCP keepalive idle time. Defaults to 30 s.
-        tcp_keepalive: Option<Duration>,
-        /// Idle time after which a session is health-checked at checkout. Defaults to 10 s.
-        health_check_after: Duration,
-        /// Bound on the health check. Defaults to 2 s.
-        health_check_timeout: Duration,
-        /// Idle sessions and connections are closed after this. Defaults to 5 min.
-        idle_timeout: Option<Duration>,
-        /// Sessions and connections are retired after this age. Defaults to 1 h.
-        max_lifetime: Option<Duration>,
-        /// Connections kept open per known device. Defaults to 0.
-        min_idle_connections: usize,
-        /// Extra connect attempts after retryable failures. Defaults to 2.
-        connect_retries: u32,
-        /// First retry delay. Defaults to 100 ms.
-        backoff_base: Duration,
-        /// Largest retry delay. Defaults to 2 s.
-        backoff_max: Duration,
-        /// Consecutive connect failures that open the breaker (0 = off). Defaults to 3.
-        breaker_threshold: u32,
-        /// How long the breaker stays open. Defaults to 30 s.
-        breaker_cooldown: Duration,
-        /// New connections per minute per device. Defaults to none.
-        connect_rate_per_minute: Option<u32>,
-        /// Host key verification. Defaults to the user's known_hosts.
-        host_key_policy: HostKeyPolicy,
-        /// Maintenance period. Defaults to 1 s.
-        maintenance_interval: Duration,
-        /// Offer NETCONF base:1.1. Defaults to true.
-        netconf_1_1: bool,
-    }
-
-    /// Validate and start the pool (inside a tokio runtime).
-    pub fn build(self) -> Result<Pool> {
-        Pool::new(self.config)
-    }
-}

@@ -1,10 +1,16 @@
-//! The background maintenance task. It holds only a weak reference to the pool, so
+//! The background maintenance task: retire idle and old sessions and connections, and
+//! keep `min_idle_connections` open. It holds only a weak reference to the pool, so
 //! dropping the last `Pool` handle ends it.
 
-use std::sync::Weak;
+use std::sync::atomic::Ordering::Relaxed;
+use std::sync::{Arc, Weak};
 use std::time::Duration;
 
-use crate::pool::PoolInner;
+use tokio::time::Instant;
+
+use crate::error::DiscardReason;
+use crate::inner::PoolInner;
+use crate::ssh::SshConn;
 
 pub(crate) async fn run(pool: Weak<PoolInner>, period: Duration) {
     let mut tick = tokio::time::interval(period);
@@ -13,9 +19,95 @@ pub(crate) async fn run(pool: Weak<PoolInner>, period: Duration) {
     loop {
         tick.tick().await;
         let Some(inner) = pool.upgrade() else { break };
-        if inner.closed.load(std::sync::atomic::Ordering::Relaxed) {
+        if inner.closed.load(Relaxed) {
             break;
         }
         inner.maintain();
+    }
+}
+
+impl PoolInner {
+    /// One maintenance pass over every device.
+    pub(crate) fn maintain(self: &Arc<Self>) {
+        let cfg = &self.config;
+        for slot in self.slots_snapshot() {
+            let mut to_close = Vec::new();
+            let mut to_disconnect = Vec::new();
+            let mut prewarm = 0;
+            {
+                let mut st = slot.state();
+                let mut keep = Vec::with_capacity(st.idle.len());
+                for s in std::mem::take(&mut st.idle) {
+                    let why = if s.conn().is_dead() {
+                        Some(DiscardReason::Transport)
+                    } else if cfg.idle_timeout.is_some_and(|t| s.last_used.elapsed() >= t) {
+                        Some(DiscardReason::IdleTimeout)
+                    } else if cfg.max_lifetime.is_some_and(|l| s.created.elapsed() >= l) {
+                        Some(DiscardReason::MaxLifetime)
+                    } else {
+                        None
+                    };
+                    match why {
+                        Some(w) => {
+                            st.counters.discard(w);
+                            to_close.push(s);
+                        }
+                        None => keep.push(s),
+                    }
+                }
+                st.idle = keep;
+                st.prune_dead();
+                let idle_conn = |c: &Arc<SshConn>| c.channels.load(Relaxed) == 0;
+                let mut keep_conns = Vec::new();
+                for c in std::mem::take(&mut st.conns) {
+                    let old = cfg.max_lifetime.is_some_and(|l| c.created.elapsed() >= l);
+                    let idle_long = cfg.idle_timeout.is_some_and(|t| c.idle_for() >= t);
+                    if idle_conn(&c) && (old || idle_long) {
+                        st.counters.discard(if old {
+                            DiscardReason::MaxLifetime
+                        } else {
+                            DiscardReason::IdleTimeout
+                        });
+                        to_disconnect.push(c);
+                    } else {
+                        keep_conns.push(c);
+                    }
+                }
+                st.conns = keep_conns;
+                if !self.closed.load(Relaxed) {
+                    let have = st.conns.len() + st.connecting;
+                    let want = cfg.min_idle_connections.min(cfg.max_connections_per_device);
+                    if have < want
+                        && st
+                            .breaker
+                            .admit(slot.device.label(), Instant::now())
+                            .is_ok()
+                    {
+                        prewarm = want - have;
+                        st.connecting += prewarm;
+                    }
+                }
+            }
+            let device = slot.device.clone();
+            if !to_close.is_empty() || !to_disconnect.is_empty() {
+                tokio::spawn(async move {
+                    futures::future::join_all(
+                        to_close
+                            .into_iter()
+                            .map(|s| s.close(&device, Duration::from_millis(500))),
+                    )
+                    .await;
+                    futures::future::join_all(to_disconnect.iter().map(|c| c.disconnect())).await;
+                });
+            }
+            for _ in 0..prewarm {
+                let pool = self.clone();
+                let slot = slot.clone();
+                tokio::spawn(async move {
+                    // connect() expects `connecting` already counted, as it is.
+                    let _ = pool.connect(&slot).await;
+                });
+            }
+        }
     }
 }

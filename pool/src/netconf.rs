@@ -16,9 +16,9 @@ use std::task::{Context, Poll};
 use tokio::io::{AsyncRead, AsyncWriteExt, ReadBuf, ReadHalf, WriteHalf};
 use tokio_util::codec::{Encoder, FramedRead};
 
+use crate::channel::ChannelPermit;
 use crate::device::Device;
 use crate::error::{Error, Result};
-use crate::pool::ChannelSlot;
 use crate::ssh::ChannelMeter;
 
 /// A broken connection is a transport failure; bad framing from a live peer is a protocol one.
@@ -101,13 +101,13 @@ pub(crate) struct NetconfSession {
     pub(crate) check_due: Instant,
     check_after: Duration,
     /// The channel's place on its SSH connection; released when the session drops.
-    pub(crate) slot: ChannelSlot,
+    pub(crate) slot: ChannelPermit,
 }
 
 impl NetconfSession {
     /// Open the `netconf` subsystem on a channel of `slot`'s connection and exchange hellos.
     pub(crate) async fn open(
-        mut slot: ChannelSlot,
+        mut slot: ChannelPermit,
         device: &Device,
         offer_1_1: bool,
         max_frame: usize,

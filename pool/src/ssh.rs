@@ -75,7 +75,7 @@ impl ChannelMeters {
 
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<ChannelId, Arc<ChannelMeter>>> {
         // A meter is a counter: a panic elsewhere cannot leave the map inconsistent.
-        self.by_channel.lock().unwrap_or_else(|p| p.into_inner())
+        crate::sync::lock(&self.by_channel)
     }
 
     fn add(&self, id: ChannelId, n: u64) {
@@ -198,7 +198,7 @@ impl russh::client::Handler for ClientHandler {
         match self.check(&pk) {
             Ok(()) => Ok(true),
             Err(e) => {
-                *self.verdict.lock().expect("verdict lock") = Some(e);
+                *crate::sync::lock(&self.verdict) = Some(e);
                 Ok(false)
             }
         }
@@ -368,7 +368,7 @@ pub(crate) async fn connect(
             })
         }
         Ok(Err(e)) => {
-            if let Some(v) = verdict.lock().expect("verdict lock").take() {
+            if let Some(v) = crate::sync::lock(&verdict).take() {
                 return Err(v);
             }
             return Err(match e {

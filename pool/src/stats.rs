@@ -1,13 +1,12 @@
 //! Per-device statistics.
 
 use std::collections::BTreeMap;
-use std::sync::atomic::Ordering::Relaxed;
 use tokio::time::Instant;
 
 use serde::Serialize;
 
 use crate::error::DiscardReason;
-use crate::pool::Slot;
+use crate::slot::Slot;
 
 /// A snapshot of one device's share of the pool.
 #[derive(Debug, Clone, Serialize)]
@@ -47,7 +46,7 @@ pub struct DeviceStats {
 
 impl DeviceStats {
     pub(crate) fn of(slot: &Slot) -> DeviceStats {
-        let mut st = slot.state.lock().expect("slot lock");
+        let mut st = slot.state();
         let wait = st.counters.wait_histogram().map_or([0; 3], |h| {
             [h.value_at_quantile(0.5), h.value_at_quantile(0.99), h.max()]
         });
@@ -60,7 +59,7 @@ impl DeviceStats {
             idle_sessions: st.idle.len(),
             in_use: slot.in_use.load(std::sync::atomic::Ordering::Relaxed),
             waiting: c.waiting,
-            connecting: st.connecting_now(),
+            connecting: st.connecting,
             connects: c.connects,
             connect_failures: c.connect_failures,
             netconf_opened: c.netconf_opened,
@@ -70,15 +69,5 @@ impl DeviceStats {
             breaker_open: st.breaker_open(Instant::now()),
             checkout_wait_us: wait,
         }
-    }
-}
-
-impl crate::pool::SlotState {
-    pub(crate) fn conn_summary(&self) -> (usize, usize) {
-        let conns = self.conns_ref();
-        (
-            conns.len(),
-            conns.iter().map(|c| c.channels.load(Relaxed)).sum(),
-        )
     }
 }

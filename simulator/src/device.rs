@@ -1,235 +1,280 @@
-//! A simulated device's identity and state: deterministic from a seed.
+//! A simulated device: its knobs, its accounts, its listeners and what it holds.
 
-use std::collections::BTreeMap;
-use std::net::Ipv4Addr;
-use std::time::SystemTime;
+use std::collections::VecDeque;
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering::Relaxed};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
-use crate::config::ConfigTree;
+use russh::keys::ssh_key::private::Ed25519Keypair;
+use russh::keys::{HashAlg, PrivateKey, PublicKey};
+use tokio::net::TcpListener;
+use tokio::sync::Semaphore;
+use tokio_util::sync::CancellationToken;
 
-/// What a device is: everything here is derived from `index` and `seed`.
+use crate::counters::{CounterSnapshot, Counters};
+use crate::faults::Control;
+use crate::profile::Timing;
+use crate::spec::{mix, DeviceSpec};
+use crate::state::DeviceState;
+use crate::sync::lock;
+
+/// A user account on a simulated device.
 #[derive(Debug, Clone)]
-pub struct DeviceSpec {
-    /// Position in the fleet (0-based).
-    pub index: usize,
-    /// Hostname, `r1`, `r2`, ...
-    pub hostname: String,
-    /// Chassis model.
-    pub model: String,
-    /// Junos version string.
-    pub version: String,
-    /// Chassis serial number.
-    pub serial: String,
-    /// Number of synthetic routes in inet.0 (besides connected and OSPF routes).
-    pub route_count: u32,
-    /// Seed that every generated value derives from.
-    pub seed: u64,
-}
-
-impl DeviceSpec {
-    /// The spec of device `index` of a fleet seeded with `seed`.
-    pub fn new(index: usize, seed: u64, route_count: u32) -> Self {
-        let h = mix(seed ^ (index as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15));
-        Self {
-            index,
-            hostname: format!("r{}", index + 1),
-            model: "vmx".into(),
-            version: "21.4R3-S5.4".into(),
-            serial: format!("VM{:011X}", h & 0xFF_FFFF_FFFF),
-            route_count,
-            seed: h,
-        }
-    }
-
-    /// Router id / loopback address: `10.255.x.n`.
-    pub fn router_id(&self) -> Ipv4Addr {
-        Ipv4Addr::new(
-            10,
-            255,
-            (self.index / 250) as u8,
-            (self.index % 250 + 1) as u8,
-        )
-    }
-
-    /// The physical interfaces: (name, address, OSPF neighbor router id).
-    pub fn interfaces(&self) -> Vec<Interface> {
-        (0..4u8)
-            .map(|i| {
-                let net = 14 + i; // ge-0/0/0 is on 10.0.14.0/24, ge-0/0/1 on 10.0.15.0/24, ...
-                Interface {
-                    name: format!("ge-0/0/{i}"),
-                    address: Ipv4Addr::new(10, 0, net, (self.index % 250 + 1) as u8),
-                    prefix_len: 24,
-                    neighbor: Ipv4Addr::new(10, 0, net, ((self.index + 1) % 250 + 1) as u8),
-                    neighbor_id: Ipv4Addr::new(10, 255, 1, i + 1),
-                    up: i < 3,
-                }
-            })
-            .collect()
-    }
-
-    /// Synthetic route `i` of the table (deterministic, unique, all /24 or /32).
-    pub fn synthetic_route(&self, i: u32) -> Route {
-        // 100.64.0.0/10 and up: never overlaps the 10/8 lab addressing.
-        let base: u32 = u32::from(Ipv4Addr::new(100, 64, 0, 0));
-        let prefix = Ipv4Addr::from(base + (i << 8));
-        let r = mix(self.seed ^ u64::from(i));
-        let ifaces = self.interfaces();
-        let via = &ifaces[(r % 3) as usize];
-        Route {
-            prefix,
-            len: 24,
-            protocol: if r.is_multiple_of(5) {
-                "Static"
-            } else {
-                "OSPF"
-            },
-            preference: if r.is_multiple_of(5) { 5 } else { 10 },
-            metric: (r >> 8) as u32 % 100 + 1,
-            next_hop: via.neighbor,
-            via: via.name.clone(),
-            age_s: (r >> 20) % 900_000 + 60,
-        }
-    }
-
-    /// Longest-prefix match in the table: connected, local, OSPF and synthetic routes.
-    pub fn lookup(&self, dest: Ipv4Addr) -> Vec<Route> {
-        let mut out = Vec::new();
-        for ifc in self.interfaces().into_iter().filter(|i| i.up) {
-            let mask = u32::MAX << (32 - ifc.prefix_len);
-            if u32::from(dest) & mask == u32::from(ifc.address) & mask {
-                out.push(Route {
-                    prefix: Ipv4Addr::from(u32::from(ifc.address) & mask),
-                    len: ifc.prefix_len,
-                    protocol: "Direct",
-                    preference: 0,
-                    metric: 0,
-                    next_hop: Ipv4Addr::UNSPECIFIED,
-                    via: ifc.name.clone(),
-                    age_s: 86_400 * 3 + 7,
-                });
-            }
-        }
-        let base = u32::from(Ipv4Addr::new(100, 64, 0, 0));
-        let d = u32::from(dest);
-        if d >= base {
-            let i = (d - base) >> 8;
-            if i < self.route_count {
-                out.push(self.synthetic_route(i));
-            }
-        }
-        out
-    }
-}
-
-/// A physical interface with one IPv4 address and one OSPF neighbor.
-#[derive(Debug, Clone)]
-pub struct Interface {
-    /// `ge-0/0/N`.
+pub struct User {
+    /// Login name.
     pub name: String,
-    /// Our address.
-    pub address: Ipv4Addr,
-    /// Prefix length.
-    pub prefix_len: u8,
-    /// Neighbor's address on this link.
-    pub neighbor: Ipv4Addr,
-    /// Neighbor's router id.
-    pub neighbor_id: Ipv4Addr,
-    /// Link state.
-    pub up: bool,
+    /// Password, if password authentication is allowed.
+    pub password: Option<String>,
+    /// Public keys accepted for this user.
+    pub keys: Vec<PublicKey>,
 }
 
-/// One route of inet.0.
-#[derive(Debug, Clone)]
-pub struct Route {
-    /// Destination prefix.
-    pub prefix: Ipv4Addr,
-    /// Prefix length.
-    pub len: u8,
-    /// Protocol name as Junos prints it.
-    pub protocol: &'static str,
-    /// Preference.
-    pub preference: u32,
-    /// Metric.
-    pub metric: u32,
-    /// Next-hop address (unspecified for Direct).
-    pub next_hop: Ipv4Addr,
-    /// Outgoing interface.
-    pub via: String,
-    /// Age in seconds.
-    pub age_s: u64,
-}
-
-/// One commit in the history.
-#[derive(Debug, Clone)]
-pub struct Commit {
-    /// Who committed.
-    pub user: String,
-    /// Through which client (`netconf`, `cli`).
-    pub client: &'static str,
-    /// When.
-    pub at: SystemTime,
-    /// Commit comment, if any.
-    pub comment: Option<String>,
-}
-
-/// The mutable state of one device: configuration, locks, history.
-#[derive(Debug)]
-pub struct DeviceState {
-    /// The running (committed) configuration.
-    pub running: ConfigTree,
-    /// Candidate changes per session: the shared candidate on Junos is one database;
-    /// here it is one tree plus the session that last changed it.
-    pub candidate: ConfigTree,
-    /// Session that holds uncommitted candidate changes, if any.
-    pub candidate_owner: Option<u32>,
-    /// Session holding the exclusive configuration lock.
-    pub lock_holder: Option<u32>,
-    /// Commit history, newest last.
-    pub commits: Vec<Commit>,
-    /// When the device "booted" (for uptime).
-    pub booted: SystemTime,
-    /// Sessions by id, with user and start time (for `show system users`).
-    pub sessions: BTreeMap<u32, (String, &'static str, SystemTime)>,
-}
-
-impl DeviceState {
-    /// A fresh device with its factory configuration.
-    pub fn new(spec: &DeviceSpec) -> Self {
-        let running = ConfigTree::factory(spec);
+impl User {
+    /// A user with a password.
+    pub fn with_password(name: &str, password: &str) -> Self {
         Self {
-            candidate: running.clone(),
-            running,
-            candidate_owner: None,
-            lock_holder: None,
-            commits: Vec::new(),
-            booted: SystemTime::now() - std::time::Duration::from_secs(3 * 86_400 + 4 * 3600 + 120),
-            sessions: BTreeMap::new(),
-        }
-    }
-
-    /// Whether the candidate differs from running.
-    pub fn candidate_dirty(&self) -> bool {
-        self.candidate != self.running
-    }
-
-    /// A session ended: its lock and its uncommitted changes vanish (Junos behaviour for
-    /// `configure private`/exclusive and for NETCONF sessions that die).
-    pub fn session_ended(&mut self, session_id: u32) {
-        self.sessions.remove(&session_id);
-        if self.lock_holder == Some(session_id) {
-            self.lock_holder = None;
-        }
-        if self.candidate_owner == Some(session_id) {
-            self.candidate = self.running.clone();
-            self.candidate_owner = None;
+            name: name.into(),
+            password: Some(password.into()),
+            keys: Vec::new(),
         }
     }
 }
 
-/// A 64-bit mixer (splitmix64), for deterministic values from a seed.
-pub fn mix(mut z: u64) -> u64 {
-    z = z.wrapping_add(0x9E37_79B9_7F4A_7C15);
-    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    z ^ (z >> 31)
+/// Knobs of one device.
+#[derive(Debug, Clone)]
+pub struct DeviceConfig {
+    /// Accounts.
+    pub users: Vec<User>,
+    /// Synthetic routes in inet.0.
+    pub route_count: u32,
+    /// Timing profile.
+    pub timing: Timing,
+    /// Offer NETCONF base:1.1 (chunked framing) in the hello.
+    pub netconf_1_1: bool,
+    /// Junos `system services ssh connection-limit`: concurrent SSH connections.
+    pub connection_limit: usize,
+    /// Junos `system services ssh rate-limit`: new connections per minute (None = unlimited).
+    pub rate_limit_per_minute: Option<u32>,
+    /// Channels (sessions) allowed per SSH connection (Junos and OpenSSH default: 10).
+    pub channels_per_connection: usize,
+    /// Largest NETCONF message accepted from a client.
+    pub max_frame: usize,
+}
+
+/// The login every simulated router accepts unless configured otherwise.
+pub const DEFAULT_USER: &str = "lab";
+/// Its password (a lab's, printed by `netlab sim`; never a real credential).
+pub const DEFAULT_PASSWORD: &str = "lab123";
+
+impl Default for DeviceConfig {
+    fn default() -> Self {
+        Self {
+            users: vec![User::with_password(DEFAULT_USER, DEFAULT_PASSWORD)],
+            route_count: 1_000,
+            timing: Timing::instant(),
+            netconf_1_1: false,
+            connection_limit: 75,
+            rate_limit_per_minute: None,
+            channels_per_connection: 10,
+            max_frame: 16 * 1024 * 1024,
+        }
+    }
+}
+
+pub(crate) struct DeviceInner {
+    pub(crate) spec: DeviceSpec,
+    pub(crate) config: DeviceConfig,
+    pub(crate) state: Mutex<DeviceState>,
+    pub(crate) counters: Counters,
+    pub(crate) control: Arc<Control>,
+    pub(crate) host_key: PrivateKey,
+    pub(crate) next_session_id: AtomicU32,
+    /// The routing engine's capacity to serve commands at once.
+    pub(crate) engine: Semaphore,
+    pub(crate) addrs: Mutex<Vec<SocketAddr>>,
+    /// Cancelled by `kill`; replaced by `restart`.
+    pub(crate) kill: Mutex<CancellationToken>,
+    pub(crate) recent_accepts: Mutex<VecDeque<Instant>>,
+    /// NETCONF sessions by id, for kill-session.
+    pub(crate) netconf_kill: Mutex<std::collections::HashMap<u32, CancellationToken>>,
+    /// Open SSH connections, for a polite shutdown.
+    pub(crate) connections: Mutex<std::collections::HashMap<u64, russh::server::Handle>>,
+    pub(crate) next_connection: AtomicU64,
+}
+
+/// A running simulated device. Cheap to clone; the device stops when the fleet is dropped
+/// or [`Device::kill`] is called.
+#[derive(Clone)]
+pub struct Device {
+    pub(crate) inner: Arc<DeviceInner>,
+}
+
+impl std::fmt::Debug for Device {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Device")
+            .field("hostname", &self.inner.spec.hostname)
+            .field("addrs", &self.addrs())
+            .finish()
+    }
+}
+
+impl Device {
+    /// Bind the device's listeners and start serving.
+    pub async fn start(
+        spec: DeviceSpec,
+        config: DeviceConfig,
+        addrs: &[SocketAddr],
+    ) -> std::io::Result<Device> {
+        let key = PrivateKey::from(Ed25519Keypair::from_seed(&seed_bytes(spec.seed)));
+        let concurrency = config.timing.concurrency.max(1);
+        let dev = Device {
+            inner: Arc::new(DeviceInner {
+                state: Mutex::new(DeviceState::new(&spec)),
+                spec,
+                config,
+                counters: Counters::default(),
+                control: Arc::new(Control::default()),
+                host_key: key,
+                next_session_id: AtomicU32::new(1),
+                engine: Semaphore::new(concurrency),
+                addrs: Mutex::new(addrs.to_vec()),
+                kill: Mutex::new(CancellationToken::new()),
+                recent_accepts: Mutex::new(VecDeque::new()),
+                netconf_kill: Mutex::default(),
+                connections: Mutex::default(),
+                next_connection: AtomicU64::new(1),
+            }),
+        };
+        dev.bind().await?;
+        Ok(dev)
+    }
+
+    pub(crate) async fn bind(&self) -> std::io::Result<()> {
+        let wanted = self.addrs();
+        let token = lock(&self.inner.kill).clone();
+        let mut bound = Vec::new();
+        for a in &wanted {
+            let l = TcpListener::bind(a).await?;
+            bound.push(l.local_addr()?);
+            let dev = self.clone();
+            let token = token.clone();
+            tokio::spawn(async move {
+                tokio::select! {
+                    _ = token.cancelled() => {}
+                    _ = crate::ssh::accept_loop(dev, l, token.clone()) => {}
+                }
+            });
+        }
+        *lock(&self.inner.addrs) = bound;
+        Ok(())
+    }
+
+    /// The addresses the device listens on (the first is its SSH address).
+    pub fn addrs(&self) -> Vec<SocketAddr> {
+        lock(&self.inner.addrs).clone()
+    }
+
+    /// The SSH address (first listener).
+    pub fn addr(&self) -> SocketAddr {
+        self.addrs()[0]
+    }
+
+    /// Hostname (`r1`, ...).
+    pub fn hostname(&self) -> &str {
+        &self.inner.spec.hostname
+    }
+
+    /// The device's spec.
+    pub fn spec(&self) -> &DeviceSpec {
+        &self.inner.spec
+    }
+
+    /// The device's knobs.
+    pub fn config(&self) -> &DeviceConfig {
+        &self.inner.config
+    }
+
+    /// The host public key.
+    pub fn host_key(&self) -> PublicKey {
+        self.inner.host_key.public_key().clone()
+    }
+
+    /// SHA256 host key fingerprint as OpenSSH prints it (`SHA256:...`).
+    pub fn host_key_fingerprint(&self) -> String {
+        self.inner
+            .host_key
+            .public_key()
+            .fingerprint(HashAlg::Sha256)
+            .to_string()
+    }
+
+    /// Read every counter.
+    pub fn counters(&self) -> CounterSnapshot {
+        self.inner.counters.snapshot()
+    }
+
+    /// The device's state, under its lock (recovered if a panic poisoned it: every
+    /// change to the state is made whole or not at all).
+    pub(crate) fn state(&self) -> std::sync::MutexGuard<'_, DeviceState> {
+        lock(&self.inner.state)
+    }
+
+    /// Commits made so far.
+    pub fn commit_count(&self) -> usize {
+        self.state().commits.len()
+    }
+
+    /// The session holding the configuration lock, if any.
+    pub fn lock_holder(&self) -> Option<u32> {
+        self.state().lock_holder
+    }
+
+    /// A value of the running configuration, such as `["system", "host-name"]`.
+    pub fn running_value(&self, path: &[&str]) -> Option<String> {
+        self.state().running.value(path).map(str::to_string)
+    }
+
+    /// Stop as a router does on `request system halt`: refuse new connections, tell every
+    /// SSH client goodbye (SSH disconnect), then drop what is left after `grace`.
+    pub async fn shutdown(&self, grace: Duration) {
+        let handles: Vec<russh::server::Handle> = self
+            .inner
+            .connections
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .values()
+            .cloned()
+            .collect();
+        for h in &handles {
+            let _ = tokio::time::timeout(
+                grace,
+                h.disconnect(
+                    russh::Disconnect::ByApplication,
+                    "router shutting down".into(),
+                    String::new(),
+                ),
+            )
+            .await;
+        }
+        let end = tokio::time::Instant::now() + grace;
+        while self.inner.counters.sessions_open.load(Relaxed) > 0
+            && tokio::time::Instant::now() < end
+        {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        self.kill();
+    }
+
+    pub(crate) fn next_session_id(&self) -> u32 {
+        self.inner.next_session_id.fetch_add(1, Relaxed)
+    }
+}
+
+fn seed_bytes(seed: u64) -> [u8; 32] {
+    let mut out = [0u8; 32];
+    for (i, chunk) in out.chunks_mut(8).enumerate() {
+        chunk.copy_from_slice(&mix(seed.wrapping_add(i as u64)).to_le_bytes());
+    }
+    out
 }

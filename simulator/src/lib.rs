@@ -18,20 +18,25 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+mod channel;
+mod cli;
 pub mod commands;
-pub mod config;
 mod counters;
-pub mod device;
+mod device;
+mod engine;
+mod faults;
 mod fleet;
-mod netconf_server;
+pub mod junos_config;
+mod netconf;
 pub mod profile;
-mod server;
 mod shell;
-mod stream;
+pub mod spec;
+mod ssh;
+pub mod state;
+mod sync;
 
 pub use counters::CounterSnapshot;
-pub use fleet::{
-    Addressing, Device, DeviceConfig, Fleet, FleetConfig, User, DEFAULT_PASSWORD, DEFAULT_USER,
-};
-pub use netconf_server::junos_capabilities;
+pub use device::{Device, DeviceConfig, User, DEFAULT_PASSWORD, DEFAULT_USER};
+pub use fleet::{Addressing, Fleet, FleetConfig};
+pub use netconf::junos_capabilities;
 pub use profile::Timing;

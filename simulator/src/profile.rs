@@ -63,7 +63,7 @@ impl Timing {
     pub fn by_name(name: &str) -> Option<Self> {
         match name {
             "instant" => Some(Self::instant()),
-            "vmx" | "wan" => Some(Self::vmx()),
+            "vmx" => Some(Self::vmx()),
             _ => None,
         }
     }
@@ -73,24 +73,7 @@ impl Timing {
         if self.command_scale <= 0.0 {
             return Duration::ZERO;
         }
-        let ms = match show {
-            Some(Show::OspfInterface) => 90,
-            Some(Show::OspfDatabase) => 110,
-            Some(Show::OspfNeighbor) => 70,
-            Some(Show::Route {
-                dest: Some(_),
-                extensive: false,
-            }) => 90,
-            Some(Show::ChassisHardware) => 120,
-            Some(Show::Route {
-                dest: Some(_),
-                extensive: true,
-            }) => 150,
-            Some(Show::ForwardingTable { .. }) => 130,
-            Some(Show::Route { dest: None, .. }) => 400,
-            Some(_) => 80,
-            None => 30, // configuration RPCs, lock, unlock
-        };
+        let ms = show.map_or(30, Show::service_ms); // 30 ms: configuration RPCs, lock, unlock
         Duration::from_secs_f64(ms as f64 / 1000.0 * self.command_scale)
     }
 }

@@ -2,15 +2,14 @@
 //! `set`, `commit`, as netmiko and people drive it.
 
 use std::sync::atomic::Ordering::Relaxed;
-use std::time::SystemTime;
 
 use russh::server::Msg;
 use russh::{Channel, ChannelMsg};
 
-use crate::config::split_words;
-use crate::device::Commit;
-use crate::fleet::Device;
-use crate::server::{run_cli_command, ChannelCtx};
+use crate::channel::ChannelCtx;
+use crate::cli::run_cli_command;
+use crate::device::Device;
+use crate::junos_config::split_words;
 
 #[derive(PartialEq, Eq)]
 enum Mode {
@@ -29,12 +28,7 @@ struct Shell<'a> {
 pub(crate) async fn serve(channel: Channel<Msg>, ctx: &ChannelCtx, pty: bool) {
     let dev = &ctx.dev;
     let id = dev.next_session_id();
-    dev.inner
-        .state
-        .lock()
-        .expect("state lock")
-        .sessions
-        .insert(id, (ctx.user.clone(), "cli", SystemTime::now()));
+    dev.state().open_session(id, &ctx.user, "cli");
     let (mut rd, wr) = channel.split();
     let mut sh = Shell {
         dev,
@@ -123,11 +117,7 @@ pub(crate) async fn serve(channel: Channel<Msg>, ctx: &ChannelCtx, pty: bool) {
     let _ = wr.exit_status(0).await;
     let _ = wr.eof().await;
     let _ = wr.close().await;
-    dev.inner
-        .state
-        .lock()
-        .expect("state lock")
-        .session_ended(id);
+    dev.state().session_ended(id);
 }
 
 impl Shell<'_> {
@@ -173,14 +163,8 @@ impl Shell<'_> {
             | ["set", "cli", "idle-timeout", ..] => Some(String::new()),
             ["configure"] | ["configure", "private"] | ["configure", "exclusive"] | ["edit"] => {
                 if w.get(1) == Some(&"exclusive") {
-                    let mut st = self.dev.inner.state.lock().expect("state lock");
-                    match st.lock_holder {
-                        Some(h) if h != self.id => {
-                            return Some(format!(
-                                "error: configuration database locked by session {h}\n"
-                            ))
-                        }
-                        _ => st.lock_holder = Some(self.id),
+                    if let Err(d) = self.dev.state().lock(self.id) {
+                        return Some(format!("error: {}\n", d.message()));
                     }
                 }
                 self.mode = Mode::Configuration;
@@ -208,29 +192,32 @@ impl Shell<'_> {
     }
 
     fn configure_line(&mut self, line: &str, w: &[&str]) -> String {
-        let mut st = self.dev.inner.state.lock().expect("state lock");
-        let locked_by_other = matches!(st.lock_holder, Some(h) if h != self.id);
+        let mut st = self.dev.state();
         match w {
             ["exit"] | ["quit"] | ["exit", "configuration-mode"] => {
-                if st.lock_holder == Some(self.id) {
-                    st.lock_holder = None;
-                }
+                st.release(self.id);
                 self.mode = Mode::Operational;
                 "Exiting configuration mode\n".into()
             }
             ["top"] | ["up"] => String::new(),
             ["set", rest @ ..] | ["delete", rest @ ..] if !rest.is_empty() => {
-                if locked_by_other {
-                    return "error: configuration database locked by another user\n".into();
-                }
                 let words: Vec<String> = rest.iter().map(|s| s.to_string()).collect();
-                if w[0] == "set" {
-                    st.candidate.set(&words);
-                } else if !st.candidate.delete(&words) {
-                    return "warning: statement not found\n".into();
+                let set = w[0] == "set";
+                let edit = st.edit_candidate(self.id, |c| {
+                    if set {
+                        c.set(&words);
+                        Ok(())
+                    } else if c.delete(&words) {
+                        Ok(())
+                    } else {
+                        Err(())
+                    }
+                });
+                match edit {
+                    Ok(Ok(())) => String::new(),
+                    Ok(Err(())) => "warning: statement not found\n".into(),
+                    Err(d) => format!("error: {}\n", d.message()),
                 }
-                st.candidate_owner = Some(self.id);
-                String::new()
             }
             ["show"] => format!("{}\n", st.candidate.to_text()),
             ["show", "|", "compare"] => {
@@ -244,39 +231,31 @@ impl Shell<'_> {
                 format!("{}\n", st.candidate.to_set_lines().join("\n"))
             }
             ["commit", rest @ ..] => {
-                if locked_by_other {
-                    return "error: configuration database locked by another user\nerror: commit failed\n".into();
-                }
                 if rest.first() == Some(&"check") {
-                    return "configuration check succeeds\n".into();
+                    return match st.writable_by(self.id) {
+                        Ok(()) => "configuration check succeeds\n".into(),
+                        Err(d) => format!("error: {}\nerror: commit failed\n", d.message()),
+                    };
                 }
-                st.running = st.candidate.clone();
-                st.candidate_owner = None;
                 let comment = rest
                     .iter()
                     .position(|x| *x == "comment")
                     .and_then(|i| rest.get(i + 1))
                     .map(|s| s.to_string());
-                st.commits.push(Commit {
-                    user: self.user.to_string(),
-                    client: "cli",
-                    at: SystemTime::now(),
-                    comment,
-                });
+                if let Err(d) = st.commit(self.id, self.user, "cli", comment) {
+                    return format!("error: {}\nerror: commit failed\n", d.message());
+                }
                 if rest.contains(&"and-quit") {
                     self.mode = Mode::Operational;
-                    if st.lock_holder == Some(self.id) {
-                        st.lock_holder = None;
-                    }
+                    st.release(self.id);
                     return "commit complete\nExiting configuration mode\n".into();
                 }
                 "commit complete\n".into()
             }
-            ["rollback"] | ["rollback", "0"] => {
-                st.candidate = st.running.clone();
-                st.candidate_owner = None;
-                "load complete\n".into()
-            }
+            ["rollback"] | ["rollback", "0"] => match st.discard(self.id) {
+                Ok(()) => "load complete\n".into(),
+                Err(d) => format!("error: {}\n", d.message()),
+            },
             _ => format!("{line}\n^\nsyntax error.\n"),
         }
     }

@@ -1,17 +1,81 @@
-//! The TCP stream of one simulated SSH connection, with the device's faults built in:
-//! `kill` makes it fail at once (as `kill -9 sshd` would), `stall` makes it stop moving.
+//! Faults of a simulated device: the control switches and the handle's fault methods, and
+//! the TCP stream of one SSH connection with the faults built in: `kill` makes it fail at
+//! once (as `kill -9 sshd` would), `stall` makes it stop moving.
 
 use std::io;
 use std::pin::Pin;
-use std::sync::atomic::Ordering::Relaxed;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed};
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
+use std::time::Duration;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::TcpStream;
 use tokio_util::sync::{CancellationToken, WaitForCancellationFutureOwned};
 
-use crate::fleet::Control;
+use crate::device::Device;
+use crate::sync::lock;
+
+/// Fault switches of one device, shared with its connections.
+#[derive(Debug, Default)]
+pub(crate) struct Control {
+    pub(crate) refuse_auth: AtomicBool,
+    pub(crate) stalled: AtomicBool,
+    pub(crate) extra_delay_ms: AtomicU64,
+    pub(crate) hello_delay_ms: AtomicU64,
+}
+
+/// The control handle: faults injected into a running device.
+impl Device {
+    /// Fault: drop every session and close the listeners at once, as `kill -9 sshd`.
+    /// Connects are refused (RST) until [`Device::restart`].
+    pub fn kill(&self) {
+        let token = lock(&self.inner.kill).clone();
+        token.cancel();
+        tracing::info!(device = %self.hostname(), "fault: killed");
+    }
+
+    /// Listen again on the same addresses after [`Device::kill`]. Configuration survives;
+    /// locks and candidate changes of dead sessions are gone.
+    pub async fn restart(&self) -> std::io::Result<()> {
+        {
+            let mut k = lock(&self.inner.kill);
+            if !k.is_cancelled() {
+                return Ok(());
+            }
+            *k = CancellationToken::new();
+        }
+        self.bind().await?;
+        tracing::info!(device = %self.hostname(), "restarted");
+        Ok(())
+    }
+
+    /// Fault: reject every authentication (wrong-password behaviour for everyone).
+    pub fn set_refuse_auth(&self, on: bool) {
+        self.inner.control.refuse_auth.store(on, Relaxed);
+    }
+
+    /// Fault: stop reading and writing on every connection (and new ones), without closing.
+    pub fn set_stalled(&self, on: bool) {
+        self.inner.control.stalled.store(on, Relaxed);
+    }
+
+    /// Fault: add this delay to every command and RPC.
+    pub fn set_extra_delay(&self, d: Duration) {
+        self.inner
+            .control
+            .extra_delay_ms
+            .store(d.as_millis() as u64, Relaxed);
+    }
+
+    /// Fault: hold every new NETCONF session's hello back this long (a stalled hello).
+    pub fn set_hello_delay(&self, d: Duration) {
+        self.inner
+            .control
+            .hello_delay_ms
+            .store(d.as_millis() as u64, Relaxed);
+    }
+}
 
 pub(crate) struct FaultyStream {
     inner: Option<TcpStream>,

@@ -14,14 +14,16 @@ use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
 use tokio_util::codec::FramedRead;
 use tokio_util::sync::CancellationToken;
 
+use crate::channel::ChannelCtx;
 use crate::commands::{
     output_element, render_text, render_xml, CommandLine, Pieces, Show, JUNOS_NS,
 };
-use crate::config::ConfigTree;
 use crate::counters::GaugeGuard;
-use crate::device::Commit;
-use crate::fleet::Device;
-use crate::server::{engine_time, ChannelCtx};
+use crate::device::Device;
+use crate::engine::engine_time;
+use crate::junos_config::ConfigTree;
+use crate::state::Denied;
+use crate::sync::lock;
 
 /// The capabilities a Junos 21.4 device announces.
 pub fn junos_capabilities(with_1_1: bool) -> Vec<String> {
@@ -73,17 +75,8 @@ pub(crate) async fn serve(channel: Channel<Msg>, ctx: &ChannelCtx) {
     counters.netconf_sessions.fetch_add(1, Relaxed);
     let _open = GaugeGuard::new(&counters.netconf_open);
     let kill = CancellationToken::new();
-    dev.inner
-        .netconf_kill
-        .lock()
-        .expect("kill map")
-        .insert(id, kill.clone());
-    dev.inner
-        .state
-        .lock()
-        .expect("state lock")
-        .sessions
-        .insert(id, (ctx.user.clone(), "netconf", SystemTime::now()));
+    lock(&dev.inner.netconf_kill).insert(id, kill.clone());
+    dev.state().open_session(id, &ctx.user, "netconf");
 
     let session = Session {
         dev,
@@ -102,12 +95,8 @@ pub(crate) async fn serve(channel: Channel<Msg>, ctx: &ChannelCtx) {
     }
     let _ = wr.close().await;
 
-    dev.inner.netconf_kill.lock().expect("kill map").remove(&id);
-    dev.inner
-        .state
-        .lock()
-        .expect("state lock")
-        .session_ended(id);
+    lock(&dev.inner.netconf_kill).remove(&id);
+    dev.state().session_ended(id);
 }
 
 impl Session<'_> {
@@ -194,53 +183,17 @@ impl Session<'_> {
 
     async fn handle(&self, rpc: &Rpc) -> (Body, bool) {
         let op = &rpc.operation;
-        let show = match op.name.as_str() {
-            "command" => return (self.command(op).await, false),
-            "get-software-information" => Some(Show::Version),
-            "get-interface-information" => Some(Show::InterfacesTerse),
-            "get-chassis-inventory" => Some(Show::ChassisHardware),
-            "get-route-engine-information" => Some(Show::RouteEngine),
-            "get-system-uptime-information" => Some(Show::SystemUptime),
-            "get-system-users-information" => Some(Show::SystemUsers),
-            "get-system-information" => Some(Show::SystemInformation),
-            "get-route-summary-information" => Some(Show::RouteSummary),
-            "get-ospf-interface-information" => Some(Show::OspfInterface),
-            "get-ospf-neighbor-information" => Some(Show::OspfNeighbor),
-            "get-ospf-database-information" => Some(Show::OspfDatabase),
-            "get-route-information" if op.has("summary") => Some(Show::RouteSummary),
-            "get-route-information" => match op
-                .child_text("destination")
-                .map(|d| d.split('/').next().unwrap_or("").parse())
-            {
-                Some(Err(_)) => {
-                    return (
-                        Body::Error(bad_value(
-                            "destination",
-                            op.child_text("destination").unwrap_or(""),
-                        )),
-                        false,
-                    )
-                }
-                Some(Ok(d)) => Some(Show::Route {
-                    dest: Some(d),
-                    extensive: op.has("extensive") || op.has("detail"),
-                }),
-                None => Some(Show::Route {
-                    dest: None,
-                    extensive: op.has("extensive"),
-                }),
-            },
-            "get-forwarding-table-information" => Some(Show::ForwardingTable {
-                dest: op
-                    .child_text("destination")
-                    .and_then(|d| d.split('/').next()?.parse().ok()),
-            }),
-            _ => None,
+        if op.name == "command" {
+            return (self.command(op).await, false);
+        }
+        let show = match Show::from_rpc(op) {
+            Ok(s) => s,
+            Err(e) => return (Body::Error(*e), false),
         };
         if let Some(show) = show {
             let timing = &self.dev.inner.config.timing;
             engine_time(self.dev, timing.service_time(Some(&show))).await;
-            let state = self.dev.inner.state.lock().expect("state lock");
+            let state = self.dev.state();
             let body = if op.attr("format") == Some("text") {
                 let text: String = render_text(&show, &self.dev.inner.spec, &state).collect();
                 Body::Data(Box::new(std::iter::once(output_element(&text))))
@@ -297,7 +250,7 @@ impl Session<'_> {
             self.dev.inner.config.timing.service_time(Some(&cmd.show)),
         )
         .await;
-        let state = self.dev.inner.state.lock().expect("state lock");
+        let state = self.dev.state();
         let spec = &self.dev.inner.spec;
         let format = op.attr("format").unwrap_or("xml");
         if format == "text" || format == "ascii" {
@@ -311,7 +264,7 @@ impl Session<'_> {
     }
 
     fn get_configuration(&self, op: &Element) -> Body {
-        let state = self.dev.inner.state.lock().expect("state lock");
+        let state = self.dev.state();
         if op.attr("compare") == Some("rollback") {
             // `show | compare` (PyEZ Config.diff): candidate against running (rollback 0).
             let diff = state.running.compare(&state.candidate);
@@ -344,7 +297,7 @@ impl Session<'_> {
     }
 
     fn get_config(&self, op: &Element) -> Body {
-        let state = self.dev.inner.state.lock().expect("state lock");
+        let state = self.dev.state();
         let candidate = op.find(&["source", "candidate"]).is_some();
         let tree = if candidate {
             &state.candidate
@@ -360,67 +313,26 @@ impl Session<'_> {
     }
 
     fn lock(&self) -> Body {
-        let mut state = self.dev.inner.state.lock().expect("state lock");
-        match state.lock_holder {
-            Some(h) if h != self.id => Body::Error(
-                RpcError::new("protocol", "lock-denied", format!("configuration database locked by:\n  {} terminal p0 (pid {h}) on since 2026-11-21 10:00:00 UTC\n  exclusive [edit]", self.user))
-                    .with_info("session-id", h.to_string()),
-            ),
-            _ if state.candidate_dirty() && state.candidate_owner.is_some_and(|o| o != self.id) => Body::Error(
-                RpcError::new("protocol", "lock-denied", "configuration database modified")
-                    .with_info("session-id", state.candidate_owner.unwrap_or(0).to_string()),
-            ),
-            _ => {
-                state.lock_holder = Some(self.id);
-                Body::Ok
-            }
+        match self.dev.state().lock(self.id) {
+            Ok(()) => Body::Ok,
+            Err(d) => denied(&d),
         }
     }
 
     fn unlock(&self) -> Body {
-        let mut state = self.dev.inner.state.lock().expect("state lock");
-        if state.lock_holder == Some(self.id) {
-            state.lock_holder = None;
-            Body::Ok
-        } else {
-            Body::Error(RpcError::new(
-                "protocol",
-                "operation-failed",
-                "configuration database is not locked by this session",
-            ))
-        }
-    }
-
-    fn locked_by_other(&self, state: &crate::device::DeviceState) -> Option<Body> {
-        match state.lock_holder {
-            Some(h) if h != self.id => Some(Body::Error(
-                RpcError::new(
-                    "protocol",
-                    "lock-denied",
-                    "configuration database locked by another user",
-                )
-                .with_info("session-id", h.to_string()),
-            )),
-            _ => None,
+        match self.dev.state().unlock(self.id) {
+            Ok(()) => Body::Ok,
+            Err(d) => denied(&d),
         }
     }
 
     fn apply(&self, f: impl FnOnce(&mut ConfigTree) -> Result<(), String>) -> Body {
-        let mut state = self.dev.inner.state.lock().expect("state lock");
-        if let Some(b) = self.locked_by_other(&state) {
-            return b;
-        }
-        let mut next = state.candidate.clone();
-        match f(&mut next) {
-            Ok(()) => {
-                state.candidate = next;
-                state.candidate_owner = Some(self.id);
-                Body::Data(Box::new(std::iter::once(
-                    "<load-configuration-results>\n<ok/>\n</load-configuration-results>\n"
-                        .to_string(),
-                )))
-            }
-            Err(e) => Body::Error(RpcError::new("protocol", "operation-failed", e)),
+        match self.dev.state().edit_candidate(self.id, f) {
+            Ok(Ok(())) => Body::Data(Box::new(std::iter::once(
+                "<load-configuration-results>\n<ok/>\n</load-configuration-results>\n".to_string(),
+            ))),
+            Ok(Err(e)) => Body::Error(RpcError::new("protocol", "operation-failed", e)),
+            Err(d) => denied(&d),
         }
     }
 
@@ -482,43 +394,36 @@ impl Session<'_> {
     }
 
     fn commit(&self, op: &Element) -> Body {
-        let mut state = self.dev.inner.state.lock().expect("state lock");
-        if let Some(b) = self.locked_by_other(&state) {
-            return b;
-        }
+        let mut state = self.dev.state();
         let check = op.has("check");
+        let count = if check {
+            state.writable_by(self.id).map(|()| state.commits.len())
+        } else {
+            let comment = op.child_text("log").map(str::to_string);
+            state.commit(self.id, self.user, "netconf", comment)
+        };
+        let count = match count {
+            Ok(n) => n,
+            Err(d) => return denied(&d),
+        };
+        if op.name == "commit" {
+            return Body::Ok;
+        }
         let tag = if check {
             "commit-check-success"
         } else {
             "commit-success"
         };
-        if !check {
-            state.running = state.candidate.clone();
-            state.candidate_owner = None;
-            state.commits.push(Commit {
-                user: self.user.to_string(),
-                client: "netconf",
-                at: SystemTime::now(),
-                comment: op.child_text("log").map(str::to_string),
-            });
-        }
-        if op.name == "commit" {
-            return Body::Ok;
-        }
         Body::Data(Box::new(std::iter::once(format!(
-            "<commit-results>\n<routing-engine junos:style=\"normal\">\n<name>re0</name>\n<{tag}/>\n<commit-revision>re0-{}</commit-revision>\n</routing-engine>\n</commit-results>\n",
-            state.commits.len()
+            "<commit-results>\n<routing-engine junos:style=\"normal\">\n<name>re0</name>\n<{tag}/>\n<commit-revision>re0-{count}</commit-revision>\n</routing-engine>\n</commit-results>\n"
         ))))
     }
 
     fn discard(&self) -> Body {
-        let mut state = self.dev.inner.state.lock().expect("state lock");
-        if let Some(b) = self.locked_by_other(&state) {
-            return b;
+        match self.dev.state().discard(self.id) {
+            Ok(()) => Body::Ok,
+            Err(d) => denied(&d),
         }
-        state.candidate = state.running.clone();
-        state.candidate_owner = None;
-        Body::Ok
     }
 
     fn kill_session(&self, op: &Element) -> Body {
@@ -542,14 +447,7 @@ impl Session<'_> {
                 "cannot kill own session",
             ));
         }
-        match self
-            .dev
-            .inner
-            .netconf_kill
-            .lock()
-            .expect("kill map")
-            .get(&target)
-        {
+        match lock(&self.dev.inner.netconf_kill).get(&target) {
             Some(t) => {
                 t.cancel();
                 Body::Ok
@@ -585,13 +483,17 @@ fn filtered(tree: &ConfigTree, filter: Option<&Element>) -> ConfigTree {
     out
 }
 
-fn bad_value(what: &str, value: &str) -> RpcError {
-    RpcError::new(
-        "protocol",
-        "invalid-value",
-        format!("invalid value for {what}: {value}"),
-    )
-    .with_info("bad-element", what)
+/// A refused configuration operation as Junos reports it.
+fn denied(d: &Denied) -> Body {
+    let tag = match d {
+        Denied::NotLocked => "operation-failed",
+        _ => "lock-denied",
+    };
+    let mut e = RpcError::new("protocol", tag, d.message());
+    if let Some(s) = d.session() {
+        e = e.with_info("session-id", s.to_string());
+    }
+    Body::Error(e)
 }
 
 fn reply_pieces(attrs: &[(String, String)], body: Body) -> Pieces {

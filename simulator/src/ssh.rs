@@ -1,5 +1,5 @@
-//! The SSH server of a simulated device: accept, authenticate, and route each channel to
-//! the CLI (exec), the interactive shell (pty + shell) or NETCONF (subsystem or xml-mode).
+//! The SSH server of a simulated device: accept (with Junos's connection and rate limits),
+//! authenticate, and hand each accepted channel to `channel::run`.
 
 use std::borrow::Cow;
 use std::net::SocketAddr;
@@ -8,14 +8,15 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use russh::server::{Auth, ChannelOpenHandle, Msg, Session, VerifiedPublicKey};
-use russh::{Channel, ChannelId, ChannelMsg, MethodKind, MethodSet, SshId};
+use russh::{Channel, ChannelId, MethodKind, MethodSet, SshId};
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
-use crate::commands::{display_xml, render_text, render_xml, CommandLine};
+use crate::channel::{ChannelCtx, OpenChannels};
 use crate::counters::GaugeGuard;
-use crate::fleet::Device;
-use crate::stream::FaultyStream;
+use crate::device::Device;
+use crate::faults::FaultyStream;
+use crate::sync::lock;
 
 /// Time allowed for a client to finish key exchange start (SSH id line).
 const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(30);
@@ -67,17 +68,9 @@ pub(crate) async fn accept_loop(dev: Device, listener: TcpListener, token: Cance
             {
                 Ok(Ok(running)) => {
                     let id = dev.inner.next_connection.fetch_add(1, Relaxed);
-                    dev.inner
-                        .connections
-                        .lock()
-                        .expect("connections lock")
-                        .insert(id, running.handle());
+                    lock(&dev.inner.connections).insert(id, running.handle());
                     let ended = running.await;
-                    dev.inner
-                        .connections
-                        .lock()
-                        .expect("connections lock")
-                        .remove(&id);
+                    lock(&dev.inner.connections).remove(&id);
                     if let Err(e) = ended {
                         tracing::debug!(device = %dev.hostname(), %peer, "session ended: {e:?}");
                     }
@@ -98,7 +91,7 @@ fn over_limits(dev: &Device) -> bool {
         return true;
     }
     if let Some(per_min) = cfg.rate_limit_per_minute {
-        let mut recent = dev.inner.recent_accepts.lock().expect("accepts lock");
+        let mut recent = lock(&dev.inner.recent_accepts);
         let now = Instant::now();
         while recent
             .front()
@@ -223,13 +216,13 @@ impl russh::server::Handler for Connection {
         c.channels.fetch_add(1, Relaxed);
         let id = channel.id();
         self.open.insert(id, &self.dev);
-        let ctx = ChannelCtx {
-            dev: self.dev.clone(),
-            user: self.user.clone().unwrap_or_default(),
-            open: self.open.clone(),
+        let ctx = ChannelCtx::new(
+            self.dev.clone(),
+            self.user.clone().unwrap_or_default(),
+            self.open.clone(),
             id,
-        };
-        tokio::spawn(run_channel(channel, ctx));
+        );
+        tokio::spawn(crate::channel::run(channel, ctx));
         Ok(())
     }
 
@@ -295,161 +288,5 @@ impl russh::server::Handler for Connection {
         session: &mut Session,
     ) -> Result<(), Self::Error> {
         session.channel_success(channel)
-    }
-}
-
-/// What a channel task knows about its connection.
-pub(crate) struct ChannelCtx {
-    pub(crate) dev: Device,
-    pub(crate) user: String,
-    open: OpenChannels,
-    id: ChannelId,
-}
-
-impl Drop for ChannelCtx {
-    fn drop(&mut self) {
-        self.open.remove(self.id, &self.dev);
-    }
-}
-
-/// The channels open on one connection. A channel stops counting against the
-/// per-connection limit when the client's close arrives (as OpenSSH and Junos do) or when
-/// its task ends, whichever comes first.
-#[derive(Clone, Default)]
-pub(crate) struct OpenChannels(Arc<std::sync::Mutex<std::collections::HashSet<ChannelId>>>);
-
-impl OpenChannels {
-    fn len(&self) -> usize {
-        self.0.lock().expect("channels lock").len()
-    }
-
-    fn insert(&self, id: ChannelId, dev: &Device) {
-        if self.0.lock().expect("channels lock").insert(id) {
-            dev.inner.counters.channels_open.fetch_add(1, Relaxed);
-        }
-    }
-
-    fn remove(&self, id: ChannelId, dev: &Device) {
-        if self.0.lock().expect("channels lock").remove(&id) {
-            dev.inner.counters.channels_open.fetch_sub(1, Relaxed);
-        }
-    }
-}
-
-async fn run_channel(mut channel: Channel<Msg>, ctx: ChannelCtx) {
-    let mut pty = false;
-    loop {
-        match channel.wait().await {
-            Some(ChannelMsg::Exec { command, .. }) => {
-                let command = String::from_utf8_lossy(&command).trim().to_string();
-                if is_xml_mode(&command) {
-                    crate::netconf_server::serve(channel, &ctx).await;
-                } else {
-                    exec(channel, &ctx, &command).await;
-                }
-                return;
-            }
-            Some(ChannelMsg::RequestSubsystem { name, .. }) => {
-                if name == "netconf" {
-                    crate::netconf_server::serve(channel, &ctx).await;
-                }
-                return;
-            }
-            Some(ChannelMsg::RequestPty { .. }) => pty = true,
-            Some(ChannelMsg::RequestShell { .. }) => {
-                crate::shell::serve(channel, &ctx, pty).await;
-                return;
-            }
-            Some(ChannelMsg::Eof) | Some(ChannelMsg::Close) | None => return,
-            Some(_) => {}
-        }
-    }
-}
-
-/// `xml-mode netconf need-trailer` (what PyEZ and ncclient send over exec) or `netconf`.
-fn is_xml_mode(command: &str) -> bool {
-    let w: Vec<&str> = command.split_whitespace().collect();
-    matches!(
-        w.as_slice(),
-        ["netconf"] | ["xml-mode", "netconf", ..] | ["junoscript", ..]
-    )
-}
-
-/// Wait for the routing engine to serve a command: queue on its concurrency, then the
-/// profile's service time plus any injected delay.
-pub(crate) async fn engine_time(dev: &Device, work: Duration) {
-    let extra = Duration::from_millis(dev.inner.control.extra_delay_ms.load(Relaxed));
-    let total = work + extra;
-    if total.is_zero() {
-        return;
-    }
-    let _permit = dev.inner.engine.acquire().await;
-    tokio::time::sleep(total).await;
-}
-
-async fn exec(channel: Channel<Msg>, ctx: &ChannelCtx, command: &str) {
-    let dev = &ctx.dev;
-    let spawn = dev.inner.config.timing.exec_spawn;
-    if !spawn.is_zero() {
-        tokio::time::sleep(spawn).await;
-    }
-    dev.inner.counters.cli_commands.fetch_add(1, Relaxed);
-    let (status, stdout, stderr) = run_cli_command(dev, command).await;
-    let w = channel.make_writer();
-    let mut w = w;
-    use tokio::io::AsyncWriteExt as _;
-    let mut ok = true;
-    for piece in stdout {
-        if w.write_all(piece.as_bytes()).await.is_err() {
-            ok = false;
-            break;
-        }
-    }
-    let _ = w.flush().await;
-    if ok && !stderr.is_empty() {
-        let _ = channel.extended_data_bytes(1, stderr.into_bytes()).await;
-    }
-    let _ = channel.exit_status(status).await;
-    let _ = channel.eof().await;
-    let _ = channel.close().await;
-}
-
-/// Run one CLI line: (exit status, stdout pieces, stderr).
-pub(crate) async fn run_cli_command(
-    dev: &Device,
-    line: &str,
-) -> (u32, crate::commands::Pieces, String) {
-    match CommandLine::parse(line) {
-        Err(e) => (1, Box::new(std::iter::empty()), e.message),
-        Ok(cmd) => {
-            engine_time(dev, dev.inner.config.timing.service_time(Some(&cmd.show))).await;
-            let state = dev.inner.state.lock().expect("state lock");
-            let spec = &dev.inner.spec;
-            let pieces = if cmd.wants_xml() {
-                display_xml(render_xml(&cmd.show, spec, &state))
-            } else if cmd.pipes.iter().any(|p| {
-                matches!(
-                    p,
-                    crate::commands::Pipe::Match(_)
-                        | crate::commands::Pipe::Except(_)
-                        | crate::commands::Pipe::Count
-                        | crate::commands::Pipe::Last(_)
-                )
-            }) {
-                let text: String = render_text(&cmd.show, spec, &state).collect();
-                Box::new(std::iter::once(cmd.filter_text(text))) as crate::commands::Pieces
-            } else if let crate::commands::Show::Configuration(_) = cmd.show {
-                if cmd.pipes.contains(&crate::commands::Pipe::DisplaySet) {
-                    Box::new(std::iter::once(
-                        state.running.to_set_lines().join("\n") + "\n",
-                    )) as crate::commands::Pieces
-                } else {
-                    render_text(&cmd.show, spec, &state)
-                }
-            } else {
-                render_text(&cmd.show, spec, &state)
-            };
-            (0, pieces, String::new())
-        }
     }
 }

@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 
 use netconf_wire::{escape_text, Element};
 
-use crate::device::DeviceSpec;
+use crate::spec::DeviceSpec;
 
 /// Keywords whose next word names an entry, as curly text writes them (`unit 0 {`).
 const LIST_KEYWORDS: &[&str] = &[

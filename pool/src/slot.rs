@@ -1,0 +1,322 @@
+//! One device's share of the pool: its permits, its connections and idle sessions, and
+//! the decisions taken under its lock. Nothing here does I/O.
+
+use std::collections::BTreeMap;
+use std::sync::atomic::{
+    AtomicU64, AtomicUsize,
+    Ordering::{Relaxed, SeqCst},
+};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use hdrhistogram::Histogram;
+use tokio::sync::{Notify, Semaphore};
+use tokio::time::Instant;
+
+use crate::breaker::{Breaker, RateLimiter};
+use crate::device::Device;
+use crate::error::{DiscardReason, Error, Result};
+use crate::netconf::NetconfSession;
+use crate::ssh::SshConn;
+
+/// One device's share of the pool.
+pub(crate) struct Slot {
+    pub(crate) device: Device,
+    pub(crate) rt: tokio::runtime::Handle,
+    /// Permits = connections x channels: a permit is the right to use one channel.
+    pub(crate) leases: Arc<Semaphore>,
+    state: Mutex<SlotState>,
+    /// Something changed: a connect finished, a channel was freed.
+    pub(crate) changed: Notify,
+    /// Callers waiting on `changed` (registered before they look at the state): when
+    /// zero, nobody needs waking and `notify_waiters` (which takes a lock) is skipped.
+    change_waiters: AtomicUsize,
+    /// Leases out now (kept outside the state lock: the hot path touches it twice).
+    pub(crate) in_use: AtomicUsize,
+    /// Checkouts served by an existing session or connection.
+    pub(crate) reused: AtomicU64,
+}
+
+impl Slot {
+    /// A device's share with room for `permits` channels in use at once.
+    pub(crate) fn new(device: Device, rt: tokio::runtime::Handle, permits: usize) -> Self {
+        Self {
+            device,
+            rt,
+            leases: Arc::new(Semaphore::new(permits)),
+            state: Mutex::default(),
+            changed: Notify::new(),
+            change_waiters: AtomicUsize::new(0),
+            in_use: AtomicUsize::new(0),
+            reused: AtomicU64::new(0),
+        }
+    }
+
+    /// The state, under its lock.
+    pub(crate) fn state(&self) -> MutexGuard<'_, SlotState> {
+        crate::sync::lock(&self.state)
+    }
+
+    /// Count a discarded session or connection.
+    pub(crate) fn count_discard(&self, why: DiscardReason) {
+        self.state().counters.discard(why);
+    }
+
+    /// Wake the callers waiting for a change, if there are any.
+    pub(crate) fn notify_changed(&self) {
+        if self.change_waiters.load(SeqCst) > 0 {
+            self.changed.notify_waiters();
+        }
+    }
+}
+
+/// Counts a caller among `change_waiters` while it may wait on `changed`.
+pub(crate) struct ChangeWaiter<'a>(&'a Slot);
+
+impl<'a> ChangeWaiter<'a> {
+    pub(crate) fn new(s: &'a Slot) -> Self {
+        s.change_waiters.fetch_add(1, SeqCst);
+        Self(s)
+    }
+}
+
+impl Drop for ChangeWaiter<'_> {
+    fn drop(&mut self) {
+        self.0.change_waiters.fetch_sub(1, SeqCst);
+    }
+}
+
+/// Counts a waiter for the stats while it waits.
+pub(crate) struct Waiting<'a>(&'a Slot);
+
+impl<'a> Waiting<'a> {
+    pub(crate) fn new(s: &'a Slot) -> Self {
+        s.state().counters.waiting += 1;
+        Self(s)
+    }
+}
+
+impl Drop for Waiting<'_> {
+    fn drop(&mut self) {
+        self.0.state().counters.waiting -= 1;
+    }
+}
+
+/// What a caller who needs a channel does next.
+pub(crate) enum Step {
+    /// Open a channel on this connection (already counted in its `channels`).
+    Use(Arc<SshConn>),
+    /// Open a new connection (already counted in `connecting`).
+    Connect,
+    /// Close this idle session to free its channel, then look again.
+    Evict(Box<NetconfSession>),
+    /// Wait for a change.
+    Wait,
+}
+
+/// The mutable part of a device's share, behind the slot's lock.
+#[derive(Default)]
+pub(crate) struct SlotState {
+    pub(crate) conns: Vec<Arc<SshConn>>,
+    pub(crate) connecting: usize,
+    /// Boxed: a session is a few hundred bytes, moved on every checkout and return (the
+    /// box moves with it to the guard and back without copying the session).
+    #[allow(clippy::vec_box)]
+    pub(crate) idle: Vec<Box<NetconfSession>>,
+    pub(crate) breaker: Breaker,
+    pub(crate) rate: RateLimiter,
+    /// Incremented on every failed connect; `last_error` is that failure.
+    pub(crate) failure_epoch: u64,
+    pub(crate) last_error: Option<Error>,
+    pub(crate) counters: SlotCounters,
+}
+
+/// Per-device counters for [`crate::DeviceStats`].
+#[derive(Default)]
+pub(crate) struct SlotCounters {
+    pub(crate) waiting: usize,
+    pub(crate) connects: u64,
+    pub(crate) connect_failures: u64,
+    pub(crate) netconf_opened: u64,
+    pub(crate) checkouts: u64,
+    /// Checkouts served without waiting, not yet folded into `wait_us`.
+    pub(crate) immediate: u64,
+    pub(crate) discarded: BTreeMap<DiscardReason, u64>,
+    pub(crate) wait_us: Option<Histogram<u64>>,
+}
+
+impl SlotCounters {
+    pub(crate) fn discard(&mut self, why: DiscardReason) {
+        *self.discarded.entry(why).or_default() += 1;
+    }
+
+    fn histogram(&mut self) -> &mut Histogram<u64> {
+        self.wait_us.get_or_insert_with(|| {
+            Histogram::new_with_bounds(1, 3_600_000_000, 2).expect("valid histogram bounds")
+        })
+    }
+
+    pub(crate) fn record_wait(&mut self, d: Duration) {
+        let _ = self.histogram().record((d.as_micros() as u64).max(1));
+    }
+
+    /// The checkout-wait histogram, with the checkouts served at once folded in.
+    pub(crate) fn wait_histogram(&mut self) -> Option<&Histogram<u64>> {
+        if self.immediate > 0 {
+            let n = std::mem::take(&mut self.immediate);
+            let _ = self.histogram().record_n(1, n);
+        }
+        self.wait_us.as_ref()
+    }
+}
+
+/// The limits the state machine decides by.
+#[derive(Clone, Copy)]
+pub(crate) struct Limits {
+    pub(crate) connections: usize,
+    pub(crate) channels_per_connection: usize,
+    pub(crate) max_lifetime: Option<Duration>,
+}
+
+impl SlotState {
+    pub(crate) fn breaker_open(&self, now: Instant) -> bool {
+        self.breaker.is_open(now)
+    }
+
+    /// Connections open, and channels open over them.
+    pub(crate) fn conn_summary(&self) -> (usize, usize) {
+        (
+            self.conns.len(),
+            self.conns.iter().map(|c| c.channels.load(Relaxed)).sum(),
+        )
+    }
+
+    /// Forget connections that died, counting each as a transport discard.
+    pub(crate) fn prune_dead(&mut self) {
+        let before = self.conns.len();
+        self.conns.retain(|c| !c.is_dead());
+        for _ in self.conns.len()..before {
+            self.counters.discard(DiscardReason::Transport);
+        }
+    }
+
+    /// The least loaded live connection with a free channel that is not past its lifetime.
+    pub(crate) fn pick(&self, lim: Limits) -> Option<Arc<SshConn>> {
+        self.conns
+            .iter()
+            .filter(|c| c.channels.load(SeqCst) < lim.channels_per_connection)
+            .filter(|c| lim.max_lifetime.is_none_or(|l| c.created.elapsed() < l))
+            .min_by_key(|c| c.channels.load(SeqCst))
+            .cloned()
+    }
+
+    /// Pick a connection and count a channel on it.
+    pub(crate) fn reserve_channel(&self, lim: Limits) -> Option<Arc<SshConn>> {
+        self.pick(lim).inspect(|c| {
+            c.channels.fetch_add(1, Relaxed);
+        })
+    }
+
+    /// Decide how a caller gets a channel: use a connection with room, connect, evict the
+    /// oldest idle session, or wait. Counts what it decides (channel, connect, eviction).
+    /// A connect failure seen since `epoch` with no connection left is the caller's error;
+    /// so is an open breaker.
+    pub(crate) fn next_step(&mut self, lim: Limits, device: &str, epoch: u64) -> Result<Step> {
+        self.prune_dead();
+        if self.failure_epoch != epoch {
+            if let Some(e) = &self.last_error {
+                if self.pick(lim).is_none() {
+                    return Err(e.clone());
+                }
+            }
+        }
+        Ok(if let Some(conn) = self.reserve_channel(lim) {
+            Step::Use(conn)
+        } else if self.conns.len() + self.connecting < lim.connections {
+            self.breaker.admit(device, Instant::now())?;
+            self.connecting += 1;
+            Step::Connect
+        } else if !self.idle.is_empty() {
+            let oldest = self.idle.remove(0);
+            self.counters.discard(DiscardReason::Evicted);
+            Step::Evict(oldest)
+        } else {
+            Step::Wait
+        })
+    }
+
+    /// A connect finished: count it, and for a failure feed the breaker and remember it as
+    /// the cause for callers who time out meanwhile.
+    pub(crate) fn connect_failed(&mut self, e: &Error, threshold: u32, cooldown: Duration) {
+        self.breaker.failure(threshold, cooldown, e, Instant::now());
+        self.counters.connect_failures += 1;
+        self.failure_epoch += 1;
+        self.last_error = Some(e.clone());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const LIM: Limits = Limits {
+        connections: 2,
+        channels_per_connection: 10,
+        max_lifetime: None,
+    };
+
+    fn refused() -> Error {
+        Error::ConnectRefused {
+            device: "r1".into(),
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn an_empty_slot_connects_up_to_the_limit_then_waits() {
+        let mut st = SlotState::default();
+        assert!(matches!(st.next_step(LIM, "r1", 0), Ok(Step::Connect)));
+        assert!(matches!(st.next_step(LIM, "r1", 0), Ok(Step::Connect)));
+        assert_eq!(st.connecting, 2);
+        assert!(matches!(st.next_step(LIM, "r1", 0), Ok(Step::Wait)));
+        assert_eq!(st.connecting, 2, "waiting counts nothing");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_connect_failure_since_the_caller_looked_is_its_error() {
+        let mut st = SlotState::default();
+        st.connect_failed(&refused(), 3, Duration::from_secs(30));
+        assert_eq!(st.counters.connect_failures, 1);
+        // A caller who looked before the failure (epoch 0) gets it; one who looked after
+        // (epoch 1) tries again.
+        assert!(matches!(
+            st.next_step(LIM, "r1", 0),
+            Err(Error::ConnectRefused { .. })
+        ));
+        assert!(matches!(st.next_step(LIM, "r1", 1), Ok(Step::Connect)));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn an_open_breaker_fails_the_connect_step_fast() {
+        let mut st = SlotState::default();
+        for _ in 0..3 {
+            st.connect_failed(&refused(), 3, Duration::from_secs(30));
+        }
+        assert!(st.breaker_open(Instant::now()));
+        assert!(matches!(
+            st.next_step(LIM, "r1", st.failure_epoch),
+            Err(Error::CircuitOpen { .. })
+        ));
+        assert_eq!(st.connecting, 0);
+    }
+
+    #[test]
+    fn immediate_checkouts_fold_into_the_wait_histogram() {
+        let mut c = SlotCounters::default();
+        assert!(c.wait_histogram().is_none());
+        c.immediate = 5;
+        c.record_wait(Duration::from_millis(3));
+        let h = c.wait_histogram().expect("histogram");
+        assert_eq!(h.len(), 6);
+        assert_eq!(c.immediate, 0);
+    }
+}

@@ -1,0 +1,355 @@
+//! Junos operational commands: the [`Show`] enum with the RPC each maps from and its
+//! service time, then its parser (`parse`), and its text and XML renderers (`text`,
+//! `xml`). A new command is one arm here plus its two renderers.
+
+use std::net::Ipv4Addr;
+use std::time::SystemTime;
+
+use netconf_wire::{escape_text, Element, RpcError};
+
+#[cfg(test)]
+use crate::spec::DeviceSpec;
+use crate::spec::Route;
+use crate::state::DeviceState;
+
+mod parse;
+use parse::parse_dest;
+mod text;
+mod xml;
+
+pub use text::render_text;
+pub use xml::render_xml;
+
+/// Junos reply namespace for the version the simulator claims.
+pub const JUNOS_NS: &str = "http://xml.juniper.net/junos/21.4R0/junos";
+
+/// An operational command the simulator knows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Show {
+    /// `show version` / get-software-information.
+    Version,
+    /// `show interfaces terse` / get-interface-information terse.
+    InterfacesTerse,
+    /// `show system uptime`.
+    SystemUptime,
+    /// `show system users`.
+    SystemUsers,
+    /// `show system information` / get-system-information.
+    SystemInformation,
+    /// `show route summary`.
+    RouteSummary,
+    /// `show chassis hardware` / get-chassis-inventory.
+    ChassisHardware,
+    /// `show chassis routing-engine` / get-route-engine-information.
+    RouteEngine,
+    /// `show ospf interface`.
+    OspfInterface,
+    /// `show ospf database`.
+    OspfDatabase,
+    /// `show ospf neighbor`.
+    OspfNeighbor,
+    /// `show route [DEST] [extensive]`; no destination means the whole table.
+    Route {
+        /// Destination to look up.
+        dest: Option<Ipv4Addr>,
+        /// Extensive output.
+        extensive: bool,
+    },
+    /// `show route forwarding-table [all] [destination D]`.
+    ForwardingTable {
+        /// Destination to look up.
+        dest: Option<Ipv4Addr>,
+    },
+    /// `show configuration [path]`.
+    Configuration(Vec<String>),
+}
+
+/// An output filter after `|`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Pipe {
+    /// `| no-more`: no pager (the simulator never pages).
+    NoMore,
+    /// `| display xml`.
+    DisplayXml,
+    /// `| display set` (configuration only).
+    DisplaySet,
+    /// `| count`.
+    Count,
+    /// `| match REGEX` (substring match here).
+    Match(String),
+    /// `| except REGEX` (substring).
+    Except(String),
+    /// `| last N`.
+    Last(usize),
+}
+
+/// A command line that does not parse, with Junos's error text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SyntaxError {
+    /// The full message as the CLI prints it, caret included.
+    pub message: String,
+    /// The offending word, for NETCONF `bad-element`.
+    pub bad_word: String,
+}
+
+/// A parsed command line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CommandLine {
+    /// The command.
+    pub show: Show,
+    /// Pipes in order.
+    pub pipes: Vec<Pipe>,
+}
+
+impl Show {
+    /// The command a Junos RPC asks for (`get-route-information` with its arguments,
+    /// ...); `Ok(None)` when the RPC is not an operational command.
+    pub fn from_rpc(op: &Element) -> Result<Option<Show>, Box<RpcError>> {
+        let dest = |what: &str| -> Result<Option<Ipv4Addr>, Box<RpcError>> {
+            match op.child_text(what) {
+                None => Ok(None),
+                Some(d) => parse_dest(d)
+                    .map(Some)
+                    .ok_or_else(|| Box::new(bad_value(what, d))),
+            }
+        };
+        Ok(Some(match op.name.as_str() {
+            "get-software-information" => Show::Version,
+            "get-interface-information" => Show::InterfacesTerse,
+            "get-chassis-inventory" => Show::ChassisHardware,
+            "get-route-engine-information" => Show::RouteEngine,
+            "get-system-uptime-information" => Show::SystemUptime,
+            "get-system-users-information" => Show::SystemUsers,
+            "get-system-information" => Show::SystemInformation,
+            "get-route-summary-information" => Show::RouteSummary,
+            "get-ospf-interface-information" => Show::OspfInterface,
+            "get-ospf-neighbor-information" => Show::OspfNeighbor,
+            "get-ospf-database-information" => Show::OspfDatabase,
+            "get-route-information" if op.has("summary") => Show::RouteSummary,
+            "get-route-information" => {
+                let dest = dest("destination")?;
+                Show::Route {
+                    dest,
+                    extensive: op.has("extensive") || (dest.is_some() && op.has("detail")),
+                }
+            }
+            "get-forwarding-table-information" => Show::ForwardingTable {
+                dest: op
+                    .child_text("destination")
+                    .and_then(|d| d.split('/').next()?.parse().ok()),
+            },
+            _ => return Ok(None),
+        }))
+    }
+
+    /// How long a vMX routing engine works on this command, in milliseconds (scaled by
+    /// the profile; see `profile.rs` for the sources).
+    pub fn service_ms(&self) -> u64 {
+        match self {
+            Show::OspfInterface => 90,
+            Show::OspfDatabase => 110,
+            Show::OspfNeighbor => 70,
+            Show::Route {
+                dest: Some(_),
+                extensive: false,
+            } => 90,
+            Show::ChassisHardware => 120,
+            Show::Route {
+                dest: Some(_),
+                extensive: true,
+            } => 150,
+            Show::ForwardingTable { .. } => 130,
+            Show::Route { dest: None, .. } => 400,
+            _ => 80,
+        }
+    }
+}
+
+fn bad_value(what: &str, value: &str) -> RpcError {
+    RpcError::new(
+        "protocol",
+        "invalid-value",
+        format!("invalid value for {what}: {value}"),
+    )
+    .with_info("bad-element", what)
+}
+
+impl CommandLine {
+    /// Whether `| display xml` was asked for.
+    pub fn wants_xml(&self) -> bool {
+        self.pipes.contains(&Pipe::DisplayXml)
+    }
+
+    /// Apply text pipes (match, except, count, last) to rendered text.
+    pub fn filter_text(&self, text: String) -> String {
+        let mut text = text;
+        for p in &self.pipes {
+            text = match p {
+                Pipe::Match(m) => keep_lines(&text, |l| l.contains(m.as_str())),
+                Pipe::Except(m) => keep_lines(&text, |l| !l.contains(m.as_str())),
+                Pipe::Last(n) => {
+                    let lines: Vec<&str> = text.lines().collect();
+                    let from = lines.len().saturating_sub(*n);
+                    lines[from..].iter().map(|l| format!("{l}\n")).collect()
+                }
+                Pipe::Count => format!("Count: {} lines\n", text.lines().count()),
+                _ => text,
+            };
+        }
+        text
+    }
+}
+
+fn keep_lines(text: &str, f: impl Fn(&str) -> bool) -> String {
+    text.lines()
+        .filter(|l| f(l))
+        .map(|l| format!("{l}\n"))
+        .collect()
+}
+
+/// Output produced in pieces so that a 100,000-route table is never built whole.
+pub type Pieces = Box<dyn Iterator<Item = String> + Send>;
+
+pub(crate) fn one(s: String) -> Pieces {
+    Box::new(std::iter::once(s))
+}
+
+pub(crate) fn nh(r: &Route) -> String {
+    if r.next_hop.is_unspecified() {
+        "rslv".into()
+    } else {
+        r.next_hop.to_string()
+    }
+}
+
+pub(crate) fn config_at(state: &DeviceState, path: &[String]) -> crate::junos_config::ConfigTree {
+    // `show configuration system` shows only that subtree (rooted, for simplicity).
+    let mut t = crate::junos_config::ConfigTree::default();
+    let lines: Vec<String> = state
+        .running
+        .to_set_lines()
+        .into_iter()
+        .filter(|l| {
+            let words: Vec<&str> = l.split_whitespace().skip(1).collect();
+            path.iter().zip(words.iter()).all(|(p, w)| p == w) && words.len() >= path.len()
+        })
+        .collect();
+    t.load_set(&lines.join("\n"))
+        .expect("running configuration re-parses");
+    t
+}
+
+/// Seconds the device has been up.
+pub fn uptime(state: &DeviceState) -> u64 {
+    SystemTime::now()
+        .duration_since(state.booted)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
+}
+
+pub(crate) fn unix_now() -> u64 {
+    SystemTime::now()
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
+}
+
+pub(crate) fn now_str() -> String {
+    let secs = unix_now();
+    let (h, m, s) = ((secs / 3600) % 24, (secs / 60) % 60, secs % 60);
+    format!("2026-11-21 {h:02}:{m:02}:{s:02} UTC")
+}
+
+pub(crate) fn fmt_dur(secs: u64) -> String {
+    let d = secs / 86_400;
+    let h = (secs / 3600) % 24;
+    let m = (secs / 60) % 60;
+    format!("{d} days, {h}:{m:02}")
+}
+
+pub(crate) fn fmt_age(secs: u64) -> String {
+    let w = secs / 604_800;
+    let d = (secs / 86_400) % 7;
+    let h = (secs / 3600) % 24;
+    let m = (secs / 60) % 60;
+    let s = secs % 60;
+    if w > 0 {
+        format!("{w}w{d}d {h:02}:{m:02}:{s:02}")
+    } else if d > 0 {
+        format!("{d}d {h:02}:{m:02}:{s:02}")
+    } else {
+        format!("{h:02}:{m:02}:{s:02}")
+    }
+}
+
+/// The rpc-reply body for a `| display xml` on the CLI.
+pub fn display_xml(body: Pieces) -> Pieces {
+    Box::new(
+        std::iter::once(format!("<rpc-reply xmlns:junos=\"{JUNOS_NS}\">\n"))
+            .chain(body)
+            .chain(std::iter::once(
+                "    <cli>\n        <banner></banner>\n    </cli>\n</rpc-reply>\n".to_string(),
+            )),
+    )
+}
+
+/// Escape CLI text for `<output>`.
+pub fn output_element(text: &str) -> String {
+    format!("<output>\n{}</output>\n", escape_text(text))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn seed_workload_commands_parse() {
+        for c in [
+            "show ospf interface | no-more",
+            "show ospf database | no-more",
+            "show ospf neighbor | no-more",
+            "show route 10.0.14.0 | no-more",
+            "show chassis hardware | no-more",
+            "show route 10.0.15.0 extensive | no-more",
+            "show route forwarding-table all destination 10.0.15.0 | no-more",
+            "sh ver",
+            "show interfaces terse | count",
+            "show system uptime | display xml",
+        ] {
+            CommandLine::parse(c).unwrap_or_else(|e| panic!("{c}: {e:?}"));
+        }
+    }
+
+    #[test]
+    fn unknown_commands_give_junos_syntax_error() {
+        let e = CommandLine::parse("show frobnicate").unwrap_err();
+        assert!(
+            e.message.contains("syntax error, expecting <command>."),
+            "{}",
+            e.message
+        );
+        assert!(e.message.contains("     ^"));
+        assert_eq!(e.bad_word, "frobnicate");
+        assert!(CommandLine::parse("show version | bogus").is_err());
+    }
+
+    #[test]
+    fn big_route_table_is_streamed_in_pieces() {
+        let spec = DeviceSpec::new(0, 7, 100_000);
+        let state = DeviceState::new(&spec);
+        let show = Show::Route {
+            dest: None,
+            extensive: false,
+        };
+        let mut pieces = 0;
+        let mut routes = 0;
+        for p in render_xml(&show, &spec, &state) {
+            pieces += 1;
+            routes += p.matches("<rt ").count();
+        }
+        assert_eq!(routes, 100_000);
+        assert!(pieces > 100);
+        let found = spec.lookup(spec.synthetic_route(99_999).prefix);
+        assert_eq!(found.len(), 1);
+    }
+}

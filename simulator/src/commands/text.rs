@@ -1,0 +1,153 @@
+//! Commands rendered as the Junos CLI prints them.
+
+use std::fmt::Write as _;
+use std::net::Ipv4Addr;
+
+use super::{config_at, fmt_age, fmt_dur, nh, now_str, one, uptime, Pieces, Show};
+use crate::spec::{DeviceSpec, Route};
+use crate::state::DeviceState;
+
+/// Render a command as text.
+pub fn render_text(show: &Show, spec: &DeviceSpec, state: &DeviceState) -> Pieces {
+    match show {
+        Show::Version => one(format!(
+            "Hostname: {}\nModel: {}\nJunos: {}\nJUNOS OS Kernel 64-bit  [20230321.a5b9d7f_builder_stable_12]\nJUNOS OS libs [20230321.a5b9d7f_builder_stable_12]\nJUNOS OS runtime [20230321.a5b9d7f_builder_stable_12]\nJUNOS Packet Forwarding Engine Simulation Package [{}]\nJUNOS py base [{}]\nJUNOS Routing Software Suite [{}]\n",
+            spec.hostname, spec.model, spec.version, spec.version, spec.version, spec.version
+        )),
+        Show::InterfacesTerse => {
+            let mut s = String::from("Interface               Admin Link Proto    Local                 Remote\n");
+            for i in spec.interfaces() {
+                let link = if i.up { "up" } else { "down" };
+                let _ = writeln!(s, "{:<24}up    {link:<4}", i.name);
+                let _ = writeln!(s, "{:<24}up    {link:<4} inet     {}/{}", format!("{}.0", i.name), i.address, i.prefix_len);
+            }
+            let _ = writeln!(s, "{:<24}up    up", "lo0");
+            let _ = writeln!(s, "{:<24}up    up   inet     {:<22}--> 0/0", "lo0.0", spec.router_id());
+            one(s)
+        }
+        Show::SystemUptime => {
+            let up = uptime(state);
+            one(format!(
+                "Current time: {}\nSystem booted: {} ({} ago)\nProtocols started: {} ({} ago)\nLast configured: {} by lab\n{}  up {}, {} users, load averages: 0.21, 0.18, 0.16\n",
+                now_str(), "2026-11-18 18:33:12 UTC", fmt_dur(up), "2026-11-18 18:35:40 UTC", fmt_dur(up.saturating_sub(148)),
+                "2026-11-18 18:40:02 UTC", "10:37PM", fmt_dur(up), state.sessions.len()
+            ))
+        }
+        Show::SystemInformation => one(format!(
+            "Model: {}\nFamily: junos\nJunos: {}\nHostname: {}\n",
+            spec.model, spec.version, spec.hostname
+        )),
+        Show::SystemUsers => {
+            let mut s = format!(
+                "{}  up {}, {} users, load averages: 0.21, 0.18, 0.16\nUSER     TTY      FROM                              LOGIN@  IDLE WHAT\n",
+                "10:37PM", fmt_dur(uptime(state)), state.sessions.len()
+            );
+            for (id, (user, client, _)) in &state.sessions {
+                let _ = writeln!(s, "{user:<8} pts/{id:<4} 127.0.0.1                         10:37PM     - {client}");
+            }
+            one(s)
+        }
+        Show::RouteSummary => {
+            let total = spec.route_count as usize + 2 * spec.interfaces().iter().filter(|i| i.up).count() + 2;
+            one(format!(
+                "Autonomous system number: 64512\nRouter ID: {}\n\ninet.0: {total} destinations, {total} routes ({total} active, 0 holddown, 0 hidden)\n              Direct:      4 routes,      4 active\n               Local:      4 routes,      4 active\n                OSPF: {:>6} routes, {:>6} active\n",
+                spec.router_id(), spec.route_count, spec.route_count
+            ))
+        }
+        Show::ChassisHardware => one(format!(
+            "Hardware inventory:\nItem             Version  Part number  Serial number     Description\nChassis                                {:<18}VMX\nMidplane\nRouting Engine 0                                         RE-VMX\nCB 0                                                      VMX SCB\nFPC 0                                                     Virtual FPC\n  CPU            Rev. 1.0 RIOT-LITE    BUILTIN\n  MIC 0                                                   Virtual\n    PIC 0                 BUILTIN      BUILTIN           Virtual\n",
+            spec.serial
+        )),
+        Show::RouteEngine => one(format!(
+            "Routing Engine status:\n    Slot 0:\n    Current state                  Master\n    Model                          RE-VMX\n    Uptime                         {}\n    Last reboot reason             Router rebooted after a normal shutdown.\n",
+            fmt_dur(uptime(state))
+        )),
+        Show::OspfInterface => {
+            let mut s = String::from("Interface           State   Area            DR ID           BDR ID          Nbrs\n");
+            for i in spec.interfaces().iter().filter(|i| i.up) {
+                let _ = writeln!(s, "{:<20}PtToPt  0.0.0.0         0.0.0.0         0.0.0.0            1", format!("{}.0", i.name));
+            }
+            let _ = writeln!(s, "{:<20}DRother 0.0.0.0         0.0.0.0         0.0.0.0            0", "lo0.0");
+            one(s)
+        }
+        Show::OspfDatabase => {
+            let mut s = String::from("\n    OSPF database, Area 0.0.0.0\n Type       ID               Adv Rtr           Seq      Age  Opt  Cksum  Len\n");
+            let _ = writeln!(s, "Router  *{:<17}{:<17}0x80000a3c   412  0x22 0x5d2a  84", spec.router_id(), spec.router_id());
+            for i in spec.interfaces().iter().filter(|i| i.up) {
+                let _ = writeln!(s, "Router   {:<17}{:<17}0x80000b11  1203  0x22 0x8f10  84", i.neighbor_id, i.neighbor_id);
+            }
+            one(s)
+        }
+        Show::OspfNeighbor => {
+            let mut s = String::from("Address          Interface              State           ID               Pri  Dead\n");
+            for i in spec.interfaces().iter().filter(|i| i.up) {
+                let _ = writeln!(s, "{:<17}{:<23}Full            {:<17}128    36", i.neighbor, format!("{}.0", i.name), i.neighbor_id);
+            }
+            one(s)
+        }
+        Show::Route { dest, extensive } => route_text(spec, *dest, *extensive),
+        Show::ForwardingTable { dest } => {
+            let mut s = String::from("Routing table: default.inet\nInternet:\nDestination        Type RtRef Next hop           Type Index    NhRef Netif\n");
+            let routes = match dest {
+                Some(d) => spec.lookup(*d),
+                None => spec.lookup(Ipv4Addr::new(10, 0, 14, 1)),
+            };
+            for r in routes {
+                let _ = writeln!(s, "{:<19}user     0 {:<18} ucst      589     5 {}", format!("{}/{}", r.prefix, r.len), nh(&r), r.via);
+            }
+            one(s)
+        }
+        Show::Configuration(path) => one(config_at(state, path).to_text()),
+    }
+}
+
+fn route_line(s: &mut String, r: &Route, extensive: bool) {
+    let _ = writeln!(
+        s,
+        "{:<19}*[{}/{}] {}, metric {}\n                    >  {} via {}",
+        format!("{}/{}", r.prefix, r.len),
+        r.protocol,
+        r.preference,
+        fmt_age(r.age_s),
+        r.metric,
+        if r.next_hop.is_unspecified() {
+            String::new()
+        } else {
+            format!("to {}", r.next_hop)
+        },
+        r.via
+    );
+    if extensive {
+        let _ = writeln!(
+            s,
+            "        TSI:\n        KRT in-kernel {}/{} -> {{{}}}\n        *{}    Preference: {}\n                Next hop type: Router, Next hop index: 589\n                Address: 0x7a3c1f4\n                Next-hop reference count: 5\n                Next hop: {} via {}, selected\n                State: <Active Int Ext>\n                Age: {}      Metric: {}\n                Validation State: unverified\n                Task: {}\n                Announcement bits (2): 0-KRT 2-Resolve tree 1\n                AS path: I",
+            r.prefix, r.len, r.via, r.protocol, r.preference, nh(r), r.via, fmt_age(r.age_s), r.metric, r.protocol
+        );
+    }
+}
+
+fn route_text(spec: &DeviceSpec, dest: Option<Ipv4Addr>, extensive: bool) -> Pieces {
+    let header = "\ninet.0: routes (active, holddown, hidden)\n+ = Active Route, - = Last Active, * = Both\n\n".to_string();
+    match dest {
+        Some(d) => {
+            let mut s = header;
+            for r in spec.lookup(d) {
+                route_line(&mut s, &r, extensive);
+            }
+            one(s)
+        }
+        None => {
+            let spec = spec.clone();
+            let n = spec.route_count;
+            Box::new(
+                std::iter::once(header).chain((0..n).step_by(500).map(move |start| {
+                    let mut s = String::with_capacity(500 * 120);
+                    for i in start..(start + 500).min(n) {
+                        route_line(&mut s, &spec.synthetic_route(i), extensive);
+                    }
+                    s
+                })),
+            )
+        }
+    }
+}

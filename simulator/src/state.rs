@@ -1,0 +1,219 @@
+//! The mutable state of a simulated device (configuration databases, the lock, commit
+//! history, logged-in sessions) and the configuration operations that NETCONF and the
+//! interactive CLI both use, so that both follow the same rules.
+
+use std::collections::BTreeMap;
+use std::time::SystemTime;
+
+use crate::junos_config::ConfigTree;
+use crate::spec::DeviceSpec;
+
+/// Why a configuration operation was refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Denied {
+    /// Another session holds the exclusive lock.
+    Locked {
+        /// Its session id.
+        holder: u32,
+        /// Its user.
+        user: String,
+    },
+    /// Another session has uncommitted changes in the shared candidate.
+    Modified {
+        /// Its session id.
+        owner: u32,
+    },
+    /// An unlock from a session that does not hold the lock.
+    NotLocked,
+}
+
+impl Denied {
+    /// The message Junos gives (the CLI prefixes it with `error: `).
+    pub fn message(&self) -> String {
+        match self {
+            Denied::Locked { holder, user } => format!(
+                "configuration database locked by:\n  {user} terminal p0 (pid {holder}) on since 2026-11-21 10:00:00 UTC\n      exclusive [edit]"
+            ),
+            Denied::Modified { .. } => "configuration database modified".into(),
+            Denied::NotLocked => "configuration database is not locked by this session".into(),
+        }
+    }
+
+    /// The session the refusal is about, for `error-info/session-id`.
+    pub fn session(&self) -> Option<u32> {
+        match self {
+            Denied::Locked { holder, .. } => Some(*holder),
+            Denied::Modified { owner } => Some(*owner),
+            Denied::NotLocked => None,
+        }
+    }
+}
+
+/// One commit in the history.
+#[derive(Debug, Clone)]
+pub struct Commit {
+    /// Who committed.
+    pub user: String,
+    /// Through which client (`netconf`, `cli`).
+    pub client: &'static str,
+    /// When.
+    pub at: SystemTime,
+    /// Commit comment, if any.
+    pub comment: Option<String>,
+}
+
+/// The mutable state of one device: configuration, locks, history.
+#[derive(Debug)]
+pub struct DeviceState {
+    /// The running (committed) configuration.
+    pub running: ConfigTree,
+    /// Candidate changes per session: the shared candidate on Junos is one database;
+    /// here it is one tree plus the session that last changed it.
+    pub candidate: ConfigTree,
+    /// Session that holds uncommitted candidate changes, if any.
+    pub candidate_owner: Option<u32>,
+    /// Session holding the exclusive configuration lock.
+    pub lock_holder: Option<u32>,
+    /// Commit history, newest last.
+    pub commits: Vec<Commit>,
+    /// When the device "booted" (for uptime).
+    pub booted: SystemTime,
+    /// Sessions by id, with user and start time (for `show system users`).
+    pub sessions: BTreeMap<u32, (String, &'static str, SystemTime)>,
+}
+
+impl DeviceState {
+    /// A fresh device with its factory configuration.
+    pub fn new(spec: &DeviceSpec) -> Self {
+        let running = ConfigTree::factory(spec);
+        Self {
+            candidate: running.clone(),
+            running,
+            candidate_owner: None,
+            lock_holder: None,
+            commits: Vec::new(),
+            booted: SystemTime::now() - std::time::Duration::from_secs(3 * 86_400 + 4 * 3600 + 120),
+            sessions: BTreeMap::new(),
+        }
+    }
+
+    /// Whether the candidate differs from running.
+    pub fn candidate_dirty(&self) -> bool {
+        self.candidate != self.running
+    }
+
+    /// A login session (NETCONF or CLI) started: it shows in `show system users`.
+    pub fn open_session(&mut self, id: u32, user: &str, client: &'static str) {
+        self.sessions
+            .insert(id, (user.to_string(), client, SystemTime::now()));
+    }
+
+    /// Refuse a change by `session` while another session holds the lock.
+    pub fn writable_by(&self, session: u32) -> Result<(), Denied> {
+        match self.lock_holder {
+            Some(h) if h != session => Err(self.locked_by(h)),
+            _ => Ok(()),
+        }
+    }
+
+    fn locked_by(&self, holder: u32) -> Denied {
+        let user = self
+            .sessions
+            .get(&holder)
+            .map_or("root", |(u, _, _)| u.as_str());
+        Denied::Locked {
+            holder,
+            user: user.to_string(),
+        }
+    }
+
+    /// Take the exclusive configuration lock for `session` (`<lock>`, `configure
+    /// exclusive`). Refused while another session holds it or has uncommitted changes.
+    pub fn lock(&mut self, session: u32) -> Result<(), Denied> {
+        self.writable_by(session)?;
+        if self.candidate_dirty() {
+            if let Some(owner) = self.candidate_owner.filter(|o| *o != session) {
+                return Err(Denied::Modified { owner });
+            }
+        }
+        self.lock_holder = Some(session);
+        Ok(())
+    }
+
+    /// Release the lock `session` holds.
+    pub fn unlock(&mut self, session: u32) -> Result<(), Denied> {
+        if self.lock_holder == Some(session) {
+            self.lock_holder = None;
+            Ok(())
+        } else {
+            Err(Denied::NotLocked)
+        }
+    }
+
+    /// Release the lock if `session` holds it (leaving configuration mode).
+    pub fn release(&mut self, session: u32) {
+        if self.lock_holder == Some(session) {
+            self.lock_holder = None;
+        }
+    }
+
+    /// Change the candidate on behalf of `session`: `edit` works on a copy, which replaces
+    /// the candidate only if it succeeds, so a failed load leaves nothing behind.
+    pub fn edit_candidate<E>(
+        &mut self,
+        session: u32,
+        edit: impl FnOnce(&mut ConfigTree) -> Result<(), E>,
+    ) -> Result<Result<(), E>, Denied> {
+        self.writable_by(session)?;
+        let mut next = self.candidate.clone();
+        Ok(match edit(&mut next) {
+            Ok(()) => {
+                self.candidate = next;
+                self.candidate_owner = Some(session);
+                Ok(())
+            }
+            Err(e) => Err(e),
+        })
+    }
+
+    /// Commit the candidate for `session`; returns the new commit count.
+    pub fn commit(
+        &mut self,
+        session: u32,
+        user: &str,
+        client: &'static str,
+        comment: Option<String>,
+    ) -> Result<usize, Denied> {
+        self.writable_by(session)?;
+        self.running = self.candidate.clone();
+        self.candidate_owner = None;
+        self.commits.push(Commit {
+            user: user.to_string(),
+            client,
+            at: SystemTime::now(),
+            comment,
+        });
+        Ok(self.commits.len())
+    }
+
+    /// Throw the candidate's changes away (`discard-changes`, `rollback 0`).
+    pub fn discard(&mut self, session: u32) -> Result<(), Denied> {
+        self.writable_by(session)?;
+        self.candidate = self.running.clone();
+        self.candidate_owner = None;
+        Ok(())
+    }
+
+    /// A session ended: its lock and its uncommitted changes vanish (Junos behaviour for
+    /// `configure private`/exclusive and for NETCONF sessions that die).
+    pub fn session_ended(&mut self, session_id: u32) {
+        self.sessions.remove(&session_id);
+        if self.lock_holder == Some(session_id) {
+            self.lock_holder = None;
+        }
+        if self.candidate_owner == Some(session_id) {
+            self.candidate = self.running.clone();
+            self.candidate_owner = None;
+        }
+    }
+}
