@@ -5,6 +5,7 @@
 #![deny(missing_docs)]
 
 pub mod lab;
+mod peers;
 pub mod report;
 pub mod runner;
 pub mod scale;

@@ -10,6 +10,7 @@ use junos_sim::Timing;
 use netpool::{Device, Pool, PoolConfig};
 use serde::Serialize;
 
+use crate::peers::{rustnetconf_passes, ssh_args, ssh_op, ssh_pass};
 use crate::workload::Workload;
 
 /// How sessions are used.
@@ -180,71 +181,20 @@ async fn one_op(
     Ok(())
 }
 
-/// One command through OpenSSH with connection multiplexing.
-async fn ssh_op(
-    key: &std::path::Path,
-    control_dir: &std::path::Path,
-    device: &Device,
-    command: &str,
-) -> Result<(), String> {
-    let out = tokio::process::Command::new("ssh")
-        .args(ssh_args(key, control_dir, device))
-        .arg(format!("{}@{}", device.user(), device.host()))
-        .arg(command)
-        .output()
-        .await
-        .map_err(|e| format!("running ssh: {e}"))?;
-    if !out.status.success() || out.stdout.is_empty() {
-        return Err(format!(
-            "{device}: ssh {command:?}: {}",
-            String::from_utf8_lossy(&out.stderr).trim()
-        ));
-    }
-    Ok(())
-}
-
-fn ssh_args(key: &std::path::Path, control_dir: &std::path::Path, device: &Device) -> Vec<String> {
-    vec![
-        "-i".into(),
-        key.display().to_string(),
-        "-p".into(),
-        device.port().to_string(),
-        "-o".into(),
-        "BatchMode=yes".into(),
-        "-o".into(),
-        "StrictHostKeyChecking=no".into(),
-        "-o".into(),
-        "UserKnownHostsFile=/dev/null".into(),
-        "-o".into(),
-        "LogLevel=ERROR".into(),
-        "-o".into(),
-        "ControlMaster=auto".into(),
-        "-o".into(),
-        format!("ControlPath={}/%h-%p", control_dir.display()),
-        "-o".into(),
-        "ControlPersist=60".into(),
-    ]
-}
-
-async fn ssh_pass(
-    key: &std::path::Path,
-    dir: &std::path::Path,
-    targets: &[Target],
-    w: &Workload,
-    bar: &ProgressBar,
-) -> Pass {
+/// Run the workload's operations with its concurrency, timing each and ticking `bar`.
+pub(crate) async fn concurrent_pass<'a, F, Fut>(w: &'a Workload, bar: &ProgressBar, op: F) -> Pass
+where
+    F: Fn(&'a crate::workload::Op) -> Fut,
+    Fut: std::future::Future<Output = Result<(), String>> + 'a,
+{
     use futures::StreamExt;
     let start = Instant::now();
     let results: Vec<(Duration, Result<(), String>)> =
-        futures::stream::iter(w.ops.iter().map(|op| {
-            let (dev, cmd, bar) = (
-                targets[op.target].device.clone(),
-                op.command.clone(),
-                bar.clone(),
-            );
+        futures::stream::iter(w.ops.iter().map(|o| {
+            let (fut, bar) = (op(o), bar.clone());
             async move {
                 let t = Instant::now();
-                let r = ssh_op(key, dir, &dev, &cmd).await;
+                let r = fut.await;
                 bar.inc(1);
                 (t.elapsed(), r)
             }
@@ -255,87 +205,10 @@ async fn ssh_pass(
     Pass::of(start, results)
 }
 
-/// The workload through rustnetconf's DevicePool: a warm-up pass, then timed passes.
-async fn rustnetconf_passes(
-    opts: &BenchOptions,
-    targets: &[Target],
-    w: &Workload,
-    bar: &ProgressBar,
-) -> Vec<Pass> {
-    use futures::StreamExt;
-    use rustnetconf::pool::{DeviceConfig, DevicePool};
-    use rustnetconf::transport::ssh::{HostKeyVerification, SshAuth};
-    let password = opts.peer_password.clone().unwrap_or_default();
-    let mut b = DevicePool::builder()
-        .max_connections(w.concurrency.max(1))
-        .checkout_timeout(Duration::from_secs(60));
-    for (i, t) in targets.iter().enumerate() {
-        b = b.add_device(
-            &i.to_string(),
-            DeviceConfig {
-                host: format!("{}:{}", t.device.host(), t.device.port()),
-                username: t.device.user().to_string(),
-                auth: SshAuth::Password(password.clone().into()),
-                host_key_verification: Some(match &t.sim {
-                    Some(s) => HostKeyVerification::Fingerprint(s.host_key_fingerprint()),
-                    None => HostKeyVerification::AcceptAll,
-                }),
-                vendor: None,
-            },
-        );
-    }
-    let pool = b.build();
-    let pass = || async {
-        let start = Instant::now();
-        let results: Vec<(Duration, Result<(), String>)> =
-            futures::stream::iter(w.ops.iter().map(|op| {
-                let (pool, name, cmd, bar) = (
-                    &pool,
-                    op.target.to_string(),
-                    op.command.clone(),
-                    bar.clone(),
-                );
-                async move {
-                    let t = Instant::now();
-                    let r = async {
-                        let mut g = pool.checkout(&name).await.map_err(|e| e.to_string())?;
-                        let out = g
-                            .rpc(&format!(
-                                "<command format=\"text\">{}</command>",
-                                netconf_wire::escape_text(&cmd)
-                            ))
-                            .await
-                            .map_err(|e| e.to_string())?;
-                        if out.trim().is_empty() {
-                            return Err(format!("empty reply to {cmd:?}"));
-                        }
-                        Ok(())
-                    }
-                    .await;
-                    bar.inc(1);
-                    (t.elapsed(), r)
-                }
-            }))
-            .buffer_unordered(w.concurrency)
-            .collect()
-            .await;
-        Pass::of(start, results)
-    };
-    let warm = pass().await;
-    if !warm.errors.is_empty() {
-        return vec![warm];
-    }
-    let mut passes = Vec::new();
-    for _ in 0..opts.repeat.max(1) {
-        passes.push(pass().await);
-    }
-    passes
-}
-
-struct Pass {
+pub(crate) struct Pass {
     total: Duration,
     lat_ms: Vec<f64>,
-    errors: Vec<String>,
+    pub(crate) errors: Vec<String>,
 }
 
 impl Pass {

@@ -23,15 +23,7 @@ pub struct Workload {
 }
 
 /// The seven commands of the seed workload (design.md), each with `| no-more`.
-pub const SEED_COMMANDS: [&str; 7] = [
-    "show ospf interface | no-more",
-    "show ospf database | no-more",
-    "show ospf neighbor | no-more",
-    "show route 10.0.14.0 | no-more",
-    "show chassis hardware | no-more",
-    "show route 10.0.15.0 extensive | no-more",
-    "show route forwarding-table all destination 10.0.15.0 | no-more",
-];
+pub use junos_sim::profile::SEED_COMMANDS;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -10,6 +10,12 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+/// Lock, recovering the data if a panic poisoned the mutex (the proxy's lists stay
+/// consistent whatever panicked).
+fn lock<T>(m: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::Notify;
@@ -105,7 +111,7 @@ struct ConnCtl {
 
 impl ConnCtl {
     fn abort(&self) {
-        for t in self.tasks.lock().expect("tasks lock").drain(..) {
+        for t in lock(&self.tasks).drain(..) {
             t.abort();
         }
     }
@@ -198,7 +204,7 @@ impl FaultProxy {
                 });
             }
         });
-        *self.inner.listener.lock().expect("listener lock") = Some(h.abort_handle());
+        *lock(&self.inner.listener) = Some(h.abort_handle());
     }
 
     /// Where clients connect.
@@ -234,16 +240,16 @@ impl FaultProxy {
 
     /// Remove every toxic.
     pub fn clear(&self) {
-        self.inner.toxics.lock().expect("toxics lock").clear();
+        lock(&self.inner.toxics).clear();
         self.inner.changed.notify_waiters();
     }
 
     /// Close the listener (connects are refused with RST) and every open connection.
     pub fn disable(&self) {
-        if let Some(h) = self.inner.listener.lock().expect("listener lock").take() {
+        if let Some(h) = lock(&self.inner.listener).take() {
             h.abort();
         }
-        for c in self.inner.conns.lock().expect("conns lock").drain(..) {
+        for c in lock(&self.inner.conns).drain(..) {
             c.close();
         }
         tracing::info!(proxy = %self.inner.addr, "fault: proxy disabled (refusing)");
@@ -251,7 +257,7 @@ impl FaultProxy {
 
     /// Listen again on the same address.
     pub async fn enable(&self) -> io::Result<()> {
-        if self.inner.listener.lock().expect("listener lock").is_some() {
+        if lock(&self.inner.listener).is_some() {
             return Ok(());
         }
         let l = TcpListener::bind(self.inner.addr).await?;
@@ -262,7 +268,7 @@ impl FaultProxy {
     /// Silently drop every open connection: nothing more is forwarded, nothing is closed
     /// (what a NAT gateway does to an idle flow). New connections are not affected.
     pub fn blackhole_open_connections(&self) {
-        let conns = self.inner.conns.lock().expect("conns lock");
+        let conns = lock(&self.inner.conns);
         for c in conns.iter() {
             c.blackholed.store(true, Relaxed);
         }
@@ -271,14 +277,14 @@ impl FaultProxy {
 
     /// Reset (RST) every open connection now.
     pub fn reset_open_connections(&self) {
-        for c in self.inner.conns.lock().expect("conns lock").drain(..) {
+        for c in lock(&self.inner.conns).drain(..) {
             c.reset();
         }
     }
 
     /// Open connections now.
     pub fn open_connections(&self) -> usize {
-        self.inner.conns.lock().expect("conns lock").len()
+        lock(&self.inner.conns).len()
     }
 }
 
@@ -329,7 +335,7 @@ async fn handle(inner: Arc<Inner>, client: TcpStream) -> io::Result<()> {
     let (client, server) = (TcpStream::from_std(cstd)?, TcpStream::from_std(sstd)?);
     let (cr, cw) = client.into_split();
     let (sr, sw) = server.into_split();
-    inner.conns.lock().expect("conns lock").push(ctl.clone());
+    lock(&inner.conns).push(ctl.clone());
     let up = tokio::spawn(pump(
         inner.clone(),
         ctl.clone(),
@@ -345,11 +351,7 @@ async fn handle(inner: Arc<Inner>, client: TcpStream) -> io::Result<()> {
         cw,
     ));
     let watch = tokio::spawn(watch_timers(inner.clone(), ctl.clone()));
-    ctl.tasks.lock().expect("tasks lock").extend([
-        up.abort_handle(),
-        down.abort_handle(),
-        watch.abort_handle(),
-    ]);
+    lock(&ctl.tasks).extend([up.abort_handle(), down.abort_handle(), watch.abort_handle()]);
     let _ = up.await;
     let _ = down.await;
     watch.abort();

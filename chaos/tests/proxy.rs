@@ -64,16 +64,19 @@ async fn latency_applies_to_open_connections_and_is_removed_at_run_time() {
 
 #[tokio::test]
 async fn slicer_and_bandwidth_deliver_everything_correctly() {
-    let p = FaultProxy::start(echo().await, 2).await.unwrap();
-    p.add(Toxic::new(
-        "slice",
-        Direction::Upstream,
-        ToxicKind::Slicer {
-            average: 7,
-            variation: 3,
-            delay: Duration::from_micros(200),
-        },
-    ));
+    let p = echo_proxy(
+        2,
+        Toxic::new(
+            "slice",
+            Direction::Upstream,
+            ToxicKind::Slicer {
+                average: 7,
+                variation: 3,
+                delay: Duration::from_micros(200),
+            },
+        ),
+    )
+    .await;
     p.add(Toxic::new(
         "bw",
         Direction::Downstream,
@@ -94,12 +97,15 @@ async fn slicer_and_bandwidth_deliver_everything_correctly() {
 
 #[tokio::test]
 async fn limit_data_closes_after_the_budget() {
-    let p = FaultProxy::start(echo().await, 3).await.unwrap();
-    p.add(Toxic::new(
-        "limit",
-        Direction::Downstream,
-        ToxicKind::LimitData { bytes: 10 },
-    ));
+    let p = echo_proxy(
+        3,
+        Toxic::new(
+            "limit",
+            Direction::Downstream,
+            ToxicKind::LimitData { bytes: 10 },
+        ),
+    )
+    .await;
     let mut s = TcpStream::connect(p.addr()).await.unwrap();
     s.write_all(b"0123456789abcdefghij").await.unwrap();
     let mut got = Vec::new();
@@ -137,14 +143,17 @@ async fn timeout_swallows_data_then_closes() {
 
 #[tokio::test]
 async fn slow_close_delays_the_close() {
-    let p = FaultProxy::start(echo().await, 5).await.unwrap();
-    p.add(Toxic::new(
-        "sc",
-        Direction::Upstream,
-        ToxicKind::SlowClose {
-            delay: Duration::from_millis(300),
-        },
-    ));
+    let p = echo_proxy(
+        5,
+        Toxic::new(
+            "sc",
+            Direction::Upstream,
+            ToxicKind::SlowClose {
+                delay: Duration::from_millis(300),
+            },
+        ),
+    )
+    .await;
     let mut s = TcpStream::connect(p.addr()).await.unwrap();
     round_trip(&mut s, b"x").await.unwrap();
     s.shutdown().await.unwrap();
@@ -212,4 +221,11 @@ async fn disabled_proxy_refuses_and_enable_listens_again() {
     p.enable().await.unwrap();
     let mut s = TcpStream::connect(p.addr()).await.unwrap();
     assert_eq!(round_trip(&mut s, b"back").await.unwrap(), b"back");
+}
+
+/// A fault proxy in front of an echo server, seeded with `seed`, with `toxic` on.
+async fn echo_proxy(seed: u64, toxic: Toxic) -> FaultProxy {
+    let p = FaultProxy::start(echo().await, seed).await.unwrap();
+    p.add(toxic);
+    p
 }

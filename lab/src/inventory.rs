@@ -114,21 +114,22 @@ impl Inventory {
             )
             .map_err(|e| format!("{}: {e}", path.display()))?;
         }
-        if let Some(n) = d.max_connections {
-            pool.set(
+        for (key, value, setting) in [
+            (
                 "max_connections_per_device",
-                &n.to_string(),
+                d.max_connections,
                 "defaults.max_connections",
-            )
-            .map_err(|e| format!("{}: {e}", path.display()))?;
-        }
-        if let Some(n) = d.channels_per_connection {
-            pool.set(
+            ),
+            (
                 "channels_per_connection",
-                &n.to_string(),
+                d.channels_per_connection,
                 "defaults.channels_per_connection",
-            )
-            .map_err(|e| format!("{}: {e}", path.display()))?;
+            ),
+        ] {
+            if let Some(n) = value {
+                pool.set(key, &n.to_string(), setting)
+                    .map_err(|e| format!("{}: {e}", path.display()))?;
+            }
         }
         let mut pins = Vec::new();
         let mut devices = Vec::new();

@@ -12,6 +12,18 @@ pub const BASE_1_0: &str = "urn:ietf:params:netconf:base:1.0";
 /// The base:1.1 capability (chunked framing).
 pub const BASE_1_1: &str = "urn:ietf:params:netconf:base:1.1";
 
+/// Parse a document whose root must be `expected`.
+fn parse_root(input: &[u8], expected: &'static str) -> Result<Element, ParseError> {
+    let root = Element::parse(input)?;
+    if root.name != expected {
+        return Err(ParseError::UnexpectedElement {
+            expected,
+            found: root.name,
+        });
+    }
+    Ok(root)
+}
+
 /// A `<hello>`: capabilities, and a session-id when it comes from a server.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Hello {
@@ -72,13 +84,7 @@ impl Hello {
 
     /// Parse a hello.
     pub fn parse(input: &[u8]) -> Result<Hello, ParseError> {
-        let root = Element::parse(input)?;
-        if root.name != "hello" {
-            return Err(ParseError::UnexpectedElement {
-                expected: "hello",
-                found: root.name,
-            });
-        }
+        let root = parse_root(input, "hello")?;
         let caps = root
             .child("capabilities")
             .ok_or(ParseError::Missing("<capabilities>"))?;
@@ -115,13 +121,7 @@ pub struct Rpc {
 impl Rpc {
     /// Parse an `<rpc>`.
     pub fn parse(input: &[u8]) -> Result<Rpc, ParseError> {
-        let mut root = Element::parse(input)?;
-        if root.name != "rpc" {
-            return Err(ParseError::UnexpectedElement {
-                expected: "rpc",
-                found: root.name,
-            });
-        }
+        let mut root = parse_root(input, "rpc")?;
         if root.children.is_empty() {
             return Err(ParseError::Missing("operation inside <rpc>"));
         }
@@ -310,13 +310,7 @@ impl RpcReply {
 
     /// Parse a reply.
     pub fn parse(input: &[u8]) -> Result<RpcReply, ParseError> {
-        let root = Element::parse(input)?;
-        if root.name != "rpc-reply" {
-            return Err(ParseError::UnexpectedElement {
-                expected: "rpc-reply",
-                found: root.name,
-            });
-        }
+        let root = parse_root(input, "rpc-reply")?;
         let errors = root
             .children_named("rpc-error")
             .map(RpcError::from_element)

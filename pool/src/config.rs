@@ -415,24 +415,20 @@ mod tests {
             HostKeyPolicy::Pinned(vec!["SHA256:abc".into()])
         );
 
-        let e = PoolConfig::from_toml("checkout_timeout = \"5 parsecs\"")
-            .unwrap_err()
-            .to_string();
-        assert!(
-            e.contains("checkout_timeout") && e.contains("5 parsecs"),
-            "{e}"
-        );
-        let e = PoolConfig::from_toml("max_conections_per_device = 3")
-            .unwrap_err()
-            .to_string();
-        assert!(
-            e.contains("max_conections_per_device") && e.contains("unknown setting"),
-            "{e}"
-        );
-        let e = PoolConfig::from_toml("channels_per_connection = 0")
-            .unwrap_err()
-            .to_string();
-        assert!(e.contains("at least 1"), "{e}");
+        for (toml, wanted) in [
+            (
+                "checkout_timeout = \"5 parsecs\"",
+                &["checkout_timeout", "5 parsecs"][..],
+            ),
+            (
+                "max_conections_per_device = 3",
+                &["max_conections_per_device", "unknown setting"],
+            ),
+            ("channels_per_connection = 0", &["at least 1"]),
+        ] {
+            let e = PoolConfig::from_toml(toml).unwrap_err().to_string();
+            assert!(wanted.iter().all(|w| e.contains(w)), "{toml}: {e}");
+        }
     }
 
     #[test]

@@ -38,6 +38,23 @@ fn frame_error(device: &Device, what: &str, e: netconf_wire::FrameError) -> Erro
     }
 }
 
+/// The next NETCONF message; a closed channel is a transport error saying `closed`.
+async fn next_frame<R: AsyncRead + Unpin>(
+    reader: &mut FramedRead<R, FrameCodec>,
+    device: &Device,
+    what: &str,
+    closed: &str,
+) -> Result<bytes::Bytes> {
+    match reader.next().await {
+        Some(Ok(f)) => Ok(f),
+        Some(Err(e)) => Err(frame_error(device, what, e)),
+        None => Err(Error::Transport {
+            device: device.label().to_string(),
+            detail: closed.into(),
+        }),
+    }
+}
+
 /// A session's initial read buffer (a hello or a typical reply fits; larger replies grow it).
 const READ_BUFFER: usize = 2048;
 
@@ -167,16 +184,13 @@ impl NetconfSession {
             device: label(),
             detail: format!("sending hello: {e}"),
         })?;
-        let frame = match reader.next().await {
-            Some(Ok(f)) => f,
-            Some(Err(e)) => return Err(frame_error(device, "reading hello", e)),
-            None => {
-                return Err(Error::Transport {
-                    device: label(),
-                    detail: "channel closed before the server hello".into(),
-                })
-            }
-        };
+        let frame = next_frame(
+            &mut reader,
+            device,
+            "reading hello",
+            "channel closed before the server hello",
+        )
+        .await?;
         let theirs = Hello::parse(&frame).map_err(|e| Error::Protocol {
             device: label(),
             detail: format!("bad server hello: {e}"),
@@ -238,16 +252,13 @@ impl NetconfSession {
                 device: label(),
                 detail: format!("sending rpc: {e}"),
             })?;
-        let frame = match self.reader.next().await {
-            Some(Ok(f)) => f,
-            Some(Err(e)) => return Err(frame_error(device, "reading reply", e)),
-            None => {
-                return Err(Error::Transport {
-                    device: label(),
-                    detail: "session closed while waiting for a reply".into(),
-                })
-            }
-        };
+        let frame = next_frame(
+            &mut self.reader,
+            device,
+            "reading reply",
+            "session closed while waiting for a reply",
+        )
+        .await?;
         self.in_flight = false;
         if frame.len() > READ_BUFFER_KEPT && self.reader.read_buffer().is_empty() {
             // The buffer grew for a large reply; its now-empty tail still pins that

@@ -83,6 +83,14 @@ impl ChannelMeters {
             m.delivered.fetch_add(n, SeqCst);
         }
     }
+
+    /// The server closed `id`: count the close (so the session sees something arrived)
+    /// and stop watching.
+    fn close(&self, id: ChannelId) {
+        if let Some(m) = self.lock().remove(&id) {
+            m.delivered.fetch_add(1, SeqCst);
+        }
+    }
 }
 
 fn fingerprint(key: &PublicKey) -> String {
@@ -182,8 +190,7 @@ impl russh::client::Handler for ClientHandler {
         channel: ChannelId,
         _session: &mut russh::client::Session,
     ) -> Result<(), Self::Error> {
-        self.meters.add(channel, 1);
-        self.meters.lock().remove(&channel);
+        self.meters.close(channel);
         Ok(())
     }
 

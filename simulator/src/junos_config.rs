@@ -18,16 +18,11 @@ const LIST_KEYWORDS: &[&str] = &[
     "group",
     "address",
 ];
-/// Keywords whose entries are `<keyword><name>..</name>..</keyword>` in Junos XML.
-const XML_LISTS: &[&str] = &[
-    "unit",
-    "area",
-    "interface",
-    "user",
-    "route",
-    "group",
-    "address",
-];
+/// Keywords whose entries are `<keyword><name>..</name>..</keyword>` in Junos XML: the
+/// list keywords but `family` (`<family><inet>`, not a named entry).
+fn is_xml_list(w: &str) -> bool {
+    w != "family" && LIST_KEYWORDS.contains(&w)
+}
 /// Containers whose entries are written without the singular keyword in `set` syntax.
 const PLURALS: &[(&str, &str)] = &[("interfaces", "interface")];
 /// Statements that hold one value: setting them replaces the old value.
@@ -300,7 +295,7 @@ impl ConfigTree {
                 let _ = write!(out, "<{s}><name>{}</name>", escape_text(w));
                 child.write_xml(out, None);
                 let _ = write!(out, "</{s}>");
-            } else if XML_LISTS.contains(&w.as_str()) && !child.children.is_empty() {
+            } else if is_xml_list(w) && !child.children.is_empty() {
                 for (name, entry) in &child.children {
                     let _ = write!(out, "<{w}><name>{}</name>", escape_text(name));
                     entry.write_xml(out, None);

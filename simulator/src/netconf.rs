@@ -366,26 +366,15 @@ impl Session<'_> {
                 t.load_xml(cfg)
             });
         }
-        Body::Error(
-            RpcError::new(
-                "protocol",
-                "missing-element",
-                "load-configuration needs configuration, configuration-text or configuration-set",
-            )
-            .with_info("bad-element", "load-configuration"),
+        missing(
+            "load-configuration needs configuration, configuration-text or configuration-set",
+            "load-configuration",
         )
     }
 
     fn edit_config(&self, op: &Element) -> Body {
         let Some(cfg) = op.find(&["config", "configuration"]) else {
-            return Body::Error(
-                RpcError::new(
-                    "protocol",
-                    "missing-element",
-                    "edit-config needs <config><configuration>",
-                )
-                .with_info("bad-element", "config"),
-            );
+            return missing("edit-config needs <config><configuration>", "config");
         };
         match self.apply(|t| t.load_xml(cfg)) {
             Body::Data(_) => Body::Ok,
@@ -431,14 +420,7 @@ impl Session<'_> {
             .child_text("session-id")
             .and_then(|s| s.parse::<u32>().ok())
         else {
-            return Body::Error(
-                RpcError::new(
-                    "protocol",
-                    "missing-element",
-                    "kill-session needs a session-id",
-                )
-                .with_info("bad-element", "session-id"),
-            );
+            return missing("kill-session needs a session-id", "session-id");
         };
         if target == self.id {
             return Body::Error(RpcError::new(
@@ -481,6 +463,13 @@ fn filtered(tree: &ConfigTree, filter: Option<&Element>) -> ConfigTree {
         .collect();
     let _ = out.load_set(&keep.join("\n"));
     out
+}
+
+/// A missing element, as Junos reports it.
+fn missing(message: &str, element: &str) -> Body {
+    Body::Error(
+        RpcError::new("protocol", "missing-element", message).with_info("bad-element", element),
+    )
 }
 
 /// A refused configuration operation as Junos reports it.

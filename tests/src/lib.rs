@@ -51,6 +51,76 @@ pub fn pool_for(fleet: &Fleet) -> Pool {
     Pool::new(config_for(fleet)).expect("valid config")
 }
 
+/// One router, a pool for it, and the pool's view of it: the start of most tests.
+pub async fn one_router() -> (Fleet, Pool, Device) {
+    let fleet = fleet(1).await;
+    let pool = pool_for(&fleet);
+    let dev = device(&fleet.devices()[0]);
+    (fleet, pool, dev)
+}
+
+/// Assert that a checked-out session answers `show version` as router r1.
+pub async fn assert_answers_as_r1(g: &mut netpool::NetconfGuard) {
+    let out = g.command("show version").await.expect("show version");
+    assert!(out.contains("Hostname: r1"), "{out}");
+}
+
+/// Assert that `command` over exec on `dev` succeeds and prints `needle`.
+pub async fn assert_cli_prints(pool: &Pool, dev: &Device, command: &str, needle: &str) {
+    let out = pool.cli(dev, command).await.expect(command);
+    assert!(out.stdout.contains(needle), "{command}: {}", out.stdout);
+}
+
+/// A fleet served by its own thread and runtime, as real routers run elsewhere: for
+/// tests whose own code runs outside any runtime. Dropping it stops the fleet.
+pub struct FleetThread {
+    /// Test pool settings pinned to the fleet.
+    pub config: PoolConfig,
+    /// The pool's view of each router.
+    pub devices: Vec<Device>,
+    /// The routers, for their counters and faults.
+    pub routers: Vec<junos_sim::Device>,
+    stop: Option<std::sync::mpsc::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl FleetThread {
+    /// Start `n` routers on their own thread.
+    pub fn start(n: usize) -> FleetThread {
+        let (tx, rx) = std::sync::mpsc::channel();
+        let (stop_tx, stop_rx) = std::sync::mpsc::channel::<()>();
+        let thread = std::thread::spawn(move || {
+            let rt = tokio::runtime::Runtime::new().expect("runtime");
+            let fleet = rt.block_on(fleet(n));
+            tx.send((
+                config_for(&fleet),
+                fleet.devices().iter().map(device).collect::<Vec<_>>(),
+                fleet.devices().to_vec(),
+            ))
+            .expect("test thread waits");
+            let _ = stop_rx.recv();
+            drop(fleet);
+        });
+        let (config, devices, routers) = rx.recv().expect("fleet thread started");
+        FleetThread {
+            config,
+            devices,
+            routers,
+            stop: Some(stop_tx),
+            thread: Some(thread),
+        }
+    }
+}
+
+impl Drop for FleetThread {
+    fn drop(&mut self) {
+        drop(self.stop.take());
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
 /// Wait until `f` holds, polling every 10 ms, for at most `bound`.
 pub async fn eventually(bound: Duration, mut f: impl FnMut() -> bool) -> bool {
     let end = tokio::time::Instant::now() + bound;

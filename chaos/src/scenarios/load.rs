@@ -29,18 +29,13 @@ pub(super) async fn stampede(_s: Size) -> Obs {
         })
     };
     let d = &lab.devs[0];
-    let results = futures::future::join_all((0..20).map(|i| {
-        let (pool, d) = (pool.clone(), d.clone());
-        async move {
-            if i % 2 == 0 {
-                pool.cli(&d, "show chassis hardware | no-more")
-                    .await
-                    .map(|o| o.stdout)
-            } else {
-                nc(&pool, &d, "show route 10.0.14.0 | no-more").await
-            }
-        }
-    }))
+    let results = cli_and_netconf(
+        &pool,
+        std::slice::from_ref(d),
+        20,
+        "show chassis hardware | no-more",
+        "show route 10.0.14.0 | no-more",
+    )
     .await;
     stop.store(true, std::sync::atomic::Ordering::Relaxed);
     let (max_s, max_c) = sampler.await.map_err(|e| e.to_string())?;
@@ -63,18 +58,13 @@ pub(super) async fn stampede(_s: Size) -> Obs {
 pub(super) async fn mixed_storm(_s: Size) -> Obs {
     let lab = Lab::new(5, DeviceConfig::default()).await?;
     let pool = lab.pool();
-    let results = futures::future::join_all((0..100).map(|i| {
-        let (pool, d) = (pool.clone(), lab.devs[i % 5].clone());
-        async move {
-            if i % 2 == 0 {
-                pool.cli(&d, "show ospf interface | no-more")
-                    .await
-                    .map(|o| o.stdout)
-            } else {
-                nc(&pool, &d, "show chassis hardware | no-more").await
-            }
-        }
-    }))
+    let results = cli_and_netconf(
+        &pool,
+        &lab.devs,
+        100,
+        "show ospf interface | no-more",
+        "show chassis hardware | no-more",
+    )
     .await;
     let ok = results
         .iter()
@@ -165,4 +155,26 @@ pub(super) async fn heavy_fan_out(s: Size) -> Obs {
             t.elapsed().as_secs_f64()
         ),
     ))
+}
+
+/// `n` calls at once over `devs` in turn: even ones run `cli` over exec, odd ones
+/// `netconf` through the `command` RPC.
+async fn cli_and_netconf(
+    pool: &netpool::Pool,
+    devs: &[netpool::Device],
+    n: usize,
+    cli: &str,
+    netconf: &str,
+) -> Vec<netpool::Result<String>> {
+    futures::future::join_all((0..n).map(|i| {
+        let (pool, d) = (pool.clone(), devs[i % devs.len()].clone());
+        async move {
+            if i % 2 == 0 {
+                pool.cli(&d, cli).await.map(|o| o.stdout)
+            } else {
+                nc(&pool, &d, netconf).await
+            }
+        }
+    }))
+    .await
 }

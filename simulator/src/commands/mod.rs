@@ -304,18 +304,12 @@ mod tests {
 
     #[test]
     fn seed_workload_commands_parse() {
-        for c in [
-            "show ospf interface | no-more",
-            "show ospf database | no-more",
-            "show ospf neighbor | no-more",
-            "show route 10.0.14.0 | no-more",
-            "show chassis hardware | no-more",
-            "show route 10.0.15.0 extensive | no-more",
-            "show route forwarding-table all destination 10.0.15.0 | no-more",
+        let others = [
             "sh ver",
             "show interfaces terse | count",
             "show system uptime | display xml",
-        ] {
+        ];
+        for c in crate::profile::SEED_COMMANDS.into_iter().chain(others) {
             CommandLine::parse(c).unwrap_or_else(|e| panic!("{c}: {e:?}"));
         }
     }

@@ -72,27 +72,13 @@ async fn pool_talks_to_the_simulator_in_a_container() {
     let p = pool();
     let via_host = netpool::Device::with_password("127.0.0.1", port, USER, PASSWORD);
     let mut g = p.netconf(&via_host).await.unwrap();
-    assert!(g
-        .command("show version")
-        .await
-        .unwrap()
-        .contains("Hostname: r1"));
+    netpool_tests::assert_answers_as_r1(&mut g).await;
     drop(g);
-    assert!(p
-        .cli(&via_host, "show route summary")
-        .await
-        .unwrap()
-        .stdout
-        .contains("inet.0"));
+    netpool_tests::assert_cli_prints(&p, &via_host, "show route summary", "inet.0").await;
     // Straight to the container's own address on Docker's bridge.
     let ip = c.get_bridge_ip_address().await.unwrap();
     let direct = netpool::Device::with_password(ip.to_string(), 22, USER, PASSWORD);
-    assert!(p
-        .cli(&direct, "show version")
-        .await
-        .unwrap()
-        .stdout
-        .contains("Hostname: r1"));
+    netpool_tests::assert_cli_prints(&p, &direct, "show version", "Hostname: r1").await;
     p.shutdown(Duration::from_secs(1)).await;
 }
 
@@ -157,11 +143,7 @@ async fn stopped_and_restarted_container_is_replaced_transparently() {
         .netconf(&d)
         .await
         .expect("dead pooled session replaced without an error");
-    assert!(g
-        .command("show version")
-        .await
-        .unwrap()
-        .contains("Hostname: r1"));
+    netpool_tests::assert_answers_as_r1(&mut g).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -9,10 +9,8 @@ use netpool_tests::*;
 
 #[tokio::test]
 async fn cli_and_netconf_reuse_one_connection() {
-    let fleet = fleet(1).await;
+    let (fleet, pool, dev) = one_router().await;
     let r1 = &fleet.devices()[0];
-    let pool = pool_for(&fleet);
-    let dev = device(r1);
 
     let out = pool.cli(&dev, "show version | no-more").await.unwrap();
     assert!(out.stdout.contains("Hostname: r1"), "{}", out.stdout);
@@ -192,10 +190,8 @@ async fn stampede_stays_within_device_limits() {
 
 #[tokio::test]
 async fn killed_device_is_replaced_transparently_after_restart() {
-    let fleet = fleet(1).await;
+    let (fleet, pool, dev) = one_router().await;
     let r1 = &fleet.devices()[0];
-    let pool = pool_for(&fleet);
-    let dev = device(r1);
     drop(pool.netconf(&dev).await.unwrap());
     pool.cli(&dev, "show version").await.unwrap();
 
@@ -205,11 +201,7 @@ async fn killed_device_is_replaced_transparently_after_restart() {
 
     // The pooled connection and idle session are dead; the caller must not see it.
     let mut nc = pool.netconf(&dev).await.unwrap();
-    assert!(nc
-        .command("show version")
-        .await
-        .unwrap()
-        .contains("Hostname: r1"));
+    assert_answers_as_r1(&mut nc).await;
     drop(nc);
     pool.cli(&dev, "show version").await.unwrap();
     let s = &pool.stats()[0];
@@ -219,10 +211,8 @@ async fn killed_device_is_replaced_transparently_after_restart() {
 
 #[tokio::test]
 async fn a_session_holding_the_lock_is_never_returned() {
-    let fleet = fleet(1).await;
+    let (fleet, pool, dev) = one_router().await;
     let r1 = &fleet.devices()[0];
-    let pool = pool_for(&fleet);
-    let dev = device(r1);
 
     let mut g = pool.netconf(&dev).await.unwrap();
     let sid = g.session_id();
@@ -243,10 +233,8 @@ async fn a_session_holding_the_lock_is_never_returned() {
 
 #[tokio::test]
 async fn an_idle_session_the_device_ended_is_replaced_at_checkout() {
-    let fleet = fleet(1).await;
+    let (fleet, pool, dev) = one_router().await;
     let r1 = &fleet.devices()[0];
-    let pool = pool_for(&fleet);
-    let dev = device(r1);
 
     let mut victim = pool.netconf(&dev).await.unwrap();
     victim.command("show version").await.unwrap();
@@ -283,10 +271,8 @@ async fn an_idle_session_the_device_ended_is_replaced_at_checkout() {
 
 #[tokio::test]
 async fn configure_commits_or_leaves_nothing_behind() {
-    let fleet = fleet(1).await;
+    let (fleet, pool, dev) = one_router().await;
     let r1 = &fleet.devices()[0];
-    let pool = pool_for(&fleet);
-    let dev = device(r1);
 
     pool.configure(
         &dev,
@@ -399,14 +385,10 @@ async fn dropping_the_pool_closes_its_connections() {
 #[tokio::test]
 async fn unreachable_host_times_out_then_the_breaker_fails_fast() {
     let (addr, _fillers, _sock) = blackhole();
-    let pool = Pool::builder()
-        .host_key_policy(HostKeyPolicy::InsecureAcceptAny)
-        .connect_timeout(Duration::from_millis(300))
-        .connect_retries(0)
-        .breaker_threshold(2)
-        .breaker_cooldown(Duration::from_secs(60))
-        .build()
-        .unwrap();
+    let pool = unreachable_pool(|b| {
+        b.breaker_threshold(2)
+            .breaker_cooldown(Duration::from_secs(60))
+    });
     let dev = netpool::Device::with_password(addr.ip().to_string(), addr.port(), USER, PASSWORD);
     for _ in 0..2 {
         let t = Instant::now();
@@ -435,15 +417,11 @@ async fn unreachable_host_times_out_then_the_breaker_fails_fast() {
 #[tokio::test]
 async fn waiters_for_a_failing_connect_get_its_error_not_a_timeout() {
     let (addr, _fillers, _sock) = blackhole();
-    let pool = Pool::builder()
-        .host_key_policy(HostKeyPolicy::InsecureAcceptAny)
-        .connect_timeout(Duration::from_millis(300))
-        .checkout_timeout(Duration::from_secs(5))
-        .connect_retries(0)
-        .breaker_threshold(0)
-        .max_connections_per_device(1)
-        .build()
-        .unwrap();
+    let pool = unreachable_pool(|b| {
+        b.checkout_timeout(Duration::from_secs(5))
+            .breaker_threshold(0)
+            .max_connections_per_device(1)
+    });
     let dev = netpool::Device::with_password(addr.ip().to_string(), addr.port(), USER, PASSWORD);
     let t = Instant::now();
     let results = futures::future::join_all((0..10).map(|_| pool.cli(&dev, "show version"))).await;
@@ -574,4 +552,14 @@ async fn fan_out_reports_per_device_results() {
             assert!(matches!(r, Err(Error::AuthFailed { .. })));
         }
     }
+}
+
+/// A pool for a blackholed address: any host key, a 300 ms connect bound, no retries.
+fn unreachable_pool(f: impl FnOnce(netpool::PoolBuilder) -> netpool::PoolBuilder) -> Pool {
+    f(Pool::builder()
+        .host_key_policy(HostKeyPolicy::InsecureAcceptAny)
+        .connect_timeout(Duration::from_millis(300))
+        .connect_retries(0))
+    .build()
+    .unwrap()
 }

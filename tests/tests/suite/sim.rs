@@ -170,15 +170,7 @@ async fn a_client_gone_mid_frame_leaves_nothing_behind() {
         assert_eq!(r1.counters().netconf_open, 1);
         // The TCP connection goes away with the handle, mid-frame.
     }
-    assert!(
-        eventually(Duration::from_secs(3), || {
-            let c = r1.counters();
-            c.sessions_open == 0 && c.netconf_open == 0 && c.channels_open == 0
-        })
-        .await,
-        "{:?}",
-        r1.counters()
-    );
+    assert_nothing_open(r1, Duration::from_secs(3)).await;
     assert_eq!(r1.lock_holder(), None);
     still_serves(r1).await;
 }
@@ -212,15 +204,7 @@ async fn a_thousand_sessions_open_and_close_and_none_is_left() {
     }
     let c = r1.counters();
     assert_eq!(c.netconf_sessions, 1000);
-    assert!(
-        eventually(Duration::from_secs(5), || {
-            let c = r1.counters();
-            c.sessions_open == 0 && c.netconf_open == 0 && c.channels_open == 0
-        })
-        .await,
-        "{:?}",
-        r1.counters()
-    );
+    assert_nothing_open(&r1, Duration::from_secs(5)).await;
 }
 
 #[tokio::test]
@@ -238,11 +222,7 @@ async fn base_1_1_chunked_framing_when_the_device_offers_it() {
     let dev = device(&fleet.devices()[0]);
     let mut g = pool.netconf(&dev).await.unwrap();
     assert_eq!(g.framing(), netconf_wire::Framing::Chunked);
-    assert!(g
-        .command("show version")
-        .await
-        .unwrap()
-        .contains("Hostname: r1"));
+    assert_answers_as_r1(&mut g).await;
     // A large reply streamed in many chunks.
     let all = g.rpc("<get-route-information/>").await.unwrap();
     let n = all
@@ -292,10 +272,8 @@ async fn netconf_over_exec_xml_mode_need_trailer() {
 
 #[tokio::test]
 async fn kill_session_ends_the_other_session_and_frees_its_lock() {
-    let fleet = fleet(1).await;
+    let (fleet, pool, dev) = one_router().await;
     let r1 = &fleet.devices()[0];
-    let pool = pool_for(&fleet);
-    let dev = device(r1);
     let mut victim = pool.netconf(&dev).await.unwrap();
     victim.lock().await.unwrap();
     let vid = victim.session_id().unwrap();
@@ -321,4 +299,17 @@ async fn kill_session_ends_the_other_session_and_frees_its_lock() {
         .await
         .unwrap_err();
     assert_eq!(own.rpc_error().unwrap().tag, "invalid-value");
+}
+
+/// Within `bound`, the router has no SSH connection, NETCONF session or channel open.
+async fn assert_nothing_open(r1: &junos_sim::Device, bound: Duration) {
+    assert!(
+        eventually(bound, || {
+            let c = r1.counters();
+            c.sessions_open == 0 && c.netconf_open == 0 && c.channels_open == 0
+        })
+        .await,
+        "{:?}",
+        r1.counters()
+    );
 }

@@ -1,0 +1,24 @@
+//! Cross-crate integration tests, one binary with a module per concern (one link instead
+//! of a dozen on a 2-core machine):
+//!
+//! - `pool`: netpool's behaviour against junos-sim in-process;
+//! - `sim`: junos-sim as clients see it;
+//! - `paused`: time-dependent behaviour on tokio's paused clock;
+//! - `cancellation`, `model`, `event_loop`, `blocking`: robustness when callers give up,
+//!   random operation sequences against a model, a responsive event loop, the sync facade;
+//! - `openssh`: the pool against a real OpenSSH sshd (ignored: needs sshd);
+//! - `interop`: real Python clients and OpenSSH against junos-sim (ignored: needs them);
+//! - `container`, `netns`, `crpd`: Docker, network namespaces, a Juniper image (ignored).
+
+mod blocking;
+mod cancellation;
+mod container;
+mod crpd;
+mod event_loop;
+mod interop;
+mod model;
+mod netns;
+mod openssh;
+mod paused;
+mod pool;
+mod sim;
