@@ -1,7 +1,7 @@
 //! netpool against a real Juniper cRPD container the user already has (no image can be
 //! pulled here, and cRPD is not redistributable): set `NETPOOL_CRPD_IMAGE=crpd:23.4R1.9`
 //! (any locally tagged image) and run
-//! `cargo test -p netpool-tests --test crpd -- --ignored`.
+//! `cargo test -p netpool-tests --test suite crpd:: -- --ignored`.
 //!
 //! The test configures SSH, NETCONF and a `lab` user through `cli` inside the container,
 //! then runs the CLI and NETCONF paths of the pool and the same bad-password check as

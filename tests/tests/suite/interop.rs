@@ -3,7 +3,7 @@
 //! These need tools outside Rust (Debian's openssh-client, the Python venv of
 //! tests/interop/requirements.txt), so they are `#[ignore]`d with the reason and `.ci/run`
 //! runs them with `--ignored` after installing the tools. Run by hand:
-//! `NETPOOL_INTEROP_PYTHON=$PWD/.venv/bin/python cargo test -p netpool-tests --test interop -- --ignored`
+//! `NETPOOL_INTEROP_PYTHON=$PWD/.venv/bin/python cargo test -p netpool-tests --test suite interop:: -- --ignored`
 
 use std::path::PathBuf;
 use std::time::Duration;
