@@ -308,13 +308,14 @@ impl RpcReply {
         }
     }
 
-    /// Parse a reply.
+    /// Parse a reply. Errors are collected at any depth, as ncclient does: Junos nests
+    /// them in `<load-configuration-results>` and `<commit-results><routing-engine>`, and
+    /// older releases write Junoscript's `<xnm:error>` / `<xnm:warning>` instead of
+    /// `<rpc-error>`. A `<load-error-count>` above zero with no error beside it is an
+    /// error too, so a refused load is never taken for a success.
     pub fn parse(input: &[u8]) -> Result<RpcReply, ParseError> {
         let root = parse_root(input, "rpc-reply")?;
-        let errors = root
-            .children_named("rpc-error")
-            .map(RpcError::from_element)
-            .collect();
+        let errors = collect_errors(&root);
         Ok(RpcReply { root, errors })
     }
 
@@ -335,10 +336,93 @@ impl RpcReply {
             .find(|e| e.severity == ErrorSeverity::Error)
     }
 
+    /// Every error of severity `error`, in document order.
+    pub fn failures(&self) -> impl Iterator<Item = &RpcError> {
+        self.errors
+            .iter()
+            .filter(|e| e.severity == ErrorSeverity::Error)
+    }
+
+    /// Every warning (the operation succeeded; Junos often warns).
+    pub fn warnings(&self) -> impl Iterator<Item = &RpcError> {
+        self.errors
+            .iter()
+            .filter(|e| e.severity == ErrorSeverity::Warning)
+    }
+
     /// The XML of this reply.
     pub fn to_xml(&self) -> String {
         self.root.to_xml()
     }
+}
+
+/// Whether an `<error>` or `<warning>` element is Junoscript's (`xnm:` namespace).
+fn is_xnm(el: &Element) -> bool {
+    el.attrs
+        .iter()
+        .any(|(k, v)| (k == "xmlns" || k.starts_with("xmlns:")) && v.contains("/xnm/"))
+}
+
+/// An `<xnm:error>` / `<xnm:warning>` as an rpc-error.
+fn from_xnm(el: &Element, severity: ErrorSeverity) -> RpcError {
+    let text = |n: &str| el.child_text(n).map(str::to_string);
+    let mut info = Vec::new();
+    if let Some(s) = text("statement") {
+        info.push(("bad-element".to_string(), s));
+    }
+    RpcError {
+        error_type: "protocol".into(),
+        tag: "operation-failed".into(),
+        severity,
+        app_tag: None,
+        path: text("edit-path"),
+        message: text("message"),
+        info,
+    }
+}
+
+/// Every rpc-error (and Junoscript error or warning) under `root`, in document order,
+/// without recursion (the tree's depth is bounded by the parser, but this walk needs no
+/// stack at all).
+fn collect_errors(root: &Element) -> Vec<RpcError> {
+    let mut out = Vec::new();
+    let mut stack: Vec<&Element> = root.children.iter().rev().collect();
+    while let Some(el) = stack.pop() {
+        match el.name.as_str() {
+            "rpc-error" => {
+                out.push(RpcError::from_element(el));
+                continue;
+            }
+            "error" if is_xnm(el) => {
+                out.push(from_xnm(el, ErrorSeverity::Error));
+                continue;
+            }
+            "warning" if is_xnm(el) => {
+                out.push(from_xnm(el, ErrorSeverity::Warning));
+                continue;
+            }
+            "load-configuration-results" => {
+                let count: u64 = el
+                    .child_text("load-error-count")
+                    .and_then(|c| c.parse().ok())
+                    .unwrap_or(0);
+                let nested_errors = el.children.iter().any(|c| {
+                    (c.name == "rpc-error" && c.child_text("error-severity") != Some("warning"))
+                        || (c.name == "error" && is_xnm(c))
+                });
+                if count > 0 && !nested_errors {
+                    out.push(RpcError::new(
+                        "protocol",
+                        "operation-failed",
+                        format!("load-configuration failed: load-error-count {count}"),
+                    ));
+                }
+            }
+            _ => {}
+        }
+        stack.extend(el.children.iter().rev());
+    }
+    out
 }
 
 #[cfg(test)]
@@ -404,5 +488,105 @@ mod tests {
             got.message.as_deref().map(str::trim),
             Some("configuration database locked")
         );
+    }
+
+    /// Shapes of real Junos replies (as captured in the field's client fixtures; written
+    /// here by us): errors nested in load and commit results, Junoscript errors,
+    /// warnings beside `<ok/>`.
+    #[test]
+    fn errors_are_found_at_any_depth_and_warnings_never_fail() {
+        let load = br#"<rpc-reply xmlns="urn:ietf:params:xml:ns:netconf:base:1.0" message-id="3">
+<load-configuration-results>
+<rpc-error>
+<error-severity>error</error-severity>
+<error-info><bad-element>system1</bad-element></error-info>
+<error-message>syntax error</error-message>
+</rpc-error>
+<rpc-error>
+<error-severity>error</error-severity>
+<error-info><bad-element>}</bad-element></error-info>
+<error-message>error recovery ignores input until this point</error-message>
+</rpc-error>
+<load-error-count>2</load-error-count>
+</load-configuration-results>
+</rpc-reply>"#;
+        let r = RpcReply::parse(load).unwrap();
+        let msgs: Vec<&str> = r
+            .failures()
+            .map(|e| e.message.as_deref().unwrap().trim())
+            .collect();
+        assert_eq!(
+            msgs,
+            [
+                "syntax error",
+                "error recovery ignores input until this point"
+            ]
+        );
+        assert_eq!(r.first_error().unwrap().info[0].1, "system1");
+
+        let commit = br#"<rpc-reply xmlns:junos="http://xml.juniper.net/junos/21.4R0/junos">
+<commit-results>
+<routing-engine junos:style="normal">
+<name>re0</name>
+<rpc-error>
+<error-type>protocol</error-type>
+<error-tag>operation-failed</error-tag>
+<error-severity>error</error-severity>
+<error-path>[edit system]</error-path>
+<error-info><bad-element>system</bad-element></error-info>
+<error-message>Missing mandatory statement: 'root-authentication'</error-message>
+</rpc-error>
+<rpc-error>
+<error-type>protocol</error-type>
+<error-tag>operation-failed</error-tag>
+<error-severity>error</error-severity>
+<error-message>configuration check-out failed: (missing mandatory statements)</error-message>
+</rpc-error>
+</routing-engine>
+</commit-results>
+</rpc-reply>"#;
+        let r = RpcReply::parse(commit).unwrap();
+        assert_eq!(r.failures().count(), 2);
+        assert_eq!(
+            r.first_error().unwrap().path.as_deref(),
+            Some("[edit system]")
+        );
+
+        let xnm = br#"<rpc-reply><commit-results>
+<xnm:error xmlns="http://xml.juniper.net/xnm/1.1/xnm" xmlns:xnm="http://xml.juniper.net/xnm/1.1/xnm">
+<source-daemon>dcd</source-daemon><edit-path>[edit interfaces ge-0/0/1]</edit-path>
+<statement>unit 2</statement><message>Only unit 0 is valid for this encapsulation</message>
+</xnm:error>
+<xnm:warning xmlns="http://xml.juniper.net/xnm/1.1/xnm" xmlns:xnm="http://xml.juniper.net/xnm/1.1/xnm">
+<message>statement has no effect</message>
+</xnm:warning>
+</commit-results></rpc-reply>"#;
+        let r = RpcReply::parse(xnm).unwrap();
+        let e = r.first_error().unwrap();
+        assert_eq!(e.path.as_deref(), Some("[edit interfaces ge-0/0/1]"));
+        assert_eq!(
+            e.message.as_deref(),
+            Some("Only unit 0 is valid for this encapsulation")
+        );
+        assert_eq!(r.warnings().count(), 1);
+
+        let warning_and_ok = br#"<rpc-reply><rpc-error>
+<error-type>protocol</error-type><error-tag>operation-failed</error-tag>
+<error-severity>warning</error-severity>
+<error-message>statement not found</error-message>
+</rpc-error><ok/></rpc-reply>"#;
+        let r = RpcReply::parse(warning_and_ok).unwrap();
+        assert!(r.first_error().is_none() && r.is_ok());
+        assert_eq!(r.warnings().count(), 1);
+
+        let counted_only = br#"<rpc-reply><load-configuration-results>
+<load-error-count>1</load-error-count></load-configuration-results></rpc-reply>"#;
+        assert!(RpcReply::parse(counted_only)
+            .unwrap()
+            .first_error()
+            .is_some());
+        // An element named `error` outside the xnm namespace is data, not an error.
+        let data = b"<rpc-reply><log><error>disk full</error></log></rpc-reply>";
+        assert!(RpcReply::parse(data).unwrap().errors.is_empty());
     }
 }

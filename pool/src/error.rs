@@ -109,13 +109,17 @@ pub enum Error {
         /// The subsystem.
         subsystem: String,
     },
-    /// The device answered an rpc-error (the session stays usable).
-    #[error("{device}: rpc-error: {error}")]
+    /// The device answered with at least one rpc-error of severity `error`, at any depth
+    /// of the reply (Junos nests them in load and commit results). The session stays
+    /// usable. Warnings never make this error; they stay in a successful reply.
+    #[error("{device}: rpc-error: {error}{}", more_errors(errors.len()))]
     Rpc {
         /// The device.
         device: String,
-        /// The error fields as the device sent them.
+        /// The first error, as the device sent it.
         error: Box<RpcError>,
+        /// Every error of severity `error` in the reply, in order (the first included).
+        errors: Vec<RpcError>,
     },
     /// An RPC or command did not finish in time; the session was discarded.
     #[error("{device}: no reply within {after:?}; session discarded")]
@@ -202,6 +206,13 @@ impl Error {
             Error::Rpc { error, .. } => Some(error),
             _ => None,
         }
+    }
+}
+
+fn more_errors(n: usize) -> String {
+    match n {
+        0 | 1 => String::new(),
+        n => format!(" (and {} more)", n - 1),
     }
 }
 

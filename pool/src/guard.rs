@@ -76,7 +76,36 @@ impl NetconfGuard {
     /// Send one RPC (the operation element, without `<rpc>`) and return the reply.
     /// An rpc-error comes back as [`Error::Rpc`] and the session stays usable; a timeout,
     /// transport or protocol error discards the session.
+    ///
+    /// Configuration state is tracked whichever method sends the RPC, raw or typed: a
+    /// `load-configuration`, `edit-config` or `open-configuration` marks the session
+    /// dirty before it is sent, a lock marks it locked once granted, and only a
+    /// successful commit (not a check), `discard-changes`, unlock or
+    /// `close-configuration` clears those marks. A dirty or locked session is never
+    /// lent again.
     pub async fn rpc(&mut self, operation_xml: &str) -> Result<RpcReply> {
+        let effect = ConfigEffect::of(operation_xml);
+        if effect == ConfigEffect::Dirties {
+            self.session.as_mut().expect("session").dirty = true;
+        }
+        let res = self.send(operation_xml).await;
+        if res.is_ok() {
+            let sess = self.session.as_mut().expect("session");
+            match effect {
+                ConfigEffect::Locks => sess.locked = true,
+                ConfigEffect::Unlocks => sess.locked = false,
+                ConfigEffect::Cleans => sess.dirty = false,
+                ConfigEffect::Closes => {
+                    sess.dirty = false;
+                    sess.locked = false;
+                }
+                ConfigEffect::Dirties | ConfigEffect::None => {}
+            }
+        }
+        res
+    }
+
+    async fn send(&mut self, operation_xml: &str) -> Result<RpcReply> {
         let timeout = self.lease().rpc_timeout();
         let (sess, device) = self.parts();
         let span =
@@ -152,37 +181,49 @@ impl NetconfGuard {
     /// Lock the candidate configuration. While locked, the session is never returned.
     pub async fn lock(&mut self) -> Result<()> {
         self.rpc("<lock><target><candidate/></target></lock>")
-            .await?;
-        self.session.as_mut().expect("session").locked = true;
-        Ok(())
+            .await
+            .map(drop)
     }
 
     /// Unlock the candidate configuration.
     pub async fn unlock(&mut self) -> Result<()> {
         self.rpc("<unlock><target><candidate/></target></unlock>")
-            .await?;
-        self.session.as_mut().expect("session").locked = false;
-        Ok(())
+            .await
+            .map(drop)
     }
 
     /// Load a change into the candidate. Until commit or discard, the session is dirty and
-    /// will not be returned to the pool.
+    /// will not be returned to the pool. Errors Junos nests in
+    /// `<load-configuration-results>` fail the call with every error.
     pub async fn load(&mut self, change: &ConfigChange) -> Result<RpcReply> {
-        self.session.as_mut().expect("session").dirty = true;
         self.rpc(&change.to_rpc()).await
     }
 
-    /// Commit the candidate.
+    /// Commit the candidate. Errors Junos nests in `<commit-results>` (per routing
+    /// engine) fail the call with every error; the session then stays dirty.
     pub async fn commit(&mut self, comment: Option<&str>) -> Result<CommitOutcome> {
-        let log = comment
-            .map(|c| format!("<log>{}</log>", escape_text(c)))
-            .unwrap_or_default();
         let reply = self
             .rpc(&format!(
-                "<commit-configuration>{log}</commit-configuration>"
+                "<commit-configuration>{}</commit-configuration>",
+                log_element(comment)
             ))
             .await?;
-        self.session.as_mut().expect("session").dirty = false;
+        Ok(CommitOutcome { reply })
+    }
+
+    /// Commit with automatic rollback: unless [`NetconfGuard::commit`] (or another commit)
+    /// confirms it within `minutes`, the device rolls the change back by itself.
+    pub async fn commit_confirmed(
+        &mut self,
+        minutes: u32,
+        comment: Option<&str>,
+    ) -> Result<CommitOutcome> {
+        let reply = self
+            .rpc(&format!(
+                "<commit-configuration><confirmed/><confirm-timeout>{minutes}</confirm-timeout>{}</commit-configuration>",
+                log_element(comment)
+            ))
+            .await?;
         Ok(CommitOutcome { reply })
     }
 
@@ -194,9 +235,7 @@ impl NetconfGuard {
 
     /// Throw away uncommitted candidate changes.
     pub async fn discard_changes(&mut self) -> Result<()> {
-        self.rpc("<discard-changes/>").await?;
-        self.session.as_mut().expect("session").dirty = false;
-        Ok(())
+        self.rpc("<discard-changes/>").await.map(drop)
     }
 
     /// Close this session instead of returning it to the pool.
@@ -229,6 +268,101 @@ impl Drop for NetconfGuard {
         match why {
             None => lease.give_back(sess),
             Some(why) => lease.discard(sess, why),
+        }
+    }
+}
+
+fn log_element(comment: Option<&str>) -> String {
+    comment
+        .map(|c| format!("<log>{}</log>", escape_text(c)))
+        .unwrap_or_default()
+}
+
+/// What an RPC does to a session's configuration state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ConfigEffect {
+    None,
+    /// Changes the candidate (or opens a private one): dirty until committed or discarded.
+    Dirties,
+    /// Takes the configuration lock.
+    Locks,
+    /// Releases the lock.
+    Unlocks,
+    /// Leaves the candidate clean (a commit that is not a check, discard-changes).
+    Cleans,
+    /// Closes a private or exclusive configuration: clean and unlocked.
+    Closes,
+}
+
+impl ConfigEffect {
+    fn of(operation_xml: &str) -> ConfigEffect {
+        let name = operation_name(operation_xml);
+        let has = |tag: &str| {
+            operation_xml.contains(&format!("<{tag}/>"))
+                || operation_xml.contains(&format!("<{tag}>"))
+        };
+        match name {
+            "load-configuration" | "edit-config" | "open-configuration" => ConfigEffect::Dirties,
+            "lock" | "lock-configuration" => ConfigEffect::Locks,
+            "unlock" | "unlock-configuration" => ConfigEffect::Unlocks,
+            "commit-configuration" | "commit" if !has("check") => ConfigEffect::Cleans,
+            "discard-changes" => ConfigEffect::Cleans,
+            "close-configuration" => ConfigEffect::Closes,
+            _ => ConfigEffect::None,
+        }
+    }
+}
+
+/// The local name of the first element of an operation (`<junos:load-configuration ...>`
+/// gives `load-configuration`).
+fn operation_name(xml: &str) -> &str {
+    let mut rest = xml;
+    loop {
+        let Some(i) = rest.find('<') else { return "" };
+        rest = &rest[i + 1..];
+        if rest.starts_with('?') || rest.starts_with('!') {
+            continue;
+        }
+        let end = rest
+            .find(|c: char| c.is_whitespace() || c == '>' || c == '/')
+            .unwrap_or(rest.len());
+        let qname = &rest[..end];
+        return qname.rsplit(':').next().unwrap_or(qname);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn raw_rpcs_are_tracked_like_typed_ones() {
+        use ConfigEffect::*;
+        for (xml, effect) in [
+            ("<load-configuration action=\"set\"/>", Dirties),
+            ("<?xml version=\"1.0\"?><junos:edit-config/>", Dirties),
+            (
+                "<open-configuration><private/></open-configuration>",
+                Dirties,
+            ),
+            ("<lock><target><candidate/></target></lock>", Locks),
+            ("<lock-configuration/>", Locks),
+            ("<unlock-configuration/>", Unlocks),
+            ("<commit-configuration/>", Cleans),
+            (
+                "<commit-configuration><log>x</log></commit-configuration>",
+                Cleans,
+            ),
+            (
+                "<commit-configuration><check/></commit-configuration>",
+                None,
+            ),
+            ("<discard-changes/>", Cleans),
+            ("<close-configuration/>", Closes),
+            ("<get-software-information/>", None),
+            ("", None),
+        ] {
+            assert_eq!(ConfigEffect::of(xml), effect, "{xml}");
         }
     }
 }

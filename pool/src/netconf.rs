@@ -283,6 +283,7 @@ impl NetconfSession {
             return Err(Error::Rpc {
                 device: label(),
                 error: Box::new(err.clone()),
+                errors: reply.failures().cloned().collect(),
             });
         }
         Ok(reply)

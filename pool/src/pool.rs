@@ -214,8 +214,10 @@ impl Pool {
         .await
     }
 
-    /// Lock, load, commit and unlock in one exclusive NETCONF session. On any failure the
-    /// session is discarded (close-session), so no lock or candidate change leaks.
+    /// Lock, load, commit and unlock in one exclusive NETCONF session. A load or commit
+    /// the device refuses (errors at any depth of its reply) is `Err(Error::Rpc)` with
+    /// every error; the candidate's changes are then discarded and the session closed, so
+    /// no lock or candidate change leaks and nothing is committed.
     pub async fn configure(
         &self,
         device: &Device,
@@ -230,7 +232,15 @@ impl Pool {
             Ok(out)
         }
         .await;
-        if res.is_err() {
+        if let Err(e) = &res {
+            // The device refused (an rpc-error: the session still answers): throw the
+            // candidate's changes away before the session goes, so that nothing of a
+            // half-loaded change survives even on a device that keeps a dead session's
+            // changes. Then close the session; it is never lent again.
+            if matches!(e, Error::Rpc { .. }) {
+                let _ = g.discard_changes().await;
+                let _ = g.unlock().await;
+            }
             g.discard();
         }
         res

@@ -60,6 +60,9 @@ pub struct DeviceConfig {
     pub channels_per_connection: usize,
     /// Largest NETCONF message accepted from a client.
     pub max_frame: usize,
+    /// How long one minute of a `commit confirmed` timeout lasts: 60 s, as on Junos;
+    /// tests shorten it to see a confirmed commit expire.
+    pub confirm_minute: Duration,
 }
 
 /// The login every simulated router accepts unless configured otherwise.
@@ -78,6 +81,7 @@ impl Default for DeviceConfig {
             rate_limit_per_minute: None,
             channels_per_connection: 10,
             max_frame: 16 * 1024 * 1024,
+            confirm_minute: Duration::from_secs(60),
         }
     }
 }

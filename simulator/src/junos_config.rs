@@ -5,7 +5,41 @@ use std::fmt::Write as _;
 
 use netconf_wire::{escape_text, Element};
 
+use crate::schema::{self, Rejected};
 use crate::spec::DeviceSpec;
+
+/// One refused statement of a load, as Junos reports it in `<load-configuration-results>`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LoadError {
+    /// Junos's message (`syntax error`, `error recovery ignores input until this point`).
+    pub message: String,
+    /// The offending word, for `error-info/bad-element`.
+    pub bad_element: Option<String>,
+    /// The line of a `set` load, from 1.
+    pub line: Option<usize>,
+    /// A warning (`statement not found` for a delete), not an error.
+    pub warning: bool,
+}
+
+impl LoadError {
+    fn new(message: String, bad_element: Option<String>, line: Option<usize>) -> Self {
+        Self {
+            message,
+            bad_element,
+            line,
+            warning: false,
+        }
+    }
+}
+
+/// Errors fail a load; warnings alone do not (they are dropped here: the load succeeded).
+fn finish(errors: Vec<LoadError>) -> Result<(), Vec<LoadError>> {
+    if errors.iter().any(|e| !e.warning) {
+        Err(errors)
+    } else {
+        Ok(())
+    }
+}
 
 /// Keywords whose next word names an entry, as curly text writes them (`unit 0 {`).
 const LIST_KEYWORDS: &[&str] = &[
@@ -55,6 +89,8 @@ impl ConfigTree {
         let mut lines = vec![
             format!("set version {}", spec.version),
             format!("set system host-name {}", spec.hostname),
+            "set system root-authentication encrypted-password \"$6$sim$Qk3x0pQ8T1XvU1d7bOeH5.\""
+                .into(),
             "set system login user lab class super-user".into(),
             "set system services ssh".into(),
             "set system services netconf ssh".into(),
@@ -124,40 +160,114 @@ impl ConfigTree {
         before != node.children.len()
     }
 
-    /// Load `set`/`delete` lines. Errors name the line.
-    pub fn load_set(&mut self, text: &str) -> Result<(), String> {
+    /// `set` after checking the statement against the schema (what a client sends).
+    pub fn set_checked(&mut self, words: &[String]) -> Result<(), Rejected> {
+        schema::check(words)?;
+        self.set(words);
+        Ok(())
+    }
+
+    /// Load `set`/`delete` lines. Every refused line is reported, with Junos's message
+    /// and the offending word; callers load into a copy, so a refused load changes
+    /// nothing.
+    pub fn load_set(&mut self, text: &str) -> Result<(), Vec<LoadError>> {
+        let mut errors = Vec::new();
         for (n, line) in text.lines().enumerate() {
             let line = line.trim();
             if line.is_empty() || line.starts_with('#') {
                 continue;
             }
-            let words = split_words(line).map_err(|e| format!("line {}: {e}", n + 1))?;
-            match words.split_first() {
-                Some((verb, rest)) if verb == "set" && !rest.is_empty() => self.set(rest),
-                Some((verb, rest)) if verb == "delete" => {
-                    self.delete(rest);
+            let words = match split_words(line) {
+                Ok(w) => w,
+                Err(e) => {
+                    errors.push(LoadError::new(
+                        format!("syntax error: {e}"),
+                        None,
+                        Some(n + 1),
+                    ));
+                    continue;
                 }
-                _ => return Err(format!("line {}: syntax error: {line}", n + 1)),
+            };
+            let r = match words.split_first() {
+                Some((verb, rest)) if verb == "set" => self.set_checked(rest),
+                Some((verb, rest)) if verb == "delete" && rest.is_empty() => {
+                    self.delete(rest);
+                    Ok(())
+                }
+                Some((verb, rest)) if verb == "delete" => schema::check(rest).map(|()| {
+                    if !self.delete(rest) {
+                        errors.push(LoadError {
+                            message: "statement not found".into(),
+                            bad_element: None,
+                            line: Some(n + 1),
+                            warning: true,
+                        });
+                    }
+                }),
+                _ => Err(Rejected {
+                    message: "syntax error, expecting <command>".into(),
+                    bad_element: words.first().cloned().unwrap_or_default(),
+                    at: 0,
+                }),
+            };
+            if let Err(e) = r {
+                errors.push(LoadError::new(e.message, Some(e.bad_element), Some(n + 1)));
             }
         }
-        Ok(())
+        finish(errors)
     }
 
-    /// Load curly-brace text (`system { host-name r1; }`), merging into this tree.
-    pub fn load_text(&mut self, text: &str) -> Result<(), String> {
+    /// Load curly-brace text (`system { host-name r1; }`), merging into this tree. With
+    /// `replace`, a statement tagged `replace:` replaces what the tree held there.
+    pub fn load_text(&mut self, text: &str, replace: bool) -> Result<(), Vec<LoadError>> {
+        let mut errors = Vec::new();
         let mut path: Vec<Vec<String>> = Vec::new();
         let mut words: Vec<String> = Vec::new();
-        for tok in tokenize(text)? {
+        let mut tagged = false;
+        let tokens = match tokenize(text) {
+            Ok(t) => t,
+            Err(e) => {
+                return Err(vec![LoadError::new(
+                    format!("syntax error: {e}"),
+                    None,
+                    None,
+                )])
+            }
+        };
+        for tok in tokens {
             match tok.as_str() {
+                "replace:" if words.is_empty() => tagged = true,
                 "{" => {
                     if words.is_empty() {
-                        return Err("syntax error: '{' without a name".into());
+                        errors.push(LoadError::new(
+                            "syntax error".into(),
+                            Some("{".into()),
+                            None,
+                        ));
+                        break;
                     }
-                    path.push(std::mem::take(&mut words));
+                    let block = std::mem::take(&mut words);
+                    if tagged && replace {
+                        let full: Vec<String> =
+                            path.iter().flatten().chain(block.iter()).cloned().collect();
+                        self.delete(&full);
+                    }
+                    tagged = false;
+                    path.push(block);
                 }
                 "}" => {
                     if !words.is_empty() || path.pop().is_none() {
-                        return Err("syntax error: unbalanced '}'".into());
+                        errors.push(LoadError::new(
+                            "syntax error".into(),
+                            Some(words.first().cloned().unwrap_or_else(|| "}".into())),
+                            None,
+                        ));
+                        errors.push(LoadError::new(
+                            "error recovery ignores input until this point".into(),
+                            Some("}".into()),
+                            None,
+                        ));
+                        words.clear();
                     }
                 }
                 ";" => {
@@ -167,30 +277,67 @@ impl ConfigTree {
                         .cloned()
                         .chain(words.drain(..))
                         .collect();
-                    if full.first().map(String::as_str) == Some("replace:") {
+                    if tagged && replace {
+                        self.delete(&full[..full.len().saturating_sub(1)]);
+                    }
+                    tagged = false;
+                    if full.is_empty() {
                         continue;
                     }
-                    self.set(&full);
+                    if let Err(e) = self.set_checked(&full) {
+                        errors.push(LoadError::new(e.message, Some(e.bad_element), None));
+                        errors.push(LoadError::new(
+                            "error recovery ignores input until this point".into(),
+                            Some(";".into()),
+                            None,
+                        ));
+                    }
                 }
                 _ => words.push(tok),
             }
         }
         if !path.is_empty() || !words.is_empty() {
-            return Err("syntax error: configuration text ends inside a statement".into());
+            errors.push(LoadError::new(
+                "syntax error: configuration text ends inside a statement".into(),
+                words.last().cloned(),
+                None,
+            ));
         }
-        Ok(())
+        finish(errors)
     }
 
-    /// Load a `<configuration>` element, merging into this tree.
-    pub fn load_xml(&mut self, configuration: &Element) -> Result<(), String> {
+    /// Load a `<configuration>` element, merging into this tree. `replace="replace"` on an
+    /// element (with `replace`) and `operation="delete"` / `delete="delete"` work as on
+    /// Junos.
+    pub fn load_xml(
+        &mut self,
+        configuration: &Element,
+        replace: bool,
+    ) -> Result<(), Vec<LoadError>> {
+        let mut errors = Vec::new();
         for c in &configuration.children {
-            self.load_xml_el(&mut Vec::new(), c, None);
+            self.load_xml_el(&mut Vec::new(), c, None, replace, &mut errors);
         }
-        Ok(())
+        finish(errors)
     }
 
-    fn load_xml_el(&mut self, path: &mut Vec<String>, el: &Element, parent: Option<&str>) {
+    fn load_xml_el(
+        &mut self,
+        path: &mut Vec<String>,
+        el: &Element,
+        parent: Option<&str>,
+        replace: bool,
+        errors: &mut Vec<LoadError>,
+    ) {
         let n = path.len();
+        if n > schema::MAX_WORDS {
+            errors.push(LoadError::new(
+                "syntax error: configuration nested too deep".into(),
+                Some(el.name.clone()),
+                None,
+            ));
+            return;
+        }
         let singular_of_parent = parent
             .and_then(|p| PLURALS.iter().find(|(pl, _)| *pl == p))
             .map(|(_, s)| *s);
@@ -212,15 +359,62 @@ impl ConfigTree {
         if el.attr("operation") == Some("delete") || el.attr("delete") == Some("delete") {
             self.delete(path);
         } else {
+            if replace && el.attr("replace") == Some("replace") {
+                self.delete(path);
+            }
             let leaf = el.children.iter().all(|c| c.name == "name");
             if leaf {
-                self.set(path);
+                if let Err(e) = self.set_checked(path) {
+                    errors.push(LoadError::new(e.message, Some(e.bad_element), None));
+                }
             }
             for c in el.children.iter().filter(|c| c.name != "name") {
-                self.load_xml_el(path, c, Some(&el.name));
+                self.load_xml_el(path, c, Some(&el.name), replace, errors);
             }
         }
         path.truncate(n);
+    }
+
+    /// The subtree at `path` (words of a `show configuration` path), rooted: `system`
+    /// gives a tree holding just `system { ... }`.
+    pub fn subtree(&self, path: &[String]) -> ConfigTree {
+        let mut node = self;
+        for w in path {
+            match node.children.iter().find(|(c, _)| c == w) {
+                Some((_, child)) => node = child,
+                None => return ConfigTree::default(),
+            }
+        }
+        let mut out = node.clone();
+        for w in path.iter().rev() {
+            out = ConfigTree {
+                children: vec![(w.clone(), out)],
+            };
+        }
+        out
+    }
+
+    /// Whether the tree holds any statement.
+    pub fn is_empty(&self) -> bool {
+        self.children.is_empty()
+    }
+
+    /// Statements Junos requires for a commit that are missing: (level, statement).
+    pub fn missing_mandatory(&self) -> Vec<(String, &'static str)> {
+        schema::MANDATORY
+            .iter()
+            .filter(|(level, stmt)| {
+                let mut node = self;
+                for w in level.iter() {
+                    match node.children.iter().find(|(c, _)| c == w) {
+                        Some((_, child)) => node = child,
+                        None => return false,
+                    }
+                }
+                !node.children.iter().any(|(c, _)| c == stmt)
+            })
+            .map(|(level, stmt)| (level.join(" "), *stmt))
+            .collect()
     }
 
     /// Every leaf path as a `set` line.
@@ -301,6 +495,11 @@ impl ConfigTree {
                     entry.write_xml(out, None);
                     let _ = write!(out, "</{w}>");
                 }
+            } else if !schema::is_xml_name(w) {
+                // Only a value can get here (the schema refuses such a word anywhere it
+                // would name an element): Junos writes a bare value as `<name>`.
+                let _ = write!(out, "<name>{}</name>", escape_text(w));
+                child.write_xml(out, None);
             } else if child.children.is_empty() {
                 let _ = write!(out, "<{w}/>");
             } else if child.children.len() == 1
@@ -314,6 +513,50 @@ impl ConfigTree {
                 let _ = write!(out, "</{w}>");
             }
         }
+    }
+
+    /// The configuration as Junos's JSON (`format="json"`): containers as objects, a
+    /// statement with one value as a string, a flag as `[null]`, named entries as arrays
+    /// of objects with `name`.
+    pub fn to_json(&self) -> String {
+        let mut root = serde_json::Map::new();
+        root.insert("configuration".into(), self.json_value(None));
+        serde_json::Value::Object(root).to_string()
+    }
+
+    fn json_value(&self, parent: Option<&str>) -> serde_json::Value {
+        use serde_json::{json, Map, Value};
+        let singular = parent
+            .and_then(|p| PLURALS.iter().find(|(pl, _)| *pl == p))
+            .map(|(_, s)| *s);
+        let mut obj = Map::new();
+        for (w, child) in &self.children {
+            if let Some(s) = singular {
+                let mut entry = child.json_value(None);
+                if let Value::Object(m) = &mut entry {
+                    m.insert("name".into(), json!(w));
+                }
+                push_json(&mut obj, s, entry);
+            } else if is_xml_list(w) && !child.children.is_empty() {
+                for (name, entry) in &child.children {
+                    let mut e = entry.json_value(None);
+                    if let Value::Object(m) = &mut e {
+                        m.insert("name".into(), json!(name));
+                    }
+                    push_json(&mut obj, w, e);
+                }
+            } else if child.children.is_empty() {
+                obj.insert(w.clone(), json!([null]));
+            } else if child.children.len() == 1
+                && child.children[0].1.children.is_empty()
+                && !is_container(w)
+            {
+                obj.insert(w.clone(), json!(child.children[0].0));
+            } else {
+                obj.insert(w.clone(), child.json_value(Some(w)));
+            }
+        }
+        Value::Object(obj)
     }
 
     /// Differences as `show | compare` prints them: `+`/`-` set lines.
@@ -343,6 +586,20 @@ impl ConfigTree {
     }
 }
 
+fn push_json(
+    obj: &mut serde_json::Map<String, serde_json::Value>,
+    key: &str,
+    v: serde_json::Value,
+) {
+    match obj
+        .entry(key.to_string())
+        .or_insert_with(|| serde_json::Value::Array(Vec::new()))
+    {
+        serde_json::Value::Array(a) => a.push(v),
+        other => *other = serde_json::Value::Array(vec![v]),
+    }
+}
+
 fn is_container(w: &str) -> bool {
     matches!(
         w,
@@ -360,9 +617,15 @@ fn is_container(w: &str) -> bool {
     )
 }
 
+/// A word as Junos writes it: quoted when it holds spaces, braces, semicolons, quotes
+/// or is empty, with `"` and `\\` escaped inside the quotes; [`split_words`] reads it back.
 fn quote(w: &str) -> String {
-    if w.is_empty() || w.contains(char::is_whitespace) || w.contains(['{', '}', ';']) {
-        format!("\"{w}\"")
+    if w.is_empty()
+        || w.contains(char::is_whitespace)
+        || w.contains(['{', '}', ';', '"', '\\', '#'])
+    {
+        let escaped = w.replace('\\', "\\\\").replace('"', "\\\"");
+        format!("\"{escaped}\"")
     } else {
         w.to_string()
     }
@@ -374,8 +637,13 @@ pub fn split_words(line: &str) -> Result<Vec<String>, String> {
     let mut cur = String::new();
     let mut in_quote = false;
     let mut has = false;
-    for ch in line.chars() {
+    let mut chars = line.chars();
+    while let Some(ch) = chars.next() {
         match ch {
+            '\\' if in_quote => match chars.next() {
+                Some(c) => cur.push(c),
+                None => return Err("a backslash ends the line".into()),
+            },
             '"' => {
                 in_quote = !in_quote;
                 has = true;
@@ -401,21 +669,65 @@ pub fn split_words(line: &str) -> Result<Vec<String>, String> {
     Ok(out)
 }
 
+/// Curly-brace text as tokens: words (quotes and backslash escapes honoured), `{`, `}`
+/// and `;`; `#` comments to the end of the line outside quotes, and `/* */` comments.
 fn tokenize(text: &str) -> Result<Vec<String>, String> {
     let mut out = Vec::new();
-    for raw in text.lines() {
-        let line = raw.split("##").next().unwrap_or("");
-        let line = if line.trim_start().starts_with('#') {
-            ""
-        } else {
-            line
-        };
-        let spaced = line
-            .replace('{', " { ")
-            .replace('}', " } ")
-            .replace(';', " ; ");
-        out.extend(split_words(&spaced)?);
+    let mut cur = String::new();
+    let mut has = false;
+    let mut chars = text.chars().peekable();
+    let flush = |cur: &mut String, has: &mut bool, out: &mut Vec<String>| {
+        if *has {
+            out.push(std::mem::take(cur));
+            *has = false;
+        }
+    };
+    while let Some(c) = chars.next() {
+        match c {
+            '"' => {
+                has = true;
+                loop {
+                    match chars.next() {
+                        Some('\\') => match chars.next() {
+                            Some(e) => cur.push(e),
+                            None => return Err("a backslash ends the text".into()),
+                        },
+                        Some('"') => break,
+                        Some(q) => cur.push(q),
+                        None => return Err("unterminated quoted string".into()),
+                    }
+                }
+            }
+            '#' if !has => {
+                for n in chars.by_ref() {
+                    if n == '\n' {
+                        break;
+                    }
+                }
+            }
+            '/' if !has && chars.peek() == Some(&'*') => {
+                chars.next();
+                let mut prev = ' ';
+                loop {
+                    match chars.next() {
+                        Some('/') if prev == '*' => break,
+                        Some(n) => prev = n,
+                        None => return Err("unterminated comment".into()),
+                    }
+                }
+            }
+            '{' | '}' | ';' => {
+                flush(&mut cur, &mut has, &mut out);
+                out.push(c.to_string());
+            }
+            c if c.is_whitespace() => flush(&mut cur, &mut has, &mut out),
+            c => {
+                cur.push(c);
+                has = true;
+            }
+        }
     }
+    flush(&mut cur, &mut has, &mut out);
     Ok(out)
 }
 
@@ -429,12 +741,12 @@ mod tests {
         let t = ConfigTree::factory(&spec);
         assert_eq!(t.value(&["system", "host-name"]), Some("r1"));
         let mut from_text = ConfigTree::default();
-        from_text.load_text(&t.to_text()).unwrap();
+        from_text.load_text(&t.to_text(), false).unwrap();
         assert_eq!(from_text.to_set_lines(), t.to_set_lines());
         let xml = format!("<configuration>{}</configuration>", t.to_xml());
         let mut from_xml = ConfigTree::default();
         from_xml
-            .load_xml(&Element::parse(xml.as_bytes()).unwrap())
+            .load_xml(&Element::parse(xml.as_bytes()).unwrap(), false)
             .unwrap();
         assert_eq!(from_xml.to_set_lines(), t.to_set_lines());
     }
@@ -442,8 +754,8 @@ mod tests {
     #[test]
     fn bad_config_text_is_an_error() {
         let mut t = ConfigTree::default();
-        assert!(t.load_text("system { host-name x;").is_err());
-        assert!(t.load_text("}").is_err());
+        assert!(t.load_text("system { host-name x;", false).is_err());
+        assert!(t.load_text("}", false).is_err());
         assert!(t.load_set("frobnicate system").is_err());
         assert!(t.load_set("set system host-name \"unterminated").is_err());
     }
@@ -462,5 +774,77 @@ mod junos_xml_shape {
         assert!(xml.contains("<netconf><ssh/></netconf>"), "{xml}");
         assert!(xml.contains("<interface><name>ge-0/0/0</name><unit><name>0</name><family><inet><address><name>10.0.14.1/24</name></address></inet></family></unit></interface>"), "{xml}");
         assert!(t.to_text().contains("family inet {"), "{}", t.to_text());
+    }
+}
+
+#[cfg(test)]
+mod hostile_values {
+    use super::*;
+
+    #[test]
+    fn quotes_markup_and_framing_markers_in_values_round_trip_safely() {
+        for value in [
+            "a\"b",
+            "x</host-name><evil/>",
+            "]]>]]>",
+            "back\\slash",
+            "sp ace;{}",
+        ] {
+            let mut t = ConfigTree::default();
+            t.set_checked(&["system".into(), "host-name".into(), value.into()])
+                .unwrap();
+            // Text and set views read back to the same value.
+            let mut back = ConfigTree::default();
+            back.load_text(&t.to_text(), false).unwrap();
+            assert_eq!(
+                back.value(&["system", "host-name"]),
+                Some(value),
+                "{}",
+                t.to_text()
+            );
+            let mut back = ConfigTree::default();
+            back.load_set(&t.to_set_lines().join("\n")).unwrap();
+            assert_eq!(back.value(&["system", "host-name"]), Some(value));
+            // The XML view is well formed and carries the value as text only.
+            let xml = format!("<configuration>{}</configuration>", t.to_xml());
+            let el = Element::parse(xml.as_bytes()).unwrap_or_else(|e| panic!("{xml}: {e}"));
+            assert_eq!(el.find(&["system", "host-name"]).unwrap().text, value);
+            assert!(!t.to_xml().contains("]]>]]>"));
+        }
+    }
+
+    #[test]
+    fn a_huge_statement_is_refused_not_built() {
+        let words = std::iter::repeat_n("a", 20_000)
+            .collect::<Vec<_>>()
+            .join(" ");
+        let mut t = ConfigTree::default();
+        let e = t.load_set(&format!("set system {words}")).unwrap_err();
+        assert_eq!(e[0].message, "syntax error");
+        assert_eq!(e[0].bad_element.as_deref(), Some("a"));
+        assert!(t.is_empty());
+        let e = t
+            .load_set(&format!("set policy-options {words}"))
+            .unwrap_err();
+        assert!(e[0].message.contains("longer than"), "{e:?}");
+    }
+
+    #[test]
+    fn load_errors_are_junos_errors() {
+        let mut t = ConfigTree::default();
+        let e = t.load_text("systemm { host-name x; }", false).unwrap_err();
+        assert_eq!(e[0].message, "syntax error");
+        assert_eq!(e[0].bad_element.as_deref(), Some("systemm"));
+        assert_eq!(
+            e[1].message,
+            "error recovery ignores input until this point"
+        );
+        let e = t
+            .load_set("set system foo\nset system host-name ok")
+            .unwrap_err();
+        assert_eq!(e.len(), 1);
+        assert_eq!(e[0].line, Some(1));
+        // Deleting what is not there warns, and the load succeeds.
+        t.load_set("delete system ntp").unwrap();
     }
 }

@@ -29,6 +29,7 @@ mod fleet;
 pub mod junos_config;
 mod netconf;
 pub mod profile;
+pub mod schema;
 mod shell;
 pub mod spec;
 mod ssh;

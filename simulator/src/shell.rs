@@ -128,6 +128,11 @@ impl Shell<'_> {
         }
     }
 
+    /// Width of the configuration-mode prompt line (`user@host# `).
+    fn prompt_width(&self) -> usize {
+        self.user.len() + 1 + self.dev.hostname().len() + 2
+    }
+
     /// Translate newlines for a terminal.
     fn nl(&self, s: &str) -> String {
         if self.pty {
@@ -205,17 +210,26 @@ impl Shell<'_> {
                 let set = w[0] == "set";
                 let edit = st.edit_candidate(self.id, |c| {
                     if set {
-                        c.set(&words);
-                        Ok(())
+                        c.set_checked(&words).map_err(Some)
                     } else if c.delete(&words) {
                         Ok(())
                     } else {
-                        Err(())
+                        Err(None)
                     }
                 });
                 match edit {
                     Ok(Ok(())) => String::new(),
-                    Ok(Err(())) => "warning: statement not found\n".into(),
+                    Ok(Err(None)) => "warning: statement not found\n".into(),
+                    Ok(Err(Some(e))) => {
+                        // The caret under the offending word, as the Junos CLI prints it.
+                        let offset: usize = std::iter::once(w[0])
+                            .chain(rest.iter().copied())
+                            .take(e.at + 1)
+                            .map(|x| x.len() + 1)
+                            .sum::<usize>()
+                            + self.prompt_width();
+                        format!("{}^\n{}.\n", " ".repeat(offset), e.message)
+                    }
                     Err(d) => format!("error: {}\n", d.message()),
                 }
             }
@@ -231,6 +245,19 @@ impl Shell<'_> {
                 format!("{}\n", st.candidate.to_set_lines().join("\n"))
             }
             ["commit", rest @ ..] => {
+                let missing = st.candidate_for(self.id).missing_mandatory();
+                if !missing.is_empty() {
+                    let mut out = String::from("[edit]\n");
+                    for (level, stmt) in &missing {
+                        out.push_str(&format!(
+                            "  '{level}'\n    Missing mandatory statement: '{stmt}'\n"
+                        ));
+                    }
+                    out.push_str(
+                        "error: configuration check-out failed: (missing mandatory statements)\n",
+                    );
+                    return out;
+                }
                 if rest.first() == Some(&"check") {
                     return match st.writable_by(self.id) {
                         Ok(()) => "configuration check succeeds\n".into(),

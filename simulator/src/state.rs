@@ -2,7 +2,7 @@
 //! history, logged-in sessions) and the configuration operations that NETCONF and the
 //! interactive CLI both use, so that both follow the same rules.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, VecDeque};
 use std::time::SystemTime;
 
 use crate::junos_config::ConfigTree;
@@ -25,6 +25,8 @@ pub enum Denied {
     },
     /// An unlock from a session that does not hold the lock.
     NotLocked,
+    /// Private mode while the shared candidate has uncommitted changes.
+    SharedModified,
 }
 
 impl Denied {
@@ -36,6 +38,7 @@ impl Denied {
             ),
             Denied::Modified { .. } => "configuration database modified".into(),
             Denied::NotLocked => "configuration database is not locked by this session".into(),
+            Denied::SharedModified => "shared configuration database modified".into(),
         }
     }
 
@@ -44,7 +47,7 @@ impl Denied {
         match self {
             Denied::Locked { holder, .. } => Some(*holder),
             Denied::Modified { owner } => Some(*owner),
-            Denied::NotLocked => None,
+            Denied::NotLocked | Denied::SharedModified => None,
         }
     }
 }
@@ -80,7 +83,19 @@ pub struct DeviceState {
     pub booted: SystemTime,
     /// Sessions by id, with user and start time (for `show system users`).
     pub sessions: BTreeMap<u32, (String, &'static str, SystemTime)>,
+    /// Earlier committed configurations, newest first: `rollback 1`, `rollback 2`, ...
+    pub history: VecDeque<ConfigTree>,
+    /// The rescue configuration, once saved.
+    pub rescue: Option<ConfigTree>,
+    /// Private candidates by session (`configure private`, `<open-configuration><private/>`).
+    pub private: BTreeMap<u32, ConfigTree>,
+    /// A `commit confirmed` awaiting confirmation: its number; a later commit confirms it.
+    pub pending_confirm: Option<u64>,
+    confirms: u64,
 }
+
+/// Junos keeps rollbacks 1 to 49 besides the running configuration (rollback 0).
+pub const MAX_ROLLBACK: usize = 49;
 
 impl DeviceState {
     /// A fresh device with its factory configuration.
@@ -94,6 +109,11 @@ impl DeviceState {
             commits: Vec::new(),
             booted: SystemTime::now() - std::time::Duration::from_secs(3 * 86_400 + 4 * 3600 + 120),
             sessions: BTreeMap::new(),
+            history: VecDeque::new(),
+            rescue: None,
+            private: BTreeMap::new(),
+            pending_confirm: None,
+            confirms: 0,
         }
     }
 
@@ -157,13 +177,18 @@ impl DeviceState {
         }
     }
 
-    /// Change the candidate on behalf of `session`: `edit` works on a copy, which replaces
-    /// the candidate only if it succeeds, so a failed load leaves nothing behind.
+    /// Change the candidate on behalf of `session` (its private candidate if it opened
+    /// one): `edit` works on a copy, which replaces the candidate only if it succeeds, so a
+    /// failed load leaves nothing behind.
     pub fn edit_candidate<E>(
         &mut self,
         session: u32,
         edit: impl FnOnce(&mut ConfigTree) -> Result<(), E>,
     ) -> Result<Result<(), E>, Denied> {
+        if let Some(private) = self.private.get_mut(&session) {
+            let mut next = private.clone();
+            return Ok(edit(&mut next).map(|()| *private = next));
+        }
         self.writable_by(session)?;
         let mut next = self.candidate.clone();
         Ok(match edit(&mut next) {
@@ -176,7 +201,40 @@ impl DeviceState {
         })
     }
 
-    /// Commit the candidate for `session`; returns the new commit count.
+    /// The candidate `session` works on: its private one, or the shared one.
+    pub fn candidate_for(&self, session: u32) -> &ConfigTree {
+        self.private.get(&session).unwrap_or(&self.candidate)
+    }
+
+    /// Rollback `n`: 0 is the running configuration, 1 the one before the last commit.
+    pub fn rollback(&self, n: usize) -> Option<&ConfigTree> {
+        match n {
+            0 => Some(&self.running),
+            n => self.history.get(n - 1),
+        }
+    }
+
+    /// `configure private`: a private candidate for `session`. Refused while the shared
+    /// candidate has uncommitted changes or another session holds the exclusive lock.
+    pub fn open_private(&mut self, session: u32) -> Result<(), Denied> {
+        self.writable_by(session)?;
+        if self.candidate_dirty() {
+            return Err(Denied::SharedModified);
+        }
+        self.private
+            .entry(session)
+            .or_insert_with(|| self.running.clone());
+        Ok(())
+    }
+
+    /// Leave private mode: the private candidate's uncommitted changes are gone.
+    pub fn close_private(&mut self, session: u32) {
+        self.private.remove(&session);
+    }
+
+    /// Commit the candidate `session` works on; returns the new commit count. The old
+    /// running configuration becomes rollback 1. A commit confirms a pending
+    /// `commit confirmed`.
     pub fn commit(
         &mut self,
         session: u32,
@@ -184,20 +242,82 @@ impl DeviceState {
         client: &'static str,
         comment: Option<String>,
     ) -> Result<usize, Denied> {
-        self.writable_by(session)?;
-        self.running = self.candidate.clone();
-        self.candidate_owner = None;
+        let next = match self.private.get(&session) {
+            Some(p) => p.clone(),
+            None => {
+                self.writable_by(session)?;
+                self.candidate_owner = None;
+                self.candidate.clone()
+            }
+        };
+        self.pending_confirm = None;
+        self.install(next, user, client, comment);
+        if self.private.contains_key(&session) {
+            // Still in private mode, on a fresh copy of what is now running; the shared
+            // candidate follows the running configuration unless someone is editing it.
+            self.private.insert(session, self.running.clone());
+        }
+        if self.candidate_owner.is_none() {
+            self.candidate = self.running.clone();
+        }
+        Ok(self.commits.len())
+    }
+
+    /// Make `tree` the running configuration, keeping the old one as rollback 1.
+    fn install(
+        &mut self,
+        tree: ConfigTree,
+        user: &str,
+        client: &'static str,
+        comment: Option<String>,
+    ) {
+        let old = std::mem::replace(&mut self.running, tree);
+        self.history.push_front(old);
+        self.history.truncate(MAX_ROLLBACK);
         self.commits.push(Commit {
             user: user.to_string(),
             client,
             at: SystemTime::now(),
             comment,
         });
-        Ok(self.commits.len())
+    }
+
+    /// Mark the last commit as a `commit confirmed`; returns the number a later
+    /// [`DeviceState::expire_confirm`] names it by.
+    pub fn await_confirm(&mut self) -> u64 {
+        self.confirms += 1;
+        self.pending_confirm = Some(self.confirms);
+        self.confirms
+    }
+
+    /// The confirm timer of commit `id` ran out: if it is still unconfirmed, roll back to
+    /// the configuration before it (itself a commit, as on Junos). Returns whether it did.
+    pub fn expire_confirm(&mut self, id: u64) -> bool {
+        if self.pending_confirm != Some(id) {
+            return false;
+        }
+        self.pending_confirm = None;
+        let Some(before) = self.history.front().cloned() else {
+            return false;
+        };
+        self.install(
+            before,
+            "root",
+            "rollback",
+            Some("automatic rollback of an unconfirmed commit".into()),
+        );
+        if self.candidate_owner.is_none() {
+            self.candidate = self.running.clone();
+        }
+        true
     }
 
     /// Throw the candidate's changes away (`discard-changes`, `rollback 0`).
     pub fn discard(&mut self, session: u32) -> Result<(), Denied> {
+        if let Some(p) = self.private.get_mut(&session) {
+            *p = self.running.clone();
+            return Ok(());
+        }
         self.writable_by(session)?;
         self.candidate = self.running.clone();
         self.candidate_owner = None;
@@ -208,6 +328,7 @@ impl DeviceState {
     /// `configure private`/exclusive and for NETCONF sessions that die).
     pub fn session_ended(&mut self, session_id: u32) {
         self.sessions.remove(&session_id);
+        self.private.remove(&session_id);
         if self.lock_holder == Some(session_id) {
             self.lock_holder = None;
         }

@@ -223,20 +223,8 @@ pub(crate) fn nh(r: &Route) -> String {
 }
 
 pub(crate) fn config_at(state: &DeviceState, path: &[String]) -> crate::junos_config::ConfigTree {
-    // `show configuration system` shows only that subtree (rooted, for simplicity).
-    let mut t = crate::junos_config::ConfigTree::default();
-    let lines: Vec<String> = state
-        .running
-        .to_set_lines()
-        .into_iter()
-        .filter(|l| {
-            let words: Vec<&str> = l.split_whitespace().skip(1).collect();
-            path.iter().zip(words.iter()).all(|(p, w)| p == w) && words.len() >= path.len()
-        })
-        .collect();
-    t.load_set(&lines.join("\n"))
-        .expect("running configuration re-parses");
-    t
+    // `show configuration system` shows that subtree (rooted, for simplicity).
+    state.running.subtree(path)
 }
 
 /// Seconds the device has been up.

@@ -1,7 +1,6 @@
 //! The NETCONF server of a simulated device, as Junos speaks it.
 
 use std::sync::atomic::Ordering::Relaxed;
-use std::time::SystemTime;
 
 use bytes::BytesMut;
 use futures::StreamExt;
@@ -21,9 +20,10 @@ use crate::commands::{
 use crate::counters::GaugeGuard;
 use crate::device::Device;
 use crate::engine::engine_time;
-use crate::junos_config::ConfigTree;
 use crate::state::Denied;
 use crate::sync::lock;
+
+mod config;
 
 /// The capabilities a Junos 21.4 device announces.
 pub fn junos_capabilities(with_1_1: bool) -> Vec<String> {
@@ -48,13 +48,13 @@ pub fn junos_capabilities(with_1_1: bool) -> Vec<String> {
     caps.into_iter().map(String::from).collect()
 }
 
-enum Body {
+pub(crate) enum Body {
     Ok,
     Data(Pieces),
     Error(RpcError),
 }
 
-struct Session<'a> {
+pub(crate) struct Session<'a> {
     dev: &'a Device,
     id: u32,
     user: &'a str,
@@ -210,11 +210,17 @@ impl Session<'_> {
             "get-config" | "get" => self.get_config(op),
             "lock" | "lock-configuration" => self.lock(),
             "unlock" | "unlock-configuration" => self.unlock(),
-            "open-configuration" | "close-configuration" | "validate" => Body::Ok,
+            "open-configuration" => self.open_configuration(op),
+            "close-configuration" => self.close_configuration(),
+            "validate" => Body::Ok,
             "load-configuration" => self.load(op),
             "edit-config" => self.edit_config(op),
             "commit-configuration" | "commit" => self.commit(op),
             "discard-changes" => self.discard(),
+            "get-rollback-information" => self.rollback_information(op),
+            "request-save-rescue-configuration" => self.save_rescue(),
+            "request-delete-rescue-configuration" => self.delete_rescue(),
+            "get-rescue-information" => self.rescue_information(op),
             "close-session" => return (Body::Ok, true),
             "kill-session" => self.kill_session(op),
             "request-end-session" => return (Body::Ok, true),
@@ -263,158 +269,6 @@ impl Session<'_> {
         }
     }
 
-    fn get_configuration(&self, op: &Element) -> Body {
-        let state = self.dev.state();
-        if op.attr("compare") == Some("rollback") {
-            // `show | compare` (PyEZ Config.diff): candidate against running (rollback 0).
-            let diff = state.running.compare(&state.candidate);
-            let text = if diff.is_empty() {
-                String::new()
-            } else {
-                format!("\n[edit]\n{}\n", diff.join("\n"))
-            };
-            return Body::Data(Box::new(std::iter::once(format!(
-                "<configuration-information>\n<configuration-output>{}</configuration-output>\n</configuration-information>\n",
-                netconf_wire::escape_text(&text)
-            ))));
-        }
-        let tree = if op.attr("database") == Some("candidate") {
-            &state.candidate
-        } else {
-            &state.running
-        };
-        let tree = filtered(tree, op.child("configuration"));
-        let out = match op.attr("format") {
-            Some("text") => format!("<configuration-text>\n{}</configuration-text>\n", netconf_wire::escape_text(&tree.to_text())),
-            Some("set") => format!("<configuration-set>\n{}\n</configuration-set>\n", netconf_wire::escape_text(&tree.to_set_lines().join("\n"))),
-            _ => format!(
-                "<configuration xmlns=\"http://xml.juniper.net/xnm/1.1/xnm\" junos:changed-seconds=\"{}\" junos:changed-localtime=\"2026-11-21 10:00:00 UTC\">\n{}\n</configuration>\n",
-                SystemTime::now().duration_since(SystemTime::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0),
-                tree.to_xml()
-            ),
-        };
-        Body::Data(Box::new(std::iter::once(out)))
-    }
-
-    fn get_config(&self, op: &Element) -> Body {
-        let state = self.dev.state();
-        let candidate = op.find(&["source", "candidate"]).is_some();
-        let tree = if candidate {
-            &state.candidate
-        } else {
-            &state.running
-        };
-        let filter = op.child("filter").and_then(|f| f.child("configuration"));
-        let tree = filtered(tree, filter);
-        Body::Data(Box::new(std::iter::once(format!(
-            "<data>\n<configuration>{}</configuration>\n</data>\n",
-            tree.to_xml()
-        ))))
-    }
-
-    fn lock(&self) -> Body {
-        match self.dev.state().lock(self.id) {
-            Ok(()) => Body::Ok,
-            Err(d) => denied(&d),
-        }
-    }
-
-    fn unlock(&self) -> Body {
-        match self.dev.state().unlock(self.id) {
-            Ok(()) => Body::Ok,
-            Err(d) => denied(&d),
-        }
-    }
-
-    fn apply(&self, f: impl FnOnce(&mut ConfigTree) -> Result<(), String>) -> Body {
-        match self.dev.state().edit_candidate(self.id, f) {
-            Ok(Ok(())) => Body::Data(Box::new(std::iter::once(
-                "<load-configuration-results>\n<ok/>\n</load-configuration-results>\n".to_string(),
-            ))),
-            Ok(Err(e)) => Body::Error(RpcError::new("protocol", "operation-failed", e)),
-            Err(d) => denied(&d),
-        }
-    }
-
-    fn load(&self, op: &Element) -> Body {
-        let action = op.attr("action").unwrap_or("merge");
-        let replace_all = action == "override";
-        if let Some(set) = op.child("configuration-set") {
-            let text = set.text.clone();
-            return self.apply(move |t| t.load_set(&text));
-        }
-        if action == "set" {
-            if let Some(txt) = op.child("configuration-text") {
-                let text = txt.text.clone();
-                return self.apply(move |t| t.load_set(&text));
-            }
-        }
-        if let Some(txt) = op.child("configuration-text") {
-            let text = txt.text.clone();
-            return self.apply(move |t| {
-                if replace_all {
-                    *t = ConfigTree::default();
-                }
-                t.load_text(&text)
-            });
-        }
-        if let Some(cfg) = op.child("configuration") {
-            return self.apply(|t| {
-                if replace_all {
-                    *t = ConfigTree::default();
-                }
-                t.load_xml(cfg)
-            });
-        }
-        missing(
-            "load-configuration needs configuration, configuration-text or configuration-set",
-            "load-configuration",
-        )
-    }
-
-    fn edit_config(&self, op: &Element) -> Body {
-        let Some(cfg) = op.find(&["config", "configuration"]) else {
-            return missing("edit-config needs <config><configuration>", "config");
-        };
-        match self.apply(|t| t.load_xml(cfg)) {
-            Body::Data(_) => Body::Ok,
-            other => other,
-        }
-    }
-
-    fn commit(&self, op: &Element) -> Body {
-        let mut state = self.dev.state();
-        let check = op.has("check");
-        let count = if check {
-            state.writable_by(self.id).map(|()| state.commits.len())
-        } else {
-            let comment = op.child_text("log").map(str::to_string);
-            state.commit(self.id, self.user, "netconf", comment)
-        };
-        let count = match count {
-            Ok(n) => n,
-            Err(d) => return denied(&d),
-        };
-        if op.name == "commit" {
-            return Body::Ok;
-        }
-        let tag = if check {
-            "commit-check-success"
-        } else {
-            "commit-success"
-        };
-        Body::Data(Box::new(std::iter::once(format!(
-            "<commit-results>\n<routing-engine junos:style=\"normal\">\n<name>re0</name>\n<{tag}/>\n<commit-revision>re0-{count}</commit-revision>\n</routing-engine>\n</commit-results>\n"
-        ))))
-    }
-
-    fn discard(&self) -> Body {
-        match self.dev.state().discard(self.id) {
-            Ok(()) => Body::Ok,
-            Err(d) => denied(&d),
-        }
-    }
-
     fn kill_session(&self, op: &Element) -> Body {
         let Some(target) = op
             .child_text("session-id")
@@ -443,37 +297,15 @@ impl Session<'_> {
     }
 }
 
-/// Keep only the parts of `tree` named by a `<configuration>` filter.
-fn filtered(tree: &ConfigTree, filter: Option<&Element>) -> ConfigTree {
-    let Some(filter) = filter.filter(|f| !f.children.is_empty()) else {
-        return tree.clone();
-    };
-    let mut wanted = ConfigTree::default();
-    let _ = wanted.load_xml(filter);
-    let prefixes: Vec<String> = wanted.to_set_lines();
-    let mut out = ConfigTree::default();
-    let keep: Vec<String> = tree
-        .to_set_lines()
-        .into_iter()
-        .filter(|l| {
-            prefixes
-                .iter()
-                .any(|p| l == p || l.starts_with(&format!("{p} ")))
-        })
-        .collect();
-    let _ = out.load_set(&keep.join("\n"));
-    out
-}
-
 /// A missing element, as Junos reports it.
-fn missing(message: &str, element: &str) -> Body {
+pub(crate) fn missing(message: &str, element: &str) -> Body {
     Body::Error(
         RpcError::new("protocol", "missing-element", message).with_info("bad-element", element),
     )
 }
 
 /// A refused configuration operation as Junos reports it.
-fn denied(d: &Denied) -> Body {
+pub(crate) fn denied(d: &Denied) -> Body {
     let tag = match d {
         Denied::NotLocked => "operation-failed",
         _ => "lock-denied",
