@@ -51,6 +51,12 @@ const LIST_KEYWORDS: &[&str] = &[
     "route",
     "group",
     "address",
+    "neighbor",
+    "class",
+    "rib",
+    "interface-range",
+    "area-range",
+    "qualified-next-hop",
 ];
 /// Keywords whose entries are `<keyword><name>..</name>..</keyword>` in Junos XML: the
 /// list keywords but `family` (`<family><inet>`, not a named entry).
@@ -116,6 +122,19 @@ impl ConfigTree {
             ));
         }
         lines.push("set protocols ospf area 0.0.0.0 interface lo0.0 passive".into());
+        lines.push(format!(
+            "set routing-options autonomous-system {}",
+            spec.autonomous_system()
+        ));
+        lines.push("set protocols bgp group ibgp type internal".into());
+        lines.push(format!(
+            "set protocols bgp group ibgp local-address {}",
+            spec.router_id()
+        ));
+        for peer in spec.bgp_peers() {
+            lines.push(format!("set protocols bgp group ibgp neighbor {peer}"));
+        }
+        lines.push("set protocols lldp interface all".into());
         t.load_set(&lines.join("\n"))
             .expect("factory configuration is valid");
         t

@@ -118,6 +118,143 @@ impl DeviceSpec {
     }
 }
 
+/// A port as `show interfaces` lists it: the ge ports, the loopback and the management
+/// port, with what every level of the output needs.
+#[derive(Debug, Clone)]
+pub struct Port {
+    /// `ge-0/0/0`, `lo0`, `fxp0`.
+    pub name: String,
+    /// Link state.
+    pub up: bool,
+    /// Its unit 0's address and prefix length.
+    pub address: Ipv4Addr,
+    /// Prefix length.
+    pub prefix_len: u8,
+    /// `Ethernet` or `Unspecified` (lo0).
+    pub link_level_type: &'static str,
+    /// SNMP ifIndex.
+    pub snmp_index: u32,
+    /// Kernel index.
+    pub local_index: u32,
+    /// MAC address (empty for lo0).
+    pub mac: String,
+    /// Speed as Junos prints it.
+    pub speed: &'static str,
+    /// MTU of the physical interface.
+    pub mtu: &'static str,
+    /// Packets in and out, deterministic from the seed.
+    pub packets: (u64, u64),
+}
+
+impl DeviceSpec {
+    /// Every port: ge-0/0/0..3, lo0 and fxp0.
+    pub fn ports(&self) -> Vec<Port> {
+        let mac = |i: u32| {
+            format!(
+                "56:68:a{}:{:02x}:{:02x}:{:02x}",
+                self.index % 10,
+                (self.seed >> 8) as u8,
+                self.index as u8,
+                i
+            )
+        };
+        let traffic = |i: u32| {
+            let r = mix(self.seed ^ (u64::from(i) << 32));
+            (r % 9_000_000 + 100_000, (r >> 24) % 9_000_000 + 100_000)
+        };
+        let mut out: Vec<Port> = self
+            .interfaces()
+            .into_iter()
+            .enumerate()
+            .map(|(i, ifc)| Port {
+                name: ifc.name,
+                up: ifc.up,
+                address: ifc.address,
+                prefix_len: ifc.prefix_len,
+                link_level_type: "Ethernet",
+                snmp_index: 526 + i as u32,
+                local_index: 148 + i as u32,
+                mac: mac(i as u32 + 1),
+                speed: "1000mbps",
+                mtu: "1514",
+                packets: traffic(i as u32),
+            })
+            .collect();
+        out.push(Port {
+            name: "lo0".into(),
+            up: true,
+            address: self.router_id(),
+            prefix_len: 32,
+            link_level_type: "Unspecified",
+            snmp_index: 16,
+            local_index: 6,
+            mac: String::new(),
+            speed: "Unspecified",
+            mtu: "Unlimited",
+            packets: traffic(16),
+        });
+        out.push(Port {
+            name: "fxp0".into(),
+            up: true,
+            address: self.management_address(),
+            prefix_len: 24,
+            link_level_type: "Ethernet",
+            snmp_index: 1,
+            local_index: 1,
+            mac: mac(0),
+            speed: "1000mbps",
+            mtu: "1514",
+            packets: traffic(1),
+        });
+        out
+    }
+
+    /// The management (fxp0) address: `192.168.255.n`.
+    pub fn management_address(&self) -> Ipv4Addr {
+        Ipv4Addr::new(192, 168, 255, (self.index % 250 + 1) as u8)
+    }
+
+    /// The autonomous system every simulated router is in.
+    pub fn autonomous_system(&self) -> u32 {
+        64512
+    }
+
+    /// iBGP peers: the router ids of the OSPF neighbors on the up links.
+    pub fn bgp_peers(&self) -> Vec<Ipv4Addr> {
+        self.interfaces()
+            .iter()
+            .filter(|i| i.up)
+            .map(|i| i.neighbor_id)
+            .collect()
+    }
+}
+
+/// Whether `name` matches a Junos interface pattern: `*` matches any run of characters
+/// (`ge-*`, `ge-0/0/*`, `*`), anything else must match exactly.
+pub fn glob_match(pattern: &str, name: &str) -> bool {
+    let parts: Vec<&str> = pattern.split('*').collect();
+    if parts.len() == 1 {
+        return pattern == name;
+    }
+    let mut rest = name;
+    for (i, part) in parts.iter().enumerate() {
+        if i == 0 {
+            match rest.strip_prefix(part) {
+                Some(r) => rest = r,
+                None => return false,
+            }
+        } else if i == parts.len() - 1 {
+            return rest.ends_with(part);
+        } else {
+            match rest.find(part) {
+                Some(at) => rest = &rest[at + part.len()..],
+                None => return false,
+            }
+        }
+    }
+    true
+}
+
 /// A physical interface with one IPv4 address and one OSPF neighbor.
 #[derive(Debug, Clone)]
 pub struct Interface {
@@ -162,4 +299,25 @@ pub fn mix(mut z: u64) -> u64 {
     z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
     z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
     z ^ (z >> 31)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn interface_patterns_match_as_junos_does() {
+        for (p, n, m) in [
+            ("ge-*", "ge-0/0/1", true),
+            ("ge-0/0/*", "ge-0/0/3", true),
+            ("ge-0/0/*", "xe-0/0/3", false),
+            ("*", "lo0", true),
+            ("ge-0/0/0", "ge-0/0/0", true),
+            ("ge-0/0/0", "ge-0/0/01", false),
+            ("*0", "lo0", true),
+            ("g*0/*", "ge-0/0/2", true),
+        ] {
+            assert_eq!(glob_match(p, n), m, "{p} {n}");
+        }
+    }
 }

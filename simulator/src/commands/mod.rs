@@ -23,19 +23,71 @@ pub use xml::render_xml;
 /// Junos reply namespace for the version the simulator claims.
 pub const JUNOS_NS: &str = "http://xml.juniper.net/junos/21.4R0/junos";
 
+/// How much `show interfaces` / `show route` prints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Level {
+    /// `terse`.
+    Terse,
+    /// `brief`.
+    Brief,
+    /// The default.
+    #[default]
+    Normal,
+    /// `detail`.
+    Detail,
+    /// `extensive`.
+    Extensive,
+}
+
+impl Level {
+    /// The level a keyword names.
+    pub fn from_word(w: &str) -> Option<Level> {
+        Some(match w {
+            "terse" => Level::Terse,
+            "brief" => Level::Brief,
+            "detail" => Level::Detail,
+            "extensive" => Level::Extensive,
+            _ => return None,
+        })
+    }
+
+    /// `junos:style` of the reply.
+    pub fn style(self) -> &'static str {
+        match self {
+            Level::Terse => "terse",
+            Level::Brief => "brief",
+            Level::Normal => "normal",
+            Level::Detail => "detail",
+            Level::Extensive => "extensive",
+        }
+    }
+}
+
 /// An operational command the simulator knows.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Show {
     /// `show version` / get-software-information.
     Version,
-    /// `show interfaces terse` / get-interface-information terse.
-    InterfacesTerse,
+    /// `show interfaces [NAME] [terse|brief|detail|extensive]` / get-interface-information;
+    /// the name may hold `*` wildcards (`ge-*`).
+    Interfaces {
+        /// Interface name or pattern (physical, or logical with `.unit`).
+        name: Option<String>,
+        /// Output level.
+        level: Level,
+    },
     /// `show system uptime`.
     SystemUptime,
     /// `show system users`.
     SystemUsers,
     /// `show system information` / get-system-information.
     SystemInformation,
+    /// `show system memory` / get-system-memory-information.
+    SystemMemory,
+    /// `show system alarms` / get-system-alarm-information.
+    SystemAlarms,
+    /// `show chassis alarms` / get-alarm-information.
+    ChassisAlarms,
     /// `show route summary`.
     RouteSummary,
     /// `show chassis hardware` / get-chassis-inventory.
@@ -48,12 +100,29 @@ pub enum Show {
     OspfDatabase,
     /// `show ospf neighbor`.
     OspfNeighbor,
-    /// `show route [DEST] [extensive]`; no destination means the whole table.
+    /// `show lldp neighbors` / get-lldp-neighbors-information.
+    LldpNeighbors,
+    /// `show bfd session` / get-bfd-session-information.
+    BfdSessions,
+    /// `show arp no-resolve` / get-arp-table-information.
+    Arp,
+    /// `show bgp summary` / get-bgp-summary-information.
+    BgpSummary,
+    /// `show bgp neighbor [ADDR]` / get-bgp-neighbor-information.
+    BgpNeighbor(Option<Ipv4Addr>),
+    /// `show route [DEST] [table T] [protocol P] [LEVEL]`; no destination means the whole
+    /// table.
     Route {
         /// Destination to look up.
         dest: Option<Ipv4Addr>,
-        /// Extensive output.
+        /// Extensive output (`detail` or `extensive`).
         extensive: bool,
+        /// Only this routing table (the simulator has `inet.0`).
+        table: Option<String>,
+        /// Only routes of this protocol (`ospf`, `static`, `direct`, ...).
+        protocol: Option<String>,
+        /// `terse` output.
+        terse: bool,
     },
     /// `show route forwarding-table [all] [destination D]`.
     ForwardingTable {
@@ -62,6 +131,19 @@ pub enum Show {
     },
     /// `show configuration [path]`.
     Configuration(Vec<String>),
+}
+
+impl Show {
+    /// `show route` for one destination or the whole table, no filter.
+    pub fn route(dest: Option<Ipv4Addr>, extensive: bool) -> Show {
+        Show::Route {
+            dest,
+            extensive,
+            table: None,
+            protocol: None,
+            terse: false,
+        }
+    }
 }
 
 /// An output filter after `|`.
@@ -101,10 +183,138 @@ pub struct CommandLine {
     pub pipes: Vec<Pipe>,
 }
 
+/// The arguments each operational RPC takes (child elements); any other is refused with
+/// Junos's `syntax error` naming it. `format` and the namespace are attributes, always
+/// allowed.
+const RPC_ARGS: &[(&str, &[&str])] = &[
+    ("get-software-information", &["brief", "detail"]),
+    (
+        "get-interface-information",
+        &[
+            "interface-name",
+            "terse",
+            "brief",
+            "detail",
+            "extensive",
+            "media",
+            "statistics",
+            "descriptions",
+            "snmp-index",
+        ],
+    ),
+    (
+        "get-chassis-inventory",
+        &["detail", "extensive", "models", "clei-models"],
+    ),
+    ("get-route-engine-information", &["slot", "detail", "bios"]),
+    ("get-system-uptime-information", &[]),
+    ("get-system-users-information", &["no-resolve"]),
+    ("get-system-information", &[]),
+    ("get-system-memory-information", &[]),
+    ("get-system-alarm-information", &[]),
+    ("get-alarm-information", &[]),
+    ("get-route-summary-information", &["table"]),
+    (
+        "get-ospf-interface-information",
+        &["interface-name", "brief", "detail", "extensive", "area"],
+    ),
+    (
+        "get-ospf-neighbor-information",
+        &[
+            "neighbor",
+            "brief",
+            "detail",
+            "extensive",
+            "area",
+            "interface",
+        ],
+    ),
+    (
+        "get-ospf-database-information",
+        &["brief", "detail", "extensive", "area", "lsa-id", "router"],
+    ),
+    (
+        "get-lldp-neighbors-information",
+        &["interface-device", "interface-name"],
+    ),
+    (
+        "get-bfd-session-information",
+        &["address", "detail", "extensive", "summary"],
+    ),
+    (
+        "get-arp-table-information",
+        &[
+            "no-resolve",
+            "interface",
+            "hostname",
+            "vpn",
+            "expiration-time",
+        ],
+    ),
+    (
+        "get-bgp-summary-information",
+        &["instance", "group", "exact-instance", "logical-system"],
+    ),
+    (
+        "get-bgp-neighbor-information",
+        &[
+            "neighbor-address",
+            "instance",
+            "exact-instance",
+            "logical-system",
+        ],
+    ),
+    (
+        "get-route-information",
+        &[
+            "destination",
+            "table",
+            "protocol",
+            "terse",
+            "brief",
+            "detail",
+            "extensive",
+            "summary",
+            "all",
+            "active-path",
+            "best",
+            "exact",
+            "logical-system",
+            "instance",
+        ],
+    ),
+    (
+        "get-forwarding-table-information",
+        &[
+            "destination",
+            "all",
+            "table",
+            "family",
+            "detail",
+            "extensive",
+        ],
+    ),
+];
+
 impl Show {
-    /// The command a Junos RPC asks for (`get-route-information` with its arguments,
-    /// ...); `Ok(None)` when the RPC is not an operational command.
+    /// The command a Junos RPC asks for, with its arguments (`interface-name`,
+    /// `destination`, `table`, `protocol`, the output level); `Ok(None)` when the RPC is
+    /// not an operational command. An argument the RPC does not take is Junos's
+    /// `syntax error` naming it.
     pub fn from_rpc(op: &Element) -> Result<Option<Show>, Box<RpcError>> {
+        let Some((_, allowed)) = RPC_ARGS.iter().find(|(n, _)| *n == op.name) else {
+            return Ok(None);
+        };
+        if let Some(bad) = op
+            .children
+            .iter()
+            .find(|c| !allowed.contains(&c.name.as_str()))
+        {
+            return Err(Box::new(
+                RpcError::new("protocol", "operation-failed", "syntax error")
+                    .with_info("bad-element", bad.name.clone()),
+            ));
+        }
         let dest = |what: &str| -> Result<Option<Ipv4Addr>, Box<RpcError>> {
             match op.child_text(what) {
                 None => Ok(None),
@@ -113,30 +323,49 @@ impl Show {
                     .ok_or_else(|| Box::new(bad_value(what, d))),
             }
         };
+        let level = ["terse", "brief", "detail", "extensive"]
+            .into_iter()
+            .filter(|l| op.has(l))
+            .filter_map(Level::from_word)
+            .next_back()
+            .unwrap_or_default();
+        let text = |what: &str| op.child_text(what).map(str::to_string);
         Ok(Some(match op.name.as_str() {
             "get-software-information" => Show::Version,
-            "get-interface-information" => Show::InterfacesTerse,
+            "get-interface-information" => Show::Interfaces {
+                name: text("interface-name"),
+                level,
+            },
             "get-chassis-inventory" => Show::ChassisHardware,
             "get-route-engine-information" => Show::RouteEngine,
             "get-system-uptime-information" => Show::SystemUptime,
             "get-system-users-information" => Show::SystemUsers,
             "get-system-information" => Show::SystemInformation,
+            "get-system-memory-information" => Show::SystemMemory,
+            "get-system-alarm-information" => Show::SystemAlarms,
+            "get-alarm-information" => Show::ChassisAlarms,
             "get-route-summary-information" => Show::RouteSummary,
             "get-ospf-interface-information" => Show::OspfInterface,
             "get-ospf-neighbor-information" => Show::OspfNeighbor,
             "get-ospf-database-information" => Show::OspfDatabase,
+            "get-lldp-neighbors-information" => Show::LldpNeighbors,
+            "get-bfd-session-information" => Show::BfdSessions,
+            "get-arp-table-information" => Show::Arp,
+            "get-bgp-summary-information" => Show::BgpSummary,
+            "get-bgp-neighbor-information" => Show::BgpNeighbor(dest("neighbor-address")?),
             "get-route-information" if op.has("summary") => Show::RouteSummary,
             "get-route-information" => {
                 let dest = dest("destination")?;
                 Show::Route {
                     dest,
-                    extensive: op.has("extensive") || (dest.is_some() && op.has("detail")),
+                    extensive: matches!(level, Level::Detail | Level::Extensive),
+                    table: text("table"),
+                    protocol: text("protocol").map(|p| p.to_ascii_lowercase()),
+                    terse: level == Level::Terse,
                 }
             }
             "get-forwarding-table-information" => Show::ForwardingTable {
-                dest: op
-                    .child_text("destination")
-                    .and_then(|d| d.split('/').next()?.parse().ok()),
+                dest: dest("destination")?,
             },
             _ => return Ok(None),
         }))
@@ -152,11 +381,13 @@ impl Show {
             Show::Route {
                 dest: Some(_),
                 extensive: false,
+                ..
             } => 90,
             Show::ChassisHardware => 120,
             Show::Route {
                 dest: Some(_),
                 extensive: true,
+                ..
             } => 150,
             Show::ForwardingTable { .. } => 130,
             Show::Route { dest: None, .. } => 400,
@@ -220,6 +451,18 @@ pub(crate) fn nh(r: &Route) -> String {
     } else {
         r.next_hop.to_string()
     }
+}
+
+/// Whether a `table` argument names the one table the simulator has.
+pub(crate) fn table_matches(table: &Option<String>) -> bool {
+    table.as_deref().is_none_or(|t| t == "inet.0")
+}
+
+/// Whether a route is of the `protocol` asked for (any when none is).
+pub(crate) fn proto_matches(r: &Route, protocol: &Option<String>) -> bool {
+    protocol
+        .as_deref()
+        .is_none_or(|p| r.protocol.eq_ignore_ascii_case(p))
 }
 
 pub(crate) fn config_at(state: &DeviceState, path: &[String]) -> crate::junos_config::ConfigTree {
@@ -319,10 +562,7 @@ mod tests {
     fn big_route_table_is_streamed_in_pieces() {
         let spec = DeviceSpec::new(0, 7, 100_000);
         let state = DeviceState::new(&spec);
-        let show = Show::Route {
-            dest: None,
-            extensive: false,
-        };
+        let show = Show::route(None, false);
         let mut pieces = 0;
         let mut routes = 0;
         for p in render_xml(&show, &spec, &state) {

@@ -3,7 +3,7 @@
 
 use std::net::Ipv4Addr;
 
-use super::{CommandLine, Pipe, Show, SyntaxError};
+use super::{CommandLine, Level, Pipe, Show, SyntaxError};
 
 fn is(word: &str, keyword: &str) -> bool {
     !word.is_empty() && keyword.starts_with(word)
@@ -38,20 +38,55 @@ impl CommandLine {
         let show = match arg(1) {
             a if is(a, "version") && a.len() >= 2 => Show::Version,
             a if is(a, "interfaces") && a.len() >= 2 => {
-                if w.len() > 2 && !is(arg(2), "terse") {
-                    return Err(err(2, "terse"));
+                let mut name = None;
+                let mut level = Level::Normal;
+                for (i, word) in w.iter().enumerate().skip(2) {
+                    let lv = ["terse", "brief", "detail", "extensive"]
+                        .into_iter()
+                        .find(|k| is(word, k) && word.len() >= 2);
+                    match lv.and_then(Level::from_word) {
+                        Some(l) => level = l,
+                        None if name.is_none() && looks_like_interface(word) => {
+                            name = Some(word.to_string())
+                        }
+                        None => return Err(err(i, "command")),
+                    }
                 }
-                Show::InterfacesTerse
+                Show::Interfaces { name, level }
             }
             a if is(a, "system") && a.len() >= 2 => match arg(2) {
                 b if is(b, "uptime") => Show::SystemUptime,
                 b if is(b, "information") => Show::SystemInformation,
                 b if is(b, "users") && b.len() >= 2 => Show::SystemUsers,
+                b if is(b, "memory") && b.len() >= 2 => Show::SystemMemory,
+                b if is(b, "alarms") && b.len() >= 2 => Show::SystemAlarms,
                 _ => return Err(err(2, "command")),
             },
             a if is(a, "chassis") && a.len() >= 2 => match arg(2) {
                 b if is(b, "hardware") => Show::ChassisHardware,
                 b if is(b, "routing-engine") => Show::RouteEngine,
+                b if is(b, "alarms") && b.len() >= 2 => Show::ChassisAlarms,
+                _ => return Err(err(2, "command")),
+            },
+            a if is(a, "lldp") && a.len() >= 2 => match arg(2) {
+                b if is(b, "neighbors") => Show::LldpNeighbors,
+                _ => return Err(err(2, "command")),
+            },
+            a if is(a, "bfd") && a.len() >= 2 => match arg(2) {
+                b if is(b, "session") => Show::BfdSessions,
+                _ => return Err(err(2, "command")),
+            },
+            a if is(a, "arp") && a.len() >= 2 => match arg(2) {
+                "" => Show::Arp,
+                b if is(b, "no-resolve") => Show::Arp,
+                _ => return Err(err(2, "command")),
+            },
+            a if is(a, "bgp") && a.len() >= 2 => match arg(2) {
+                b if is(b, "summary") => Show::BgpSummary,
+                b if is(b, "neighbor") => match arg(3) {
+                    "" => Show::BgpNeighbor(None),
+                    n => Show::BgpNeighbor(Some(parse_dest(n).ok_or_else(|| err(3, "address"))?)),
+                },
                 _ => return Err(err(2, "command")),
             },
             a if is(a, "ospf") => match arg(2) {
@@ -86,21 +121,36 @@ impl CommandLine {
                     }
                     Show::ForwardingTable { dest: fdest }
                 } else {
+                    let (mut table, mut protocol, mut terse) = (None, None, false);
                     while i < w.len() {
                         if let Some(d) = parse_dest(w[i]) {
                             if dest.is_some() {
                                 return Err(err(i, "command"));
                             }
                             dest = Some(d);
-                        } else if is(w[i], "extensive") {
+                        } else if is(w[i], "extensive") || is(w[i], "detail") {
                             extensive = true;
-                        } else if is(w[i], "detail") || is(w[i], "terse") {
+                        } else if is(w[i], "terse") {
+                            terse = true;
+                        } else if is(w[i], "brief") {
+                        } else if is(w[i], "table") && i + 1 < w.len() {
+                            table = Some(w[i + 1].to_string());
+                            i += 1;
+                        } else if is(w[i], "protocol") && i + 1 < w.len() {
+                            protocol = Some(w[i + 1].to_ascii_lowercase());
+                            i += 1;
                         } else {
                             return Err(err(i, "command"));
                         }
                         i += 1;
                     }
-                    Show::Route { dest, extensive }
+                    Show::Route {
+                        dest,
+                        extensive,
+                        table,
+                        protocol,
+                        terse,
+                    }
                 }
             }
             _ => return Err(err(1, "command")),
@@ -136,4 +186,14 @@ impl CommandLine {
 
 pub(crate) fn parse_dest(s: &str) -> Option<Ipv4Addr> {
     s.split('/').next()?.parse().ok()
+}
+
+/// Whether a word can name an interface (`ge-0/0/0`, `ge-*`, `lo0.0`, `fxp0`).
+fn looks_like_interface(w: &str) -> bool {
+    w.chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '*')
+        && w.chars().any(|c| c.is_ascii_digit() || c == '*')
+        && w.chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '/' | '.' | ':' | '*'))
 }

@@ -3,8 +3,11 @@
 use std::fmt::Write as _;
 use std::net::Ipv4Addr;
 
-use super::{config_at, fmt_age, fmt_dur, nh, now_str, one, uptime, Pieces, Show};
-use crate::spec::{DeviceSpec, Route};
+use super::{
+    config_at, fmt_age, fmt_dur, nh, now_str, one, proto_matches, table_matches, uptime, Level,
+    Pieces, Show,
+};
+use crate::spec::{glob_match, DeviceSpec, Route};
 use crate::state::DeviceState;
 
 /// Render a command as text.
@@ -14,17 +17,7 @@ pub fn render_text(show: &Show, spec: &DeviceSpec, state: &DeviceState) -> Piece
             "Hostname: {}\nModel: {}\nJunos: {}\nJUNOS OS Kernel 64-bit  [20230321.a5b9d7f_builder_stable_12]\nJUNOS OS libs [20230321.a5b9d7f_builder_stable_12]\nJUNOS OS runtime [20230321.a5b9d7f_builder_stable_12]\nJUNOS Packet Forwarding Engine Simulation Package [{}]\nJUNOS py base [{}]\nJUNOS Routing Software Suite [{}]\n",
             spec.hostname, spec.model, spec.version, spec.version, spec.version, spec.version
         )),
-        Show::InterfacesTerse => {
-            let mut s = String::from("Interface               Admin Link Proto    Local                 Remote\n");
-            for i in spec.interfaces() {
-                let link = if i.up { "up" } else { "down" };
-                let _ = writeln!(s, "{:<24}up    {link:<4}", i.name);
-                let _ = writeln!(s, "{:<24}up    {link:<4} inet     {}/{}", format!("{}.0", i.name), i.address, i.prefix_len);
-            }
-            let _ = writeln!(s, "{:<24}up    up", "lo0");
-            let _ = writeln!(s, "{:<24}up    up   inet     {:<22}--> 0/0", "lo0.0", spec.router_id());
-            one(s)
-        }
+        Show::Interfaces { name, level } => interfaces_text(spec, name.as_deref(), *level),
         Show::SystemUptime => {
             let up = uptime(state);
             one(format!(
@@ -85,7 +78,62 @@ pub fn render_text(show: &Show, spec: &DeviceSpec, state: &DeviceState) -> Piece
             }
             one(s)
         }
-        Show::Route { dest, extensive } => route_text(spec, *dest, *extensive),
+        Show::Route {
+            dest,
+            extensive,
+            table,
+            protocol,
+            ..
+        } => {
+            if !table_matches(table) {
+                return one(String::new());
+            }
+            route_text(spec, *dest, *extensive, protocol.clone())
+        }
+        Show::SystemMemory => one("System memory usage distribution:\n        Total memory: 4057576 Kbytes (100%)\n     Reserved memory:       0 Kbytes (  0%)\n        Wired memory: 1112084 Kbytes ( 27%)\n       Active memory: 1392740 Kbytes ( 34%)\n     Inactive memory:  410584 Kbytes ( 10%)\n         Free memory: 1142168 Kbytes ( 28%)\n".into()),
+        Show::SystemAlarms => one("No alarms currently active\n".into()),
+        Show::ChassisAlarms => one(format!("1 alarms currently active\nAlarm time               Class  Description\n{}  Minor  fxp0: Ethernet Link Down\n", now_str())),
+        Show::LldpNeighbors => {
+            let mut s = String::from("Local Interface    Parent Interface    Chassis Id          Port info          System Name\n");
+            for (k, i) in spec.interfaces().iter().filter(|i| i.up).enumerate() {
+                let _ = writeln!(s, "{:<19}{:<20}56:68:a{}:00:{:02x}:00   {:<19}r{}", i.name, "-", (spec.index + 1) % 10, k, i.name, spec.index + 2);
+            }
+            one(s)
+        }
+        Show::BfdSessions => {
+            let mut s = String::from("                                                  Detect   Transmit\nAddress                  State     Interface      Time     Interval  Multiplier\n");
+            let up: Vec<_> = spec.interfaces().into_iter().filter(|i| i.up).collect();
+            for i in &up {
+                let _ = writeln!(s, "{:<25}Up        {:<15}0.900     0.300        3", i.neighbor, format!("{}.0", i.name));
+            }
+            let _ = writeln!(s, "\n{} sessions, {} clients\nCumulative transmit rate {:.1} pps, cumulative receive rate {:.1} pps", up.len(), up.len(), up.len() as f64 * 3.3, up.len() as f64 * 3.3);
+            one(s)
+        }
+        Show::Arp => {
+            let mut s = String::from("MAC Address       Address         Interface                Flags\n");
+            let mut n = 0;
+            for (k, i) in spec.interfaces().iter().filter(|i| i.up).enumerate() {
+                let _ = writeln!(s, "56:68:a{}:00:{:02x}:01 {:<16}{:<25}none", (spec.index + 1) % 10, k, i.neighbor, format!("{}.0", i.name));
+                n += 1;
+            }
+            let _ = writeln!(s, "56:68:a0:ff:ff:fe {:<16}{:<25}none\nTotal entries: {}", "192.168.255.254", "fxp0.0", n + 1);
+            one(s)
+        }
+        Show::BgpSummary => {
+            let peers = spec.bgp_peers();
+            let mut s = format!("Threading mode: BGP I/O\nGroups: 1 Peers: {} Down peers: 0\nTable          Tot Paths  Act Paths Suppressed    History Damp State    Pending\ninet.0\n                      {:>4}          0          0          0          0          0\nPeer                     AS      InPkt     OutPkt    OutQ   Flaps Last Up/Dwn State|#Active/Received/Accepted/Damped...\n", peers.len(), peers.len() * 10);
+            for p in &peers {
+                let _ = writeln!(s, "{:<20}{:>8}       3312       3305       0       0  3d 4:00:00 Establ\n  inet.0: 0/10/10/0", p, spec.autonomous_system());
+            }
+            one(s)
+        }
+        Show::BgpNeighbor(only) => {
+            let mut s = String::new();
+            for p in spec.bgp_peers().into_iter().filter(|p| only.is_none_or(|o| o == *p)) {
+                let _ = writeln!(s, "Peer: {p}+179 AS {as_}    Local: {}+54321 AS {as_}\n  Group: ibgp                  Routing-Instance: master\n  Type: Internal    State: Established    Flags: <Sync>\n  Last State: OpenConfirm   Last Event: RecvKeepAlive\n  Last Error: None\n  Peer ID: {p}    Local ID: {}    Active Holdtime: 90\n", spec.router_id(), spec.router_id(), as_ = spec.autonomous_system());
+            }
+            one(s)
+        }
         Show::ForwardingTable { dest } => {
             let mut s = String::from("Routing table: default.inet\nInternet:\nDestination        Type RtRef Next hop           Type Index    NhRef Netif\n");
             let routes = match dest {
@@ -126,13 +174,22 @@ fn route_line(s: &mut String, r: &Route, extensive: bool) {
     }
 }
 
-fn route_text(spec: &DeviceSpec, dest: Option<Ipv4Addr>, extensive: bool) -> Pieces {
+fn route_text(
+    spec: &DeviceSpec,
+    dest: Option<Ipv4Addr>,
+    extensive: bool,
+    protocol: Option<String>,
+) -> Pieces {
     let header = "\ninet.0: routes (active, holddown, hidden)\n+ = Active Route, - = Last Active, * = Both\n\n".to_string();
     match dest {
         Some(d) => {
             let mut s = header;
-            for r in spec.lookup(d) {
-                route_line(&mut s, &r, extensive);
+            for r in spec
+                .lookup(d)
+                .iter()
+                .filter(|r| proto_matches(r, &protocol))
+            {
+                route_line(&mut s, r, extensive);
             }
             one(s)
         }
@@ -143,11 +200,51 @@ fn route_text(spec: &DeviceSpec, dest: Option<Ipv4Addr>, extensive: bool) -> Pie
                 std::iter::once(header).chain((0..n).step_by(500).map(move |start| {
                     let mut s = String::with_capacity(500 * 120);
                     for i in start..(start + 500).min(n) {
-                        route_line(&mut s, &spec.synthetic_route(i), extensive);
+                        let r = spec.synthetic_route(i);
+                        if proto_matches(&r, &protocol) {
+                            route_line(&mut s, &r, extensive);
+                        }
                     }
                     s
                 })),
             )
         }
     }
+}
+
+/// `show interfaces` as text: the terse table, or a block per interface.
+fn interfaces_text(spec: &DeviceSpec, pattern: Option<&str>, level: Level) -> Pieces {
+    let ports: Vec<_> = spec
+        .ports()
+        .into_iter()
+        .filter(|p| {
+            pattern.is_none_or(|pat| {
+                glob_match(pat, &p.name) || glob_match(pat, &format!("{}.0", p.name))
+            })
+        })
+        .collect();
+    let mut s = String::new();
+    if level == Level::Terse {
+        s.push_str("Interface               Admin Link Proto    Local                 Remote\n");
+        for p in &ports {
+            let link = if p.up { "up" } else { "down" };
+            let _ = writeln!(s, "{:<24}up    {link:<4}", p.name);
+            let _ = writeln!(
+                s,
+                "{:<24}up    {link:<4} inet     {}/{}",
+                format!("{}.0", p.name),
+                p.address,
+                p.prefix_len
+            );
+        }
+        return one(s);
+    }
+    for p in &ports {
+        let link = if p.up { "Up" } else { "Down" };
+        let _ = writeln!(s, "Physical interface: {}, Enabled, Physical link is {link}\n  Interface index: {}, SNMP ifIndex: {}\n  Link-level type: {}, MTU: {}, Speed: {}\n  Current address: {}, Hardware address: {}\n  Last flapped   : 2026-11-18 18:35:40 UTC (3d 04:02 ago)\n  Input rate     : 2112 bps (3 pps)\n  Output rate    : 1984 bps (3 pps)\n\n  Logical interface {}.0 (Index {}) (SNMP ifIndex {})\n    Flags: Up SNMP-Traps 0x4004000 Encapsulation: ENET2\n    Input packets : {}\n    Output packets: {}\n    Protocol inet, MTU: 1500\n      Flags: Sendbcast-pkt-to-re\n      Addresses, Flags: Is-Preferred Is-Primary\n        Destination: {}/{}, Local: {}\n",
+            p.name, p.local_index, p.snmp_index, p.link_level_type, p.mtu, p.speed, p.mac, p.mac,
+            p.name, p.local_index + 185, p.snmp_index + 15, p.packets.0, p.packets.1,
+            p.address, p.prefix_len, p.address);
+    }
+    one(s)
 }

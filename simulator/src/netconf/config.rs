@@ -121,6 +121,7 @@ fn filtered(tree: &ConfigTree, filter: Option<&Element>) -> ConfigTree {
     out
 }
 
+#[allow(clippy::result_large_err)] // a Body is what the caller returns either way
 fn rollback_number(v: &str) -> Result<usize, Body> {
     match v.trim().parse::<usize>() {
         Ok(n) if n <= MAX_ROLLBACK => Ok(n),
