@@ -335,9 +335,20 @@ impl ConfigTree {
     ) -> Result<(), Vec<LoadError>> {
         let mut errors = Vec::new();
         for c in &configuration.children {
-            self.load_xml_el(&mut Vec::new(), c, None, replace, &mut errors);
+            self.load_xml_el(&mut Vec::new(), c, None, replace, &mut errors, true);
         }
         finish(errors)
+    }
+
+    /// The statements a `<configuration>` subtree filter names (`<system><host-name/>`),
+    /// unchecked: a filter names places, not complete statements.
+    pub fn from_filter(filter: &Element) -> ConfigTree {
+        let mut t = ConfigTree::default();
+        let mut errors = Vec::new();
+        for c in &filter.children {
+            t.load_xml_el(&mut Vec::new(), c, None, false, &mut errors, false);
+        }
+        t
     }
 
     fn load_xml_el(
@@ -347,6 +358,7 @@ impl ConfigTree {
         parent: Option<&str>,
         replace: bool,
         errors: &mut Vec<LoadError>,
+        checked: bool,
     ) {
         let n = path.len();
         if n > schema::MAX_WORDS {
@@ -382,13 +394,15 @@ impl ConfigTree {
                 self.delete(path);
             }
             let leaf = el.children.iter().all(|c| c.name == "name");
-            if leaf {
+            if leaf && checked {
                 if let Err(e) = self.set_checked(path) {
                     errors.push(LoadError::new(e.message, Some(e.bad_element), None));
                 }
+            } else if leaf {
+                self.set(path);
             }
             for c in el.children.iter().filter(|c| c.name != "name") {
-                self.load_xml_el(path, c, Some(&el.name), replace, errors);
+                self.load_xml_el(path, c, Some(&el.name), replace, errors, checked);
             }
         }
         path.truncate(n);

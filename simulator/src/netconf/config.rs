@@ -105,9 +105,7 @@ fn filtered(tree: &ConfigTree, filter: Option<&Element>) -> ConfigTree {
     let Some(filter) = filter.filter(|f| !f.children.is_empty()) else {
         return tree.clone();
     };
-    let mut wanted = ConfigTree::default();
-    let _ = wanted.load_xml(filter, false);
-    let prefixes: Vec<String> = wanted.to_set_lines();
+    let prefixes: Vec<String> = ConfigTree::from_filter(filter).to_set_lines();
     let mut out = ConfigTree::default();
     for line in tree.to_set_lines() {
         if prefixes

@@ -25,7 +25,14 @@ fn script(name: &str) -> PathBuf {
 }
 
 async fn run_client(name: &str) -> (Value, junos_sim::Fleet) {
-    let fleet = fleet(1).await;
+    run_client_on(name, fleet(1).await, &[]).await
+}
+
+async fn run_client_on(
+    name: &str,
+    fleet: junos_sim::Fleet,
+    extra: &[&str],
+) -> (Value, junos_sim::Fleet) {
     let r1 = &fleet.devices()[0];
     let out = tokio::time::timeout(
         Duration::from_secs(120),
@@ -35,6 +42,7 @@ async fn run_client(name: &str) -> (Value, junos_sim::Fleet) {
             .arg(r1.addr().port().to_string())
             .arg(USER)
             .arg(PASSWORD)
+            .args(extra)
             .output(),
     )
     .await
@@ -96,6 +104,59 @@ async fn pyez_open_facts_cli_rpc_and_config_work_unmodified() {
     );
     assert_eq!(r1.commit_count(), 1);
     assert_eq!(r1.lock_holder(), None, "exclusive mode unlocked on exit");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs the Python interop venv (NETPOOL_INTEROP_PYTHON); .ci/run provides it"]
+async fn pyez_rollback_rescue_commit_confirmed_private_mode_and_rpc_arguments() {
+    // A Junos minute lasts one second here, so that a commit confirmed expires in a test.
+    let fleet = fleet_with(
+        1,
+        DeviceConfig {
+            confirm_minute: Duration::from_secs(1),
+            ..Default::default()
+        },
+    )
+    .await;
+    let (j, fleet) = run_client_on("pyez_config_check.py", fleet, &["1"]).await;
+    let r1 = &fleet.devices()[0];
+    assert_eq!(j["one_interface"], serde_json::json!(["ge-0/0/0"]), "{j}");
+    assert_eq!(
+        j["ge_interfaces"],
+        serde_json::json!(["ge-0/0/0", "ge-0/0/1", "ge-0/0/2", "ge-0/0/3"])
+    );
+    assert_eq!(j["bad_load"], "ConfigLoadError: foo", "{j}");
+    assert!(j["diff_after_rollback0"].is_null(), "{j}");
+    assert_eq!(j["commit_check"], true);
+    assert!(
+        j["rollback_diff"].as_str().unwrap().contains("first"),
+        "{j}"
+    );
+    assert_eq!(j["after_rollback"], "first");
+    assert_eq!(j["rescue_save"], true);
+    assert_eq!(j["rescue_get"], 1, "{j}");
+    assert_eq!(j["rescue_reload"], true);
+    assert_eq!(j["after_rescue"], "first");
+    assert_eq!(j["during_confirm"], "tentative");
+    assert_eq!(j["after_expiry"], "first", "{j}");
+    assert_eq!(j["after_confirm"], "confirmed", "{j}");
+    assert!(
+        j["private_diff"].as_str().unwrap().contains("private"),
+        "{j}"
+    );
+    assert_eq!(j["after_private"], "private");
+    assert!(
+        j["private_while_dirty"]
+            .as_str()
+            .unwrap()
+            .contains("shared configuration database modified"),
+        "{j}"
+    );
+    assert_eq!(
+        r1.running_value(&["system", "host-name"]).as_deref(),
+        Some("private")
+    );
+    assert_eq!(r1.lock_holder(), None);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

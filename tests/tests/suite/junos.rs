@@ -1,0 +1,391 @@
+//! Junos as it really answers, through netpool: reply shapes checked against the shape
+//! spec (`tests/shapes/junos-replies.toml`), RPC arguments, errors nested where Junos
+//! nests them, and the configuration RPCs (rollback, rescue, commit confirmed, private
+//! mode), with netpool failing every refused change and committing nothing.
+
+use std::collections::BTreeSet;
+use std::time::Duration;
+
+use junos_sim::DeviceConfig;
+use netpool::{ConfigChange, Error, NetconfGuard};
+use netpool_tests::*;
+
+/// Every element path under `el` (local names, `/`-separated), `prefix` included.
+fn paths(el: &netconf_wire::Element, prefix: &str, out: &mut BTreeSet<String>) {
+    let p = if prefix.is_empty() {
+        el.name.clone()
+    } else {
+        format!("{prefix}/{}", el.name)
+    };
+    for c in &el.children {
+        paths(c, &p, out);
+    }
+    out.insert(p);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_rpc_answers_with_the_element_paths_real_junos_has() {
+    let spec: toml::Table = include_str!("../../shapes/junos-replies.toml")
+        .parse()
+        .expect("shape spec parses");
+    let rpcs = spec["rpc"].as_array().expect("[[rpc]] entries");
+    assert!(rpcs.len() >= 20, "{} RPCs in the spec", rpcs.len());
+    let (_fleet, pool, dev) = one_router().await;
+    let mut g = pool.netconf(&dev).await.unwrap();
+    let mut missing = Vec::new();
+    let mut total = 0;
+    for r in rpcs {
+        let name = r["name"].as_str().unwrap();
+        let reply = g
+            .rpc(r["rpc"].as_str().unwrap())
+            .await
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
+        let mut got = BTreeSet::new();
+        for c in &reply.root.children {
+            paths(c, "", &mut got);
+        }
+        for p in r["paths"].as_array().unwrap() {
+            total += 1;
+            let p = p.as_str().unwrap();
+            if !got.contains(p) {
+                missing.push(format!("{name}: {p}"));
+            }
+        }
+    }
+    assert!(
+        missing.is_empty(),
+        "{} of {total} paths missing:\n{}",
+        missing.len(),
+        missing.join("\n")
+    );
+}
+
+async fn physical_names(g: &mut NetconfGuard, rpc: &str) -> Vec<String> {
+    let reply = g.rpc(rpc).await.unwrap();
+    let info = reply.root.child("interface-information").expect("reply");
+    info.children_named("physical-interface")
+        .map(|p| p.child_text("name").unwrap().to_string())
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rpc_arguments_are_honoured_and_unknown_ones_refused() {
+    let (_fleet, pool, dev) = one_router().await;
+    let mut g = pool.netconf(&dev).await.unwrap();
+    let all = physical_names(
+        &mut g,
+        "<get-interface-information><terse/></get-interface-information>",
+    )
+    .await;
+    assert_eq!(all.len(), 6, "{all:?}");
+    let one = physical_names(&mut g, "<get-interface-information><terse/><interface-name>ge-0/0/0</interface-name></get-interface-information>").await;
+    assert_eq!(one, ["ge-0/0/0"]);
+    let ge = physical_names(
+        &mut g,
+        "<get-interface-information><interface-name>ge-*</interface-name></get-interface-information>",
+    )
+    .await;
+    assert_eq!(ge, ["ge-0/0/0", "ge-0/0/1", "ge-0/0/2", "ge-0/0/3"]);
+    // A logical name answers with that unit alone.
+    let reply = g
+        .rpc("<get-interface-information><interface-name>lo0.0</interface-name></get-interface-information>")
+        .await
+        .unwrap();
+    let info = reply.root.child("interface-information").unwrap();
+    assert_eq!(
+        info.child("logical-interface").unwrap().child_text("name"),
+        Some("lo0.0")
+    );
+    // Levels change the reply's style and depth.
+    let reply = g
+        .rpc("<get-interface-information><extensive/><interface-name>ge-0/0/1</interface-name></get-interface-information>")
+        .await
+        .unwrap();
+    let info = reply.root.child("interface-information").unwrap();
+    assert_eq!(info.attr("style"), Some("extensive"));
+    assert!(info
+        .find(&["physical-interface", "ethernet-mac-statistics"])
+        .is_some());
+    // Route filters: protocol, table.
+    let reply = g
+        .rpc("<get-route-information><destination>10.0.14.0</destination><protocol>ospf</protocol></get-route-information>")
+        .await
+        .unwrap();
+    assert!(
+        reply
+            .root
+            .find(&["route-information", "route-table", "rt"])
+            .is_none(),
+        "a Direct route is not OSPF"
+    );
+    let reply = g
+        .rpc("<get-route-information><destination>10.0.14.0</destination><protocol>direct</protocol></get-route-information>")
+        .await
+        .unwrap();
+    assert!(reply
+        .root
+        .find(&["route-information", "route-table", "rt"])
+        .is_some());
+    let reply = g
+        .rpc("<get-route-information><table>inet6.0</table></get-route-information>")
+        .await
+        .unwrap();
+    assert!(reply
+        .root
+        .find(&["route-information", "route-table"])
+        .is_none());
+    // An argument the RPC does not take is Junos's syntax error naming it.
+    let e = g
+        .rpc("<get-interface-information><frobnicate/></get-interface-information>")
+        .await
+        .unwrap_err();
+    let err = e.rpc_error().expect("an rpc-error");
+    assert_eq!(err.message.as_deref().map(str::trim), Some("syntax error"));
+    assert_eq!(
+        err.info,
+        [("bad-element".to_string(), "frobnicate".to_string())]
+    );
+    // The session stays usable after an rpc-error.
+    g.command("show version").await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_change_is_an_error_with_every_error_and_nothing_is_committed() {
+    let (fleet, pool, dev) = one_router().await;
+    let r1 = &fleet.devices()[0];
+    let e = pool
+        .configure(
+            &dev,
+            &ConfigChange::set_lines(
+                "set system host-name changed\nset system foo bar\nset systemm x y",
+            ),
+        )
+        .await
+        .unwrap_err();
+    let Error::Rpc { errors, .. } = &e else {
+        panic!("not an rpc-error: {e}")
+    };
+    let bad: Vec<&str> = errors
+        .iter()
+        .map(|e| {
+            e.info
+                .iter()
+                .find(|(k, _)| k == "bad-element")
+                .unwrap()
+                .1
+                .as_str()
+        })
+        .collect();
+    assert_eq!(bad, ["foo", "systemm"], "{e}");
+    assert_eq!(r1.commit_count(), 0);
+    assert_eq!(
+        r1.running_value(&["system", "host-name"]).as_deref(),
+        Some("r1")
+    );
+    assert!(
+        eventually(Duration::from_secs(2), || r1.lock_holder().is_none()).await,
+        "the lock went with the discarded session"
+    );
+    // The next borrower gets a clean candidate: a commit now changes nothing.
+    let mut g = pool.netconf(&dev).await.unwrap();
+    let diff = g
+        .rpc("<get-configuration compare=\"rollback\" rollback=\"0\" format=\"text\"/>")
+        .await
+        .unwrap();
+    let out = diff
+        .root
+        .find(&["configuration-information", "configuration-output"])
+        .unwrap();
+    assert!(
+        out.text.trim().is_empty(),
+        "candidate not clean: {}",
+        out.text
+    );
+    drop(g);
+
+    // A commit that breaks a mandatory statement: errors per routing engine.
+    let e = pool
+        .configure(
+            &dev,
+            &ConfigChange::set_lines("delete system root-authentication"),
+        )
+        .await
+        .unwrap_err();
+    let Error::Rpc { errors, .. } = &e else {
+        panic!("not an rpc-error: {e}")
+    };
+    assert_eq!(errors.len(), 2, "{e}");
+    assert_eq!(errors[0].path.as_deref(), Some("[edit system]"));
+    assert!(errors[0]
+        .message
+        .as_deref()
+        .unwrap()
+        .contains("Missing mandatory statement: 'root-authentication'"));
+    assert!(errors[1]
+        .message
+        .as_deref()
+        .unwrap()
+        .contains("configuration check-out failed"));
+    assert_eq!(r1.commit_count(), 0);
+    assert!(r1
+        .running_value(&["system", "root-authentication", "encrypted-password"])
+        .is_some());
+
+    // And a good change goes through.
+    pool.configure(&dev, &ConfigChange::set_lines("set system host-name good"))
+        .await
+        .unwrap();
+    assert_eq!(r1.commit_count(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rollback_rescue_and_rollback_information() {
+    let (fleet, pool, dev) = one_router().await;
+    let r1 = &fleet.devices()[0];
+    let host = || r1.running_value(&["system", "host-name"]);
+    pool.configure(&dev, &ConfigChange::set_lines("set system host-name one"))
+        .await
+        .unwrap();
+    pool.configure(&dev, &ConfigChange::set_lines("set system host-name two"))
+        .await
+        .unwrap();
+    let mut g = pool.netconf(&dev).await.unwrap();
+    // Rollback 1 compared with rollback 0 names the change.
+    let info = g
+        .rpc("<get-rollback-information><rollback>0</rollback><compare>1</compare></get-rollback-information>")
+        .await
+        .unwrap();
+    let out = info
+        .root
+        .find(&[
+            "rollback-information",
+            "configuration-information",
+            "configuration-output",
+        ])
+        .unwrap();
+    assert!(
+        out.text.contains("two") && out.text.contains("one"),
+        "{}",
+        out.text
+    );
+    // Rescue: save now (host two), change, reload the rescue.
+    g.rpc("<request-save-rescue-configuration/>").await.unwrap();
+    g.lock().await.unwrap();
+    g.rpc("<load-configuration rollback=\"2\"/>").await.unwrap();
+    g.commit(None).await.unwrap();
+    assert_eq!(
+        host().as_deref(),
+        Some("r1"),
+        "rollback 2 is the factory config"
+    );
+    g.rpc("<load-configuration rescue=\"rescue\"/>")
+        .await
+        .unwrap();
+    g.commit(None).await.unwrap();
+    assert_eq!(host().as_deref(), Some("two"));
+    // A rollback that does not exist is a load error, nested as Junos nests it.
+    let e = g
+        .rpc("<load-configuration rollback=\"40\"/>")
+        .await
+        .unwrap_err();
+    assert!(e.to_string().contains("rollback 40 does not exist"), "{e}");
+    g.discard_changes().await.unwrap();
+    g.unlock().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn commit_confirmed_rolls_back_unless_confirmed() {
+    let fleet = fleet_with(
+        1,
+        DeviceConfig {
+            confirm_minute: Duration::from_millis(300),
+            ..Default::default()
+        },
+    )
+    .await;
+    let r1 = &fleet.devices()[0];
+    let pool = pool_for(&fleet);
+    let dev = device(r1);
+    let host = || r1.running_value(&["system", "host-name"]);
+    let mut g = pool.netconf(&dev).await.unwrap();
+    g.lock().await.unwrap();
+    g.load(&ConfigChange::set_lines("set system host-name tentative"))
+        .await
+        .unwrap();
+    g.commit_confirmed(1, Some("try")).await.unwrap();
+    assert_eq!(host().as_deref(), Some("tentative"));
+    assert!(
+        eventually(Duration::from_secs(3), || host().as_deref() == Some("r1")).await,
+        "not rolled back: {:?}",
+        host()
+    );
+    assert_eq!(r1.commit_count(), 2, "the rollback is a commit of its own");
+    // Confirmed in time, it stays.
+    g.load(&ConfigChange::set_lines("set system host-name kept"))
+        .await
+        .unwrap();
+    g.commit_confirmed(1, None).await.unwrap();
+    g.commit(Some("confirm")).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(700)).await;
+    assert_eq!(host().as_deref(), Some("kept"));
+    g.unlock().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn private_mode_follows_junos_rules() {
+    let (fleet, pool, dev) = one_router().await;
+    let r1 = &fleet.devices()[0];
+    let mut shared = pool.netconf(&dev).await.unwrap();
+    let mut private = pool.netconf(&dev).await.unwrap();
+    // Uncommitted shared changes: private mode is refused.
+    shared
+        .load(&ConfigChange::set_lines("set system location building b1"))
+        .await
+        .unwrap();
+    let e = private
+        .rpc("<open-configuration><private/></open-configuration>")
+        .await
+        .unwrap_err();
+    assert!(
+        e.to_string()
+            .contains("shared configuration database modified"),
+        "{e}"
+    );
+    shared.discard_changes().await.unwrap();
+    // Now it opens, with Junos's warning (a warning never fails the call).
+    let reply = private
+        .rpc("<open-configuration><private/></open-configuration>")
+        .await
+        .unwrap();
+    assert_eq!(reply.warnings().count(), 1);
+    private
+        .load(&ConfigChange::set_lines("set system host-name private-one"))
+        .await
+        .unwrap();
+    // The shared candidate does not see the private change.
+    let cfg = shared
+        .rpc("<get-configuration><configuration><system><host-name/></system></configuration></get-configuration>")
+        .await
+        .unwrap();
+    assert_eq!(
+        cfg.root
+            .find(&["configuration", "system", "host-name"])
+            .map(|h| h.text.as_str()),
+        Some("r1")
+    );
+    private.commit(None).await.unwrap();
+    assert_eq!(
+        r1.running_value(&["system", "host-name"]).as_deref(),
+        Some("private-one")
+    );
+    private
+        .load(&ConfigChange::set_lines("set system host-name never"))
+        .await
+        .unwrap();
+    private.rpc("<close-configuration/>").await.unwrap();
+    assert_eq!(
+        r1.running_value(&["system", "host-name"]).as_deref(),
+        Some("private-one"),
+        "closing private mode drops its uncommitted changes"
+    );
+}
