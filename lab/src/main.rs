@@ -8,7 +8,8 @@ mod profile;
 
 use clap::{Parser, Subcommand};
 use cmd::{
-    bench::BenchArgs, chaos::ChaosArgs, scale::ScaleArgs, sim::SimArgs, validate::ValidateArgs,
+    bench::BenchArgs, calibrate::CalibrateArgs, chaos::ChaosArgs, scale::ScaleArgs, sim::SimArgs,
+    validate::ValidateArgs,
 };
 
 #[derive(Parser)]
@@ -47,6 +48,11 @@ enum Command {
     ///
     /// Exits non-zero if any scenario fails. Example: netlab chaos --scenario killed-sshd
     Chaos(ChaosArgs),
+    /// Run unmodified PyEZ against the simulated fleet (instant, then vmx) and print its
+    /// figures beside the published vMX ones the vmx profile is fitted to.
+    ///
+    /// Example: netlab calibrate --python .venv/bin/python --check 0.15
+    Calibrate(CalibrateArgs),
     /// Serve a simulated fleet until Ctrl-C and print where each router listens.
     ///
     /// Example: netlab sim --routers 5 --profile vmx
@@ -66,6 +72,7 @@ async fn main() -> ExitCode {
         Command::Scale(a) => cmd::scale::run(a).await,
         Command::Chaos(a) => cmd::chaos::run(a).await,
         Command::Validate(a) => cmd::validate::run(a).await,
+        Command::Calibrate(a) => cmd::calibrate::run(a).await,
     };
     match r {
         Ok(()) => ExitCode::SUCCESS,

@@ -1,6 +1,7 @@
 //! One module per `netlab` subcommand, and what they share.
 
 pub mod bench;
+pub mod calibrate;
 pub mod chaos;
 pub mod scale;
 pub mod sim;

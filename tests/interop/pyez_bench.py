@@ -1,0 +1,83 @@
+"""The published benchmark's workload with Juniper PyEZ, unmodified: the seed workload
+(7 commands on each router) run per call (open, cli, close for every command), pooled
+sequentially (one open session per router, commands one after the other) and pooled in
+parallel (one open session per router, one thread per router). Prints one JSON line:
+seconds in total and per operation for each mode.
+
+argv: user password host:port [host:port ...]"""
+import json
+import sys
+import threading
+import time
+
+from jnpr.junos import Device
+
+COMMANDS = [
+    "show ospf interface | no-more",
+    "show ospf database | no-more",
+    "show ospf neighbor | no-more",
+    "show route 10.0.14.0 | no-more",
+    "show chassis hardware | no-more",
+    "show route 10.0.15.0 extensive | no-more",
+    "show route forwarding-table all destination 10.0.15.0 | no-more",
+]
+user, password = sys.argv[1], sys.argv[2]
+targets = [(t.rsplit(":", 1)[0], int(t.rsplit(":", 1)[1])) for t in sys.argv[3:]]
+ops = [(t, c) for t in targets for c in COMMANDS]
+
+
+def device(t):
+    return Device(host=t[0], port=t[1], user=user, passwd=password, gather_facts=False,
+                  look_for_keys=False, allow_agent=False)
+
+
+def run(cmd_dev, c):
+    out = cmd_dev.cli(c, warning=False)
+    if not out or not out.strip():
+        raise RuntimeError("empty reply to %r" % c)
+
+
+result = {"ops": len(ops)}
+
+start = time.monotonic()
+for t, c in ops:
+    d = device(t)
+    d.open()
+    run(d, c)
+    d.close()
+result["per_call_s"] = time.monotonic() - start
+
+devs = {t: device(t) for t in targets}
+start = time.monotonic()
+for d in devs.values():
+    d.open()
+result["open_all_s"] = time.monotonic() - start
+start = time.monotonic()
+for t, c in ops:
+    run(devs[t], c)
+result["pooled_seq_s"] = time.monotonic() - start
+
+errors = []
+
+
+def worker(t):
+    try:
+        for c in COMMANDS:
+            run(devs[t], c)
+    except Exception as e:  # reported, never swallowed
+        errors.append(repr(e))
+
+
+start = time.monotonic()
+threads = [threading.Thread(target=worker, args=(t,)) for t in targets]
+for th in threads:
+    th.start()
+for th in threads:
+    th.join()
+result["pooled_par_s"] = time.monotonic() - start
+for d in devs.values():
+    d.close()
+result["errors"] = errors
+for k in ("per_call_s", "pooled_seq_s", "pooled_par_s"):
+    result[k[:-2] + "_per_op_s"] = result[k] / len(ops)
+print(json.dumps(result))
