@@ -56,10 +56,10 @@ pub(crate) async fn run_cli_command(dev: &Device, line: &str) -> (u32, Pieces, S
             }) {
                 let text: String = render_text(&cmd.show, spec, &state).collect();
                 Box::new(std::iter::once(cmd.filter_text(text))) as Pieces
-            } else if let Show::Configuration(_) = cmd.show {
+            } else if let Show::Configuration(path) = &cmd.show {
                 if cmd.pipes.contains(&Pipe::DisplaySet) {
                     Box::new(std::iter::once(
-                        state.running.to_set_lines().join("\n") + "\n",
+                        state.running.subtree(path).to_set_lines().join("\n") + "\n",
                     )) as Pieces
                 } else {
                     render_text(&cmd.show, spec, &state)

@@ -84,6 +84,8 @@ pub enum Show {
     SystemInformation,
     /// `show system memory` / get-system-memory-information.
     SystemMemory,
+    /// `show system storage` / get-system-storage.
+    SystemStorage,
     /// `show system alarms` / get-system-alarm-information.
     SystemAlarms,
     /// `show chassis alarms` / get-alarm-information.
@@ -212,6 +214,7 @@ const RPC_ARGS: &[(&str, &[&str])] = &[
     ("get-system-information", &[]),
     ("get-system-memory-information", &[]),
     ("get-system-alarm-information", &[]),
+    ("get-system-storage", &["detail"]),
     ("get-alarm-information", &[]),
     ("get-route-summary-information", &["table"]),
     (
@@ -343,6 +346,7 @@ impl Show {
             "get-system-information" => Show::SystemInformation,
             "get-system-memory-information" => Show::SystemMemory,
             "get-system-alarm-information" => Show::SystemAlarms,
+            "get-system-storage" => Show::SystemStorage,
             "get-alarm-information" => Show::ChassisAlarms,
             "get-route-summary-information" => Show::RouteSummary,
             "get-ospf-interface-information" => Show::OspfInterface,

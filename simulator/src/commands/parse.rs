@@ -60,6 +60,7 @@ impl CommandLine {
                 b if is(b, "users") && b.len() >= 2 => Show::SystemUsers,
                 b if is(b, "memory") && b.len() >= 2 => Show::SystemMemory,
                 b if is(b, "alarms") && b.len() >= 2 => Show::SystemAlarms,
+                b if is(b, "storage") && b.len() >= 2 => Show::SystemStorage,
                 _ => return Err(err(2, "command")),
             },
             a if is(a, "chassis") && a.len() >= 2 => match arg(2) {

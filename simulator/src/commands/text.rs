@@ -92,6 +92,13 @@ pub fn render_text(show: &Show, spec: &DeviceSpec, state: &DeviceState) -> Piece
         }
         Show::SystemMemory => one("System memory usage distribution:\n        Total memory: 4057576 Kbytes (100%)\n     Reserved memory:       0 Kbytes (  0%)\n        Wired memory: 1112084 Kbytes ( 27%)\n       Active memory: 1392740 Kbytes ( 34%)\n     Inactive memory:  410584 Kbytes ( 10%)\n         Free memory: 1142168 Kbytes ( 28%)\n".into()),
         Show::SystemAlarms => one("No alarms currently active\n".into()),
+        Show::SystemStorage => {
+            let mut s = String::from("Filesystem              Size       Used      Avail  Capacity   Mounted on\n");
+            for (fs, total, used, mount) in super::xml::STORAGE {
+                let _ = writeln!(s, "{fs:<22}{:>6}M {:>9}M {:>9}M {:>8}%  {mount}", total / 1024, used / 1024, (total - used) / 1024, used * 100 / total);
+            }
+            one(s)
+        }
         Show::ChassisAlarms => one(format!("1 alarms currently active\nAlarm time               Class  Description\n{}  Minor  fxp0: Ethernet Link Down\n", now_str())),
         Show::LldpNeighbors => {
             let mut s = String::from("Local Interface    Parent Interface    Chassis Id          Port info          System Name\n");

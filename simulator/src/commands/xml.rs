@@ -17,6 +17,14 @@ use crate::state::DeviceState;
 
 const NS: &str = "http://xml.juniper.net/junos/21.4R0";
 
+/// File systems of a vMX routing engine: (name, 1 KiB blocks, used, mount point).
+pub(super) const STORAGE: [(&str, u64, u64, &str); 4] = [
+    ("/dev/gpt/junos", 20_307_196, 1_483_724, "/.mount"),
+    ("/dev/gpt/config", 1_453_920, 2_132, "/.mount/config"),
+    ("/dev/gpt/var", 11_058_488, 1_034_236, "/.mount/var"),
+    ("tmpfs", 3_523_812, 14_380, "/.mount/tmp"),
+];
+
 /// A small writer of Junos-style XML (one element a line, values escaped).
 #[derive(Default)]
 struct X(String);
@@ -92,6 +100,20 @@ pub fn render_xml(show: &Show, spec: &DeviceSpec, state: &DeviceState) -> Pieces
         }
         Show::SystemUsers => system_users(state),
         Show::SystemMemory => system_memory(),
+        Show::SystemStorage => {
+            let mut x = X::with_ns("system-storage-information", "junos", None);
+            for (fs, total, used, mount) in STORAGE {
+                x.open("filesystem")
+                    .leaf("filesystem-name", fs)
+                    .leaf("total-blocks", total)
+                    .leaf("used-blocks", used)
+                    .leaf("available-blocks", total - used)
+                    .leaf("used-percent", used * 100 / total)
+                    .leaf("mounted-on", mount)
+                    .close("filesystem");
+            }
+            x.done("system-storage-information")
+        }
         Show::SystemAlarms => {
             let mut x = X::with_ns("alarm-information", "junos-alarm", None);
             x.open("alarm-summary")
@@ -246,6 +268,14 @@ fn physical_interface(x: &mut X, p: &Port, level: Level, with_unit: bool) {
             .leaf("local-index", p.local_index)
             .leaf("snmp-index", p.snmp_index)
             .leaf("link-level-type", p.link_level_type)
+            .leaf(
+                "if-type",
+                if p.link_level_type == "Ethernet" {
+                    "Ethernet"
+                } else {
+                    "Loopback"
+                },
+            )
             .leaf("mtu", p.mtu)
             .leaf("source-filtering", "disabled")
             .leaf("link-mode", "Full-duplex")

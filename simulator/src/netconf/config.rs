@@ -90,7 +90,9 @@ fn render(tree: &ConfigTree, format: Option<&str>) -> String {
 fn compare_output(older: &ConfigTree, newer: &ConfigTree) -> String {
     let diff = older.compare(newer);
     let text = if diff.is_empty() {
-        String::new()
+        // Junos answers "no differences" with a lone newline, never an empty element
+        // (clients read the element's text: None would read as the string "None").
+        "\n".to_string()
     } else {
         format!("\n[edit]\n{}\n", diff.join("\n"))
     };

@@ -286,3 +286,63 @@ async fn openssh_exec_and_netconf_subsystem() {
         .unwrap()
         .is_ok());
 }
+
+/// Ansible's junipernetworks.junos modules over `ansible.netcommon.netconf` (and
+/// `network_cli` for junos_netconf): the playbook asserts what each module returns.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs the Python interop venv with ansible (NETPOOL_INTEROP_PYTHON); .ci/run provides it"]
+async fn ansible_junos_modules_work_unmodified() {
+    let fleet = fleet(1).await;
+    let r1 = &fleet.devices()[0];
+    let dir = tempfile::tempdir().unwrap();
+    let inventory = dir.path().join("hosts.ini");
+    std::fs::write(
+        &inventory,
+        format!(
+            "[routers]\nr1 ansible_host={} ansible_port={} ansible_user={USER} ansible_password={PASSWORD}\n",
+            r1.addr().ip(),
+            r1.addr().port()
+        ),
+    )
+    .unwrap();
+    let venv_bin = PathBuf::from(python())
+        .parent()
+        .expect("python sits in the venv's bin")
+        .to_path_buf();
+    let path = format!(
+        "{}:{}",
+        venv_bin.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let out = tokio::time::timeout(
+        Duration::from_secs(300),
+        tokio::process::Command::new(venv_bin.join("ansible-playbook"))
+            .arg("-i")
+            .arg(&inventory)
+            .arg(script("ansible/playbook.yml"))
+            .env("PATH", path)
+            .env("ANSIBLE_HOST_KEY_CHECKING", "False")
+            .env("ANSIBLE_LOCAL_TEMP", dir.path().join("tmp"))
+            .env("ANSIBLE_PERSISTENT_CONTROL_PATH_DIR", dir.path().join("pc"))
+            .env("ANSIBLE_NOCOLOR", "1")
+            .env("ANSIBLE_PYTHON_INTERPRETER", python())
+            .output(),
+    )
+    .await
+    .expect("ansible-playbook finished within 300 s")
+    .expect("ansible-playbook runs");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        out.status.success(),
+        "ansible-playbook failed:\n{stdout}\n{stderr}"
+    );
+    assert!(stdout.contains("failed=0"), "{stdout}");
+    // The set line was rolled back; junos_netconf's change stayed.
+    assert_eq!(r1.running_value(&["system", "location", "building"]), None);
+    assert_eq!(
+        r1.running_value(&["system", "services", "netconf", "ssh", "port"])
+            .as_deref(),
+        Some("830")
+    );
+}
