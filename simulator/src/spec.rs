@@ -147,7 +147,8 @@ pub struct Port {
 }
 
 impl DeviceSpec {
-    /// Every port: ge-0/0/0..3, lo0 and fxp0.
+    /// Every port: ge-0/0/0..3, lo0, an unconnected xe-0/1/0, the internal em0 and the
+    /// management fxp0.
     pub fn ports(&self) -> Vec<Port> {
         let mac = |i: u32| {
             format!(
@@ -192,6 +193,32 @@ impl DeviceSpec {
             speed: "Unspecified",
             mtu: "Unlimited",
             packets: traffic(16),
+        });
+        out.push(Port {
+            name: "xe-0/1/0".into(),
+            up: false,
+            address: Ipv4Addr::new(10, 1, (self.index % 250) as u8, 1),
+            prefix_len: 30,
+            link_level_type: "Ethernet",
+            snmp_index: 540,
+            local_index: 160,
+            mac: mac(9),
+            speed: "10Gbps",
+            mtu: "1514",
+            packets: (0, 0),
+        });
+        out.push(Port {
+            name: "em0".into(),
+            up: true,
+            address: Ipv4Addr::new(128, 0, 0, 1),
+            prefix_len: 2,
+            link_level_type: "Ethernet",
+            snmp_index: 23,
+            local_index: 8,
+            mac: mac(10),
+            speed: "1000mbps",
+            mtu: "1514",
+            packets: traffic(23),
         });
         out.push(Port {
             name: "fxp0".into(),
