@@ -91,7 +91,7 @@ pub struct Target {
 }
 
 /// Everything a run needs.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct BenchOptions {
     /// Pool settings (host keys, timeouts). Modes adjust their own limits.
     pub pool: PoolConfig,
@@ -109,6 +109,21 @@ pub struct BenchOptions {
     /// The devices' password, for the `rustnetconf-pool` peer (which cannot read it from
     /// a netpool `Device`).
     pub peer_password: Option<String>,
+}
+
+impl std::fmt::Debug for BenchOptions {
+    // The peer password is a secret: never printed.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("BenchOptions")
+            .field("pool", &self.pool)
+            .field("timing", &self.timing)
+            .field("repeat", &self.repeat)
+            .field("progress", &self.progress)
+            .field("rtt", &self.rtt)
+            .field("ssh_key", &self.ssh_key)
+            .field("peer_password", &self.peer_password.as_ref().map(|_| "***"))
+            .finish()
+    }
 }
 
 /// One mode's figures.

@@ -192,8 +192,14 @@ impl FaultProxy {
         let inner = self.inner.clone();
         let h = tokio::spawn(async move {
             loop {
-                let Ok((client, _)) = l.accept().await else {
-                    continue;
+                let client = match l.accept().await {
+                    Ok((client, _)) => client,
+                    Err(e) => {
+                        // Out of descriptors and the like: wait instead of spinning.
+                        tracing::warn!("fault proxy accept failed: {e}");
+                        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                        continue;
+                    }
                 };
                 inner.accepted.fetch_add(1, Relaxed);
                 let inner = inner.clone();

@@ -5,7 +5,7 @@
 use junos_sim::{Fleet, DEFAULT_PASSWORD, DEFAULT_USER};
 use netpool::HostKeyPolicy;
 
-/// One simulated router as the pool addresses it.
+/// One simulated router as the pool addresses it, pinned to its own host key.
 pub fn pool_device(d: &junos_sim::Device) -> netpool::Device {
     netpool::Device::with_password(
         d.addr().ip().to_string(),
@@ -13,6 +13,7 @@ pub fn pool_device(d: &junos_sim::Device) -> netpool::Device {
         DEFAULT_USER,
         DEFAULT_PASSWORD,
     )
+    .with_host_keys([d.host_key_fingerprint()])
 }
 
 /// Every router of the fleet, in order.

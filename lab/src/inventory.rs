@@ -96,7 +96,17 @@ impl Inventory {
 
     /// Parse inventory text (`path` is used in messages).
     pub fn parse(text: &str, path: &Path) -> Result<Inventory, String> {
-        let file: File = toml::from_str(text).map_err(|e| format!("{}: {e}", path.display()))?;
+        // toml's own message quotes the offending line, which may hold a password: give
+        // the line number and the reason only.
+        let file: File = toml::from_str(text).map_err(|e| {
+            let line = e
+                .span()
+                .map(|s| text[..s.start.min(text.len())].matches('\n').count() + 1);
+            match line {
+                Some(l) => format!("{}: line {l}: {}", path.display(), e.message()),
+                None => format!("{}: {}", path.display(), e.message()),
+            }
+        })?;
         if file.device.is_empty() {
             return Err(format!("{}: no [[device]] entries", path.display()));
         }
@@ -131,7 +141,7 @@ impl Inventory {
                     .map_err(|e| format!("{}: {e}", path.display()))?;
             }
         }
-        let mut pins = Vec::new();
+        let mut pins = 0usize;
         let mut devices = Vec::new();
         for e in &file.device {
             let at = format!(
@@ -181,32 +191,36 @@ impl Inventory {
             if transport != "netconf" && transport != "cli" {
                 return Err(format!("{at}: transport {transport:?} (netconf or cli)"));
             }
+            let mut device =
+                netpool::Device::new(e.host.clone(), e.port.or(d.port).unwrap_or(22), user, auth);
             if let Some(h) = &e.host_key {
                 if !h.starts_with("SHA256:") {
                     return Err(format!(
                         "{at}: host_key {h:?} is not a SHA256:... fingerprint"
                     ));
                 }
-                pins.push(h.clone());
+                // Each device is pinned to its own key: one device's key never vouches
+                // for another (an impostor at r2's address with r1's key is refused).
+                device = device.with_host_keys([h.clone()]);
+                pins += 1;
             }
             let _ = e.netconf_port.or(d.netconf_port);
-            let port = e.port.or(d.port).unwrap_or(22);
             devices.push(InventoryDevice {
                 name: e.name.get_ref().clone(),
-                device: netpool::Device::new(e.host.clone(), port, user, auth),
+                device,
                 transport,
             });
         }
         if matches!(pool.host_key_policy, HostKeyPolicy::Pinned(_))
-            || (!pins.is_empty() && d.host_key_policy.is_none())
+            || (pins > 0 && d.host_key_policy.is_none())
         {
-            if pins.len() != devices.len() {
+            if pins != devices.len() {
                 return Err(format!(
                     "{}: host_key_policy = pinned needs a host_key on every device",
                     path.display()
                 ));
             }
-            pool.host_key_policy = HostKeyPolicy::Pinned(pins);
+            pool.host_key_policy = HostKeyPolicy::PerDevice;
         }
         let unreachable = match &file.faults.unreachable {
             Some(a) => Some(a.parse().map_err(|_| {
@@ -296,5 +310,23 @@ mod tests {
     fn unsafe_free_set(var: &str) {
         // std::env::set_var is unsafe in edition 2024 only; this crate is 2021.
         std::env::set_var(var, "x");
+    }
+
+    #[test]
+    fn each_device_is_pinned_to_its_own_key() {
+        let text = "[defaults]\nuser = \"lab\"\npassword_env = \"NETLAB_PIN_TEST\"\n\n[[device]]\nname = \"r1\"\nhost = \"127.0.1.1\"\nhost_key = \"SHA256:one\"\n\n[[device]]\nname = \"r2\"\nhost = \"127.0.1.1\"\nport = 2222\nhost_key = \"SHA256:two\"\n";
+        unsafe_free_set("NETLAB_PIN_TEST");
+        let inv = Inventory::parse(text, Path::new("pins.toml")).unwrap();
+        assert_eq!(inv.pool.host_key_policy, HostKeyPolicy::PerDevice);
+        assert_eq!(inv.devices[0].device.host_keys(), ["SHA256:one"]);
+        assert_eq!(inv.devices[1].device.host_keys(), ["SHA256:two"]);
+    }
+
+    #[test]
+    fn errors_never_print_a_secret() {
+        let text = "[defaults]\nuser = \"lab\"\npassword = \"hunter2-secret\" extra\n";
+        let e = Inventory::parse(text, Path::new("s.toml")).unwrap_err();
+        assert!(e.contains("s.toml: line 3"), "{e}");
+        assert!(!e.contains("hunter2"), "{e}");
     }
 }

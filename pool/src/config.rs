@@ -20,8 +20,15 @@ pub enum HostKeyPolicy {
     /// Like `KnownHosts`, but an unknown host's key is learned (written to the file) on
     /// first use. A changed key is still refused. OpenSSH's `accept-new`.
     AcceptNew(Option<PathBuf>),
-    /// Accept only these SHA256 fingerprints (`SHA256:...`, as `ssh-keygen -l` prints).
+    /// Accept only these SHA256 fingerprints (`SHA256:...`, as `ssh-keygen -l` prints),
+    /// for any device: one list for the whole pool, so a key listed for one device is
+    /// accepted from every other. Prefer [`HostKeyPolicy::PerDevice`] with
+    /// [`crate::Device::with_host_keys`], which pins each device to its own keys.
     Pinned(Vec<String>),
+    /// Every device carries its own pinned keys ([`crate::Device::with_host_keys`]); a
+    /// device without pins is refused. What an inventory with a `host_key` per device
+    /// asks for.
+    PerDevice,
     /// Accept any host key. Only for labs and simulators: a man in the middle goes unseen.
     InsecureAcceptAny,
 }
@@ -239,12 +246,13 @@ impl PoolConfig {
                         HostKeyPolicy::Pinned(f) => f.clone(),
                         _ => Vec::new(),
                     }),
+                    "per-device" => HostKeyPolicy::PerDevice,
                     "insecure-accept-any" => HostKeyPolicy::InsecureAcceptAny,
                     _ => {
                         return Err(bad(
                             setting,
                             v,
-                            "expected known-hosts, accept-new, pinned or insecure-accept-any",
+                            "expected known-hosts, accept-new, pinned, per-device or insecure-accept-any",
                         ))
                     }
                 }
@@ -272,19 +280,53 @@ impl PoolConfig {
                 self.host_key_policy = HostKeyPolicy::Pinned(fps);
             }
             _ => {
+                // The value of an unknown variable is never echoed: it may be a secret
+                // (a NETPOOL_PASSWORD someone expected the pool to read).
                 return Err(bad(
                     setting,
-                    v,
+                    "(not shown)",
                     format!("unknown setting; known: {}", SETTINGS.join(", ")),
-                ))
+                ));
             }
         }
         Ok(())
     }
 
-    /// Check relations between settings.
+    /// Check every value and the relations between settings: the builder's setters take
+    /// any value, so this is where a zero size or rate is refused, naming the setting.
     pub fn validate(&self) -> Result<()> {
         let d = |d: Duration| format!("{d:?}");
+        for (name, v, min) in [
+            (
+                "max_connections_per_device",
+                self.max_connections_per_device,
+                1,
+            ),
+            ("channels_per_connection", self.channels_per_connection, 1),
+            ("max_sessions_total", self.max_sessions_total, 1),
+            ("keepalive_count_max", self.keepalive_count_max, 1),
+            ("max_frame", self.max_frame, 1024),
+        ] {
+            if v < min {
+                return Err(bad(name, &v.to_string(), format!("must be at least {min}")));
+            }
+        }
+        if self.connect_rate_per_minute == Some(0) {
+            return Err(bad(
+                "connect_rate_per_minute",
+                "0",
+                "must be at least 1 (none for no limit)",
+            ));
+        }
+        for (name, v) in [
+            ("auth_timeout", self.auth_timeout),
+            ("session_open_timeout", self.session_open_timeout),
+            ("health_check_timeout", self.health_check_timeout),
+        ] {
+            if v.is_zero() {
+                return Err(bad(name, &d(v), "must be above zero"));
+            }
+        }
         if self.connect_timeout.is_zero() {
             return Err(bad(
                 "connect_timeout",
@@ -452,9 +494,76 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(e.contains("NETPOOL_MAX_CONECTIONS"), "{e}");
+        let e = PoolConfig::from_vars(vars("NETPOOL_PASSWORD", "hunter2"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("NETPOOL_PASSWORD") && !e.contains("hunter2"),
+            "{e}"
+        );
         let e = PoolConfig::from_vars(vars("NETPOOL_PINNED_FINGERPRINTS", "md5:xx"))
             .unwrap_err()
             .to_string();
         assert!(e.contains("not a SHA256"), "{e}");
+    }
+
+    #[test]
+    fn builder_values_are_validated_too() {
+        let cases: Vec<(&str, PoolConfig)> = vec![
+            (
+                "max_connections_per_device",
+                PoolConfig {
+                    max_connections_per_device: 0,
+                    ..Default::default()
+                },
+            ),
+            (
+                "channels_per_connection",
+                PoolConfig {
+                    channels_per_connection: 0,
+                    ..Default::default()
+                },
+            ),
+            (
+                "max_sessions_total",
+                PoolConfig {
+                    max_sessions_total: 0,
+                    ..Default::default()
+                },
+            ),
+            (
+                "connect_rate_per_minute",
+                PoolConfig {
+                    connect_rate_per_minute: Some(0),
+                    ..Default::default()
+                },
+            ),
+            (
+                "keepalive_count_max",
+                PoolConfig {
+                    keepalive_count_max: 0,
+                    ..Default::default()
+                },
+            ),
+            (
+                "max_frame",
+                PoolConfig {
+                    max_frame: 10,
+                    ..Default::default()
+                },
+            ),
+            (
+                "auth_timeout",
+                PoolConfig {
+                    auth_timeout: Duration::ZERO,
+                    ..Default::default()
+                },
+            ),
+        ];
+        for (name, cfg) in cases {
+            let e = cfg.validate().unwrap_err().to_string();
+            assert!(e.contains(name), "{name}: {e}");
+        }
+        PoolConfig::default().validate().unwrap();
     }
 }

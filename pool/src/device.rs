@@ -54,6 +54,9 @@ pub(crate) struct DeviceInner {
     pub(crate) port: u16,
     pub(crate) user: String,
     pub(crate) auth: Auth,
+    /// Host keys pinned for this device alone (SHA256 fingerprints): when set, the only
+    /// keys it may present, whatever the pool's policy.
+    pub(crate) host_keys: Vec<String>,
     pub(crate) label: String,
     /// A hash of the fields above, computed once: every checkout looks its device up.
     key_hash: u64,
@@ -66,6 +69,7 @@ impl DeviceInner {
             && self.host == o.host
             && self.user == o.user
             && self.auth == o.auth
+            && self.host_keys == o.host_keys
     }
 }
 
@@ -93,18 +97,56 @@ impl Device {
         } else {
             format!("{user}@{host}:{port}")
         };
+        Self::build(host, port, user, auth, Vec::new(), label)
+    }
+
+    fn build(
+        host: String,
+        port: u16,
+        user: String,
+        auth: Auth,
+        host_keys: Vec<String>,
+        label: String,
+    ) -> Self {
         let mut h = std::collections::hash_map::DefaultHasher::new();
-        (&host, port, &user, &auth).hash(&mut h);
+        (&host, port, &user, &auth, &host_keys).hash(&mut h);
         Self {
             inner: Arc::new(DeviceInner {
                 host,
                 port,
                 user,
                 auth,
+                host_keys,
                 label,
                 key_hash: h.finish(),
             }),
         }
+    }
+
+    /// This device with its own pinned host keys (`SHA256:...` fingerprints, as
+    /// `ssh-keygen -l` prints them): it is accepted only when it presents one of them,
+    /// whatever the pool's [`crate::HostKeyPolicy`]. A key pinned for one device never
+    /// vouches for another. Devices with different pins never share sessions.
+    #[must_use]
+    pub fn with_host_keys<I, S>(self, fingerprints: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        let d = &self.inner;
+        Self::build(
+            d.host.clone(),
+            d.port,
+            d.user.clone(),
+            d.auth.clone(),
+            fingerprints.into_iter().map(Into::into).collect(),
+            d.label.clone(),
+        )
+    }
+
+    /// The host keys pinned for this device (empty: the pool's policy decides).
+    pub fn host_keys(&self) -> &[String] {
+        &self.inner.host_keys
     }
 
     /// A device with password authentication.

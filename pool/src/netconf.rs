@@ -270,13 +270,15 @@ impl NetconfSession {
             detail: format!("bad rpc-reply: {e}"),
         })?;
         let want = id.to_string();
-        if reply.message_id().is_some_and(|m| m != want) {
+        if reply.message_id() != Some(want.as_str()) {
+            // A reply without our message-id may answer an earlier, cancelled request:
+            // never take it for this one (the session is then discarded).
             return Err(Error::Protocol {
                 device: label(),
-                detail: format!(
-                    "reply message-id {:?} does not match request {want}",
-                    reply.message_id()
-                ),
+                detail: match reply.message_id() {
+                    Some(m) => format!("reply message-id {m:?} does not match request {want}"),
+                    None => format!("reply without a message-id (request {want})"),
+                },
             });
         }
         if let Some(err) = reply.first_error() {

@@ -107,8 +107,25 @@ impl ClientHandler {
             p.clone()
                 .or_else(|| std::env::home_dir().map(|h| h.join(".ssh/known_hosts")))
         };
+        let pins = self.device.host_keys();
+        if !pins.is_empty() {
+            // Pinned for this device: nothing else counts.
+            return if pins.iter().any(|f| f == &fp) {
+                Ok(())
+            } else {
+                Err(Error::HostKeyMismatch {
+                    device,
+                    fingerprint: fp,
+                    expected: format!("pinned for this device: {}", pins.join(", ")),
+                })
+            };
+        }
         match &*self.policy {
             HostKeyPolicy::InsecureAcceptAny => Ok(()),
+            HostKeyPolicy::PerDevice => Err(Error::HostKeyUnknown {
+                device,
+                fingerprint: fp,
+            }),
             HostKeyPolicy::Pinned(fps) => {
                 if fps.iter().any(|f| f == &fp) {
                     Ok(())

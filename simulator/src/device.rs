@@ -20,7 +20,7 @@ use crate::state::DeviceState;
 use crate::sync::lock;
 
 /// A user account on a simulated device.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct User {
     /// Login name.
     pub name: String,
@@ -28,6 +28,17 @@ pub struct User {
     pub password: Option<String>,
     /// Public keys accepted for this user.
     pub keys: Vec<PublicKey>,
+}
+
+impl std::fmt::Debug for User {
+    // The password is a secret: never printed.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("User")
+            .field("name", &self.name)
+            .field("password", &self.password.as_ref().map(|_| "***"))
+            .field("keys", &self.keys.len())
+            .finish()
+    }
 }
 
 impl User {
@@ -60,6 +71,9 @@ pub struct DeviceConfig {
     pub channels_per_connection: usize,
     /// Largest NETCONF message accepted from a client.
     pub max_frame: usize,
+    /// How long a connection may stay unauthenticated before it is closed (OpenSSH's
+    /// LoginGraceTime; 120 s).
+    pub login_grace: Duration,
     /// How long one minute of a `commit confirmed` timeout lasts: 60 s, as on Junos;
     /// tests shorten it to see a confirmed commit expire.
     pub confirm_minute: Duration,
@@ -82,6 +96,7 @@ impl Default for DeviceConfig {
             channels_per_connection: 10,
             max_frame: 16 * 1024 * 1024,
             confirm_minute: Duration::from_secs(60),
+            login_grace: Duration::from_secs(120),
         }
     }
 }

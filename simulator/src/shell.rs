@@ -11,6 +11,9 @@ use crate::cli::run_cli_command;
 use crate::device::Device;
 use crate::junos_config::split_words;
 
+/// The longest input line the shell keeps (the Junos CLI refuses far shorter ones).
+const MAX_LINE: usize = 64 * 1024;
+
 #[derive(PartialEq, Eq)]
 enum Mode {
     Operational,
@@ -103,6 +106,13 @@ pub(crate) async fn serve(channel: Channel<Msg>, ctx: &ChannelCtx, pty: bool) {
                 0x04 if line.is_empty() => break 'session,
                 b => {
                     last_cr = false;
+                    if line.len() >= MAX_LINE {
+                        // A line longer than any Junos command: drop it whole.
+                        line.clear();
+                        out.push_str(&sh.nl("\nerror: line too long\n"));
+                        out.push_str(&sh.prompt());
+                        continue;
+                    }
                     line.push(b);
                     if pty {
                         echo.push(b);

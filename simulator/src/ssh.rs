@@ -59,7 +59,8 @@ pub(crate) async fn accept_loop(dev: Device, listener: TcpListener, token: Cance
         let config = config.clone();
         tokio::spawn(async move {
             let _open = GaugeGuard::new(&dev.inner.counters.sessions_open);
-            let conn = Connection::new(dev.clone(), peer);
+            let authenticated = Arc::new(std::sync::atomic::AtomicBool::new(false));
+            let conn = Connection::new(dev.clone(), peer, authenticated.clone());
             match tokio::time::timeout(
                 HANDSHAKE_TIMEOUT,
                 russh::server::run_stream(config, stream, conn),
@@ -67,6 +68,20 @@ pub(crate) async fn accept_loop(dev: Device, listener: TcpListener, token: Cance
             .await
             {
                 Ok(Ok(running)) => {
+                    let handle = running.handle();
+                    let grace = dev.inner.config.login_grace;
+                    tokio::spawn(async move {
+                        tokio::time::sleep(grace).await;
+                        if !authenticated.load(Relaxed) {
+                            let _ = handle
+                                .disconnect(
+                                    russh::Disconnect::ByApplication,
+                                    "login grace time exceeded".into(),
+                                    String::new(),
+                                )
+                                .await;
+                        }
+                    });
                     let id = dev.inner.next_connection.fetch_add(1, Relaxed);
                     lock(&dev.inner.connections).insert(id, running.handle());
                     let ended = running.await;
@@ -113,15 +128,23 @@ pub(crate) struct Connection {
     peer: SocketAddr,
     user: Option<String>,
     open: OpenChannels,
+    /// Set once a user authenticated: a connection that never does is closed after
+    /// [`LOGIN_GRACE`], so idle unauthenticated clients cannot fill `connection-limit`.
+    authenticated: Arc<std::sync::atomic::AtomicBool>,
 }
 
 impl Connection {
-    fn new(dev: Device, peer: SocketAddr) -> Self {
+    fn new(
+        dev: Device,
+        peer: SocketAddr,
+        authenticated: Arc<std::sync::atomic::AtomicBool>,
+    ) -> Self {
         Self {
             dev,
             peer,
             user: None,
             open: OpenChannels::default(),
+            authenticated,
         }
     }
 
@@ -136,6 +159,7 @@ impl Connection {
             tokio::time::sleep(delay).await;
         }
         self.dev.inner.counters.auth_ok.fetch_add(1, Relaxed);
+        self.authenticated.store(true, Relaxed);
         self.user = Some(user.to_string());
         Auth::Accept
     }

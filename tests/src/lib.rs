@@ -32,6 +32,12 @@ pub fn device(d: &junos_sim::Device) -> Device {
     netchaos::sim_fleet::pool_device(d)
 }
 
+/// A simulated router as the pool addresses it, without a pinned key: the pool's
+/// host-key policy decides (for tests of the policies themselves).
+pub fn unpinned_device(d: &junos_sim::Device) -> Device {
+    Device::with_password(d.addr().ip().to_string(), d.addr().port(), USER, PASSWORD)
+}
+
 /// Pool settings for tests: pinned host keys of the fleet, short bounds.
 pub fn config_for(fleet: &Fleet) -> PoolConfig {
     let mut cfg = PoolConfig::default();

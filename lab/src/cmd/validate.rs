@@ -85,7 +85,8 @@ pub async fn run(a: ValidateArgs) -> Result<(), String> {
         first.port(),
         first.user(),
         Auth::Password("netlab-wrong-password".into()),
-    );
+    )
+    .with_host_keys(first.host_keys().iter().cloned());
     let t = Instant::now();
     let r = pool.cli(&wrong, "show version").await;
     let after = pool.cli(first, "show version").await;

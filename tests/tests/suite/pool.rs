@@ -103,7 +103,10 @@ async fn host_keys_are_verified() {
         .host_key_policy(HostKeyPolicy::Pinned(vec![r2.host_key_fingerprint()]))
         .build()
         .unwrap();
-    let err = pool.cli(&device(r1), "show version").await.unwrap_err();
+    let err = pool
+        .cli(&unpinned_device(r1), "show version")
+        .await
+        .unwrap_err();
     assert!(matches!(err, Error::HostKeyMismatch { .. }), "{err}");
     assert_eq!(
         r1.counters().auth_ok + r1.counters().auth_failed,
@@ -118,14 +121,23 @@ async fn host_keys_are_verified() {
         .host_key_policy(HostKeyPolicy::KnownHosts(Some(kh.clone())))
         .build()
         .unwrap();
-    let err = strict.cli(&device(r1), "show version").await.unwrap_err();
+    let err = strict
+        .cli(&unpinned_device(r1), "show version")
+        .await
+        .unwrap_err();
     assert!(matches!(err, Error::HostKeyUnknown { .. }), "{err}");
     let learn = Pool::builder()
         .host_key_policy(HostKeyPolicy::AcceptNew(Some(kh.clone())))
         .build()
         .unwrap();
-    learn.cli(&device(r1), "show version").await.unwrap();
-    strict.cli(&device(r1), "show version").await.unwrap();
+    learn
+        .cli(&unpinned_device(r1), "show version")
+        .await
+        .unwrap();
+    strict
+        .cli(&unpinned_device(r1), "show version")
+        .await
+        .unwrap();
     // r2 pretends to be r1: rewrite the file so r1's address carries r2's key.
     let text = std::fs::read_to_string(&kh).unwrap();
     let r2_key = r2.host_key().to_openssh().unwrap();
@@ -135,7 +147,10 @@ async fn host_keys_are_verified() {
         .host_key_policy(HostKeyPolicy::KnownHosts(Some(kh)))
         .build()
         .unwrap();
-    let err = fresh.cli(&device(r1), "show version").await.unwrap_err();
+    let err = fresh
+        .cli(&unpinned_device(r1), "show version")
+        .await
+        .unwrap_err();
     assert!(matches!(err, Error::HostKeyMismatch { .. }), "{err}");
 }
 
@@ -562,4 +577,55 @@ fn unreachable_pool(f: impl FnOnce(netpool::PoolBuilder) -> netpool::PoolBuilder
         .connect_retries(0))
     .build()
     .unwrap()
+}
+
+/// An impostor: a device entry for r2 that reaches r1's address. With r2's key pinned to
+/// r2 alone, r1's key is refused, even when the pool also knows r1's key; a pool-wide
+/// pinned list (the old inventory behaviour) would have accepted it.
+#[tokio::test]
+async fn a_key_pinned_for_one_device_never_vouches_for_another() {
+    let fleet = fleet(2).await;
+    let (r1, r2) = (&fleet.devices()[0], &fleet.devices()[1]);
+    let pool = pool_for(&fleet); // the pool-wide list holds both routers' keys
+    let impostor = netpool::Device::with_password(
+        r1.addr().ip().to_string(),
+        r1.addr().port(),
+        USER,
+        PASSWORD,
+    )
+    .with_host_keys([r2.host_key_fingerprint()]);
+    let e = pool.cli(&impostor, "show version").await.unwrap_err();
+    match &e {
+        Error::HostKeyMismatch {
+            fingerprint,
+            expected,
+            ..
+        } => {
+            assert_eq!(fingerprint, &r1.host_key_fingerprint());
+            assert!(expected.contains(&r2.host_key_fingerprint()), "{expected}");
+        }
+        other => panic!("expected a host key mismatch, got {other}"),
+    }
+    assert_eq!(
+        r1.counters().auth_ok,
+        0,
+        "no credentials were sent to the impostor"
+    );
+    // The same address with its own key pinned is fine.
+    pool.cli(&device(r1), "show version").await.unwrap();
+    // A per-device policy refuses a device that carries no pins.
+    let mut cfg = config_for(&fleet);
+    cfg.host_key_policy = netpool::HostKeyPolicy::PerDevice;
+    let strict = Pool::new(cfg).unwrap();
+    let unpinned = netpool::Device::with_password(
+        r1.addr().ip().to_string(),
+        r1.addr().port(),
+        USER,
+        PASSWORD,
+    );
+    assert!(matches!(
+        strict.cli(&unpinned, "show version").await,
+        Err(Error::HostKeyUnknown { .. })
+    ));
+    strict.cli(&device(r1), "show version").await.unwrap();
 }

@@ -313,3 +313,93 @@ async fn assert_nothing_open(r1: &junos_sim::Device, bound: Duration) {
         r1.counters()
     );
 }
+
+/// A statement of 20,000 words once overflowed the simulator's stack and took the whole
+/// fleet down; now it is Junos's syntax error, nested in the load results, and the router
+/// and its neighbour go on serving.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_huge_statement_is_a_syntax_error_and_the_fleet_goes_on() {
+    let fleet = fleet(2).await;
+    let r1 = &fleet.devices()[0];
+    let pool = pool_for(&fleet);
+    let words = std::iter::repeat_n("a", 20_000)
+        .collect::<Vec<_>>()
+        .join(" ");
+    let e = pool
+        .configure(
+            &device(r1),
+            &netpool::ConfigChange::set_lines(format!("set system {words}")),
+        )
+        .await
+        .unwrap_err();
+    let err = e.rpc_error().expect("an rpc-error");
+    assert_eq!(err.message.as_deref().map(str::trim), Some("syntax error"));
+    still_serves(r1).await;
+    still_serves(&fleet.devices()[1]).await;
+}
+
+/// A value with a quote, markup or the end-of-message marker once panicked the router
+/// under its state lock (and was written into later replies as raw XML). Now it is a
+/// value like any other, in every view, and the router goes on.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hostile_values_never_poison_a_router() {
+    let (fleet, pool, dev) = one_router().await;
+    let r1 = &fleet.devices()[0];
+    for value in ["a\"b", "x</host-name><evil/>", "]]>]]>", "back\\slash"] {
+        let xml = format!(
+            "<configuration><system><host-name>{}</host-name></system></configuration>",
+            netconf_wire::escape_text(value)
+        );
+        pool.configure(&dev, &netpool::ConfigChange::xml(xml))
+            .await
+            .unwrap_or_else(|e| panic!("{value}: {e}"));
+        assert_eq!(
+            r1.running_value(&["system", "host-name"]).as_deref(),
+            Some(value)
+        );
+        for cmd in [
+            "show configuration",
+            "show configuration system | display set",
+        ] {
+            let out = pool.cli(&dev, cmd).await.unwrap();
+            assert!(out.stdout.contains("host-name"), "{cmd}: {}", out.stdout);
+        }
+        let mut g = pool.netconf(&dev).await.unwrap();
+        let reply = g
+            .rpc("<get-configuration database=\"committed\"><configuration><system><host-name/></system></configuration></get-configuration>")
+            .await
+            .unwrap();
+        assert_eq!(
+            reply
+                .root
+                .find(&["configuration", "system", "host-name"])
+                .map(|h| h.text.as_str()),
+            Some(value)
+        );
+    }
+    still_serves(r1).await;
+}
+
+/// A client that connects and never authenticates is closed after the login grace time,
+/// so idle unauthenticated connections cannot fill `connection-limit`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unauthenticated_connections_are_closed_after_the_grace_time() {
+    let fleet = fleet_with(
+        1,
+        DeviceConfig {
+            login_grace: Duration::from_millis(300),
+            ..Default::default()
+        },
+    )
+    .await;
+    let r1 = &fleet.devices()[0];
+    let cfg = Arc::new(client::Config::default());
+    let mut h = client::connect(cfg, r1.addr(), AnyKey).await.unwrap();
+    assert_eq!(r1.counters().sessions_open, 1);
+    assert!(
+        eventually(Duration::from_secs(3), || r1.counters().sessions_open == 0).await,
+        "the unauthenticated connection is still open"
+    );
+    assert!(h.is_closed() || h.authenticate_password(USER, PASSWORD).await.is_err());
+    still_serves(r1).await;
+}
