@@ -42,7 +42,8 @@ impl BenchReport {
                 .iter()
                 .find(|b| b.transport == m.transport && b.mode == "per-call")
             {
-                if m.total_s > 0.0 {
+                // A speedup over failed operations would compare timeouts: left out.
+                if m.total_s > 0.0 && m.errors == 0 && base.errors == 0 {
                     by_t.entry(m.transport.clone())
                         .or_default()
                         .insert(m.mode.clone(), base.total_s / m.total_s);
@@ -90,15 +91,14 @@ impl BenchReport {
                 .speedup_by_transport
                 .get(&m.transport)
                 .and_then(|t| t.get(&m.mode))
-                .copied()
-                .unwrap_or(0.0);
+                .map_or("-".to_string(), |x| format!("{x:.1}x"));
             let limit = match (m.limit_s, m.efficiency) {
                 (Some(l), Some(e)) => format!("{l:.2} {:>3.0}%", e * 100.0),
                 _ => "-".into(),
             };
             let _ = writeln!(
                 s,
-                "{:<9} {:<17} {:>4} {:>9.3} {:>9.2} {:>9.2} {:>9.1} {:>6} {:>7} {:>7.1}x {:>8} {:>7.2}ms",
+                "{:<9} {:<17} {:>4} {:>9.3} {:>9.2} {:>9.2} {:>9.1} {:>6} {:>7} {:>8} {:>8} {:>7.2}ms",
                 m.transport, m.mode, m.ops, m.total_s, m.p50_ms, m.p99_ms, m.throughput, m.connections_opened, m.errors, speed, limit, m.probe_p99_ms
             );
         }
@@ -110,6 +110,12 @@ impl BenchReport {
                 m.mode,
                 m.errors,
                 m.first_error.as_deref().unwrap_or("?")
+            );
+        }
+        if self.modes.iter().any(|m| m.errors > 0) {
+            let _ = writeln!(
+                s,
+                "  (no speedup is given for a mode with failed operations, or against a per-call run with them)"
             );
         }
         s

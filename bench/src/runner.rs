@@ -2,6 +2,8 @@
 //! the other, and measures each the same way.
 
 use netchaos::probe::{percentile, sort, Probe};
+use std::collections::BTreeMap;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use indicatif::ProgressBar;
@@ -84,6 +86,8 @@ impl Transport {
 /// A device to benchmark, with the simulator's handle when it is simulated (for counters).
 #[derive(Clone, Debug)]
 pub struct Target {
+    /// The name people know the device by (an inventory's `name`, a router's hostname).
+    pub name: String,
     /// The pool's view.
     pub device: Device,
     /// The simulator's view, when simulated.
@@ -158,6 +162,8 @@ pub struct ModeResult {
     pub errors: u64,
     /// The first error seen, if any.
     pub first_error: Option<String>,
+    /// Failed operations by device name (devices without failures left out).
+    pub device_errors: BTreeMap<String, u64>,
     /// The model's lower bound for a pass, seconds (device service and setup times).
     pub limit_s: Option<f64>,
     /// limit / measured (1.0 = at the limit).
@@ -169,31 +175,148 @@ pub struct ModeResult {
     pub samples_ms: Vec<f64>,
 }
 
+/// Why one operation failed: the pool's error (classified), or a check of the output.
+enum OpError {
+    Pool(netpool::Error),
+    Check(String),
+}
+
+impl std::fmt::Display for OpError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            OpError::Pool(e) => e.fmt(f),
+            OpError::Check(s) => f.write_str(s),
+        }
+    }
+}
+
 async fn one_op(
     pool: &Pool,
     device: &Device,
     transport: Transport,
     command: &str,
-) -> Result<(), String> {
+) -> Result<(), OpError> {
     match transport {
         Transport::Netconf => {
-            let mut nc = pool.netconf(device).await.map_err(|e| e.to_string())?;
-            let out = nc.command(command).await.map_err(|e| e.to_string())?;
+            let mut nc = pool.netconf(device).await.map_err(OpError::Pool)?;
+            let out = nc.command(command).await.map_err(OpError::Pool)?;
             if out.trim().is_empty() {
-                return Err(format!("{device}: empty output for {command:?}"));
+                return Err(OpError::Check(format!(
+                    "{device}: empty output for {command:?}"
+                )));
             }
         }
         Transport::Cli => {
-            let out = pool.cli(device, command).await.map_err(|e| e.to_string())?;
+            let out = pool.cli(device, command).await.map_err(OpError::Pool)?;
             if !out.success() || out.stdout.trim().is_empty() {
-                return Err(format!(
+                return Err(OpError::Check(format!(
                     "{device}: {command:?} failed: {}",
                     out.stderr.trim()
-                ));
+                )));
             }
         }
     }
     Ok(())
+}
+
+/// Devices found down during a run. Every mode fails fast against a device that could
+/// not be reached or logged into, until the pool's breaker cooldown has passed; then one
+/// operation probes it again. A hung device so costs one connect timeout per cooldown
+/// over the whole run, not one per operation and mode.
+pub struct Gate {
+    down: std::sync::Mutex<BTreeMap<usize, (Instant, String)>>,
+    cooldown: Duration,
+}
+
+impl Gate {
+    /// A gate whose devices stay down for `cooldown` after a failure.
+    pub fn new(cooldown: Duration) -> Self {
+        Self {
+            down: std::sync::Mutex::default(),
+            cooldown,
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, BTreeMap<usize, (Instant, String)>> {
+        self.down
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// `Err` (at once) while target `i` is down and its cooldown runs.
+    fn admit(&self, i: usize, name: &str) -> Result<(), OpError> {
+        match self.lock().get(&i) {
+            Some((since, why)) if since.elapsed() < self.cooldown => Err(OpError::Check(format!(
+                "{name}: skipped, down since {:.1} s: {why}",
+                since.elapsed().as_secs_f64()
+            ))),
+            _ => Ok(()),
+        }
+    }
+
+    /// Record an operation's outcome; returns the message to show when a device has just
+    /// been found down.
+    fn record(&self, i: usize, name: &str, r: &Result<(), OpError>) -> Option<String> {
+        match r {
+            Ok(()) => {
+                self.lock().remove(&i);
+                None
+            }
+            Err(OpError::Pool(e)) if e.is_device_down() => {
+                let mut down = self.lock();
+                let fresh = down
+                    .get(&i)
+                    .is_none_or(|(t, _)| t.elapsed() >= self.cooldown);
+                if fresh {
+                    down.insert(i, (Instant::now(), e.to_string()));
+                    Some(format!(
+                        "{name} is down: {e}; its operations fail fast for {:?}",
+                        self.cooldown
+                    ))
+                } else {
+                    None
+                }
+            }
+            Err(_) => None,
+        }
+    }
+
+    /// The devices down now, by target index, with the first error.
+    pub fn down(&self) -> Vec<(usize, String)> {
+        self.lock()
+            .iter()
+            .map(|(i, (_, why))| (*i, why.clone()))
+            .collect()
+    }
+}
+
+/// One gated operation: skipped at once if its device is down, its outcome recorded.
+async fn gated_op(
+    gate: &Gate,
+    pool: &Pool,
+    targets: &[Target],
+    i: usize,
+    transport: Transport,
+    command: &str,
+    bar: &ProgressBar,
+) -> Result<(), OpError> {
+    let t = &targets[i];
+    gate.admit(i, &t.name)?;
+    let r = one_op(pool, &t.device, transport, command).await;
+    if let Some(msg) = gate.record(i, &t.name, &r) {
+        say(bar, msg);
+    }
+    r
+}
+
+/// A progress line: above the bar on a terminal, on stderr otherwise (a hidden bar
+/// prints nothing, and a log reader needs these lines most).
+fn say(bar: &ProgressBar, msg: String) {
+    if bar.is_hidden() {
+        eprintln!("{msg}");
+    } else {
+        bar.println(msg);
+    }
 }
 
 /// Run the workload's operations with its concurrency, timing each and ticking `bar`.
@@ -224,6 +347,8 @@ pub(crate) struct Pass {
     total: Duration,
     lat_ms: Vec<f64>,
     pub(crate) errors: Vec<String>,
+    /// The target of each failed operation, when known.
+    failed: Vec<usize>,
 }
 
 impl Pass {
@@ -233,38 +358,62 @@ impl Pass {
             total: start.elapsed(),
             lat_ms: results.iter().map(|(d, _)| d.as_secs_f64() * 1e3).collect(),
             errors: results.into_iter().filter_map(|(_, r)| r.err()).collect(),
+            failed: Vec::new(),
         }
+    }
+
+    fn of_targets(start: Instant, results: Vec<(usize, Duration, Result<(), String>)>) -> Pass {
+        let mut p = Pass {
+            total: start.elapsed(),
+            lat_ms: Vec::with_capacity(results.len()),
+            errors: Vec::new(),
+            failed: Vec::new(),
+        };
+        for (i, d, r) in results {
+            p.lat_ms.push(d.as_secs_f64() * 1e3);
+            if let Err(e) = r {
+                p.errors.push(e);
+                p.failed.push(i);
+            }
+        }
+        p
     }
 }
 
 async fn run_pass(
     pool: &Pool,
-    targets: &[Target],
+    targets: &Arc<[Target]>,
     w: &Workload,
     transport: Transport,
     parallel: bool,
     bar: &ProgressBar,
+    gate: &Arc<Gate>,
 ) -> Pass {
     let start = Instant::now();
     let run = |op: &crate::workload::Op| {
-        let (pool, dev, cmd, bar) = (
+        let (pool, targets, gate, cmd, bar, i) = (
             pool.clone(),
-            targets[op.target].device.clone(),
+            targets.clone(),
+            gate.clone(),
             op.command.clone(),
             bar.clone(),
+            op.target,
         );
         async move {
             let t = Instant::now();
-            let r = one_op(&pool, &dev, transport, &cmd).await;
+            let r = gated_op(&gate, &pool, &targets, i, transport, &cmd, &bar).await;
             bar.inc(1);
-            (t.elapsed(), r)
+            (i, t.elapsed(), r.map_err(|e| e.to_string()))
         }
     };
-    let results: Vec<(Duration, Result<(), String>)> = if parallel {
+    let results: Vec<(usize, Duration, Result<(), String>)> = if parallel {
         use futures::StreamExt;
-        futures::stream::iter(w.ops.iter().map(|op| tokio::spawn(run(op))))
+        futures::stream::iter(w.ops.iter().map(|op| (op.target, tokio::spawn(run(op)))))
+            .map(|(i, h)| async move {
+                h.await
+                    .unwrap_or_else(|e| (i, Duration::ZERO, Err(format!("task failed: {e}"))))
+            })
             .buffer_unordered(w.concurrency)
-            .map(|r| r.unwrap_or_else(|e| (Duration::ZERO, Err(format!("task failed: {e}")))))
             .collect()
             .await
     } else {
@@ -274,43 +423,51 @@ async fn run_pass(
         }
         v
     };
-    Pass::of(start, results)
+    Pass::of_targets(start, results)
 }
 
+/// A new pool (so a new SSH connection and session) for every operation, as scripts do
+/// today. Returns the pass and the connections the pools opened (counted, not assumed).
 async fn per_call_pass(
     cfg: &PoolConfig,
     targets: &[Target],
     w: &Workload,
     transport: Transport,
     bar: &ProgressBar,
-) -> Pass {
+    gate: &Gate,
+) -> (Pass, u64) {
     let start = Instant::now();
-    let mut lat_ms = Vec::new();
-    let mut errors = Vec::new();
+    let mut results = Vec::with_capacity(w.ops.len());
+    let mut connects = 0;
     for op in &w.ops {
         let t = Instant::now();
-        let r = async {
-            let pool = Pool::builder()
-                .config(cfg.clone())
-                .max_connections_per_device(1)
-                .build()
-                .map_err(|e| e.to_string())?;
-            let r = one_op(&pool, &targets[op.target].device, transport, &op.command).await;
-            pool.shutdown(Duration::ZERO).await;
-            r
-        }
-        .await;
-        lat_ms.push(t.elapsed().as_secs_f64() * 1e3);
+        let target = &targets[op.target];
+        let r = match gate.admit(op.target, &target.name) {
+            Err(e) => Err(e),
+            Ok(()) => {
+                let pool = Pool::builder()
+                    .config(cfg.clone())
+                    .max_connections_per_device(1)
+                    .build()
+                    .map_err(OpError::Pool);
+                match pool {
+                    Err(e) => Err(e),
+                    Ok(pool) => {
+                        let r = one_op(&pool, &target.device, transport, &op.command).await;
+                        connects += pool.stats().iter().map(|s| s.connects).sum::<u64>();
+                        pool.shutdown(Duration::ZERO).await;
+                        if let Some(msg) = gate.record(op.target, &target.name, &r) {
+                            say(bar, msg);
+                        }
+                        r
+                    }
+                }
+            }
+        };
         bar.inc(1);
-        if let Err(e) = r {
-            errors.push(e);
-        }
+        results.push((op.target, t.elapsed(), r.map_err(|e| e.to_string())));
     }
-    Pass {
-        total: start.elapsed(),
-        lat_ms,
-        errors,
-    }
+    (Pass::of_targets(start, results), connects)
 }
 
 /// The model's lower bound on one pass: what the device's own setup and service times
@@ -393,11 +550,12 @@ fn connections(targets: &[Target]) -> Option<u64> {
 /// Run one mode: a warm-up pass for pooled modes, then `repeat` timed passes.
 pub async fn run_mode(
     opts: &BenchOptions,
-    targets: &[Target],
+    targets: &Arc<[Target]>,
     w: &Workload,
     mode: Mode,
     transport: Transport,
     bar: &ProgressBar,
+    gate: &Arc<Gate>,
 ) -> ModeResult {
     let before = connections(targets);
     let probe = Probe::start();
@@ -413,7 +571,7 @@ pub async fn run_mode(
             let dir = std::env::temp_dir().join(format!("netlab-mux-{}", std::process::id()));
             let _ = std::fs::create_dir_all(&dir);
             // One master per router first (as ControlPersist users have), then the passes.
-            for t in targets {
+            for t in targets.iter() {
                 let _ = ssh_op(&key, &dir, &t.device, "show version").await;
             }
             let warm = ssh_pass(&key, &dir, targets, w, bar).await;
@@ -424,7 +582,7 @@ pub async fn run_mode(
             } else {
                 passes.push(warm);
             }
-            for t in targets {
+            for t in targets.iter() {
                 let _ = tokio::process::Command::new("ssh")
                     .args(ssh_args(&key, &dir, &t.device))
                     .args(["-O", "exit"])
@@ -436,10 +594,13 @@ pub async fn run_mode(
             pool_connects = targets.len() as u64;
         }
         Mode::PerCall => {
+            let mut connects = 0;
             for _ in 0..opts.repeat.max(1) {
-                passes.push(per_call_pass(&opts.pool, targets, w, transport, bar).await);
+                let (pass, n) = per_call_pass(&opts.pool, targets, w, transport, bar, gate).await;
+                passes.push(pass);
+                connects += n;
             }
-            pool_connects = (w.ops.len() * opts.repeat.max(1)) as u64;
+            pool_connects = connects;
         }
         _ => {
             let mut builder = Pool::builder().config(opts.pool.clone());
@@ -450,10 +611,10 @@ pub async fn run_mode(
             }
             let pool = builder.build().expect("valid pool settings");
             let parallel = matches!(mode, Mode::PooledPar | Mode::OnePerDevice);
-            let warm = run_pass(&pool, targets, w, transport, parallel, bar).await;
+            let warm = run_pass(&pool, targets, w, transport, parallel, bar, gate).await;
             if warm.errors.is_empty() {
                 for _ in 0..opts.repeat.max(1) {
-                    passes.push(run_pass(&pool, targets, w, transport, parallel, bar).await);
+                    passes.push(run_pass(&pool, targets, w, transport, parallel, bar, gate).await);
                 }
             } else {
                 passes.push(warm);
@@ -509,6 +670,13 @@ pub async fn run_mode(
         connections_source,
         errors: errors.len() as u64,
         first_error: errors.first().map(|e| e.to_string()),
+        device_errors: {
+            let mut m = BTreeMap::new();
+            for i in passes.iter().flat_map(|p| p.failed.iter()) {
+                *m.entry(targets[*i].name.clone()).or_insert(0) += 1;
+            }
+            m
+        },
         limit_s,
         efficiency: limit_s.map(|l| l / median_total),
         probe_p99_ms,
@@ -534,6 +702,23 @@ pub async fn run(
     modes: &[Mode],
     transports: &[Transport],
 ) -> Vec<ModeResult> {
+    let sink = std::sync::Mutex::new(Vec::new());
+    run_into(opts, targets, w, modes, transports, &sink).await;
+    sink.into_inner()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// [`run`], pushing each mode's result into `sink` as soon as it is measured, so that a
+/// caller interrupted part way (Ctrl-C) can still print what was measured. Devices found
+/// down are shared by every mode (see [`Gate`]).
+pub async fn run_into(
+    opts: &BenchOptions,
+    targets: &[Target],
+    w: &Workload,
+    modes: &[Mode],
+    transports: &[Transport],
+    sink: &std::sync::Mutex<Vec<ModeResult>>,
+) {
     let per_mode = |m: Mode| {
         if m == Mode::PerCall {
             opts.repeat.max(1)
@@ -558,16 +743,32 @@ pub async fn run(
         .expect("valid template")
         .progress_chars("=> "),
     );
-    let mut out = Vec::new();
+    let targets: Arc<[Target]> = targets.into();
+    let gate = Arc::new(Gate::new(opts.pool.breaker_cooldown));
     for t in transports {
         for m in modes {
             if !runs(*m, *t, opts) {
                 continue; // peers run on their own transport only, with their credentials
             }
             bar.set_message(format!("{} {}", t.name(), m.name()));
-            out.push(run_mode(opts, targets, w, *m, *t, &bar).await);
+            let r = run_mode(opts, &targets, w, *m, *t, &bar, &gate).await;
+            if opts.progress {
+                say(
+                    &bar,
+                    format!(
+                        "{} {}: {} ops in {:.2} s, {} failed",
+                        t.name(),
+                        m.name(),
+                        r.ops,
+                        r.total_s,
+                        r.errors
+                    ),
+                );
+            }
+            sink.lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .push(r);
         }
     }
     bar.finish_and_clear();
-    out
 }

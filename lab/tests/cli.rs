@@ -224,3 +224,73 @@ fn scale_holds_several_sessions_per_connection() {
         String::from_utf8_lossy(&bad.stderr)
     );
 }
+
+/// One device of four accepts TCP and never sends an SSH banner. `netlab validate` with
+/// default settings must finish within 60 s, name that device by its inventory name, and
+/// give the healthy ones their verdict (a hung device costs one connect timeout per
+/// breaker cooldown, not one per operation and mode).
+#[test]
+fn a_hung_device_never_holds_validate_hostage() {
+    let sim = start_sim("127.0.3.101");
+    // A "router" that accepts connections and never says a word.
+    let hung = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let hung_port = hung.local_addr().unwrap().port();
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let held = {
+        let stop = stop.clone();
+        std::thread::spawn(move || {
+            hung.set_nonblocking(true).unwrap();
+            let mut conns = Vec::new();
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                if let Ok((c, _)) = hung.accept() {
+                    conns.push(c);
+                }
+                std::thread::sleep(Duration::from_millis(10));
+            }
+        })
+    };
+    let mut text = std::fs::read_to_string(&sim.inventory).unwrap();
+    text.push_str(&format!(
+        "\n[[device]]\nname = \"hung-r9\"\nhost = \"127.0.0.1\"\nport = {hung_port}\nhost_key = \"SHA256:never-seen\"\n"
+    ));
+    let inventory = sim.inventory.with_file_name("with-hung.toml");
+    std::fs::write(&inventory, text).unwrap();
+    let t = Instant::now();
+    let out = netlab()
+        .args(["validate", "--inventory"])
+        .arg(&inventory)
+        .env("NETLAB_SIM_PASSWORD", "lab123")
+        .output()
+        .unwrap();
+    let took = t.elapsed();
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    held.join().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        took <= Duration::from_secs(60),
+        "took {took:?}\n{stdout}\n{stderr}"
+    );
+    assert!(!out.status.success(), "a hung device must fail validate");
+    assert!(stderr.contains("hung-r9 is down"), "{stderr}");
+    assert!(stderr.contains("failing devices: hung-r9"), "{stderr}");
+    let row = |name: &str| {
+        stdout
+            .lines()
+            .find(|l| l.starts_with(name))
+            .unwrap_or_else(|| panic!("no row for {name}:\n{stdout}"))
+            .to_string()
+    };
+    assert!(row("hung-r9").contains("FAIL"), "{stdout}");
+    assert!(
+        row("r1").contains("PASS") && row("r2").contains("PASS"),
+        "{stdout}"
+    );
+    // The safe faults still ran, against a healthy device.
+    assert!(
+        stdout
+            .lines()
+            .any(|l| l.starts_with("wrong-password") && l.contains("PASS")),
+        "{stdout}"
+    );
+}

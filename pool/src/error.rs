@@ -188,15 +188,29 @@ pub enum Error {
 }
 
 impl Error {
-    /// Whether retrying the connect could help (refusals, timeouts, resets), as opposed to
-    /// credentials or host keys, which need a human.
+    /// Whether retrying the connect could help: a refusal or a reset (a device restarting
+    /// its sshd). Not a timeout: a device that did not answer within `connect_timeout`
+    /// would cost that bound again on every retry, so a hung device is left to the circuit
+    /// breaker (one timeout per cooldown). Not credentials or host keys: those need a human.
     pub fn is_retryable_connect(&self) -> bool {
+        matches!(
+            self,
+            Error::ConnectRefused { .. } | Error::Connect { .. } | Error::Transport { .. }
+        )
+    }
+
+    /// Whether this error says the device could not be reached or logged into (as opposed
+    /// to an RPC it refused): callers that run many operations can stop sending to it.
+    pub fn is_device_down(&self) -> bool {
         matches!(
             self,
             Error::ConnectRefused { .. }
                 | Error::ConnectTimeout { .. }
                 | Error::Connect { .. }
-                | Error::Transport { .. }
+                | Error::CircuitOpen { .. }
+                | Error::AuthFailed { .. }
+                | Error::HostKeyMismatch { .. }
+                | Error::HostKeyUnknown { .. }
         )
     }
 

@@ -10,7 +10,7 @@ use netpool::{HostKeyPolicy, PoolConfig};
 use netpool_bench::report::BenchReport;
 use netpool_bench::{BenchOptions, Mode, Target, Transport, Workload};
 
-use super::{real_targets, write_json};
+use super::{device_table, real_targets, run_interruptible, write_json};
 use crate::inventory;
 use crate::profile::Profile;
 
@@ -134,9 +134,16 @@ async fn bench_inventory(
         ssh_key: None,
         peer_password: None,
     };
-    let results = netpool_bench::run(&opts, &targets, &workload, &modes, transports).await;
+    let (results, interrupted) =
+        run_interruptible(&opts, &targets, &workload, &modes, transports).await;
     let report = BenchReport::new("real", n, &workload.name, repeat, results);
-    emit(&report, a)
+    let (per_device, _) = device_table(&targets, &report.modes);
+    let r = emit(&report, a);
+    print!("{per_device}");
+    if interrupted {
+        return Err("interrupted (Ctrl-C)".into());
+    }
+    r
 }
 
 fn emit(report: &BenchReport, a: &BenchArgs) -> Result<(), String> {
@@ -221,6 +228,7 @@ pub async fn run(a: BenchArgs) -> Result<(), String> {
             d.addr()
         };
         targets.push(Target {
+            name: d.hostname().to_string(),
             device: netpool::Device::with_password(
                 addr.ip().to_string(),
                 addr.port(),

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use netpool_bench::report::BenchReport;
 use netpool_bench::{BenchOptions, Mode, Transport, Workload};
 
-use super::{paint, real_targets, write_json};
+use super::{device_table, paint, real_targets, run_interruptible, write_json};
 use crate::inventory;
 
 #[derive(clap::Args)]
@@ -57,7 +57,7 @@ pub async fn run(a: ValidateArgs) -> Result<(), String> {
         peer_password: None,
     };
     let workload = Workload::seed(n);
-    let results = netpool_bench::run(
+    let (results, interrupted) = run_interruptible(
         &opts,
         &targets,
         &workload,
@@ -67,6 +67,28 @@ pub async fn run(a: ValidateArgs) -> Result<(), String> {
     .await;
     let report = BenchReport::new("real", n, &workload.name, opts.repeat, results);
     print!("{}", report.table());
+    let (per_device, failing_devices) = device_table(&targets, &report.modes);
+    print!("{per_device}");
+    if interrupted {
+        return Err("interrupted (Ctrl-C)".into());
+    }
+    // The safe faults run against a device the workload found healthy: a device found
+    // down would only cost its connect timeout again.
+    let healthy: Vec<&inventory::InventoryDevice> = inv
+        .devices
+        .iter()
+        .filter(|d| {
+            report
+                .modes
+                .iter()
+                .all(|m| !m.device_errors.contains_key(&d.name))
+        })
+        .collect();
+    let Some(first_healthy) = healthy.first() else {
+        return Err(format!(
+            "no device answered the workload ({failing_devices} of {n} failed); see the rows above"
+        ));
+    };
 
     let mut checks = Vec::new();
     let mut check = |name: &str, ok: bool, detail: String| {
@@ -77,7 +99,7 @@ pub async fn run(a: ValidateArgs) -> Result<(), String> {
         })
     };
     let pool = Pool::new(inv.pool.clone()).map_err(|e| e.to_string())?;
-    let first = &inv.devices[0].device;
+    let first = &first_healthy.device;
     // Wrong password on a second connection (the first stays healthy).
     let warm = pool.cli(first, "show version").await;
     let wrong = netpool::Device::new(
@@ -175,13 +197,13 @@ pub async fn run(a: ValidateArgs) -> Result<(), String> {
         );
     }
     // What the device sees of us: its own list of logged-in sessions.
-    for d in &inv.devices {
+    for d in &healthy {
         drop(pool.netconf(&d.device).await);
     }
     let users = pool.cli(first, "show system users").await;
     let held: usize = pool.stats().iter().map(|s| s.connections).sum();
     check("sessions-held", users.is_ok(), match &users {
-        Ok(o) => format!("pool holds {held} SSH connections over {n} devices; `show system users` on {}: {} session lines", inv.devices[0].name, o.stdout.lines().filter(|l| l.contains("netconf") || l.contains("cli")).count()),
+        Ok(o) => format!("pool holds {held} SSH connections over {} healthy devices; `show system users` on {}: {} session lines", healthy.len(), first_healthy.name, o.stdout.lines().filter(|l| l.contains("netconf") || l.contains("cli")).count()),
         Err(e) => e.to_string(),
     });
     pool.shutdown(Duration::from_secs(2)).await;
@@ -195,7 +217,24 @@ pub async fn run(a: ValidateArgs) -> Result<(), String> {
     let failed = checks.iter().filter(|c| c.verdict != "PASS").count()
         + report.modes.iter().filter(|m| m.errors > 0).count();
     if failed > 0 {
-        return Err(format!("{failed} check(s) failed"));
+        let down: Vec<&str> = targets
+            .iter()
+            .filter(|t| {
+                report
+                    .modes
+                    .iter()
+                    .any(|m| m.device_errors.contains_key(&t.name))
+            })
+            .map(|t| t.name.as_str())
+            .collect();
+        return Err(if down.is_empty() {
+            format!("{failed} check(s) failed")
+        } else {
+            format!(
+                "{failed} check(s) failed; failing devices: {}",
+                down.join(", ")
+            )
+        });
     }
     Ok(())
 }
