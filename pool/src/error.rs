@@ -109,6 +109,15 @@ pub enum Error {
         /// The subsystem.
         subsystem: String,
     },
+    /// The device refused to run a command over exec (the channel opened, the exec request
+    /// was refused): a definitive answer, not backpressure, so it is not retried.
+    #[error("{device}: exec of {command:?} refused by the device")]
+    ExecRejected {
+        /// The device.
+        device: String,
+        /// The command.
+        command: String,
+    },
     /// The device answered with at least one rpc-error of severity `error`, at any depth
     /// of the reply (Junos nests them in load and commit results). The session stays
     /// usable. Warnings never make this error; they stay in a successful reply.

@@ -536,10 +536,13 @@ pub(crate) async fn exec(
             Some(ChannelMsg::ExitStatus { exit_status: s }) => exit_status = Some(s),
             Some(ChannelMsg::Success) => started = true,
             Some(ChannelMsg::Failure) if !started => {
-                return Err(ExecError::NotStarted(Error::ChannelRejected {
+                // Close the channel ourselves, so the device frees it now: a refused exec
+                // must not use up the connection's channel slots.
+                let _ = ch.close().await;
+                return Err(ExecError::NotStarted(Error::ExecRejected {
                     device: device.label().to_string(),
-                    reason: "exec request refused".into(),
-                }))
+                    command: command.to_string(),
+                }));
             }
             Some(ChannelMsg::Close) | None => break,
             Some(_) => {}

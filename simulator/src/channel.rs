@@ -66,6 +66,10 @@ pub(crate) async fn run(mut channel: Channel<Msg>, ctx: ChannelCtx) {
     loop {
         match channel.wait().await {
             Some(ChannelMsg::Exec { command, .. }) => {
+                if ctx.dev.inner.control.refuse_exec.load(Relaxed) {
+                    // Refused in the request's reply: nothing runs; the client closes.
+                    return;
+                }
                 let command = String::from_utf8_lossy(&command).trim().to_string();
                 if is_xml_mode(&command) {
                     crate::netconf::serve(channel, &ctx).await;

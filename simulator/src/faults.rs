@@ -23,6 +23,7 @@ pub(crate) struct Control {
     pub(crate) stalled: AtomicBool,
     pub(crate) extra_delay_ms: AtomicU64,
     pub(crate) hello_delay_ms: AtomicU64,
+    pub(crate) refuse_exec: AtomicBool,
 }
 
 /// The control handle: faults injected into a running device.
@@ -53,6 +54,12 @@ impl Device {
     /// Fault: reject every authentication (wrong-password behaviour for everyone).
     pub fn set_refuse_auth(&self, on: bool) {
         self.inner.control.refuse_auth.store(on, Relaxed);
+    }
+
+    /// Fault: refuse every exec request (as a device that does not let this user run
+    /// commands over exec would); channels still open.
+    pub fn set_refuse_exec(&self, on: bool) {
+        self.inner.control.refuse_exec.store(on, Relaxed);
     }
 
     /// Fault: stop reading and writing on every connection (and new ones), without closing.

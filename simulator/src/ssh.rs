@@ -265,6 +265,9 @@ impl russh::server::Handler for Connection {
         _data: &[u8],
         session: &mut Session,
     ) -> Result<(), Self::Error> {
+        if self.dev.inner.control.refuse_exec.load(Relaxed) {
+            return session.channel_failure(channel);
+        }
         session.channel_success(channel)
     }
 

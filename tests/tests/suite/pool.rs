@@ -629,3 +629,29 @@ async fn a_key_pinned_for_one_device_never_vouches_for_another() {
     ));
     strict.cli(&device(r1), "show version").await.unwrap();
 }
+
+/// An exec the device refuses is a definitive answer: the caller gets `ExecRejected` at
+/// once (not a checkout timeout after retrying it as backpressure), the refused channels
+/// are closed, and the connection stays useful: after twenty refusals (twice the
+/// device's ten channels per connection) a command runs on the same connection.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_exec_fails_at_once_and_leaks_no_channel() {
+    let (fleet, pool, dev) = one_router().await;
+    let r1 = &fleet.devices()[0];
+    pool.cli(&dev, "show version").await.unwrap();
+    r1.set_refuse_exec(true);
+    for _ in 0..20 {
+        let t = Instant::now();
+        let e = pool.cli(&dev, "show version").await.unwrap_err();
+        assert!(matches!(e, Error::ExecRejected { .. }), "{e}");
+        assert!(t.elapsed() < Duration::from_secs(1), "{:?}", t.elapsed());
+    }
+    r1.set_refuse_exec(false);
+    assert!(
+        eventually(Duration::from_secs(2), || r1.counters().channels_open == 0).await,
+        "{:?}",
+        r1.counters()
+    );
+    pool.cli(&dev, "show version").await.unwrap();
+    assert_eq!(pool.stats()[0].connects, 1, "the connection was kept and reused");
+}
