@@ -442,7 +442,16 @@ async fn authenticate(handle: &mut Handle<ClientHandler>, device: &Device) -> Re
         Auth::Password(p) => (None, Some(p.clone())),
         Auth::KeyFile { path, passphrase } => (Some(load_key(path, passphrase.as_deref())?), None),
         Auth::KeyThenPassword { path, password } => {
-            (Some(load_key(path, None)?), Some(password.clone()))
+            // The password is the fallback for any trouble with the key, a key that cannot
+            // be read included.
+            let key = match load_key(path, None) {
+                Ok(k) => Some(k),
+                Err(e) => {
+                    tracing::debug!(device = %device, "key unusable, trying the password: {e}");
+                    None
+                }
+            };
+            (key, Some(password.clone()))
         }
     };
     if let Some(key) = key {

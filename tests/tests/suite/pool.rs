@@ -655,3 +655,37 @@ async fn a_refused_exec_fails_at_once_and_leaks_no_channel() {
     pool.cli(&dev, "show version").await.unwrap();
     assert_eq!(pool.stats()[0].connects, 1, "the connection was kept and reused");
 }
+
+/// `KeyThenPassword` falls back to the password when the key is refused and when the key
+/// file cannot even be read.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn key_then_password_falls_back_to_the_password() {
+    let fleet = fleet(1).await;
+    let r1 = &fleet.devices()[0];
+    let pool = pool_for(&fleet);
+    let dir = tempfile::tempdir().unwrap();
+    // A key the router does not know (written with russh's own key type).
+    let unknown = dir.path().join("id_unknown");
+    let key = russh::keys::PrivateKey::random(
+        &mut rand::rng(),
+        russh::keys::Algorithm::Ed25519,
+    )
+    .unwrap();
+    key.write_openssh_file(&unknown, russh::keys::ssh_key::LineEnding::LF)
+        .unwrap();
+    for path in [unknown, dir.path().join("does-not-exist")] {
+        let d = netpool::Device::new(
+            r1.addr().ip().to_string(),
+            r1.addr().port(),
+            USER,
+            netpool::Auth::KeyThenPassword {
+                path: path.clone(),
+                password: PASSWORD.into(),
+            },
+        )
+        .with_host_keys([r1.host_key_fingerprint()]);
+        pool.cli(&d, "show version")
+            .await
+            .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    }
+}
