@@ -11,6 +11,10 @@ use crate::ParseError;
 /// Deepest nesting accepted; deeper input is refused instead of exhausting the stack.
 const MAX_DEPTH: usize = 256;
 
+/// Most elements in one document: a bound on the tree's memory whatever the frame holds
+/// (a 10^5-route table is about 2.5 million elements).
+pub const MAX_ELEMENTS: usize = 4_000_000;
+
 /// One XML element with its attributes, text and children.
 ///
 /// Names are local names (a `junos:` or `nc:` prefix is dropped, as NETCONF clients
@@ -62,6 +66,7 @@ impl Element {
         let mut reader = Reader::from_reader(input);
         reader.config_mut().check_end_names = true;
         let mut stack: Vec<Element> = Vec::new();
+        let mut elements = 0usize;
         let xml_err = |reader: &Reader<&[u8]>, e: &dyn std::fmt::Display| ParseError::Xml {
             position: reader.error_position(),
             reason: e.to_string(),
@@ -73,9 +78,17 @@ impl Element {
                     if stack.len() >= MAX_DEPTH {
                         return Err(xml_err(&reader, &"nesting too deep"));
                     }
+                    elements += 1;
+                    if elements > MAX_ELEMENTS {
+                        return Err(xml_err(&reader, &"too many elements"));
+                    }
                     stack.push(start_element(&s).map_err(|e| xml_err(&reader, &e))?);
                 }
                 Event::Empty(s) => {
+                    elements += 1;
+                    if elements > MAX_ELEMENTS {
+                        return Err(xml_err(&reader, &"too many elements"));
+                    }
                     let el = start_element(&s).map_err(|e| xml_err(&reader, &e))?;
                     if let Some(done) = attach(&mut stack, el) {
                         return finish(&mut reader, done);
@@ -291,5 +304,8 @@ mod tests {
         }
         let deep = "<a>".repeat(10_000);
         assert!(Element::parse(deep.as_bytes()).is_err());
+        let wide = format!("<a>{}</a>", "<b/>".repeat(MAX_ELEMENTS + 1));
+        let e = Element::parse(wide.as_bytes()).unwrap_err();
+        assert!(e.to_string().contains("too many elements"), "{e}");
     }
 }

@@ -25,12 +25,19 @@ impl PoolInner {
         command: &str,
     ) -> std::result::Result<std::result::Result<CliOutput, ExecError>, Elapsed> {
         let (tx, rx) = tokio::sync::oneshot::channel();
-        let (device, command, timeout) =
-            (device.clone(), command.to_string(), self.config.rpc_timeout);
+        let (device, command, timeout, max_output) = (
+            device.clone(),
+            command.to_string(),
+            self.config.rpc_timeout,
+            self.config.max_frame,
+        );
         tokio::spawn(async move {
             cs.needs_close_ack = true;
-            let res =
-                tokio::time::timeout(timeout, crate::ssh::exec(&cs.conn, &device, &command)).await;
+            let res = tokio::time::timeout(
+                timeout,
+                crate::ssh::exec(&cs.conn, &device, &command, max_output),
+            )
+            .await;
             match &res {
                 // An exec that returned saw the server close its channel.
                 Ok(Ok(_)) => cs.needs_close_ack = false,

@@ -13,6 +13,9 @@ use crate::netconf::NetconfSession;
 use crate::slot::{Limits, Slot};
 use crate::sync::lock;
 
+/// A device with nothing in the pool for this long is forgotten (its stats with it).
+pub(crate) const PRUNE_AFTER: Duration = Duration::from_secs(600);
+
 pub(crate) struct PoolInner {
     pub(crate) config: PoolConfig,
     /// `config.host_key_policy`, shared by every connection's handler.
@@ -75,6 +78,35 @@ impl PoolInner {
     /// Every device's share, at this moment.
     pub(crate) fn slots_snapshot(&self) -> Vec<Arc<Slot>> {
         lock(&self.slots).values().cloned().collect()
+    }
+
+    /// Forget devices with nothing left in the pool: no connection, idle session, lease,
+    /// waiter or connect, and no breaker state worth keeping. Only the map holds such a
+    /// slot (a lease or waiter holds its `Arc`), and new references are only made under
+    /// the map's lock, so removing it there cannot race a checkout. Keeps the map from
+    /// growing with every device the pool ever saw.
+    pub(crate) fn prune_slots(&self) -> usize {
+        let mut slots = lock(&self.slots);
+        let before = slots.len();
+        let now = tokio::time::Instant::now();
+        slots.retain(|_, slot| {
+            if Arc::strong_count(slot) > 1 {
+                return true;
+            }
+            let mut st = slot.state();
+            let empty = st.conns.is_empty()
+                && st.idle.is_empty()
+                && st.connecting == 0
+                && st.counters.waiting == 0
+                && !st.breaker.tripped();
+            if !empty {
+                st.empty_since = None;
+                return true;
+            }
+            let since = *st.empty_since.get_or_insert(now);
+            now.duration_since(since) < PRUNE_AFTER
+        });
+        before - slots.len()
     }
 
     /// How many devices the pool knows.

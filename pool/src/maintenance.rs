@@ -30,7 +30,8 @@ impl PoolInner {
     /// One maintenance pass over every device.
     pub(crate) fn maintain(self: &Arc<Self>) {
         let cfg = &self.config;
-        for slot in self.slots_snapshot() {
+        let slots = self.slots_snapshot();
+        for slot in slots {
             let mut to_close = Vec::new();
             let mut to_disconnect = Vec::new();
             let mut prewarm = 0;
@@ -108,6 +109,11 @@ impl PoolInner {
                     let _ = pool.connect(&slot).await;
                 });
             }
+        }
+        // The snapshot's references are gone now: devices the pool has not used for
+        // PRUNE_AFTER go too (kept while min_idle_connections asks for prewarming).
+        if cfg.min_idle_connections == 0 {
+            self.prune_slots();
         }
     }
 }

@@ -129,6 +129,8 @@ pub(crate) struct SlotState {
     pub(crate) failure_epoch: u64,
     pub(crate) last_error: Option<Error>,
     pub(crate) counters: SlotCounters,
+    /// Since when the device has had nothing in the pool (for pruning).
+    pub(crate) empty_since: Option<Instant>,
 }
 
 /// Per-device counters for [`crate::DeviceStats`].

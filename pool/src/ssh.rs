@@ -518,6 +518,7 @@ pub(crate) async fn exec(
     conn: &SshConn,
     device: &Device,
     command: &str,
+    max_output: usize,
 ) -> Result<CliOutput, ExecError> {
     let mut ch = open_channel(conn, device)
         .await
@@ -533,6 +534,14 @@ pub(crate) async fn exec(
     let mut exit_status = None;
     let mut started = false;
     loop {
+        if stdout.len() + stderr.len() > max_output {
+            // A device streaming without end: bounded like a NETCONF reply.
+            let _ = ch.close().await;
+            return Err(ExecError::Broken(Error::Protocol {
+                device: device.label().to_string(),
+                detail: format!("command output exceeds {max_output} bytes (max_frame)"),
+            }));
+        }
         match ch.wait().await {
             Some(ChannelMsg::Data { data }) => {
                 started = true;
@@ -542,6 +551,7 @@ pub(crate) async fn exec(
                 started = true;
                 stderr.extend_from_slice(&data);
             }
+
             Some(ChannelMsg::ExitStatus { exit_status: s }) => exit_status = Some(s),
             Some(ChannelMsg::Success) => started = true,
             Some(ChannelMsg::Failure) if !started => {

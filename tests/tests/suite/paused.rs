@@ -61,6 +61,12 @@ async fn idle_sessions_and_connections_retire_after_idle_timeout() {
         Some(&2),
         "the session, then its connection: {s:?}"
     );
+    // A device with nothing in the pool is forgotten after ten minutes, not before: the
+    // per-device map does not grow with every device the pool ever saw.
+    advance(Duration::from_secs(590)).await;
+    assert_eq!(pool.stats().len(), 1);
+    advance(Duration::from_secs(15)).await;
+    assert!(pool.stats().is_empty(), "{:?}", pool.stats());
 }
 
 #[tokio::test]

@@ -653,7 +653,11 @@ async fn a_refused_exec_fails_at_once_and_leaks_no_channel() {
         r1.counters()
     );
     pool.cli(&dev, "show version").await.unwrap();
-    assert_eq!(pool.stats()[0].connects, 1, "the connection was kept and reused");
+    assert_eq!(
+        pool.stats()[0].connects,
+        1,
+        "the connection was kept and reused"
+    );
 }
 
 /// `KeyThenPassword` falls back to the password when the key is refused and when the key
@@ -666,11 +670,8 @@ async fn key_then_password_falls_back_to_the_password() {
     let dir = tempfile::tempdir().unwrap();
     // A key the router does not know (written with russh's own key type).
     let unknown = dir.path().join("id_unknown");
-    let key = russh::keys::PrivateKey::random(
-        &mut rand::rng(),
-        russh::keys::Algorithm::Ed25519,
-    )
-    .unwrap();
+    let key =
+        russh::keys::PrivateKey::random(&mut rand::rng(), russh::keys::Algorithm::Ed25519).unwrap();
     key.write_openssh_file(&unknown, russh::keys::ssh_key::LineEnding::LF)
         .unwrap();
     for path in [unknown, dir.path().join("does-not-exist")] {
@@ -688,4 +689,30 @@ async fn key_then_password_falls_back_to_the_password() {
             .await
             .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     }
+}
+
+/// Command output is bounded like a NETCONF reply (`max_frame`): a device that streams
+/// more gets a protocol error naming the bound, not unbounded memory, and the next call
+/// works.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn endless_command_output_is_cut_at_the_bound() {
+    let fleet = fleet_with(
+        1,
+        DeviceConfig {
+            route_count: 100_000,
+            ..Default::default()
+        },
+    )
+    .await;
+    let r1 = &fleet.devices()[0];
+    let mut cfg = config_for(&fleet);
+    cfg.max_frame = 256 * 1024;
+    let pool = Pool::new(cfg).unwrap();
+    let dev = device(r1);
+    let e = pool.cli(&dev, "show route | no-more").await.unwrap_err();
+    assert!(
+        matches!(&e, Error::Protocol { detail, .. } if detail.contains("exceeds 262144 bytes")),
+        "{e}"
+    );
+    pool.cli(&dev, "show version").await.unwrap();
 }
