@@ -112,6 +112,17 @@ impl BenchReport {
                 m.first_error.as_deref().unwrap_or("?")
             );
         }
+        for m in self
+            .modes
+            .iter()
+            .filter(|m| matches!(m.connections_source, "assumed" | "unknown"))
+        {
+            let _ = writeln!(
+                s,
+                "  {} {}: conns {} (not counted: no device counters for this peer)",
+                m.transport, m.mode, m.connections_source
+            );
+        }
         if self.modes.iter().any(|m| m.errors > 0) {
             let _ = writeln!(
                 s,

@@ -156,7 +156,8 @@ pub struct ModeResult {
     /// New SSH connections during the mode (warm-up included), counted by the devices
     /// (simulator) or by the pool (real devices).
     pub connections_opened: u64,
-    /// Where `connections_opened` comes from: `device` or `pool`.
+    /// Where `connections_opened` comes from: `device` (counted by the devices), `pool`
+    /// (counted by netpool), `assumed` or `unknown` (a peer on real devices).
     pub connections_source: &'static str,
     /// Failed operations.
     pub errors: u64,
@@ -625,8 +626,13 @@ pub async fn run_mode(
     }
     let probe_p99_ms = probe.p99().await;
     let after = connections(targets);
-    let (connections_opened, connections_source) = match (before, after) {
-        (Some(b), Some(a)) => (a - b, "device"),
+    // Counted by the devices when they can tell (the simulator); by netpool's own stats
+    // for netpool's modes; for the peers on real devices nobody counts: `assumed` (one
+    // ControlMaster per router) or `unknown` (rustnetconf keeps no count).
+    let (connections_opened, connections_source) = match (before, after, mode) {
+        (Some(b), Some(a), _) => (a - b, "device"),
+        (_, _, Mode::OpensshMux) => (pool_connects, "assumed"),
+        (_, _, Mode::RustnetconfPool) => (0, "unknown"),
         _ => (pool_connects, "pool"),
     };
     let mut totals: Vec<f64> = passes.iter().map(|p| p.total.as_secs_f64()).collect();

@@ -153,8 +153,8 @@ fn sim_inventory_validate_and_ctrl_c() {
         false
     });
     assert!(
-        gone || pool.stats()[0].connections <= 1,
-        "{:?}",
+        gone,
+        "the pool still holds a connection: {:?}",
         pool.stats()
     );
 }

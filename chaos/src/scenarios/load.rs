@@ -105,6 +105,10 @@ pub(super) async fn sustained_bursts(s: Size) -> Obs {
         after <= after_first,
         "sessions grew from {after_first} to {after}"
     );
+    ensure!(
+        rss_first > 0,
+        "RSS could not be read (/proc/self/status): the memory bound cannot be checked"
+    );
     ensure!(grew < 20 * 1024, "RSS grew by {grew} KiB");
     Ok((
         "-".into(),

@@ -108,5 +108,18 @@ pub(super) async fn latency_bandwidth(s: Size) -> Obs {
         nc(&pool, d, cmds[0]).await.map_err(|e| e.to_string())?;
     }
     let seq = t.elapsed().as_secs_f64() / devs.len() as f64;
+    // The faults took effect: a pooled command crosses the proxy twice each way at least
+    // 15 ms (25 +- 10 ms) per direction, so no round trip under 30 ms; and every byte of
+    // the replies went through the proxies.
+    ensure!(
+        seq >= 0.030,
+        "a pooled command took {:.1} ms: the latency toxic did not act",
+        seq * 1e3
+    );
+    let through: u64 = proxies.iter().map(|p| p.accepted()).sum();
+    ensure!(
+        through >= devs.len() as u64,
+        "only {through} connections went through the proxies"
+    );
     Ok(("-".into(), format!("{n} ops correct; pooled parallel {:.2} s; pooled sequential {:.0} ms/op (RTT 50 +- 20 ms)", par.as_secs_f64(), seq * 1e3)))
 }

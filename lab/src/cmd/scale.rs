@@ -62,7 +62,7 @@ pub async fn run(a: ScaleArgs) -> Result<(), String> {
             );
         }
         println!(
-            "keepalives (1 s interval), all sessions idle: {ka:.1} ms CPU per connection per hour"
+            "keepalives (1 s interval), all sessions idle: {ka:.1} ms CPU per connection per hour (this process: the pool and the in-process routers answering together)"
         );
         if let Some(p) = &a.json {
             let j =
