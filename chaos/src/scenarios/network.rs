@@ -111,8 +111,9 @@ pub(super) async fn latency_bandwidth(s: Size) -> Obs {
     // The faults took effect: a pooled command crosses the proxy twice each way at least
     // 15 ms (25 +- 10 ms) per direction, so no round trip under 30 ms; and every byte of
     // the replies went through the proxies.
+    let delayed = seq >= 0.030;
     ensure!(
-        seq >= 0.030,
+        delayed,
         "a pooled command took {:.1} ms: the latency toxic did not act",
         seq * 1e3
     );
