@@ -35,7 +35,7 @@ pub enum LoadAction {
     Override,
 }
 
-/// A configuration change for [`NetconfGuard::load`] and [`Pool::configure`].
+/// A configuration change for [`crate::NetconfGuard::load`] and [`crate::Pool::configure`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct ConfigChange {
