@@ -7,6 +7,7 @@
 //! - `cancellation`, `model`, `event_loop`, `blocking`: robustness when callers give up,
 //!   random operation sequences against a model, a responsive event loop, the sync facade;
 //! - `junos`: reply shapes against the shape spec, RPC arguments, configuration RPCs;
+//! - `hostile`: a misbehaving router written here, against the pool;
 //! - `openssh`: the pool against a real OpenSSH sshd (ignored: needs sshd);
 //! - `interop`: real Python clients and OpenSSH against junos-sim (ignored: needs them);
 //! - `container`, `netns`, `crpd`: Docker, network namespaces, a Juniper image (ignored).
@@ -16,6 +17,7 @@ mod cancellation;
 mod container;
 mod crpd;
 mod event_loop;
+mod hostile;
 mod interop;
 mod junos;
 mod model;
