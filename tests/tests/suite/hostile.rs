@@ -232,6 +232,9 @@ async fn start_hostile() -> (std::net::SocketAddr, String) {
     (addr, fp)
 }
 
+/// A login name, the error it must produce, and the bound on the time to it.
+type Case = (&'static str, fn(&Error) -> bool, Duration);
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_misbehaviour_gets_a_typed_error_within_its_bound() {
     let (addr, fp) = start_hostile().await;
@@ -247,7 +250,7 @@ async fn every_misbehaviour_gets_a_typed_error_within_its_bound() {
         netpool::Device::with_password(addr.ip().to_string(), addr.port(), user, "x")
             .with_host_keys([fp.clone()])
     };
-    let cases: [(&str, fn(&Error) -> bool, Duration); 9] = [
+    let cases: [Case; 9] = [
         (
             "endless",
             |e| matches!(e, Error::Protocol { .. }),
