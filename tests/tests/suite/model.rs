@@ -16,24 +16,38 @@ enum Op {
     CancelCheckout(usize, u8),
     CheckoutWhenFull(usize),
     Command(usize),
+    /// Check out until the device's share is full (so that full pools are common).
+    Fill(usize),
     Shutdown,
 }
 
 fn op() -> impl Strategy<Value = Op> {
+    // Shutdown is rare in the middle (it ends the interesting part of a sequence) and is
+    // added at the end of half the sequences instead; Fill makes full pools common.
     prop_oneof![
         4 => (0..2usize).prop_map(Op::Checkout),
         3 => any::<usize>().prop_map(Op::Return),
         1 => any::<usize>().prop_map(Op::Discard),
         2 => (0..2usize, 0..4u8).prop_map(|(d, t)| Op::CancelCheckout(d, t)),
-        1 => (0..2usize).prop_map(Op::CheckoutWhenFull),
+        3 => (0..2usize).prop_map(Op::CheckoutWhenFull),
         2 => any::<usize>().prop_map(Op::Command),
-        1 => Just(Op::Shutdown),
+        2 => (0..2usize).prop_map(Op::Fill),
     ]
+}
+
+fn ops() -> impl Strategy<Value = Vec<Op>> {
+    (proptest::collection::vec(op(), 1..40), any::<bool>()).prop_map(|(mut v, end)| {
+        if end {
+            v.push(Op::Shutdown);
+        }
+        v
+    })
 }
 
 const CAP: usize = 3; // 1 connection x 3 channels per device
 
-fn run(ops: Vec<Op>) -> Result<(), TestCaseError> {
+/// Run one sequence; `Ok(true)` when a device's share was full at some point.
+fn run(ops: Vec<Op>) -> Result<bool, TestCaseError> {
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -49,6 +63,7 @@ fn run(ops: Vec<Op>) -> Result<(), TestCaseError> {
         let devs: Vec<_> = fleet.devices().iter().map(device).collect();
         let mut held: Vec<(usize, netpool::NetconfGuard)> = Vec::new();
         let mut closed = false;
+        let mut full_seen = false;
         for op in ops {
             match op {
                 Op::Checkout(d) => {
@@ -64,9 +79,21 @@ fn run(ops: Vec<Op>) -> Result<(), TestCaseError> {
                         }
                     }
                 }
+                Op::Fill(d) => {
+                    while !closed && held.iter().filter(|(x, _)| *x == d).count() < CAP {
+                        match pool.netconf(&devs[d]).await {
+                            Ok(g) => held.push((d, g)),
+                            Err(e) => return Err(TestCaseError::fail(format!("fill: {e}"))),
+                        }
+                    }
+                    if !closed {
+                        full_seen = true;
+                    }
+                }
                 Op::CheckoutWhenFull(d) => {
                     let per = held.iter().filter(|(x, _)| *x == d).count();
                     if per == CAP {
+                        full_seen = true;
                         let r = pool.netconf(&devs[d]).await;
                         prop_assert!(
                             matches!(r, Err(Error::CheckoutTimeout { .. }) | Err(Error::Closed)),
@@ -140,14 +167,55 @@ fn run(ops: Vec<Op>) -> Result<(), TestCaseError> {
                 == 0)
             .await
         );
-        Ok(())
+        Ok(full_seen)
     })
 }
+
+static FULL: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+static CASES: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
 
 proptest! {
     #![proptest_config(ProptestConfig { cases: 24, max_shrink_iters: 50, ..ProptestConfig::default() })]
     #[test]
-    fn pool_matches_the_model(ops in proptest::collection::vec(op(), 1..40)) {
-        run(ops)?;
+    fn pool_matches_the_model(ops in ops()) {
+        let full = run(ops)?;
+        CASES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        if full {
+            FULL.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        }
     }
+}
+
+/// The generator reaches the interesting states: most sequences fill a device's share.
+#[test]
+fn the_model_reaches_full_pools_often() {
+    let mut runner = proptest::test_runner::TestRunner::new(ProptestConfig {
+        cases: 200,
+        ..ProptestConfig::default()
+    });
+    let (mut full, mut early_shutdown) = (0, 0);
+    for _ in 0..200 {
+        let v = proptest::strategy::ValueTree::current(&ops().new_tree(&mut runner).unwrap());
+        let mut per = [0usize; 2];
+        let mut filled = false;
+        for op in &v {
+            match op {
+                Op::Fill(_) => filled = true,
+                Op::Checkout(d) => {
+                    let d = *d;
+                    per[d] = (per[d] + 1).min(CAP);
+                    filled |= per[d] == CAP;
+                }
+                _ => {}
+            }
+        }
+        full += usize::from(filled);
+        early_shutdown += usize::from(
+            v.iter()
+                .position(|o| matches!(o, Op::Shutdown))
+                .is_some_and(|i| i + 1 < v.len()),
+        );
+    }
+    assert!(full >= 100, "only {full} of 200 sequences fill a device");
+    assert_eq!(early_shutdown, 0, "shutdown before the end of a sequence");
 }
