@@ -173,13 +173,46 @@ fn pyez_and_ncclient_use_the_inventory_netlab_sim_wrote() {
             .args([&host, &port.to_string(), "lab", "lab123"])
             .output()
             .unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout);
         assert!(
             out.status.success(),
-            "{script}: {}{}",
-            String::from_utf8_lossy(&out.stdout),
+            "{script}: {stdout}{}",
             String::from_utf8_lossy(&out.stderr)
         );
-        assert!(String::from_utf8_lossy(&out.stdout).contains("r1"));
+        // What each client collected, value by value.
+        let j: serde_json::Value = serde_json::from_str(stdout.lines().last().unwrap_or(""))
+            .unwrap_or_else(|e| panic!("{script}: {e}: {stdout}"));
+        match script {
+            "pyez_check.py" => {
+                assert_eq!(j["facts"]["hostname"], "r1", "{j}");
+                assert_eq!(j["facts"]["model"], "VMX", "{j}");
+                assert_eq!(j["facts"]["version"], "21.4R3-S5.4", "{j}");
+                assert!(j["fact_count"].as_u64().unwrap() >= 30, "{j}");
+                assert_eq!(j["cli"], "Hostname: r1", "{j}");
+                assert_eq!(j["routes"], serde_json::json!(["10.0.14.0/24"]), "{j}");
+                assert_eq!(j["commit"], true, "{j}");
+            }
+            _ => {
+                assert_eq!(j["hostname"], "r1", "{j}");
+                assert_eq!(j["version"], "21.4R3-S5.4", "{j}");
+                assert!(
+                    j["session_id"]
+                        .as_str()
+                        .is_some_and(|s| s.parse::<u32>().is_ok()),
+                    "{j}"
+                );
+                assert_eq!(
+                    j["caps"],
+                    serde_json::json!([
+                        "http://xml.juniper.net/dmi/system/1.0",
+                        "http://xml.juniper.net/netconf/junos/1.0"
+                    ]),
+                    "{j}"
+                );
+                assert_eq!(j["after_commit_host_name"], "nc-renamed", "{j}");
+                assert_eq!(j["unknown_rpc"], "RPCError", "{j}");
+            }
+        }
     }
 }
 
