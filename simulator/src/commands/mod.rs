@@ -457,6 +457,45 @@ pub(crate) fn nh(r: &Route) -> String {
     }
 }
 
+/// An RPC's XML output as Junos writes it for `format="json"`: every element a key whose
+/// value is a list of objects, text as `data`, attributes as `attributes`.
+pub fn junos_json(xml: &str) -> Result<String, String> {
+    use serde_json::{Map, Value};
+    fn convert(el: &Element) -> Value {
+        let mut obj = Map::new();
+        if !el.attrs.is_empty() {
+            let attrs: Map<String, Value> = el
+                .attrs
+                .iter()
+                .map(|(k, v)| (k.clone(), Value::String(v.clone())))
+                .collect();
+            obj.insert("attributes".into(), Value::Object(attrs));
+        }
+        let text = el.text.trim();
+        if !text.is_empty() {
+            obj.insert("data".into(), Value::String(text.to_string()));
+        }
+        for c in &el.children {
+            match obj
+                .entry(c.name.clone())
+                .or_insert_with(|| Value::Array(Vec::new()))
+            {
+                Value::Array(a) => a.push(convert(c)),
+                other => *other = Value::Array(vec![convert(c)]),
+            }
+        }
+        Value::Object(obj)
+    }
+    // The output may hold several top-level elements: wrap them for the parser.
+    let root = Element::parse(format!("<r xmlns:junos=\"{JUNOS_NS}\">{xml}</r>").as_bytes())
+        .map_err(|e| format!("json rendering: {e}"))?;
+    let mut top = Map::new();
+    for c in &root.children {
+        top.insert(c.name.clone(), Value::Array(vec![convert(c)]));
+    }
+    serde_json::to_string_pretty(&Value::Object(top)).map_err(|e| e.to_string())
+}
+
 /// Whether a `table` argument names the one table the simulator has.
 pub(crate) fn table_matches(table: &Option<String>) -> bool {
     table.as_deref().is_none_or(|t| t == "inet.0")

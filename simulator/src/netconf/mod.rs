@@ -197,6 +197,15 @@ impl Session<'_> {
             let body = if op.attr("format") == Some("text") {
                 let text: String = render_text(&show, &self.dev.inner.spec, &state).collect();
                 Body::Data(Box::new(std::iter::once(output_element(&text))))
+            } else if op.attr("format") == Some("json") {
+                let xml: String = render_xml(&show, &self.dev.inner.spec, &state).collect();
+                match crate::commands::junos_json(&xml) {
+                    Ok(json) => Body::Data(Box::new(std::iter::once(format!(
+                        "\n{}\n",
+                        netconf_wire::escape_text(&json)
+                    )))),
+                    Err(e) => Body::Error(RpcError::new("application", "operation-failed", e)),
+                }
             } else {
                 Body::Data(render_xml(&show, &self.dev.inner.spec, &state))
             };

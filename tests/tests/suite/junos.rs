@@ -392,3 +392,22 @@ async fn private_mode_follows_junos_rules() {
         "closing private mode drops its uncommitted changes"
     );
 }
+
+/// `format="json"` on an operational RPC answers Junos's JSON (every element a list of
+/// objects, text as `data`), as PyEZ and Ansible read it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn operational_rpcs_answer_json_when_asked() {
+    let (_fleet, pool, dev) = one_router().await;
+    let mut g = pool.netconf(&dev).await.unwrap();
+    let reply = g
+        .rpc("<get-software-information format=\"json\"/>")
+        .await
+        .unwrap();
+    let j: serde_json::Value = serde_json::from_str(reply.root.text.trim())
+        .unwrap_or_else(|e| panic!("{e}: {}", reply.root.text));
+    assert_eq!(
+        j["software-information"][0]["host-name"][0]["data"],
+        "r1",
+        "{j}"
+    );
+}
