@@ -254,9 +254,12 @@ impl ConfigTree {
             }
         };
         for tok in tokens {
-            match tok.as_str() {
-                "replace:" if words.is_empty() => tagged = true,
-                "{" => {
+            match tok {
+                Tok::Word {
+                    text,
+                    quoted: false,
+                } if text == "replace:" && words.is_empty() => tagged = true,
+                Tok::Open => {
                     if words.is_empty() {
                         errors.push(LoadError::new(
                             "syntax error".into(),
@@ -274,7 +277,7 @@ impl ConfigTree {
                     tagged = false;
                     path.push(block);
                 }
-                "}" => {
+                Tok::Close => {
                     if !words.is_empty() || path.pop().is_none() {
                         errors.push(LoadError::new(
                             "syntax error".into(),
@@ -289,7 +292,7 @@ impl ConfigTree {
                         words.clear();
                     }
                 }
-                ";" => {
+                Tok::Semi => {
                     let full: Vec<String> = path
                         .iter()
                         .flatten()
@@ -312,7 +315,7 @@ impl ConfigTree {
                         ));
                     }
                 }
-                _ => words.push(tok),
+                Tok::Word { text, .. } => words.push(text),
             }
         }
         if !path.is_empty() || !words.is_empty() {
@@ -656,6 +659,7 @@ fn quote(w: &str) -> String {
     if w.is_empty()
         || w.contains(char::is_whitespace)
         || w.contains(['{', '}', ';', '"', '\\', '#'])
+        || w.contains("/*")
     {
         let escaped = w.replace('\\', "\\\\").replace('"', "\\\"");
         format!("\"{escaped}\"")
@@ -704,14 +708,27 @@ pub fn split_words(line: &str) -> Result<Vec<String>, String> {
 
 /// Curly-brace text as tokens: words (quotes and backslash escapes honoured), `{`, `}`
 /// and `;`; `#` comments to the end of the line outside quotes, and `/* */` comments.
-fn tokenize(text: &str) -> Result<Vec<String>, String> {
+/// A token of curly-brace text: a word (quoted or not) or a piece of structure.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Tok {
+    Word { text: String, quoted: bool },
+    Open,
+    Close,
+    Semi,
+}
+
+fn tokenize(text: &str) -> Result<Vec<Tok>, String> {
     let mut out = Vec::new();
     let mut cur = String::new();
     let mut has = false;
+    let mut quoted = false;
     let mut chars = text.chars().peekable();
-    let flush = |cur: &mut String, has: &mut bool, out: &mut Vec<String>| {
+    let flush = |cur: &mut String, has: &mut bool, quoted: &mut bool, out: &mut Vec<Tok>| {
         if *has {
-            out.push(std::mem::take(cur));
+            out.push(Tok::Word {
+                text: std::mem::take(cur),
+                quoted: std::mem::take(quoted),
+            });
             *has = false;
         }
     };
@@ -719,6 +736,7 @@ fn tokenize(text: &str) -> Result<Vec<String>, String> {
         match c {
             '"' => {
                 has = true;
+                quoted = true;
                 loop {
                     match chars.next() {
                         Some('\\') => match chars.next() {
@@ -750,17 +768,21 @@ fn tokenize(text: &str) -> Result<Vec<String>, String> {
                 }
             }
             '{' | '}' | ';' => {
-                flush(&mut cur, &mut has, &mut out);
-                out.push(c.to_string());
+                flush(&mut cur, &mut has, &mut quoted, &mut out);
+                out.push(match c {
+                    '{' => Tok::Open,
+                    '}' => Tok::Close,
+                    _ => Tok::Semi,
+                });
             }
-            c if c.is_whitespace() => flush(&mut cur, &mut has, &mut out),
+            c if c.is_whitespace() => flush(&mut cur, &mut has, &mut quoted, &mut out),
             c => {
                 cur.push(c);
                 has = true;
             }
         }
     }
-    flush(&mut cur, &mut has, &mut out);
+    flush(&mut cur, &mut has, &mut quoted, &mut out);
     Ok(out)
 }
 

@@ -406,8 +406,7 @@ async fn operational_rpcs_answer_json_when_asked() {
     let j: serde_json::Value = serde_json::from_str(reply.root.text.trim())
         .unwrap_or_else(|e| panic!("{e}: {}", reply.root.text));
     assert_eq!(
-        j["software-information"][0]["host-name"][0]["data"],
-        "r1",
+        j["software-information"][0]["host-name"][0]["data"], "r1",
         "{j}"
     );
 }

@@ -7,6 +7,7 @@
 //! - `cancellation`, `model`, `event_loop`, `blocking`: robustness when callers give up,
 //!   random operation sequences against a model, a responsive event loop, the sync facade;
 //! - `junos`: reply shapes against the shape spec, RPC arguments, configuration RPCs;
+//! - `fuzz`: structure-aware property tests of configuration and CLI input;
 //! - `hostile`: a misbehaving router written here, against the pool;
 //! - `openssh`: the pool against a real OpenSSH sshd (ignored: needs sshd);
 //! - `interop`: real Python clients and OpenSSH against junos-sim (ignored: needs them);
@@ -17,6 +18,7 @@ mod cancellation;
 mod container;
 mod crpd;
 mod event_loop;
+mod fuzz;
 mod hostile;
 mod interop;
 mod junos;
