@@ -4,6 +4,7 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+pub mod gate;
 pub mod lab;
 mod peers;
 pub mod report;

@@ -23,7 +23,7 @@ pub struct Workload {
 }
 
 /// The seven commands of the seed workload (design.md), each with `| no-more`.
-pub use junos_sim::profile::SEED_COMMANDS;
+pub use junos_sim::commands::SEED_COMMANDS;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]

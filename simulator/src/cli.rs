@@ -5,8 +5,8 @@ use std::sync::atomic::Ordering::Relaxed;
 use russh::server::Msg;
 use russh::Channel;
 
-use crate::channel::ChannelCtx;
 use crate::commands::{display_xml, render_text, render_xml, CommandLine, Pieces, Pipe, Show};
+use crate::ctx::ChannelCtx;
 use crate::device::Device;
 
 /// An exec channel: run one command, send its output and exit status, close.

@@ -2,18 +2,16 @@
 
 use std::collections::VecDeque;
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicU32, AtomicU64, Ordering::Relaxed};
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering::Relaxed};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use russh::keys::ssh_key::private::Ed25519Keypair;
 use russh::keys::{HashAlg, PrivateKey, PublicKey};
-use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
 use tokio_util::sync::CancellationToken;
 
 use crate::counters::{CounterSnapshot, Counters};
-use crate::faults::Control;
 use crate::profile::Timing;
 use crate::spec::{mix, DeviceSpec};
 use crate::state::DeviceState;
@@ -101,6 +99,16 @@ impl Default for DeviceConfig {
     }
 }
 
+/// Fault switches of one device, shared with its connections.
+#[derive(Debug, Default)]
+pub(crate) struct Control {
+    pub(crate) refuse_auth: AtomicBool,
+    pub(crate) stalled: AtomicBool,
+    pub(crate) extra_delay_ms: AtomicU64,
+    pub(crate) hello_delay_ms: AtomicU64,
+    pub(crate) refuse_exec: AtomicBool,
+}
+
 pub(crate) struct DeviceInner {
     pub(crate) spec: DeviceSpec,
     pub(crate) config: DeviceConfig,
@@ -139,15 +147,11 @@ impl std::fmt::Debug for Device {
 }
 
 impl Device {
-    /// Bind the device's listeners and start serving.
-    pub async fn start(
-        spec: DeviceSpec,
-        config: DeviceConfig,
-        addrs: &[SocketAddr],
-    ) -> std::io::Result<Device> {
+    /// A device not serving yet (`Device::start`, in `ssh.rs`, binds its listeners).
+    pub(crate) fn new(spec: DeviceSpec, config: DeviceConfig, addrs: &[SocketAddr]) -> Device {
         let key = PrivateKey::from(Ed25519Keypair::from_seed(&seed_bytes(spec.seed)));
         let concurrency = config.timing.concurrency.max(1);
-        let dev = Device {
+        Device {
             inner: Arc::new(DeviceInner {
                 state: Mutex::new(DeviceState::new(&spec)),
                 spec,
@@ -164,29 +168,7 @@ impl Device {
                 connections: Mutex::default(),
                 next_connection: AtomicU64::new(1),
             }),
-        };
-        dev.bind().await?;
-        Ok(dev)
-    }
-
-    pub(crate) async fn bind(&self) -> std::io::Result<()> {
-        let wanted = self.addrs();
-        let token = lock(&self.inner.kill).clone();
-        let mut bound = Vec::new();
-        for a in &wanted {
-            let l = TcpListener::bind(a).await?;
-            bound.push(l.local_addr()?);
-            let dev = self.clone();
-            let token = token.clone();
-            tokio::spawn(async move {
-                tokio::select! {
-                    _ = token.cancelled() => {}
-                    _ = crate::ssh::accept_loop(dev, l, token.clone()) => {}
-                }
-            });
         }
-        *lock(&self.inner.addrs) = bound;
-        Ok(())
     }
 
     /// The addresses the device listens on (the first is its SSH address).

@@ -4,7 +4,7 @@
 
 use std::io;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed};
+use std::sync::atomic::Ordering::Relaxed;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
@@ -13,18 +13,8 @@ use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::TcpStream;
 use tokio_util::sync::{CancellationToken, WaitForCancellationFutureOwned};
 
-use crate::device::Device;
+use crate::device::{Control, Device};
 use crate::sync::lock;
-
-/// Fault switches of one device, shared with its connections.
-#[derive(Debug, Default)]
-pub(crate) struct Control {
-    pub(crate) refuse_auth: AtomicBool,
-    pub(crate) stalled: AtomicBool,
-    pub(crate) extra_delay_ms: AtomicU64,
-    pub(crate) hello_delay_ms: AtomicU64,
-    pub(crate) refuse_exec: AtomicBool,
-}
 
 /// The control handle: faults injected into a running device.
 impl Device {

@@ -22,6 +22,7 @@ mod channel;
 mod cli;
 pub mod commands;
 mod counters;
+mod ctx;
 mod device;
 mod engine;
 mod faults;

@@ -42,18 +42,6 @@ use std::time::Duration;
 
 use crate::commands::Show;
 
-/// The seven commands of the design's seed workload, each with `| no-more`: the workload
-/// the `vmx` service times are calibrated on.
-pub const SEED_COMMANDS: [&str; 7] = [
-    "show ospf interface | no-more",
-    "show ospf database | no-more",
-    "show ospf neighbor | no-more",
-    "show route 10.0.14.0 | no-more",
-    "show chassis hardware | no-more",
-    "show route 10.0.15.0 extensive | no-more",
-    "show route forwarding-table all destination 10.0.15.0 | no-more",
-];
-
 /// Timing knobs of one device.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Timing {

@@ -6,8 +6,8 @@ use std::sync::atomic::Ordering::Relaxed;
 use russh::server::Msg;
 use russh::{Channel, ChannelMsg};
 
-use crate::channel::ChannelCtx;
 use crate::cli::run_cli_command;
+use crate::ctx::ChannelCtx;
 use crate::device::Device;
 use crate::junos_config::split_words;
 

@@ -12,8 +12,8 @@ use russh::{Channel, ChannelId, MethodKind, MethodSet, SshId};
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
-use crate::channel::{ChannelCtx, OpenChannels};
 use crate::counters::GaugeGuard;
+use crate::ctx::{ChannelCtx, OpenChannels};
 use crate::device::Device;
 use crate::faults::FaultyStream;
 use crate::sync::lock;
@@ -315,5 +315,40 @@ impl russh::server::Handler for Connection {
         session: &mut Session,
     ) -> Result<(), Self::Error> {
         session.channel_success(channel)
+    }
+}
+
+/// Starting a device: binding its listeners (here, beside the accept loop they feed, so
+/// that the device itself knows nothing of SSH).
+impl Device {
+    /// Bind the device's listeners and start serving.
+    pub async fn start(
+        spec: crate::spec::DeviceSpec,
+        config: crate::device::DeviceConfig,
+        addrs: &[SocketAddr],
+    ) -> std::io::Result<Device> {
+        let dev = Device::new(spec, config, addrs);
+        dev.bind().await?;
+        Ok(dev)
+    }
+
+    pub(crate) async fn bind(&self) -> std::io::Result<()> {
+        let wanted = self.addrs();
+        let token = lock(&self.inner.kill).clone();
+        let mut bound = Vec::new();
+        for a in &wanted {
+            let l = TcpListener::bind(a).await?;
+            bound.push(l.local_addr()?);
+            let dev = self.clone();
+            let token = token.clone();
+            tokio::spawn(async move {
+                tokio::select! {
+                    _ = token.cancelled() => {}
+                    _ = accept_loop(dev, l, token.clone()) => {}
+                }
+            });
+        }
+        *lock(&self.inner.addrs) = bound;
+        Ok(())
     }
 }

@@ -13,11 +13,11 @@ use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
 use tokio_util::codec::FramedRead;
 use tokio_util::sync::CancellationToken;
 
-use crate::channel::ChannelCtx;
 use crate::commands::{
     output_element, render_text, render_xml, CommandLine, Pieces, Show, JUNOS_NS,
 };
 use crate::counters::GaugeGuard;
+use crate::ctx::ChannelCtx;
 use crate::device::Device;
 use crate::engine::engine_time;
 use crate::state::Denied;

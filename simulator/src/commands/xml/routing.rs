@@ -1,0 +1,377 @@
+//! Routing state: the route table and its summary, OSPF, BGP, BFD, LLDP and ARP.
+
+use std::fmt::Write as _;
+use std::net::Ipv4Addr;
+
+use super::{NS, X};
+use crate::commands::{fmt_age, one, proto_matches, table_matches, Pieces};
+use crate::spec::{DeviceSpec, Route};
+
+pub(super) fn route_summary(spec: &DeviceSpec) -> Pieces {
+    let up = spec.interfaces().iter().filter(|i| i.up).count() as u32;
+    let direct = up + 2; // the up ge links, lo0 and fxp0
+    let statics = (0..spec.route_count)
+        .filter(|i| spec.synthetic_route(*i).protocol == "Static")
+        .count() as u32;
+    let ospf = spec.route_count - statics;
+    let total = direct * 2 + statics + ospf;
+    let mut x = X::with_ns("route-summary-information", "junos-routing", None);
+    x.leaf("as-number", spec.autonomous_system())
+        .leaf("router-id", spec.router_id())
+        .open("route-table")
+        .leaf("table-name", "inet.0")
+        .leaf("destination-count", total)
+        .leaf("total-route-count", total)
+        .leaf("active-route-count", total)
+        .leaf("holddown-route-count", 0)
+        .leaf("hidden-route-count", 0);
+    for (name, n) in [
+        ("Direct", direct),
+        ("Local", direct),
+        ("OSPF", ospf),
+        ("Static", statics),
+    ] {
+        x.open("protocols")
+            .leaf("protocol-name", name)
+            .leaf("protocol-route-count", n)
+            .leaf("active-route-count", n)
+            .close("protocols");
+    }
+    x.close("route-table");
+    x.done("route-summary-information")
+}
+
+pub(super) fn ospf_interfaces(spec: &DeviceSpec) -> Pieces {
+    let mut x = X::with_ns("ospf-interface-information", "junos-routing", None);
+    for i in spec.interfaces().iter().filter(|i| i.up) {
+        x.open("ospf-interface")
+            .leaf("interface-name", format!("{}.0", i.name))
+            .leaf("ospf-interface-state", "PtToPt")
+            .leaf("ospf-area", "0.0.0.0")
+            .leaf("dr-id", "0.0.0.0")
+            .leaf("bdr-id", "0.0.0.0")
+            .leaf("neighbor-count", 1)
+            .close("ospf-interface");
+    }
+    x.open("ospf-interface")
+        .leaf("interface-name", "lo0.0")
+        .leaf("ospf-interface-state", "DRother")
+        .leaf("ospf-area", "0.0.0.0")
+        .leaf("dr-id", "0.0.0.0")
+        .leaf("bdr-id", "0.0.0.0")
+        .leaf("neighbor-count", 0)
+        .close("ospf-interface");
+    x.done("ospf-interface-information")
+}
+
+pub(super) fn ospf_database(spec: &DeviceSpec) -> Pieces {
+    let mut x = X::with_ns("ospf-database-information", "junos-routing", None);
+    x.open("ospf-area-header")
+        .leaf("ospf-area", "0.0.0.0")
+        .close("ospf-area-header");
+    let ifaces = spec.interfaces();
+    let ids = std::iter::once(spec.router_id())
+        .chain(ifaces.iter().filter(|i| i.up).map(|i| i.neighbor_id));
+    for (k, id) in ids.enumerate() {
+        x.open("ospf-database")
+            .leaf("lsa-type", "Router")
+            .leaf("lsa-id", id)
+            .leaf("advertising-router", id)
+            .leaf("sequence-number", "0x80000a3c")
+            .leaf("age", 412 + 97 * k)
+            .leaf("options", "0x22")
+            .leaf("checksum", "0x5d2a")
+            .leaf("lsa-length", 84);
+        if k == 0 {
+            x.flag("our-entry");
+        }
+        x.close("ospf-database");
+    }
+    x.done("ospf-database-information")
+}
+
+pub(super) fn ospf_neighbors(spec: &DeviceSpec) -> Pieces {
+    let mut x = X::with_ns("ospf-neighbor-information", "junos-routing", None);
+    for i in spec.interfaces().iter().filter(|i| i.up) {
+        x.open("ospf-neighbor")
+            .leaf("neighbor-address", i.neighbor)
+            .leaf("interface-name", format!("{}.0", i.name))
+            .leaf("ospf-neighbor-state", "Full")
+            .leaf("neighbor-id", i.neighbor_id)
+            .leaf("neighbor-priority", 128)
+            .leaf("activity-timer", 36)
+            .close("ospf-neighbor");
+    }
+    x.done("ospf-neighbor-information")
+}
+
+pub(super) fn lldp(spec: &DeviceSpec) -> Pieces {
+    let mut x = X::with_ns("lldp-neighbors-information", "junos-lldp", Some("brief"));
+    for (k, i) in spec.interfaces().iter().filter(|i| i.up).enumerate() {
+        x.open("lldp-neighbor-information")
+            .leaf("lldp-local-port-id", &i.name)
+            .leaf("lldp-local-parent-interface-name", "-")
+            .leaf("lldp-remote-chassis-id-subtype", "Mac address")
+            .leaf(
+                "lldp-remote-chassis-id",
+                format!("56:68:a{}:00:{:02x}:00", (spec.index + 1) % 10, k),
+            )
+            .leaf("lldp-remote-port-id-subtype", "Interface name")
+            .leaf("lldp-remote-port-id", &i.name)
+            .leaf("lldp-remote-port-description", &i.name)
+            .leaf("lldp-remote-system-name", format!("r{}", spec.index + 2))
+            .close("lldp-neighbor-information");
+    }
+    x.done("lldp-neighbors-information")
+}
+
+pub(super) fn bfd(spec: &DeviceSpec) -> Pieces {
+    let up: Vec<_> = spec.interfaces().into_iter().filter(|i| i.up).collect();
+    let mut x = X::with_ns("bfd-session-information", "junos-routing", None);
+    for (k, i) in up.iter().enumerate() {
+        x.open("bfd-session")
+            .leaf("session-neighbor", i.neighbor)
+            .leaf("session-state", "Up")
+            .leaf("session-interface", format!("{}.0", i.name))
+            .leaf("session-detection-time", "0.900")
+            .leaf("session-transmission-interval", "0.300")
+            .leaf("session-adaptive-multiplier", 3)
+            .open("bfd-client")
+            .leaf("client-name", "OSPF")
+            .leaf("client-transmission-interval", "0.300")
+            .leaf("client-reception-interval", "0.300")
+            .close("bfd-client")
+            .leaf("session-type", "Single hop BFD")
+            .leaf("session-version", 1)
+            .leaf("local-diagnostic", "None")
+            .leaf("remote-diagnostic", "None")
+            .leaf("remote-state", "Up")
+            .leaf("minimum-asynchronous-interval", "0.300")
+            .leaf("minimum-slow-interval", "1.000")
+            .leaf("adaptive-asynchronous-transmission-interval", "0.300")
+            .leaf("adaptive-reception-interval", "0.300")
+            .leaf("minimum-transmission-interval", "0.300")
+            .leaf("minimum-reception-interval", "0.300")
+            .leaf("detection-multiplier", 3)
+            .leaf("neighbor-minimum-transmission-interval", "0.300")
+            .leaf("neighbor-minimum-reception-interval", "0.300")
+            .leaf("neighbor-session-multiplier", 3)
+            .leaf("local-discriminator", 17 + k)
+            .leaf("remote-discriminator", 33 + k)
+            .leaf("echo-mode-desired", "disabled")
+            .leaf("echo-mode-state", "inactive")
+            .flag("no-refresh")
+            .flag("no-absorb")
+            .close("bfd-session");
+    }
+    x.leaf("sessions", up.len())
+        .leaf("clients", up.len())
+        .leaf(
+            "cumulative-transmission-rate",
+            format!("{:.1}", up.len() as f64 * 3.3),
+        )
+        .leaf(
+            "cumulative-reception-rate",
+            format!("{:.1}", up.len() as f64 * 3.3),
+        );
+    x.done("bfd-session-information")
+}
+
+pub(super) fn arp(spec: &DeviceSpec) -> Pieces {
+    let mut x = X::with_ns("arp-table-information", "junos-arp", Some("normal"));
+    let mut n = 0;
+    for (k, i) in spec.interfaces().iter().filter(|i| i.up).enumerate() {
+        x.open("arp-table-entry")
+            .leaf(
+                "mac-address",
+                format!("56:68:a{}:00:{:02x}:01", (spec.index + 1) % 10, k),
+            )
+            .leaf("ip-address", i.neighbor)
+            .leaf("hostname", i.neighbor)
+            .leaf("interface-name", format!("{}.0", i.name))
+            .open("arp-table-entry-flags")
+            .flag("none")
+            .close("arp-table-entry-flags")
+            .close("arp-table-entry");
+        n += 1;
+    }
+    let gw = Ipv4Addr::new(192, 168, 255, 254);
+    x.open("arp-table-entry")
+        .leaf("mac-address", "56:68:a0:ff:ff:fe")
+        .leaf("ip-address", gw)
+        .leaf("hostname", gw)
+        .leaf("interface-name", "fxp0.0")
+        .open("arp-table-entry-flags")
+        .flag("none")
+        .close("arp-table-entry-flags")
+        .close("arp-table-entry");
+    n += 1;
+    x.leaf("arp-entry-count", n);
+    x.done("arp-table-information")
+}
+
+pub(super) fn bgp_summary(spec: &DeviceSpec) -> Pieces {
+    let peers = spec.bgp_peers();
+    let mut x = X::with_ns("bgp-information", "junos-routing", None);
+    x.leaf("group-count", 1)
+        .leaf("peer-count", peers.len())
+        .leaf("down-peer-count", 0)
+        .open("bgp-rib")
+        .leaf("name", "inet.0")
+        .leaf("total-prefix-count", peers.len() * 10)
+        .leaf("received-prefix-count", peers.len() * 10)
+        .leaf("accepted-prefix-count", peers.len() * 10)
+        .leaf("active-prefix-count", 0)
+        .leaf("suppressed-prefix-count", 0)
+        .leaf("history-prefix-count", 0)
+        .leaf("damped-prefix-count", 0)
+        .leaf("total-external-prefix-count", 0)
+        .leaf("active-external-prefix-count", 0)
+        .leaf("accepted-external-prefix-count", 0)
+        .leaf("suppressed-external-prefix-count", 0)
+        .leaf("total-internal-prefix-count", peers.len() * 10)
+        .leaf("active-internal-prefix-count", 0)
+        .leaf("accepted-internal-prefix-count", peers.len() * 10)
+        .leaf("suppressed-internal-prefix-count", 0)
+        .leaf("pending-prefix-count", 0)
+        .leaf("bgp-rib-state", "BGP restart is complete")
+        .close("bgp-rib");
+    for p in &peers {
+        x.open_style("bgp-peer", "terse")
+            .leaf("peer-address", p)
+            .leaf("peer-as", spec.autonomous_system())
+            .leaf("input-messages", 3312)
+            .leaf("output-messages", 3305)
+            .leaf("route-queue-count", 0)
+            .leaf("flap-count", 0)
+            .leaf_attr("elapsed-time", "seconds", 273_600, "3d 4:00:00")
+            .leaf("peer-state", "Established")
+            .open("bgp-rib")
+            .leaf("name", "inet.0")
+            .leaf("active-prefix-count", 0)
+            .leaf("received-prefix-count", 10)
+            .leaf("accepted-prefix-count", 10)
+            .leaf("suppressed-prefix-count", 0)
+            .close("bgp-rib")
+            .close("bgp-peer");
+    }
+    x.done("bgp-information")
+}
+
+pub(super) fn bgp_neighbors(spec: &DeviceSpec, only: Option<Ipv4Addr>) -> Pieces {
+    let mut x = X::with_ns("bgp-information", "junos-routing", None);
+    for p in spec
+        .bgp_peers()
+        .into_iter()
+        .filter(|p| only.is_none_or(|o| o == *p))
+    {
+        x.open("bgp-peer")
+            .leaf("peer-address", format!("{p}+179"))
+            .leaf("peer-as", spec.autonomous_system())
+            .leaf("local-address", format!("{}+54321", spec.router_id()))
+            .leaf("local-as", spec.autonomous_system())
+            .leaf("peer-group", "ibgp")
+            .leaf("peer-type", "Internal")
+            .leaf("peer-state", "Established")
+            .leaf("peer-flags", "Sync")
+            .leaf("last-state", "OpenConfirm")
+            .leaf("last-event", "RecvKeepAlive")
+            .leaf("last-error", "None")
+            .open("bgp-option-information")
+            .leaf("export-policy", "")
+            .leaf("bgp-options", "Preference LocalAddress Refresh")
+            .leaf("address-families", "inet-unicast")
+            .leaf("local-address", spec.router_id())
+            .leaf("holdtime", 90)
+            .leaf("preference", 170)
+            .close("bgp-option-information")
+            .leaf("flap-count", 0)
+            .leaf("peer-id", p)
+            .leaf("local-id", spec.router_id())
+            .leaf("active-holdtime", 90)
+            .leaf("keepalive-interval", 30)
+            .leaf("peer-index", 0)
+            .open("bgp-rib")
+            .leaf("name", "inet.0")
+            .leaf("rib-bit", "10000")
+            .leaf("bgp-rib-state", "BGP restart is complete")
+            .leaf("active-prefix-count", 0)
+            .leaf("received-prefix-count", 10)
+            .leaf("accepted-prefix-count", 10)
+            .leaf("suppressed-prefix-count", 0)
+            .leaf("advertised-prefix-count", 10)
+            .close("bgp-rib")
+            .leaf("last-received", 12)
+            .leaf("last-sent", 8)
+            .leaf("last-checked", 273_600)
+            .leaf("input-messages", 3312)
+            .leaf("input-updates", 3)
+            .leaf("output-messages", 3305)
+            .leaf("output-updates", 2)
+            .close("bgp-peer");
+    }
+    x.done("bgp-information")
+}
+
+fn route_entry_xml(s: &mut String, r: &Route, style: &str) {
+    let _ = write!(s, "<rt junos:style=\"{style}\">\n<rt-destination>{}/{}</rt-destination>\n<rt-entry>\n<active-tag>*</active-tag>\n<current-active/>\n<last-active/>\n<protocol-name>{}</protocol-name>\n<preference>{}</preference>\n<age junos:seconds=\"{}\">{}</age>\n<metric>{}</metric>\n<nh>\n<selected-next-hop/>\n{}<via>{}</via>\n</nh>\n",
+        r.prefix, r.len, r.protocol, r.preference, r.age_s, fmt_age(r.age_s), r.metric,
+        if r.next_hop.is_unspecified() { String::new() } else { format!("<to>{}</to>\n", r.next_hop) }, r.via);
+    if style == "detail" {
+        let _ = write!(s, "<rt-entry-state>Active Int Ext</rt-entry-state>\n<task-name>{}</task-name>\n<announce-bits>2</announce-bits>\n<announce-tasks>0-KRT 2-Resolve tree 1</announce-tasks>\n<validation-state>unverified</validation-state>\n<as-path>I</as-path>\n", r.protocol);
+    }
+    s.push_str("</rt-entry>\n</rt>\n");
+}
+
+pub(super) fn route_xml(
+    spec: &DeviceSpec,
+    dest: Option<Ipv4Addr>,
+    style: &'static str,
+    table: Option<String>,
+    protocol: Option<String>,
+) -> Pieces {
+    let open = format!("<route-information xmlns=\"{NS}/junos-routing\">\n");
+    if !table_matches(&table) {
+        return one(open + "</route-information>\n");
+    }
+    let head = |n: usize| {
+        format!(
+            "<route-table>\n<table-name>inet.0</table-name>\n<destination-count>{n}</destination-count>\n<total-route-count>{n}</total-route-count>\n<active-route-count>{n}</active-route-count>\n<holddown-route-count>0</holddown-route-count>\n<hidden-route-count>0</hidden-route-count>\n"
+        )
+    };
+    let close = "</route-table>\n</route-information>\n".to_string();
+    match dest {
+        Some(d) => {
+            let routes: Vec<Route> = spec
+                .lookup(d)
+                .into_iter()
+                .filter(|r| proto_matches(r, &protocol))
+                .collect();
+            let mut s = open + &head(routes.len());
+            for r in &routes {
+                route_entry_xml(&mut s, r, style);
+            }
+            s.push_str(&close);
+            one(s)
+        }
+        None => {
+            let spec = spec.clone();
+            let n = spec.route_count;
+            let total = spec.route_count as usize;
+            Box::new(
+                std::iter::once(open + &head(total))
+                    .chain((0..n).step_by(500).map(move |start| {
+                        let mut s = String::with_capacity(500 * 300);
+                        for i in start..(start + 500).min(n) {
+                            let r = spec.synthetic_route(i);
+                            if proto_matches(&r, &protocol) {
+                                route_entry_xml(&mut s, &r, style);
+                            }
+                        }
+                        s
+                    }))
+                    .chain(std::iter::once(close)),
+            )
+        }
+    }
+}
