@@ -6,6 +6,7 @@
 
 pub mod gate;
 pub mod lab;
+mod limit;
 mod peers;
 pub mod report;
 pub mod runner;

@@ -7,12 +7,12 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use indicatif::ProgressBar;
-use junos_sim::commands::CommandLine;
 use junos_sim::Timing;
 use netpool::{Device, Pool, PoolConfig};
 use serde::Serialize;
 
 use crate::gate::{gated_op, one_op, say, Gate, OpError};
+use crate::limit::limit;
 use crate::peers::{rustnetconf_passes, ssh_args, ssh_op, ssh_pass};
 use crate::workload::Workload;
 
@@ -238,15 +238,29 @@ impl Pass {
     }
 }
 
-async fn run_pass(
-    pool: &Pool,
-    targets: &Arc<[Target]>,
-    w: &Workload,
-    transport: Transport,
-    parallel: bool,
-    bar: &ProgressBar,
-    gate: &Arc<Gate>,
-) -> Pass {
+/// What every pass of a run shares: the devices, the progress bar, the gate.
+#[derive(Clone, Copy)]
+pub struct RunCtx<'a> {
+    /// The workload.
+    pub w: &'a Workload,
+    /// The transport of this mode.
+    pub transport: Transport,
+    /// The devices.
+    pub targets: &'a Arc<[Target]>,
+    /// Progress.
+    pub bar: &'a ProgressBar,
+    /// Devices found down.
+    pub gate: &'a Arc<Gate>,
+}
+
+async fn run_pass(pool: &Pool, ctx: RunCtx<'_>, parallel: bool) -> Pass {
+    let RunCtx {
+        w,
+        transport,
+        targets,
+        bar,
+        gate,
+    } = ctx;
     let start = Instant::now();
     let run = |op: &crate::workload::Op| {
         let (pool, targets, gate, cmd, bar, i) = (
@@ -328,75 +342,6 @@ async fn per_call_pass(
     (Pass::of_targets(start, results), connects)
 }
 
-/// The model's lower bound on one pass: what the device's own setup and service times
-/// allow, with loopback round trips taken as zero.
-///
-/// With a network round trip `rtt`: a pooled operation costs one round trip more; a
-/// per-call operation about six (TCP handshake, key exchange, authentication, channel open,
-/// hello, then the RPC; a lower bound, since the key exchange alone can take two).
-fn limit(
-    mode: Mode,
-    transport: Transport,
-    timing: &Timing,
-    targets: usize,
-    w: &Workload,
-    rtt: f64,
-) -> f64 {
-    let service = |cmd: &str| {
-        let show = CommandLine::parse(cmd).ok().map(|c| c.show);
-        timing.service_time(show.as_ref()).as_secs_f64()
-    };
-    let per_op_extra = rtt
-        + match transport {
-            Transport::Netconf => 0.0,
-            Transport::Cli => timing.exec_spawn.as_secs_f64(),
-        };
-    let setup = 5.0 * rtt
-        + timing.auth_delay.as_secs_f64()
-        + match transport {
-            Transport::Netconf => timing.session_spawn.as_secs_f64(),
-            Transport::Cli => 0.0,
-        };
-    // Per device: the routing engine's service times (queued on its concurrency), and the
-    // per-operation extras that run in parallel (round trip, exec process spawn).
-    let per_device: Vec<Vec<f64>> = (0..targets)
-        .map(|t| {
-            w.ops
-                .iter()
-                .filter(|o| o.target == t)
-                .map(|o| service(&o.command))
-                .collect()
-        })
-        .collect();
-    let c = timing.concurrency.max(1) as f64;
-    match mode {
-        Mode::PerCall => w
-            .ops
-            .iter()
-            .map(|o| setup + service(&o.command) + per_op_extra)
-            .sum(),
-        Mode::PooledSeq => w
-            .ops
-            .iter()
-            .map(|o| service(&o.command) + per_op_extra)
-            .sum(),
-        Mode::OnePerDevice => per_device
-            .iter()
-            .map(|v| v.iter().map(|s| s + per_op_extra).sum::<f64>())
-            .fold(0.0, f64::max),
-        Mode::PooledPar | Mode::OpensshMux | Mode::RustnetconfPool => per_device
-            .iter()
-            .map(|v| {
-                per_op_extra
-                    + v.iter()
-                        .cloned()
-                        .fold(0.0, f64::max)
-                        .max(v.iter().sum::<f64>() / c)
-            })
-            .fold(0.0, f64::max),
-    }
-}
-
 fn connections(targets: &[Target]) -> Option<u64> {
     let mut sum = 0;
     for t in targets {
@@ -406,15 +351,9 @@ fn connections(targets: &[Target]) -> Option<u64> {
 }
 
 /// Run one mode: a warm-up pass for pooled modes, then `repeat` timed passes.
-pub async fn run_mode(
-    opts: &BenchOptions,
-    targets: &Arc<[Target]>,
-    w: &Workload,
-    mode: Mode,
-    transport: Transport,
-    bar: &ProgressBar,
-    gate: &Arc<Gate>,
-) -> ModeResult {
+pub async fn run_mode(opts: &BenchOptions, ctx: RunCtx<'_>, mode: Mode) -> ModeResult {
+    let (w, transport) = (ctx.w, ctx.transport);
+    let (targets, bar, gate) = (ctx.targets, ctx.bar, ctx.gate);
     let before = connections(targets);
     let probe = Probe::start();
     let mut passes = Vec::new();
@@ -469,10 +408,10 @@ pub async fn run_mode(
             }
             let pool = builder.build().expect("valid pool settings");
             let parallel = matches!(mode, Mode::PooledPar | Mode::OnePerDevice);
-            let warm = run_pass(&pool, targets, w, transport, parallel, bar, gate).await;
+            let warm = run_pass(&pool, ctx, parallel).await;
             if warm.errors.is_empty() {
                 for _ in 0..opts.repeat.max(1) {
-                    passes.push(run_pass(&pool, targets, w, transport, parallel, bar, gate).await);
+                    passes.push(run_pass(&pool, ctx, parallel).await);
                 }
             } else {
                 passes.push(warm);
@@ -614,7 +553,14 @@ pub async fn run_into(
                 continue; // peers run on their own transport only, with their credentials
             }
             bar.set_message(format!("{} {}", t.name(), m.name()));
-            let r = run_mode(opts, &targets, w, *m, *t, &bar, &gate).await;
+            let ctx = RunCtx {
+                w,
+                transport: *t,
+                targets: &targets,
+                bar: &bar,
+                gate: &gate,
+            };
+            let r = run_mode(opts, ctx, *m).await;
             if opts.progress {
                 say(
                     &bar,

@@ -509,59 +509,25 @@ mod tests {
 
     #[test]
     fn builder_values_are_validated_too() {
-        let cases: Vec<(&str, PoolConfig)> = vec![
+        // The builder's setters take any value: validate() is where zeros are refused.
+        let b = || crate::PoolBuilder::default();
+        let cases = [
             (
                 "max_connections_per_device",
-                PoolConfig {
-                    max_connections_per_device: 0,
-                    ..Default::default()
-                },
+                b().max_connections_per_device(0),
             ),
-            (
-                "channels_per_connection",
-                PoolConfig {
-                    channels_per_connection: 0,
-                    ..Default::default()
-                },
-            ),
-            (
-                "max_sessions_total",
-                PoolConfig {
-                    max_sessions_total: 0,
-                    ..Default::default()
-                },
-            ),
+            ("channels_per_connection", b().channels_per_connection(0)),
+            ("max_sessions_total", b().max_sessions_total(0)),
             (
                 "connect_rate_per_minute",
-                PoolConfig {
-                    connect_rate_per_minute: Some(0),
-                    ..Default::default()
-                },
+                b().connect_rate_per_minute(Some(0)),
             ),
-            (
-                "keepalive_count_max",
-                PoolConfig {
-                    keepalive_count_max: 0,
-                    ..Default::default()
-                },
-            ),
-            (
-                "max_frame",
-                PoolConfig {
-                    max_frame: 10,
-                    ..Default::default()
-                },
-            ),
-            (
-                "auth_timeout",
-                PoolConfig {
-                    auth_timeout: Duration::ZERO,
-                    ..Default::default()
-                },
-            ),
+            ("keepalive_count_max", b().keepalive_count_max(0)),
+            ("max_frame", b().max_frame(10)),
+            ("auth_timeout", b().auth_timeout(Duration::ZERO)),
         ];
-        for (name, cfg) in cases {
-            let e = cfg.validate().unwrap_err().to_string();
+        for (name, builder) in cases {
+            let e = builder.config.validate().unwrap_err().to_string();
             assert!(e.contains(name), "{name}: {e}");
         }
         PoolConfig::default().validate().unwrap();

@@ -202,10 +202,14 @@ impl NetconfGuard {
     /// Commit the candidate. Errors Junos nests in `<commit-results>` (per routing
     /// engine) fail the call with every error; the session then stays dirty.
     pub async fn commit(&mut self, comment: Option<&str>) -> Result<CommitOutcome> {
+        self.commit_with("", comment).await
+    }
+
+    async fn commit_with(&mut self, options: &str, comment: Option<&str>) -> Result<CommitOutcome> {
+        let log = log_element(comment);
         let reply = self
             .rpc(&format!(
-                "<commit-configuration>{}</commit-configuration>",
-                log_element(comment)
+                "<commit-configuration>{options}{log}</commit-configuration>"
             ))
             .await?;
         Ok(CommitOutcome { reply })
@@ -218,13 +222,8 @@ impl NetconfGuard {
         minutes: u32,
         comment: Option<&str>,
     ) -> Result<CommitOutcome> {
-        let reply = self
-            .rpc(&format!(
-                "<commit-configuration><confirmed/><confirm-timeout>{minutes}</confirm-timeout>{}</commit-configuration>",
-                log_element(comment)
-            ))
-            .await?;
-        Ok(CommitOutcome { reply })
+        let options = format!("<confirmed/><confirm-timeout>{minutes}</confirm-timeout>");
+        self.commit_with(&options, comment).await
     }
 
     /// Check the candidate without committing it.

@@ -4,23 +4,18 @@ sequentially (one open session per router, commands one after the other) and poo
 parallel (one open session per router, one thread per router). Prints one JSON line:
 seconds in total and per operation for each mode.
 
-argv: user password host:port [host:port ...]"""
+argv: user password host:port [host:port ...]; the commands in NETLAB_SEED_COMMANDS (JSON)."""
 import json
+import os
 import sys
 import threading
 import time
 
 from jnpr.junos import Device
 
-COMMANDS = [
-    "show ospf interface | no-more",
-    "show ospf database | no-more",
-    "show ospf neighbor | no-more",
-    "show route 10.0.14.0 | no-more",
-    "show chassis hardware | no-more",
-    "show route 10.0.15.0 extensive | no-more",
-    "show route forwarding-table all destination 10.0.15.0 | no-more",
-]
+# The seed workload's commands, from the caller (netlab calibrate passes junos-sim's own
+# list, so that it is written once).
+COMMANDS = json.loads(os.environ["NETLAB_SEED_COMMANDS"])
 user, password = sys.argv[1], sys.argv[2]
 targets = [(t.rsplit(":", 1)[0], int(t.rsplit(":", 1)[1])) for t in sys.argv[3:]]
 ops = [(t, c) for t in targets for c in COMMANDS]

@@ -27,6 +27,20 @@ pub async fn fleet_with(n: usize, device: DeviceConfig) -> Fleet {
     .expect("fleet starts")
 }
 
+/// One router and test pool settings for it, to adjust before building the pool.
+pub async fn one_router_config() -> (Fleet, PoolConfig) {
+    let fleet = fleet(1).await;
+    let cfg = config_for(&fleet);
+    (fleet, cfg)
+}
+
+/// One router with these knobs changed from the defaults.
+pub async fn fleet_one(f: impl FnOnce(&mut DeviceConfig)) -> Fleet {
+    let mut c = DeviceConfig::default();
+    f(&mut c);
+    fleet_with(1, c).await
+}
+
 /// The pool's view of a simulated router.
 pub fn device(d: &junos_sim::Device) -> Device {
     netchaos::sim_fleet::pool_device(d)
@@ -77,6 +91,25 @@ pub async fn assert_cli_prints(pool: &Pool, dev: &Device, command: &str, needle:
     assert!(out.stdout.contains(needle), "{command}: {}", out.stdout);
 }
 
+/// Send `rpc` on the session; the text at `path` in the reply, `None` when the reply has
+/// no such element.
+pub async fn rpc_text(g: &mut netpool::NetconfGuard, rpc: &str, path: &[&str]) -> Option<String> {
+    let reply = g.rpc(rpc).await.unwrap_or_else(|e| panic!("{rpc}: {e}"));
+    reply.root.find(path).map(|e| e.text.clone())
+}
+
+/// Assert that a child process succeeded (naming it and quoting its stderr otherwise);
+/// its stdout.
+pub fn succeeded(what: &str, out: &std::process::Output) -> String {
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        out.status.success(),
+        "{what} failed:\n{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    stdout
+}
+
 /// A fleet served by its own thread and runtime, as real routers run elsewhere: for
 /// tests whose own code runs outside any runtime. Dropping it stops the fleet.
 pub struct FleetThread {
@@ -125,6 +158,11 @@ impl Drop for FleetThread {
             let _ = t.join();
         }
     }
+}
+
+/// How many sessions or connections the pool discarded for this reason.
+pub fn discarded(s: &netpool::DeviceStats, why: netpool::DiscardReason) -> u64 {
+    s.discarded.get(&why).copied().unwrap_or(0)
 }
 
 /// Wait until `f` holds, polling every 10 ms, for at most `bound`.

@@ -39,19 +39,13 @@ pub(super) async fn stampede(_s: Size) -> Obs {
     .await;
     stop.store(true, std::sync::atomic::Ordering::Relaxed);
     let (max_s, max_c) = sampler.await.map_err(|e| e.to_string())?;
-    let ok = results.iter().filter(|r| r.is_ok()).count();
-    ensure!(
-        ok == 20,
-        "{ok}/20 succeeded: {:?}",
-        results.iter().find(|r| r.is_err())
-    );
+    all_answered(&results)?;
     ensure!(
         max_s <= 2 && max_c <= 10,
         "router saw {max_s} connections / {max_c} channels (limit 2 x 5)"
     );
-    Ok((
-        "-".into(),
-        format!("20/20 ok; router peak {max_s} connections, {max_c} channels (limit 2 x 5)"),
+    good_only(format!(
+        "20/20 ok; router peak {max_s} connections, {max_c} channels (limit 2 x 5)"
     ))
 }
 
@@ -66,20 +60,9 @@ pub(super) async fn mixed_storm(_s: Size) -> Obs {
         "show chassis hardware | no-more",
     )
     .await;
-    let ok = results
-        .iter()
-        .filter(|r| matches!(r, Ok(s) if !s.is_empty()))
-        .count();
-    ensure!(
-        ok == 100,
-        "{ok}/100: {:?}",
-        results.iter().find(|r| r.is_err())
-    );
+    all_answered(&results)?;
     let conns = lab.fleet.total(|c| c.tcp_accepts);
-    Ok((
-        "-".into(),
-        format!("100/100 ok over {conns} SSH connections"),
-    ))
+    good_only(format!("100/100 ok over {conns} SSH connections"))
 }
 
 pub(super) async fn sustained_bursts(s: Size) -> Obs {
@@ -181,4 +164,26 @@ async fn cli_and_netconf(
         }
     }))
     .await
+}
+
+/// A load scenario's observation: no bad path, this good one.
+fn good_only(good: String) -> Obs {
+    Ok(("-".into(), good))
+}
+
+/// Every call answered with output, or the first failure.
+fn all_answered(results: &[netpool::Result<String>]) -> Result<(), String> {
+    let ok = results
+        .iter()
+        .filter(|r| matches!(r, Ok(s) if !s.is_empty()))
+        .count();
+    ensure!(
+        ok == results.len(),
+        "{ok}/{} answered: {:?}",
+        results.len(),
+        results
+            .iter()
+            .find(|r| !matches!(r, Ok(s) if !s.is_empty()))
+    );
+    Ok(())
 }

@@ -58,6 +58,10 @@ async fn pyez(a: &CalibrateArgs, timing: Timing) -> Result<Value, String> {
         Duration::from_secs(300),
         tokio::process::Command::new(&a.python)
             .arg(&script)
+            .env(
+                "NETLAB_SEED_COMMANDS",
+                serde_json::to_string(&junos_sim::commands::SEED_COMMANDS).expect("strings"),
+            )
             .arg(DEFAULT_USER)
             .arg(DEFAULT_PASSWORD)
             .args(fleet.devices().iter().map(|d| d.addr().to_string()))

@@ -15,6 +15,38 @@ use crate::state::{DeviceState, MAX_ROLLBACK};
 /// A `commit confirmed` without `<confirm-timeout>` waits this many minutes (Junos).
 const DEFAULT_CONFIRM_MINUTES: u64 = 10;
 
+/// An operation that failed, with Junos's message.
+fn failed(message: impl Into<String>) -> Body {
+    Body::Error(RpcError::new("protocol", "operation-failed", message))
+}
+
+/// A value Junos does not take for `what`.
+fn invalid(what: &str, value: &str) -> Body {
+    Body::Error(
+        RpcError::new(
+            "protocol",
+            "operation-failed",
+            format!("invalid value for {what}: {value}"),
+        )
+        .with_info("bad-element", value.to_string()),
+    )
+}
+
+/// Junos's `syntax error`, naming the element it could not take.
+fn syntax_error(bad: impl Into<String>) -> Body {
+    Body::Error(
+        RpcError::new("protocol", "operation-failed", "syntax error").with_info("bad-element", bad),
+    )
+}
+
+/// `<ok/>`, or the refusal as Junos words it.
+fn done(r: Result<(), crate::state::Denied>) -> Body {
+    match r {
+        Ok(()) => Body::Ok,
+        Err(d) => denied(&d),
+    }
+}
+
 fn one(s: String) -> Body {
     Body::Data(Box::new(std::iter::once(s)))
 }
@@ -155,23 +187,14 @@ impl Session<'_> {
                 Err(b) => return b,
             };
             let Some(older) = state.rollback(n) else {
-                return Body::Error(RpcError::new(
-                    "protocol",
-                    "operation-failed",
-                    no_rollback(n),
-                ));
+                return failed(no_rollback(n));
             };
             return one(compare_output(older, state.candidate_for(self.id)));
         }
         let tree = match op.attr("database") {
             Some("committed") => &state.running,
             Some("candidate") | None => state.candidate_for(self.id),
-            Some(other) => {
-                return Body::Error(
-                    RpcError::new("protocol", "operation-failed", "syntax error")
-                        .with_info("bad-element", other.to_string()),
-                )
-            }
+            Some(other) => return syntax_error(other.to_string()),
         };
         one(render(
             &filtered(tree, op.child("configuration")),
@@ -194,17 +217,11 @@ impl Session<'_> {
     }
 
     pub(super) fn lock(&self) -> Body {
-        match self.state().lock(self.id) {
-            Ok(()) => Body::Ok,
-            Err(d) => denied(&d),
-        }
+        done(self.state().lock(self.id))
     }
 
     pub(super) fn unlock(&self) -> Body {
-        match self.state().unlock(self.id) {
-            Ok(()) => Body::Ok,
-            Err(d) => denied(&d),
-        }
+        done(self.state().unlock(self.id))
     }
 
     /// `<open-configuration>`: `<private/>` opens a private candidate (refused while the
@@ -230,10 +247,7 @@ impl Session<'_> {
             .iter()
             .find(|c| !matches!(c.name.as_str(), "shared" | "exclusive"))
         {
-            return Body::Error(
-                RpcError::new("protocol", "operation-failed", "syntax error")
-                    .with_info("bad-element", other.name.clone()),
-            );
+            return syntax_error(other.name.clone());
         }
         if op.has("exclusive") {
             return self.lock();
@@ -253,14 +267,7 @@ impl Session<'_> {
     pub(super) fn load(&self, op: &Element) -> Body {
         let action = op.attr("action").unwrap_or("merge");
         if !matches!(action, "merge" | "replace" | "override" | "update" | "set") {
-            return Body::Error(
-                RpcError::new(
-                    "protocol",
-                    "operation-failed",
-                    format!("invalid value for action: {action}"),
-                )
-                .with_info("bad-element", action.to_string()),
-            );
+            return invalid("action", action);
         }
         if let Some(n) = op.attr("rollback") {
             let n = match rollback_number(n) {
@@ -374,25 +381,13 @@ impl Session<'_> {
                     | "detail"
             )
         }) {
-            return Body::Error(
-                RpcError::new("protocol", "operation-failed", "syntax error")
-                    .with_info("bad-element", bad.name.clone()),
-            );
+            return syntax_error(bad.name.clone());
         }
         let minutes = match op.child_text("confirm-timeout") {
             None => DEFAULT_CONFIRM_MINUTES,
             Some(m) => match m.parse::<u64>() {
                 Ok(m) if (1..=65_535).contains(&m) => m,
-                _ => {
-                    return Body::Error(
-                        RpcError::new(
-                            "protocol",
-                            "operation-failed",
-                            format!("invalid value for confirm-timeout: {m}"),
-                        )
-                        .with_info("bad-element", m.to_string()),
-                    )
-                }
+                _ => return invalid("confirm-timeout", m),
             },
         };
         let mut state = self.state();
@@ -456,10 +451,7 @@ impl Session<'_> {
     }
 
     pub(super) fn discard(&self) -> Body {
-        match self.state().discard(self.id) {
-            Ok(()) => Body::Ok,
-            Err(d) => denied(&d),
-        }
+        done(self.state().discard(self.id))
     }
 
     /// `<get-rollback-information>`: rollback N as text or XML, or with `<compare>M`, the
@@ -471,11 +463,7 @@ impl Session<'_> {
             Err(b) => return b,
         };
         let Some(tree) = state.rollback(n) else {
-            return Body::Error(RpcError::new(
-                "protocol",
-                "operation-failed",
-                no_rollback(n),
-            ));
+            return failed(no_rollback(n));
         };
         let body = if let Some(m) = op.child_text("compare") {
             let m = match rollback_number(m) {
@@ -483,11 +471,7 @@ impl Session<'_> {
                 Err(b) => return b,
             };
             let Some(older) = state.rollback(m) else {
-                return Body::Error(RpcError::new(
-                    "protocol",
-                    "operation-failed",
-                    no_rollback(m),
-                ));
+                return failed(no_rollback(m));
             };
             compare_output(older, tree)
         } else if matches!(op.child_text("format"), Some("text") | Some("ascii")) {
@@ -517,11 +501,7 @@ impl Session<'_> {
     pub(super) fn rescue_information(&self, op: &Element) -> Body {
         let state = self.state();
         let Some(tree) = &state.rescue else {
-            return Body::Error(RpcError::new(
-                "protocol",
-                "operation-failed",
-                "rescue configuration is not set",
-            ));
+            return failed("rescue configuration is not set");
         };
         let body = if op.child_text("format") == Some("xml") || op.attr("format") == Some("xml") {
             render(tree, None)

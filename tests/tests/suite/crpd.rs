@@ -39,11 +39,7 @@ async fn crpd_cli_and_netconf_through_the_pool() {
         .output()
         .await
         .unwrap();
-    assert!(
-        out.status.success(),
-        "configuring cRPD: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    netpool_tests::succeeded("configuring cRPD", &out);
     tokio::time::sleep(Duration::from_secs(3)).await;
     let ip = c.get_bridge_ip_address().await.unwrap();
     let pool = Pool::builder()

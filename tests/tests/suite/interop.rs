@@ -8,7 +8,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use junos_sim::{DeviceConfig, User};
+use junos_sim::User;
 use netpool_tests::*;
 use serde_json::Value;
 
@@ -48,9 +48,7 @@ async fn run_client_on(
     .await
     .expect("client finished within 120 s")
     .expect("python runs");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "{name} failed:\n{stdout}\n{stderr}");
+    let stdout = succeeded(name, &out);
     let json: Value = serde_json::from_str(stdout.lines().last().unwrap_or(""))
         .unwrap_or_else(|e| panic!("{name}: {e}: {stdout}"));
     (json, fleet)
@@ -110,14 +108,7 @@ async fn pyez_open_facts_cli_rpc_and_config_work_unmodified() {
 #[ignore = "needs the Python interop venv (NETPOOL_INTEROP_PYTHON); .ci/run provides it"]
 async fn pyez_rollback_rescue_commit_confirmed_private_mode_and_rpc_arguments() {
     // A Junos minute lasts one second here, so that a commit confirmed expires in a test.
-    let fleet = fleet_with(
-        1,
-        DeviceConfig {
-            confirm_minute: Duration::from_secs(1),
-            ..Default::default()
-        },
-    )
-    .await;
+    let fleet = fleet_one(|c| c.confirm_minute = Duration::from_secs(1)).await;
     let (j, fleet) = run_client_on("pyez_config_check.py", fleet, &["1"]).await;
     let r1 = &fleet.devices()[0];
     assert_eq!(j["one_interface"], serde_json::json!(["ge-0/0/0"]), "{j}");
@@ -202,14 +193,7 @@ async fn openssh_exec_and_netconf_subsystem() {
     let mut user = User::with_password(USER, PASSWORD);
     user.keys
         .push(russh::keys::PublicKey::from_openssh(pubkey.trim()).unwrap());
-    let fleet = fleet_with(
-        1,
-        DeviceConfig {
-            users: vec![user],
-            ..Default::default()
-        },
-    )
-    .await;
+    let fleet = fleet_one(|c| c.users = vec![user]).await;
     let r1 = &fleet.devices()[0];
     let port = r1.addr().port().to_string();
     let ssh = |extra: &[&str]| {
@@ -234,12 +218,7 @@ async fn openssh_exec_and_netconf_subsystem() {
         .output()
         .await
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert!(String::from_utf8_lossy(&out.stdout).starts_with("Hostname: r1\n"));
+    assert!(succeeded("ssh exec", &out).starts_with("Hostname: r1\n"));
 
     let out = ssh(&["lab@127.0.0.1", "show bogus"])
         .output()
@@ -331,12 +310,7 @@ async fn ansible_junos_modules_work_unmodified() {
     .await
     .expect("ansible-playbook finished within 300 s")
     .expect("ansible-playbook runs");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        out.status.success(),
-        "ansible-playbook failed:\n{stdout}\n{stderr}"
-    );
+    let stdout = succeeded("ansible-playbook", &out);
     assert!(stdout.contains("failed=0"), "{stdout}");
     // The set line was rolled back; junos_netconf's change stayed.
     assert_eq!(r1.running_value(&["system", "location", "building"]), None);

@@ -6,7 +6,6 @@
 use std::collections::BTreeSet;
 use std::time::Duration;
 
-use junos_sim::DeviceConfig;
 use netpool::{ConfigChange, Error, NetconfGuard};
 use netpool_tests::*;
 
@@ -110,33 +109,17 @@ async fn rpc_arguments_are_honoured_and_unknown_ones_refused() {
         .find(&["physical-interface", "ethernet-mac-statistics"])
         .is_some());
     // Route filters: protocol, table.
-    let reply = g
-        .rpc("<get-route-information><destination>10.0.14.0</destination><protocol>ospf</protocol></get-route-information>")
-        .await
-        .unwrap();
+    let rt = ["route-information", "route-table", "rt"];
+    let route = |protocol: &str| {
+        format!("<get-route-information><destination>10.0.14.0</destination><protocol>{protocol}</protocol></get-route-information>")
+    };
     assert!(
-        reply
-            .root
-            .find(&["route-information", "route-table", "rt"])
-            .is_none(),
+        rpc_text(&mut g, &route("ospf"), &rt).await.is_none(),
         "a Direct route is not OSPF"
     );
-    let reply = g
-        .rpc("<get-route-information><destination>10.0.14.0</destination><protocol>direct</protocol></get-route-information>")
-        .await
-        .unwrap();
-    assert!(reply
-        .root
-        .find(&["route-information", "route-table", "rt"])
-        .is_some());
-    let reply = g
-        .rpc("<get-route-information><table>inet6.0</table></get-route-information>")
-        .await
-        .unwrap();
-    assert!(reply
-        .root
-        .find(&["route-information", "route-table"])
-        .is_none());
+    assert!(rpc_text(&mut g, &route("direct"), &rt).await.is_some());
+    let other_table = "<get-route-information><table>inet6.0</table></get-route-information>";
+    assert!(rpc_text(&mut g, other_table, &rt[..2]).await.is_none());
     // An argument the RPC does not take is Junos's syntax error naming it.
     let e = g
         .rpc("<get-interface-information><frobnicate/></get-interface-information>")
@@ -191,19 +174,14 @@ async fn a_refused_change_is_an_error_with_every_error_and_nothing_is_committed(
     );
     // The next borrower gets a clean candidate: a commit now changes nothing.
     let mut g = pool.netconf(&dev).await.unwrap();
-    let diff = g
-        .rpc("<get-configuration compare=\"rollback\" rollback=\"0\" format=\"text\"/>")
-        .await
-        .unwrap();
-    let out = diff
-        .root
-        .find(&["configuration-information", "configuration-output"])
-        .unwrap();
-    assert!(
-        out.text.trim().is_empty(),
-        "candidate not clean: {}",
-        out.text
-    );
+    let diff = rpc_text(
+        &mut g,
+        "<get-configuration compare=\"rollback\" rollback=\"0\" format=\"text\"/>",
+        &["configuration-information", "configuration-output"],
+    )
+    .await
+    .expect("a configuration-output");
+    assert!(diff.trim().is_empty(), "candidate not clean: {diff}");
     drop(g);
 
     // A commit that breaks a mandatory statement: errors per routing engine.
@@ -254,23 +232,14 @@ async fn rollback_rescue_and_rollback_information() {
         .unwrap();
     let mut g = pool.netconf(&dev).await.unwrap();
     // Rollback 1 compared with rollback 0 names the change.
-    let info = g
-        .rpc("<get-rollback-information><rollback>0</rollback><compare>1</compare></get-rollback-information>")
-        .await
-        .unwrap();
-    let out = info
-        .root
-        .find(&[
-            "rollback-information",
-            "configuration-information",
-            "configuration-output",
-        ])
-        .unwrap();
-    assert!(
-        out.text.contains("two") && out.text.contains("one"),
-        "{}",
-        out.text
-    );
+    let out = rpc_text(
+        &mut g,
+        "<get-rollback-information><rollback>0</rollback><compare>1</compare></get-rollback-information>",
+        &["rollback-information", "configuration-information", "configuration-output"],
+    )
+    .await
+    .expect("a configuration-output");
+    assert!(out.contains("two") && out.contains("one"), "{out}");
     // Rescue: save now (host two), change, reload the rescue.
     g.rpc("<request-save-rescue-configuration/>").await.unwrap();
     g.lock().await.unwrap();
@@ -298,23 +267,14 @@ async fn rollback_rescue_and_rollback_information() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn commit_confirmed_rolls_back_unless_confirmed() {
-    let fleet = fleet_with(
-        1,
-        DeviceConfig {
-            confirm_minute: Duration::from_millis(300),
-            ..Default::default()
-        },
-    )
-    .await;
+    let fleet = fleet_one(|c| c.confirm_minute = Duration::from_millis(300)).await;
     let r1 = &fleet.devices()[0];
     let pool = pool_for(&fleet);
     let dev = device(r1);
     let host = || r1.running_value(&["system", "host-name"]);
     let mut g = pool.netconf(&dev).await.unwrap();
     g.lock().await.unwrap();
-    g.load(&ConfigChange::set_lines("set system host-name tentative"))
-        .await
-        .unwrap();
+    load(&mut g, "set system host-name tentative").await;
     g.commit_confirmed(1, Some("try")).await.unwrap();
     assert_eq!(host().as_deref(), Some("tentative"));
     assert!(
@@ -324,9 +284,7 @@ async fn commit_confirmed_rolls_back_unless_confirmed() {
     );
     assert_eq!(r1.commit_count(), 2, "the rollback is a commit of its own");
     // Confirmed in time, it stays.
-    g.load(&ConfigChange::set_lines("set system host-name kept"))
-        .await
-        .unwrap();
+    load(&mut g, "set system host-name kept").await;
     g.commit_confirmed(1, None).await.unwrap();
     g.commit(Some("confirm")).await.unwrap();
     tokio::time::sleep(Duration::from_millis(700)).await;
@@ -341,10 +299,7 @@ async fn private_mode_follows_junos_rules() {
     let mut shared = pool.netconf(&dev).await.unwrap();
     let mut private = pool.netconf(&dev).await.unwrap();
     // Uncommitted shared changes: private mode is refused.
-    shared
-        .load(&ConfigChange::set_lines("set system location building b1"))
-        .await
-        .unwrap();
+    load(&mut shared, "set system location building b1").await;
     let e = private
         .rpc("<open-configuration><private/></open-configuration>")
         .await
@@ -361,19 +316,17 @@ async fn private_mode_follows_junos_rules() {
         .await
         .unwrap();
     assert_eq!(reply.warnings().count(), 1);
-    private
-        .load(&ConfigChange::set_lines("set system host-name private-one"))
-        .await
-        .unwrap();
+    load(&mut private, "set system host-name private-one").await;
     // The shared candidate does not see the private change.
-    let cfg = shared
-        .rpc("<get-configuration><configuration><system><host-name/></system></configuration></get-configuration>")
-        .await
-        .unwrap();
+    let host_name = "<get-configuration><configuration><system><host-name/></system></configuration></get-configuration>";
     assert_eq!(
-        cfg.root
-            .find(&["configuration", "system", "host-name"])
-            .map(|h| h.text.as_str()),
+        rpc_text(
+            &mut shared,
+            host_name,
+            &["configuration", "system", "host-name"]
+        )
+        .await
+        .as_deref(),
         Some("r1")
     );
     private.commit(None).await.unwrap();
@@ -381,10 +334,7 @@ async fn private_mode_follows_junos_rules() {
         r1.running_value(&["system", "host-name"]).as_deref(),
         Some("private-one")
     );
-    private
-        .load(&ConfigChange::set_lines("set system host-name never"))
-        .await
-        .unwrap();
+    load(&mut private, "set system host-name never").await;
     private.rpc("<close-configuration/>").await.unwrap();
     assert_eq!(
         r1.running_value(&["system", "host-name"]).as_deref(),
@@ -409,4 +359,11 @@ async fn operational_rpcs_answer_json_when_asked() {
         j["software-information"][0]["host-name"][0]["data"], "r1",
         "{j}"
     );
+}
+
+/// Load one set line into the guard's candidate; it must be accepted.
+async fn load(g: &mut NetconfGuard, line: &str) {
+    g.load(&ConfigChange::set_lines(line))
+        .await
+        .unwrap_or_else(|e| panic!("{line}: {e}"));
 }

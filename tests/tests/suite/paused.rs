@@ -35,8 +35,7 @@ async fn advance(d: Duration) {
 
 #[tokio::test]
 async fn idle_sessions_and_connections_retire_after_idle_timeout() {
-    let fleet = fleet(1).await;
-    let mut cfg = config_for(&fleet);
+    let (fleet, mut cfg) = one_router_config().await;
     cfg.idle_timeout = Some(Duration::from_secs(300));
     cfg.max_lifetime = None;
     cfg.keepalive_interval = None;
@@ -71,8 +70,7 @@ async fn idle_sessions_and_connections_retire_after_idle_timeout() {
 
 #[tokio::test]
 async fn sessions_and_connections_retire_at_max_lifetime_even_when_busy() {
-    let fleet = fleet(1).await;
-    let mut cfg = config_for(&fleet);
+    let (fleet, mut cfg) = one_router_config().await;
     cfg.idle_timeout = None;
     cfg.max_lifetime = Some(Duration::from_secs(3600));
     cfg.keepalive_interval = None;
@@ -189,9 +187,8 @@ async fn breaker_fails_fast_during_cooldown_then_admits_one_probe() {
 
 #[tokio::test]
 async fn keepalives_keep_an_idle_connection_and_find_a_silent_one_dead() {
-    let fleet = fleet(1).await;
+    let (fleet, mut cfg) = one_router_config().await;
     let r1 = &fleet.devices()[0];
-    let mut cfg = config_for(&fleet);
     cfg.keepalive_interval = Some(Duration::from_secs(15));
     cfg.keepalive_count_max = 3;
     cfg.idle_timeout = None;
@@ -222,13 +219,6 @@ async fn keepalives_keep_an_idle_connection_and_find_a_silent_one_dead() {
     advance(Duration::from_secs(30)).await;
     let s = &pool.stats()[0];
     assert_eq!((s.connections, s.idle_sessions), (0, 0), "{s:?}");
-    assert!(
-        s.discarded
-            .get(&DiscardReason::Transport)
-            .copied()
-            .unwrap_or(0)
-            >= 1,
-        "{s:?}"
-    );
+    assert!(discarded(s, DiscardReason::Transport) >= 1, "{s:?}");
     r1.set_stalled(false);
 }

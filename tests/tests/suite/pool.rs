@@ -3,7 +3,6 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use junos_sim::DeviceConfig;
 use netpool::{ConfigChange, DiscardReason, Error, HostKeyPolicy, Pool};
 use netpool_tests::*;
 
@@ -78,11 +77,7 @@ async fn wrong_password_is_auth_failed_promptly_without_retries() {
 
 #[tokio::test]
 async fn refused_port_is_connect_refused() {
-    let pool = Pool::builder()
-        .host_key_policy(HostKeyPolicy::InsecureAcceptAny)
-        .connect_retries(0)
-        .build()
-        .unwrap();
+    let pool = unreachable_pool(|b| b);
     let port = {
         let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         l.local_addr().unwrap().port()
@@ -99,10 +94,7 @@ async fn host_keys_are_verified() {
     let fleet = fleet(2).await;
     let (r1, r2) = (&fleet.devices()[0], &fleet.devices()[1]);
     // Pinned to r2's key, connecting to r1: mismatch.
-    let pool = Pool::builder()
-        .host_key_policy(HostKeyPolicy::Pinned(vec![r2.host_key_fingerprint()]))
-        .build()
-        .unwrap();
+    let pool = policy_pool(HostKeyPolicy::Pinned(vec![r2.host_key_fingerprint()]));
     let err = pool
         .cli(&unpinned_device(r1), "show version")
         .await
@@ -117,19 +109,13 @@ async fn host_keys_are_verified() {
     // known_hosts: unknown is refused; accept-new learns, then a changed key is refused.
     let dir = tempfile::tempdir().unwrap();
     let kh = dir.path().join("known_hosts");
-    let strict = Pool::builder()
-        .host_key_policy(HostKeyPolicy::KnownHosts(Some(kh.clone())))
-        .build()
-        .unwrap();
+    let strict = policy_pool(HostKeyPolicy::KnownHosts(Some(kh.clone())));
     let err = strict
         .cli(&unpinned_device(r1), "show version")
         .await
         .unwrap_err();
     assert!(matches!(err, Error::HostKeyUnknown { .. }), "{err}");
-    let learn = Pool::builder()
-        .host_key_policy(HostKeyPolicy::AcceptNew(Some(kh.clone())))
-        .build()
-        .unwrap();
+    let learn = policy_pool(HostKeyPolicy::AcceptNew(Some(kh.clone())));
     learn
         .cli(&unpinned_device(r1), "show version")
         .await
@@ -143,10 +129,7 @@ async fn host_keys_are_verified() {
     let r2_key = r2.host_key().to_openssh().unwrap();
     let host_field = text.split_whitespace().next().unwrap().to_string();
     std::fs::write(&kh, format!("{host_field} {r2_key}\n")).unwrap();
-    let fresh = Pool::builder()
-        .host_key_policy(HostKeyPolicy::KnownHosts(Some(kh)))
-        .build()
-        .unwrap();
+    let fresh = policy_pool(HostKeyPolicy::KnownHosts(Some(kh)));
     let err = fresh
         .cli(&unpinned_device(r1), "show version")
         .await
@@ -465,9 +448,8 @@ async fn waiters_for_a_failing_connect_get_its_error_not_a_timeout() {
 
 #[tokio::test]
 async fn rpc_timeout_discards_the_session() {
-    let fleet = fleet(1).await;
+    let (fleet, mut cfg) = one_router_config().await;
     let r1 = &fleet.devices()[0];
-    let mut cfg = config_for(&fleet);
     cfg.rpc_timeout = Duration::from_millis(200);
     let pool = Pool::new(cfg).unwrap();
     let dev = device(r1);
@@ -493,9 +475,8 @@ async fn rpc_timeout_discards_the_session() {
 
 #[tokio::test]
 async fn idle_sessions_and_connections_are_retired() {
-    let fleet = fleet(1).await;
+    let (fleet, mut cfg) = one_router_config().await;
     let r1 = &fleet.devices()[0];
-    let mut cfg = config_for(&fleet);
     cfg.idle_timeout = Some(Duration::from_millis(300));
     cfg.maintenance_interval = Duration::from_millis(50);
     let pool = Pool::new(cfg).unwrap();
@@ -504,21 +485,13 @@ async fn idle_sessions_and_connections_are_retired() {
     assert!(eventually(Duration::from_secs(3), || r1.counters().sessions_open == 0).await);
     let s = &pool.stats()[0];
     assert_eq!((s.connections, s.idle_sessions), (0, 0));
-    assert!(
-        s.discarded
-            .get(&DiscardReason::IdleTimeout)
-            .copied()
-            .unwrap_or(0)
-            >= 2,
-        "{s:?}"
-    );
+    assert!(discarded(s, DiscardReason::IdleTimeout) >= 2, "{s:?}");
 }
 
 #[tokio::test]
 async fn min_idle_prewarms_connections() {
-    let fleet = fleet(1).await;
+    let (fleet, mut cfg) = one_router_config().await;
     let r1 = &fleet.devices()[0];
-    let mut cfg = config_for(&fleet);
     cfg.min_idle_connections = 2;
     cfg.maintenance_interval = Duration::from_millis(50);
     let pool = Pool::new(cfg).unwrap();
@@ -528,14 +501,7 @@ async fn min_idle_prewarms_connections() {
 
 #[tokio::test]
 async fn connect_rate_limit_is_respected() {
-    let fleet = fleet_with(
-        1,
-        DeviceConfig {
-            rate_limit_per_minute: Some(100),
-            ..Default::default()
-        },
-    )
-    .await;
+    let fleet = fleet_one(|c| c.rate_limit_per_minute = Some(100)).await;
     let r1 = &fleet.devices()[0];
     // The pool's own limit (2 a minute) is the binding one: the router would take 100.
     let mut cfg = config_for(&fleet);
@@ -585,7 +551,8 @@ async fn fan_out_reports_per_device_results() {
     }
 }
 
-/// A pool for a blackholed address: any host key, a 300 ms connect bound, no retries.
+/// A pool for an address nobody answers at: any host key, a 300 ms connect bound, no
+/// retries.
 fn unreachable_pool(f: impl FnOnce(netpool::PoolBuilder) -> netpool::PoolBuilder) -> Pool {
     f(Pool::builder()
         .host_key_policy(HostKeyPolicy::InsecureAcceptAny)
@@ -712,14 +679,7 @@ async fn key_then_password_falls_back_to_the_password() {
 /// works.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn endless_command_output_is_cut_at_the_bound() {
-    let fleet = fleet_with(
-        1,
-        DeviceConfig {
-            route_count: 100_000,
-            ..Default::default()
-        },
-    )
-    .await;
+    let fleet = fleet_one(|c| c.route_count = 100_000).await;
     let r1 = &fleet.devices()[0];
     let mut cfg = config_for(&fleet);
     cfg.max_frame = 256 * 1024;
@@ -731,4 +691,9 @@ async fn endless_command_output_is_cut_at_the_bound() {
         "{e}"
     );
     pool.cli(&dev, "show version").await.unwrap();
+}
+
+/// A pool with default settings but this host-key policy.
+fn policy_pool(policy: HostKeyPolicy) -> Pool {
+    Pool::builder().host_key_policy(policy).build().unwrap()
 }

@@ -123,14 +123,7 @@ async fn invalid_xml_gets_an_rpc_error_and_the_session_goes_on() {
 
 #[tokio::test]
 async fn an_oversize_frame_is_refused_without_unbounded_memory() {
-    let fleet = fleet_with(
-        1,
-        DeviceConfig {
-            max_frame: 4096,
-            ..Default::default()
-        },
-    )
-    .await;
+    let fleet = fleet_one(|c| c.max_frame = 4096).await;
     let r1 = &fleet.devices()[0];
     let h = ssh(r1.addr()).await;
     let mut ch = netconf_channel(&h).await;
@@ -365,15 +358,10 @@ async fn hostile_values_never_poison_a_router() {
             assert!(out.stdout.contains("host-name"), "{cmd}: {}", out.stdout);
         }
         let mut g = pool.netconf(&dev).await.unwrap();
-        let reply = g
-            .rpc("<get-configuration database=\"committed\"><configuration><system><host-name/></system></configuration></get-configuration>")
-            .await
-            .unwrap();
+        let committed = "<get-configuration database=\"committed\"><configuration><system><host-name/></system></configuration></get-configuration>";
+        let path = ["configuration", "system", "host-name"];
         assert_eq!(
-            reply
-                .root
-                .find(&["configuration", "system", "host-name"])
-                .map(|h| h.text.as_str()),
+            rpc_text(&mut g, committed, &path).await.as_deref(),
             Some(value)
         );
     }
@@ -384,14 +372,7 @@ async fn hostile_values_never_poison_a_router() {
 /// so idle unauthenticated connections cannot fill `connection-limit`.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn unauthenticated_connections_are_closed_after_the_grace_time() {
-    let fleet = fleet_with(
-        1,
-        DeviceConfig {
-            login_grace: Duration::from_millis(300),
-            ..Default::default()
-        },
-    )
-    .await;
+    let fleet = fleet_one(|c| c.login_grace = Duration::from_millis(300)).await;
     let r1 = &fleet.devices()[0];
     let cfg = Arc::new(client::Config::default());
     let mut h = client::connect(cfg, r1.addr(), AnyKey).await.unwrap();

@@ -115,36 +115,9 @@ fn physical_interface(x: &mut X, p: &Port, level: Level, with_unit: bool) {
                 .close("traffic-statistics");
         }
         if level == Level::Extensive {
-            x.open("input-error-list");
-            for t in [
-                "input-errors",
-                "input-drops",
-                "framing-errors",
-                "input-runts",
-                "input-discards",
-                "input-l3-incompletes",
-                "input-l2-channel-errors",
-                "input-l2-mismatch-timeouts",
-                "input-fifo-errors",
-                "input-resource-errors",
-            ] {
-                x.leaf(t, 0);
-            }
-            x.close("input-error-list").open("output-error-list");
-            for t in [
-                "carrier-transitions",
-                "output-errors",
-                "output-collisions",
-                "output-drops",
-                "aged-packets",
-                "mtu-errors",
-                "hs-link-crc-errors",
-                "output-fifo-errors",
-                "output-resource-errors",
-            ] {
-                x.leaf(t, 0);
-            }
-            x.close("output-error-list").open("ethernet-mac-statistics");
+            zeros(x, "input-error-list", "input-errors input-drops framing-errors input-runts input-discards input-l3-incompletes input-l2-channel-errors input-l2-mismatch-timeouts input-fifo-errors input-resource-errors");
+            zeros(x, "output-error-list", "carrier-transitions output-errors output-collisions output-drops aged-packets mtu-errors hs-link-crc-errors output-fifo-errors output-resource-errors");
+            x.open("ethernet-mac-statistics");
             for (t, v) in [
                 ("input-bytes", inp * 612),
                 ("output-bytes", outp * 598),
@@ -269,4 +242,13 @@ fn logical_interface(x: &mut X, p: &Port, level: Level) {
             .close("address-family");
     }
     x.close("logical-interface");
+}
+
+/// An element holding a zero counter for each name (space-separated).
+fn zeros(x: &mut X, list: &str, names: &str) {
+    x.open(list);
+    for t in names.split_whitespace() {
+        x.leaf(t, 0);
+    }
+    x.close(list);
 }

@@ -160,22 +160,7 @@ pub fn render_xml(show: &Show, spec: &DeviceSpec, state: &DeviceState) -> Pieces
         Show::Arp => arp(spec),
         Show::BgpSummary => bgp_summary(spec),
         Show::BgpNeighbor(addr) => bgp_neighbors(spec, *addr),
-        Show::Route {
-            dest,
-            extensive,
-            table,
-            protocol,
-            terse,
-        } => {
-            let style = if *terse {
-                "terse"
-            } else if *extensive {
-                "detail"
-            } else {
-                "brief"
-            };
-            route_xml(spec, *dest, style, table.clone(), protocol.clone())
-        }
+        route @ Show::Route { .. } => route_xml(spec, route),
         Show::ForwardingTable { dest } => {
             let mut x = X::with_ns("forwarding-table-information", "junos-routing", None);
             x.open("route-table")

@@ -4,7 +4,7 @@ use std::fmt::Write as _;
 use std::net::Ipv4Addr;
 
 use super::{NS, X};
-use crate::commands::{fmt_age, one, proto_matches, table_matches, Pieces};
+use crate::commands::{fmt_age, one, proto_matches, table_matches, Pieces, Show};
 use crate::spec::{DeviceSpec, Route};
 
 pub(super) fn route_summary(spec: &DeviceSpec) -> Pieces {
@@ -43,24 +43,22 @@ pub(super) fn route_summary(spec: &DeviceSpec) -> Pieces {
 
 pub(super) fn ospf_interfaces(spec: &DeviceSpec) -> Pieces {
     let mut x = X::with_ns("ospf-interface-information", "junos-routing", None);
-    for i in spec.interfaces().iter().filter(|i| i.up) {
+    let ifaces = spec.interfaces();
+    let rows = ifaces
+        .iter()
+        .filter(|i| i.up)
+        .map(|i| (format!("{}.0", i.name), "PtToPt", 1))
+        .chain(std::iter::once(("lo0.0".to_string(), "DRother", 0)));
+    for (name, state, neighbors) in rows {
         x.open("ospf-interface")
-            .leaf("interface-name", format!("{}.0", i.name))
-            .leaf("ospf-interface-state", "PtToPt")
+            .leaf("interface-name", name)
+            .leaf("ospf-interface-state", state)
             .leaf("ospf-area", "0.0.0.0")
             .leaf("dr-id", "0.0.0.0")
             .leaf("bdr-id", "0.0.0.0")
-            .leaf("neighbor-count", 1)
+            .leaf("neighbor-count", neighbors)
             .close("ospf-interface");
     }
-    x.open("ospf-interface")
-        .leaf("interface-name", "lo0.0")
-        .leaf("ospf-interface-state", "DRother")
-        .leaf("ospf-area", "0.0.0.0")
-        .leaf("dr-id", "0.0.0.0")
-        .leaf("bdr-id", "0.0.0.0")
-        .leaf("neighbor-count", 0)
-        .close("ospf-interface");
     x.done("ospf-interface-information")
 }
 
@@ -323,13 +321,24 @@ fn route_entry_xml(s: &mut String, r: &Route, style: &str) {
     s.push_str("</rt-entry>\n</rt>\n");
 }
 
-pub(super) fn route_xml(
-    spec: &DeviceSpec,
-    dest: Option<Ipv4Addr>,
-    style: &'static str,
-    table: Option<String>,
-    protocol: Option<String>,
-) -> Pieces {
+/// `get-route-information`: one destination or the whole table (streamed), filtered by
+/// table and protocol, in the style its level asks for.
+pub(super) fn route_xml(spec: &DeviceSpec, route: &Show) -> Pieces {
+    let Show::Route {
+        dest,
+        extensive,
+        table,
+        protocol,
+        terse,
+    } = route.clone()
+    else {
+        return one(String::new());
+    };
+    let style = match (terse, extensive) {
+        (true, _) => "terse",
+        (_, true) => "detail",
+        _ => "brief",
+    };
     let open = format!("<route-information xmlns=\"{NS}/junos-routing\">\n");
     if !table_matches(&table) {
         return one(open + "</route-information>\n");
