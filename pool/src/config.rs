@@ -15,10 +15,18 @@ use crate::error::{Error, Result};
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum HostKeyPolicy {
-    /// Accept only keys listed in a known_hosts file (default: `~/.ssh/known_hosts`).
+    /// Accept only keys listed in a known_hosts file (default: `~/.ssh/known_hosts`), read
+    /// as OpenSSH reads it: patterns with `*`, `?` and `!`, `[host]:port`, hashed names;
+    /// any matching line accepts; a key on an `@revoked` line is refused (for every host);
+    /// a host known only through `@cert-authority` is refused with
+    /// [`crate::Error::KnownHosts`] (netpool does not verify host certificates); the key
+    /// types already known for a host are offered first; a file that exists but cannot be
+    /// read is [`crate::Error::KnownHosts`], naming it.
     KnownHosts(Option<PathBuf>),
     /// Like `KnownHosts`, but an unknown host's key is learned (written to the file) on
-    /// first use. A changed key is still refused. OpenSSH's `accept-new`.
+    /// first use. A changed key is still refused. OpenSSH's `accept-new`. Learning is
+    /// serialized within the process (concurrent connects learn one key), and the line is
+    /// written hashed when the file already holds hashed names.
     AcceptNew(Option<PathBuf>),
     /// Accept only these SHA256 fingerprints (`SHA256:...`, as `ssh-keygen -l` prints),
     /// for any device: one list for the whole pool, so a key listed for one device is

@@ -91,6 +91,26 @@ pub enum Error {
         /// The fingerprint presented.
         fingerprint: String,
     },
+    /// The host key is on an `@revoked` line of known_hosts.
+    #[error("{device}: host key {fingerprint} is revoked ({at})")]
+    HostKeyRevoked {
+        /// The device.
+        device: String,
+        /// The fingerprint presented.
+        fingerprint: String,
+        /// The file and line that revoke it.
+        at: String,
+    },
+    /// known_hosts could not be used for this device: the file cannot be read or written,
+    /// or it knows the host only through `@cert-authority` lines (netpool does not verify
+    /// host certificates).
+    #[error("{device}: known_hosts: {detail}")]
+    KnownHosts {
+        /// The device.
+        device: String,
+        /// What went wrong, naming the file.
+        detail: String,
+    },
     /// The device refused to open a channel.
     #[error("{device}: channel rejected: {reason}")]
     ChannelRejected {
@@ -220,6 +240,8 @@ impl Error {
                 | Error::AuthFailed { .. }
                 | Error::HostKeyMismatch { .. }
                 | Error::HostKeyUnknown { .. }
+                | Error::HostKeyRevoked { .. }
+                | Error::KnownHosts { .. }
         )
     }
 

@@ -52,6 +52,7 @@ mod device;
 mod error;
 mod guard;
 mod inner;
+mod known_hosts;
 mod maintenance;
 mod netconf;
 mod pool;

@@ -19,6 +19,7 @@ use tokio::net::TcpStream;
 use crate::config::{HostKeyPolicy, PoolConfig};
 use crate::device::{Auth, Device};
 use crate::error::{Error, Result};
+use crate::known_hosts;
 
 /// The result of one CLI command run over an exec channel.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -45,6 +46,7 @@ pub(crate) struct ClientHandler {
     policy: Arc<HostKeyPolicy>,
     verdict: Arc<Mutex<Option<Error>>>,
     meters: Arc<ChannelMeters>,
+    known: Option<KnownHostsView>,
 }
 
 /// What the server has sent on one watched channel, counted by the connection's task
@@ -97,16 +99,29 @@ fn fingerprint(key: &PublicKey) -> String {
     key.fingerprint(HashAlg::Sha256).to_string()
 }
 
+/// The known_hosts file a policy reads, if any: its own path or `~/.ssh/known_hosts`.
+fn known_hosts_path(policy: &HostKeyPolicy) -> Option<Option<std::path::PathBuf>> {
+    match policy {
+        HostKeyPolicy::KnownHosts(p) | HostKeyPolicy::AcceptNew(p) => Some(
+            p.clone()
+                .or_else(|| std::env::home_dir().map(|h| h.join(".ssh/known_hosts"))),
+        ),
+        _ => None,
+    }
+}
+
+/// The known_hosts entries for a device, read off the event loop before the handshake.
+pub(crate) struct KnownHostsView {
+    path: std::path::PathBuf,
+    entries: Vec<known_hosts::Entry>,
+}
+
 impl ClientHandler {
-    fn check(&self, key: &PublicKey) -> Result<()> {
-        let host = self.device.host();
+    async fn check(&self, key: &PublicKey) -> Result<()> {
+        let host = self.device.host().to_string();
         let port = self.device.port();
         let fp = fingerprint(key);
         let device = self.device.label().to_string();
-        let path_or_default = |p: &Option<std::path::PathBuf>| {
-            p.clone()
-                .or_else(|| std::env::home_dir().map(|h| h.join(".ssh/known_hosts")))
-        };
         let pins = self.device.host_keys();
         if !pins.is_empty() {
             // Pinned for this device: nothing else counts.
@@ -137,42 +152,61 @@ impl ClientHandler {
                     })
                 }
             }
-            HostKeyPolicy::KnownHosts(p) | HostKeyPolicy::AcceptNew(p) => {
-                let path = path_or_default(p).ok_or_else(|| Error::HostKeyUnknown {
-                    device: device.clone(),
-                    fingerprint: fp.clone(),
-                })?;
-                let known = if path.exists() {
-                    russh::keys::check_known_hosts_path(host, port, key, &path)
-                } else {
-                    Ok(false)
+            HostKeyPolicy::KnownHosts(_) | HostKeyPolicy::AcceptNew(_) => {
+                let Some(view) = &self.known else {
+                    return Err(Error::HostKeyUnknown {
+                        device,
+                        fingerprint: fp,
+                    });
                 };
-                match known {
-                    Ok(true) => Ok(()),
-                    Ok(false) if matches!(*self.policy, HostKeyPolicy::AcceptNew(_)) => {
-                        russh::keys::known_hosts::learn_known_hosts_path(host, port, key, &path)
-                            .map_err(|e| Error::Connect {
-                                device: device.clone(),
-                                detail: format!(
-                                    "accept-new could not write {}: {e}",
-                                    path.display()
-                                ),
-                            })?;
+                let path = view.path.clone();
+                let mut verdict = known_hosts::verdict(&view.entries, key);
+                if verdict == known_hosts::Verdict::Unknown
+                    && matches!(*self.policy, HostKeyPolicy::AcceptNew(_))
+                {
+                    let (p, k) = (path.clone(), key.clone());
+                    verdict = tokio::task::spawn_blocking(move || {
+                        known_hosts::learn(&p, &host, port, &k)
+                    })
+                    .await
+                    .map_err(|e| e.to_string())
+                    .and_then(|r| r)
+                    .map_err(|detail| Error::KnownHosts {
+                        device: device.clone(),
+                        detail,
+                    })?;
+                    if verdict == known_hosts::Verdict::Unknown {
                         tracing::info!(device = %device, fingerprint = %fp, "learned host key (accept-new)");
-                        Ok(())
+                        return Ok(());
                     }
-                    Ok(false) => Err(Error::HostKeyUnknown {
+                }
+                let at = |line: usize| format!("{}:{line}", path.display());
+                match verdict {
+                    known_hosts::Verdict::Known => Ok(()),
+                    known_hosts::Verdict::Unknown => Err(Error::HostKeyUnknown {
                         device,
                         fingerprint: fp,
                     }),
-                    Err(russh::keys::Error::KeyChanged { line }) => Err(Error::HostKeyMismatch {
+                    known_hosts::Verdict::Revoked { line } => Err(Error::HostKeyRevoked {
                         device,
                         fingerprint: fp,
-                        expected: format!("the key at {}:{line}", path.display()),
+                        at: at(line),
                     }),
-                    Err(e) => Err(Error::Connect {
+                    known_hosts::Verdict::Changed { lines } => Err(Error::HostKeyMismatch {
                         device,
-                        detail: format!("reading {}: {e}", path.display()),
+                        fingerprint: fp,
+                        expected: format!(
+                            "the key{} at {}",
+                            if lines.len() > 1 { "s" } else { "" },
+                            lines.iter().map(|l| at(*l)).collect::<Vec<_>>().join(", ")
+                        ),
+                    }),
+                    known_hosts::Verdict::CertAuthorityOnly { line } => Err(Error::KnownHosts {
+                        device,
+                        detail: format!(
+                            "the host is known only through @cert-authority at {}; netpool does not verify host certificates: add the host's own key (got {fp})",
+                            at(line)
+                        ),
                     }),
                 }
             }
@@ -219,7 +253,7 @@ impl russh::client::Handler for ClientHandler {
             PublicKeyOrCertificate::PublicKey { key, .. } => key.clone(),
             PublicKeyOrCertificate::Certificate(c) => PublicKey::from(c.public_key().clone()),
         };
-        match self.check(&pk) {
+        match self.check(&pk).await {
             Ok(()) => Ok(true),
             Err(e) => {
                 *crate::sync::lock(&self.verdict) = Some(e);
@@ -362,12 +396,29 @@ pub(crate) async fn connect(
         );
         let _ = socket2::SockRef::from(&tcp).set_tcp_keepalive(&ka);
     }
+    let mut preferred = preferred_algorithms();
+    let known = match known_hosts_path(&policy).filter(|_| device.host_keys().is_empty()) {
+        Some(Some(path)) => {
+            let (p, host, port) = (path.clone(), device.host().to_string(), device.port());
+            let entries = tokio::task::spawn_blocking(move || known_hosts::lookup(&p, &host, port))
+                .await
+                .map_err(|e| e.to_string())
+                .and_then(|r| r)
+                .map_err(|detail| Error::KnownHosts {
+                    device: label.clone(),
+                    detail,
+                })?;
+            preferred.key = known_hosts::order_algorithms(&preferred.key, &entries).into();
+            Some(KnownHostsView { path, entries })
+        }
+        _ => None,
+    };
     let config = Arc::new(russh::client::Config {
         nodelay: true,
         keepalive_interval: cfg.keepalive_interval,
         keepalive_max: cfg.keepalive_count_max,
         inactivity_timeout: None,
-        preferred: preferred_algorithms(),
+        preferred,
         ..Default::default()
     });
     let verdict = Arc::new(Mutex::new(None));
@@ -377,6 +428,7 @@ pub(crate) async fn connect(
         policy,
         verdict: verdict.clone(),
         meters: meters.clone(),
+        known,
     };
     let handshake = tokio::time::timeout(
         cfg.connect_timeout,

@@ -172,3 +172,196 @@ proptest! {
         let _ = CommandLine::parse(&words.join(" "));
     }
 }
+
+/// Interactive shell sessions, fuzzed end to end over real SSH with a PTY: lines built from
+/// the commands netmiko and people type (configure, exclusive and private modes, set,
+/// delete, commit, rollback, run, exit), junk words, control bytes (^C, ^D, DEL, BS, ESC,
+/// NUL, invalid UTF-8), an over-long line, all three line endings, split into chunks at
+/// random points. After each session: it either ended (exit, quit, ^D) or its output ends
+/// with a prompt, within a bound; the router then still answers; and no lock or private
+/// candidate outlives the session (a new NETCONF session can discard, lock and unlock).
+mod shell {
+    use super::*;
+    use netpool_tests::{config_for, device, fleet, PASSWORD, USER};
+    use russh::client;
+    use russh::ChannelMsg;
+    use std::sync::{Arc, OnceLock};
+    use std::time::Duration;
+
+    struct AnyKey;
+    impl client::Handler for AnyKey {
+        type Error = russh::Error;
+        async fn check_server_key(
+            &mut self,
+            _key: &russh::keys::PublicKeyOrCertificate,
+        ) -> Result<bool, Self::Error> {
+            Ok(true)
+        }
+    }
+
+    struct Lab {
+        rt: tokio::runtime::Runtime,
+        fleet: junos_sim::Fleet,
+        pool: netpool::Pool,
+    }
+
+    fn lab() -> &'static Lab {
+        static LAB: OnceLock<Lab> = OnceLock::new();
+        LAB.get_or_init(|| {
+            let rt = tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .enable_all()
+                .build()
+                .unwrap();
+            let (fleet, pool) = rt.block_on(async {
+                let fleet = fleet(1).await;
+                let pool = netpool::Pool::new(config_for(&fleet)).unwrap();
+                (fleet, pool)
+            });
+            Lab { rt, fleet, pool }
+        })
+    }
+
+    fn line() -> impl Strategy<Value = Vec<u8>> {
+        prop_oneof![
+            6 => prop::sample::select(vec![
+                "show version", "show interfaces terse", "configure", "configure private",
+                "configure exclusive", "edit", "set system host-name fz1",
+                "set interfaces ge-0/0/1 description \"a b\"", "set system a a a",
+                "delete interfaces ge-0/0/1", "delete system", "commit", "commit check",
+                "commit and-quit", "rollback", "rollback 0", "show", "show | compare",
+                "show | display set", "run show version", "top", "up", "exit",
+                "exit configuration-mode", "quit", "", "?", "show configuration | display xml",
+            ])
+            .prop_map(|s| s.as_bytes().to_vec()),
+            2 => prop::collection::vec(word(), 0..5).prop_map(|w| w.join(" ").into_bytes()),
+            1 => prop::sample::select(vec![
+                vec![0x03], vec![0x04], vec![0x7f, 0x7f], vec![0x08], vec![0x1b, b'[', b'A'],
+                vec![0], vec![0xff, 0xfe], b"\t".to_vec(),
+            ]),
+            1 => Just(vec![b'x'; 70 * 1024]),
+        ]
+    }
+
+    fn session_input() -> impl Strategy<Value = Vec<Vec<u8>>> {
+        (
+            prop::collection::vec(
+                (line(), prop::sample::select(vec!["\n", "\r", "\r\n"])),
+                1..12,
+            ),
+            prop::collection::vec(any::<prop::sample::Index>(), 0..6),
+        )
+            .prop_map(|(lines, cuts)| {
+                let mut bytes = Vec::new();
+                for (l, end) in lines {
+                    bytes.extend_from_slice(&l);
+                    bytes.extend_from_slice(end.as_bytes());
+                }
+                let mut at: Vec<usize> = cuts.iter().map(|i| i.index(bytes.len() + 1)).collect();
+                at.push(bytes.len());
+                at.sort_unstable();
+                let mut chunks = Vec::new();
+                let mut from = 0;
+                for to in at {
+                    if to > from {
+                        chunks.push(bytes[from..to].to_vec());
+                        from = to;
+                    }
+                }
+                chunks
+            })
+    }
+
+    async fn run_session(addr: std::net::SocketAddr, chunks: &[Vec<u8>]) -> Result<(), String> {
+        let cfg = Arc::new(client::Config::default());
+        let mut h = client::connect(cfg, addr, AnyKey)
+            .await
+            .map_err(|e| e.to_string())?;
+        let auth = h
+            .authenticate_password(USER, PASSWORD)
+            .await
+            .map_err(|e| e.to_string())?;
+        if !auth.success() {
+            return Err("auth refused".into());
+        }
+        let mut ch = h.channel_open_session().await.map_err(|e| e.to_string())?;
+        ch.request_pty(false, "vt100", 200, 24, 0, 0, &[])
+            .await
+            .map_err(|e| e.to_string())?;
+        ch.request_shell(false).await.map_err(|e| e.to_string())?;
+        let mut ended = false;
+        for c in chunks {
+            if ch.data_bytes(c.clone()).await.is_err() {
+                ended = true;
+                break;
+            }
+        }
+        let mut out: Vec<u8> = Vec::new();
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+        while !ended {
+            // Done when the session ends, or when the output ends with a prompt and stays
+            // quiet for a moment.
+            let quiet = Duration::from_millis(300);
+            match tokio::time::timeout(quiet, ch.wait()).await {
+                Ok(Some(ChannelMsg::Data { data })) => out.extend_from_slice(&data),
+                Ok(Some(ChannelMsg::Eof | ChannelMsg::Close) | None) => ended = true,
+                Ok(Some(_)) => {}
+                Err(_) => {
+                    if out.ends_with(b"> ") || out.ends_with(b"# ") {
+                        break;
+                    }
+                }
+            }
+            if tokio::time::Instant::now() > deadline {
+                let tail =
+                    String::from_utf8_lossy(&out[out.len().saturating_sub(200)..]).to_string();
+                return Err(format!(
+                    "no prompt and no end within 10 s; output ends {tail:?}"
+                ));
+            }
+        }
+        let _ = ch.close().await;
+        let _ = h
+            .disconnect(russh::Disconnect::ByApplication, "", "en")
+            .await;
+        Ok(())
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
+
+        #[test]
+        fn shell_sessions_end_or_prompt_and_leave_nothing_behind(chunks in session_input()) {
+            let lab = lab();
+            let r1 = lab.fleet.devices()[0].clone();
+            let result: Result<(), String> = lab.rt.block_on(async {
+                run_session(r1.addr(), &chunks).await?;
+                let dev = device(&r1);
+                let out = lab.pool.cli(&dev, "show version").await.map_err(|e| e.to_string())?;
+                if !out.stdout.contains("Junos") {
+                    return Err(format!("router no longer answers show version: {out:?}"));
+                }
+                // The shell's locks and private candidate end with it (the server notices the
+                // close asynchronously: a short bound).
+                let mut last = String::new();
+                for _ in 0..50 {
+                    let mut nc = lab.pool.netconf(&dev).await.map_err(|e| e.to_string())?;
+                    let r = async {
+                        nc.rpc("<discard-changes/>").await?;
+                        nc.rpc("<lock><target><candidate/></target></lock>").await?;
+                        nc.rpc("<unlock><target><candidate/></target></unlock>").await
+                    }
+                    .await;
+                    match r {
+                        Ok(_) => return Ok(()),
+                        Err(e) => last = e.to_string(),
+                    }
+                    drop(nc);
+                    tokio::time::sleep(Duration::from_millis(20)).await;
+                }
+                Err(format!("a lock outlived the shell session: {last}"))
+            });
+            prop_assert!(result.is_ok(), "{}", result.unwrap_err());
+        }
+    }
+}

@@ -137,6 +137,72 @@ async fn host_keys_are_verified() {
     assert!(matches!(err, Error::HostKeyMismatch { .. }), "{err}");
 }
 
+/// known_hosts read as OpenSSH reads it, against real simulated devices: any matching line
+/// accepts (a stale duplicate does not lock the host out), a revoked key is refused even
+/// beside an accepting line, a host known only through `@cert-authority` is refused with an
+/// error that says so, an impostor holding another device's key is refused, and a file that
+/// cannot be read is an error naming it, not "unknown host".
+#[tokio::test]
+async fn known_hosts_follows_openssh() {
+    let fleet = fleet(2).await;
+    let (r1, r2) = (&fleet.devices()[0], &fleet.devices()[1]);
+    let name = format!("[127.0.0.1]:{}", r1.addr().port());
+    let (k1, k2) = (
+        r1.host_key().to_openssh().unwrap(),
+        r2.host_key().to_openssh().unwrap(),
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let kh = dir.path().join("known_hosts");
+    let run = |text: String| {
+        std::fs::write(&kh, text).unwrap();
+        let pool = policy_pool(HostKeyPolicy::KnownHosts(Some(kh.clone())));
+        let dev = unpinned_device(r1);
+        async move { pool.cli(&dev, "show version").await.map(|_| ()) }
+    };
+    // A stale line before the right one: accepted.
+    run(format!("{name} {k2}\n{name} {k1}\n")).await.unwrap();
+    // A wildcard and a negation.
+    run(format!("[127.0.0.*]:*,!other {k1}\n")).await.unwrap();
+    let err = run(format!(
+        "[127.0.0.*]:*,![127.0.0.1]:{} {k1}\n",
+        r1.addr().port()
+    ))
+    .await
+    .unwrap_err();
+    assert!(matches!(err, Error::HostKeyUnknown { .. }), "{err}");
+    // Revoked beside an accepting line.
+    let err = run(format!("{name} {k1}\n@revoked * {k1}\n"))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::HostKeyRevoked { .. }), "{err}");
+    assert!(err.to_string().contains(":2"), "names the line: {err}");
+    // Known only through a CA.
+    let err = run(format!("@cert-authority * {k2}\n")).await.unwrap_err();
+    assert!(
+        matches!(err, Error::KnownHosts { .. }) && err.to_string().contains("@cert-authority"),
+        "{err}"
+    );
+    // Impostor: r1's address, r2's key on file.
+    let err = run(format!("{name} {k2}\n")).await.unwrap_err();
+    assert!(matches!(err, Error::HostKeyMismatch { .. }), "{err}");
+    assert_eq!(
+        r1.counters().auth_ok,
+        2,
+        "only the two accepted connects sent credentials"
+    );
+    // Unreadable: a directory where the file should be.
+    let pool = policy_pool(HostKeyPolicy::KnownHosts(Some(dir.path().to_path_buf())));
+    let err = pool
+        .cli(&unpinned_device(r1), "show version")
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, Error::KnownHosts { .. })
+            && err.to_string().contains(&dir.path().display().to_string()),
+        "{err}"
+    );
+}
+
 #[tokio::test]
 async fn stampede_stays_within_device_limits() {
     let fleet = fleet(1).await;
