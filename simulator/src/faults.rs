@@ -36,7 +36,7 @@ impl Device {
             }
             *k = CancellationToken::new();
         }
-        self.bind().await?;
+        self.bind_within(Duration::from_secs(2)).await?;
         tracing::info!(device = %self.hostname(), "restarted");
         Ok(())
     }

@@ -333,11 +333,29 @@ impl Device {
     }
 
     pub(crate) async fn bind(&self) -> std::io::Result<()> {
+        self.bind_within(Duration::ZERO).await
+    }
+
+    /// Bind, waiting up to `patience` for an address still held by the listener of a
+    /// killed instance (its task drops it when next scheduled: a restart right after a
+    /// kill must not fail with "address in use").
+    pub(crate) async fn bind_within(&self, patience: Duration) -> std::io::Result<()> {
         let wanted = self.addrs();
         let token = lock(&self.inner.kill).clone();
         let mut bound = Vec::new();
+        let started = tokio::time::Instant::now();
         for a in &wanted {
-            let l = TcpListener::bind(a).await?;
+            let l = loop {
+                match TcpListener::bind(a).await {
+                    Err(e)
+                        if e.kind() == std::io::ErrorKind::AddrInUse
+                            && started.elapsed() < patience =>
+                    {
+                        tokio::time::sleep(Duration::from_millis(5)).await
+                    }
+                    r => break r?,
+                }
+            };
             bound.push(l.local_addr()?);
             let dev = self.clone();
             let token = token.clone();

@@ -365,3 +365,172 @@ mod shell {
         }
     }
 }
+
+/// Sequences of device behaviours: a router that is killed and restarted, refuses logins
+/// or execs, stalls, slows its replies or its hello, in any order, while the pool sends it
+/// CLI commands, RPCs and configuration changes. Every call returns within its bound with
+/// an error that names the device (never a hang); a healthy router beside it keeps
+/// answering promptly throughout; once the faults are cleared the pool serves the router
+/// again by itself, with nothing left checked out and no configuration lock left behind.
+mod behaviours {
+    use super::*;
+    use netpool_tests::{config_for, device, fleet};
+    use std::time::{Duration, Instant};
+
+    #[derive(Debug, Clone)]
+    enum Step {
+        Kill,
+        Restart,
+        RefuseAuth(bool),
+        RefuseExec(bool),
+        Stall(bool),
+        Delay(u64),
+        HelloDelay(u64),
+        Cli,
+        Rpc,
+        Configure,
+    }
+
+    fn step() -> impl Strategy<Value = Step> {
+        prop_oneof![
+            1 => Just(Step::Kill),
+            1 => Just(Step::Restart),
+            1 => any::<bool>().prop_map(Step::RefuseAuth),
+            1 => any::<bool>().prop_map(Step::RefuseExec),
+            1 => any::<bool>().prop_map(Step::Stall),
+            1 => (0u64..900).prop_map(Step::Delay),
+            1 => (0u64..900).prop_map(Step::HelloDelay),
+            3 => Just(Step::Cli),
+            3 => Just(Step::Rpc),
+            1 => Just(Step::Configure),
+        ]
+    }
+
+    /// A call's bound: checkout (connect + auth + hello) plus the RPC, with slack for a
+    /// loaded 2-core machine.
+    const BOUND: Duration = Duration::from_secs(6);
+
+    async fn call(
+        pool: &netpool::Pool,
+        dev: &netpool::Device,
+        s: &Step,
+        n: usize,
+    ) -> Result<(), netpool::Error> {
+        match s {
+            Step::Cli => pool.cli(dev, "show version").await.map(drop),
+            Step::Rpc => {
+                let mut g = pool.netconf(dev).await?;
+                g.rpc("<get-software-information/>").await.map(drop)
+            }
+            _ => {
+                let change = netpool::ConfigChange::set_lines(format!(
+                    "set interfaces ge-0/0/3 description fz{n}"
+                ));
+                pool.configure(dev, &change).await.map(drop)
+            }
+        }
+    }
+
+    fn run(steps: Vec<Step>) -> Result<(), String> {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async move {
+            let fleet = fleet(2).await;
+            let (r0, r1) = (fleet.devices()[0].clone(), fleet.devices()[1].clone());
+            let mut cfg = config_for(&fleet);
+            cfg.connect_timeout = Duration::from_millis(700);
+            cfg.auth_timeout = Duration::from_millis(700);
+            cfg.session_open_timeout = Duration::from_millis(700);
+            cfg.rpc_timeout = Duration::from_millis(700);
+            cfg.checkout_timeout = Duration::from_secs(2);
+            cfg.health_check_after = Duration::from_millis(50);
+            cfg.health_check_timeout = Duration::from_millis(300);
+            cfg.breaker_cooldown = Duration::from_millis(200);
+            cfg.maintenance_interval = Duration::from_millis(100);
+            let pool = netpool::Pool::new(cfg).unwrap();
+            let (d0, d1) = (device(&r0), device(&r1));
+            let label = d0.label().to_string();
+            for (n, s) in steps.iter().enumerate() {
+                match s {
+                    Step::Kill => r0.kill(),
+                    Step::Restart => r0.restart().await.map_err(|e| e.to_string())?,
+                    Step::RefuseAuth(on) => r0.set_refuse_auth(*on),
+                    Step::RefuseExec(on) => r0.set_refuse_exec(*on),
+                    Step::Stall(on) => r0.set_stalled(*on),
+                    Step::Delay(ms) => r0.set_extra_delay(Duration::from_millis(*ms)),
+                    Step::HelloDelay(ms) => r0.set_hello_delay(Duration::from_millis(*ms)),
+                    op => {
+                        let t = Instant::now();
+                        let healthy = async {
+                            let t = Instant::now();
+                            let r = pool.cli(&d1, "show version").await;
+                            (r, t.elapsed())
+                        };
+                        let (r, (h, h_took)) = tokio::join!(
+                            tokio::time::timeout(BOUND, call(&pool, &d0, op, n)),
+                            healthy
+                        );
+                        let took = t.elapsed();
+                        match r {
+                            Err(_) => return Err(format!("step {n} {op:?}: no answer within {BOUND:?}")),
+                            Ok(Err(e)) if !e.to_string().contains(&label) => {
+                                return Err(format!("step {n} {op:?}: error does not name the device: {e}"))
+                            }
+                            Ok(_) => {}
+                        }
+                        h.map_err(|e| format!("step {n}: the healthy router failed: {e}"))?;
+                        if h_took > Duration::from_secs(3) {
+                            return Err(format!("step {n}: the healthy router took {h_took:?} (faulty call took {took:?})"));
+                        }
+                    }
+                }
+            }
+            // Clear every fault: the pool must serve r0 again by itself.
+            r0.set_stalled(false);
+            r0.set_refuse_auth(false);
+            r0.set_refuse_exec(false);
+            r0.set_extra_delay(Duration::ZERO);
+            r0.set_hello_delay(Duration::ZERO);
+            r0.restart().await.map_err(|e| e.to_string())?;
+            let t = Instant::now();
+            loop {
+                let cli = pool.cli(&d0, "show version").await;
+                let rpc = call(&pool, &d0, &Step::Rpc, 0).await;
+                let last = match (cli, rpc) {
+                    (Ok(_), Ok(())) => break,
+                    (c, r) => format!("{:?} / {:?}", c.err(), r.err()),
+                };
+                if t.elapsed() > Duration::from_secs(10) {
+                    return Err(format!("r0 not served again 10 s after the faults cleared: {last}"));
+                }
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+            let in_use: usize = pool.stats().iter().map(|s| s.in_use).sum();
+            if in_use != 0 {
+                return Err(format!("{in_use} sessions still checked out: {:?}", pool.stats()));
+            }
+            let t = Instant::now();
+            while r0.lock_holder().is_some() {
+                if t.elapsed() > Duration::from_secs(3) {
+                    return Err(format!("a configuration lock outlived its call: {:?}", r0.lock_holder()));
+                }
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+            pool.shutdown(Duration::from_secs(1)).await;
+            Ok(())
+        })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 12, ..ProptestConfig::default() })]
+
+        #[test]
+        fn any_sequence_of_faults_answers_within_bounds_and_recovers(steps in prop::collection::vec(step(), 1..10)) {
+            let r = run(steps);
+            prop_assert!(r.is_ok(), "{}", r.unwrap_err());
+        }
+    }
+}
