@@ -309,3 +309,85 @@ async fn every_misbehaviour_gets_a_typed_error_within_its_bound() {
     eprintln!("hostile router: RSS grew {grew} KiB\n{}", report.join("\n"));
     pool.shutdown(Duration::from_secs(1)).await;
 }
+
+/// A router with two host keys (Ed25519 and ECDSA P-256) that accepts any login and no
+/// channel: enough to see which key the pool asked for and whether it trusted it.
+struct TwoKeys(Arc<std::sync::atomic::AtomicUsize>);
+
+impl russh::server::Handler for TwoKeys {
+    type Error = russh::Error;
+
+    async fn auth_password(&mut self, _user: &str, _password: &str) -> Result<Auth, Self::Error> {
+        self.0.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        Ok(Auth::Accept)
+    }
+}
+
+/// known_hosts holds only the router's ECDSA key. russh's default order asks for Ed25519
+/// first, which this file does not know: the pool must offer the known key type first
+/// (as OpenSSH does), and so verify the router and log in.
+#[tokio::test]
+async fn the_known_key_type_is_asked_for_first() {
+    use russh::keys::{Algorithm, EcdsaCurve};
+    let ed = PrivateKey::from(Ed25519Keypair::from_seed(&[7u8; 32]));
+    let ec = PrivateKey::random(
+        &mut rand::rng(),
+        Algorithm::Ecdsa {
+            curve: EcdsaCurve::NistP256,
+        },
+    )
+    .unwrap();
+    let ec_public = ec.public_key().to_openssh().unwrap();
+    let config = Arc::new(russh::server::Config {
+        keys: vec![ed, ec],
+        auth_rejection_time: Duration::from_millis(10),
+        auth_rejection_time_initial: Some(Duration::ZERO),
+        nodelay: true,
+        ..Default::default()
+    });
+    let logins = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let l2 = logins.clone();
+    let server = tokio::spawn(async move {
+        // Bounded: this test connects once or twice.
+        for _ in 0..4 {
+            let Ok((sock, _)) = listener.accept().await else {
+                return;
+            };
+            let (config, logins) = (config.clone(), l2.clone());
+            tokio::spawn(async move {
+                if let Ok(running) = russh::server::run_stream(config, sock, TwoKeys(logins)).await
+                {
+                    let _ = running.await;
+                }
+            });
+        }
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let kh = dir.path().join("known_hosts");
+    std::fs::write(&kh, format!("[127.0.0.1]:{} {ec_public}\n", addr.port())).unwrap();
+    let mut cfg = netpool::PoolConfig::default();
+    cfg.host_key_policy = netpool::HostKeyPolicy::KnownHosts(Some(kh));
+    cfg.connect_timeout = Duration::from_secs(2);
+    cfg.auth_timeout = Duration::from_secs(2);
+    cfg.session_open_timeout = Duration::from_secs(2);
+    cfg.checkout_timeout = Duration::from_secs(3);
+    cfg.breaker_threshold = 0;
+    let pool = Pool::new(cfg).unwrap();
+    let dev = netpool::Device::with_password("127.0.0.1", addr.port(), "lab", "x");
+    let err = pool.cli(&dev, "show version").await.unwrap_err();
+    assert!(
+        !matches!(
+            err,
+            Error::HostKeyUnknown { .. } | Error::HostKeyMismatch { .. }
+        ),
+        "the router was not verified: {err}"
+    );
+    assert!(
+        logins.load(std::sync::atomic::Ordering::SeqCst) >= 1,
+        "no login after the host key check ({err})"
+    );
+    pool.shutdown(Duration::from_secs(1)).await;
+    server.abort();
+}
