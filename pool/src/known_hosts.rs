@@ -237,22 +237,25 @@ pub(crate) fn learn(
     key: &PublicKey,
 ) -> Result<Verdict, String> {
     let _g = crate::sync::lock(&LEARN);
-    let now = verdict(&lookup(path, host, port)?, key);
-    if now != Verdict::Unknown {
-        return Ok(now);
-    }
     let io = |e: std::io::Error| format!("accept-new could not write {}: {e}", path.display());
     if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
         std::fs::create_dir_all(parent).map_err(io)?;
     }
+    // One open, one read: the verdict under the lock and the append see the same file.
     let mut file = std::fs::OpenOptions::new()
         .read(true)
         .append(true)
         .create(true)
         .open(path)
-        .map_err(io)?;
-    let mut existing = String::new();
-    file.read_to_string(&mut existing).map_err(io)?;
+        .map_err(|e| format!("cannot open known_hosts file {}: {e}", path.display()))?;
+    let mut bytes = Vec::new();
+    file.read_to_end(&mut bytes)
+        .map_err(|e| format!("cannot read known_hosts file {}: {e}", path.display()))?;
+    let existing = String::from_utf8_lossy(&bytes);
+    let now = verdict(&entries(&existing, host, port), key);
+    if now != Verdict::Unknown {
+        return Ok(now);
+    }
     let hashed = existing.lines().any(|l| l.trim_start().starts_with("|1|"));
     let name = host_name(host, port);
     let name = if hashed {

@@ -51,6 +51,7 @@ mod detached;
 mod device;
 mod error;
 mod guard;
+mod host_key;
 mod inner;
 mod known_hosts;
 mod maintenance;

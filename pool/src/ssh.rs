@@ -12,14 +12,14 @@ use std::time::Duration;
 use tokio::time::Instant;
 
 use russh::client::{Handle, Msg};
-use russh::keys::{HashAlg, PrivateKeyWithHashAlg, PublicKey, PublicKeyOrCertificate};
+use russh::keys::{PrivateKeyWithHashAlg, PublicKey, PublicKeyOrCertificate};
 use russh::{Channel, ChannelId, ChannelMsg};
 use tokio::net::TcpStream;
 
 use crate::config::{HostKeyPolicy, PoolConfig};
 use crate::device::{Auth, Device};
 use crate::error::{Error, Result};
-use crate::known_hosts;
+use crate::host_key::HostKeyCheck;
 
 /// The result of one CLI command run over an exec channel.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -42,11 +42,9 @@ impl CliOutput {
 
 /// russh client callbacks: host key verification by policy, and the channel meters.
 pub(crate) struct ClientHandler {
-    device: Device,
-    policy: Arc<HostKeyPolicy>,
+    host_key: HostKeyCheck,
     verdict: Arc<Mutex<Option<Error>>>,
     meters: Arc<ChannelMeters>,
-    known: Option<KnownHostsView>,
 }
 
 /// What the server has sent on one watched channel, counted by the connection's task
@@ -95,125 +93,6 @@ impl ChannelMeters {
     }
 }
 
-fn fingerprint(key: &PublicKey) -> String {
-    key.fingerprint(HashAlg::Sha256).to_string()
-}
-
-/// The known_hosts file a policy reads, if any: its own path or `~/.ssh/known_hosts`.
-fn known_hosts_path(policy: &HostKeyPolicy) -> Option<Option<std::path::PathBuf>> {
-    match policy {
-        HostKeyPolicy::KnownHosts(p) | HostKeyPolicy::AcceptNew(p) => Some(
-            p.clone()
-                .or_else(|| std::env::home_dir().map(|h| h.join(".ssh/known_hosts"))),
-        ),
-        _ => None,
-    }
-}
-
-/// The known_hosts entries for a device, read off the event loop before the handshake.
-pub(crate) struct KnownHostsView {
-    path: std::path::PathBuf,
-    entries: Vec<known_hosts::Entry>,
-}
-
-impl ClientHandler {
-    async fn check(&self, key: &PublicKey) -> Result<()> {
-        let host = self.device.host().to_string();
-        let port = self.device.port();
-        let fp = fingerprint(key);
-        let device = self.device.label().to_string();
-        let pins = self.device.host_keys();
-        if !pins.is_empty() {
-            // Pinned for this device: nothing else counts.
-            return if pins.iter().any(|f| f == &fp) {
-                Ok(())
-            } else {
-                Err(Error::HostKeyMismatch {
-                    device,
-                    fingerprint: fp,
-                    expected: format!("pinned for this device: {}", pins.join(", ")),
-                })
-            };
-        }
-        match &*self.policy {
-            HostKeyPolicy::InsecureAcceptAny => Ok(()),
-            HostKeyPolicy::PerDevice => Err(Error::HostKeyUnknown {
-                device,
-                fingerprint: fp,
-            }),
-            HostKeyPolicy::Pinned(fps) => {
-                if fps.iter().any(|f| f == &fp) {
-                    Ok(())
-                } else {
-                    Err(Error::HostKeyMismatch {
-                        device,
-                        fingerprint: fp,
-                        expected: format!("pinned {}", fps.join(", ")),
-                    })
-                }
-            }
-            HostKeyPolicy::KnownHosts(_) | HostKeyPolicy::AcceptNew(_) => {
-                let Some(view) = &self.known else {
-                    return Err(Error::HostKeyUnknown {
-                        device,
-                        fingerprint: fp,
-                    });
-                };
-                let path = view.path.clone();
-                let mut verdict = known_hosts::verdict(&view.entries, key);
-                if verdict == known_hosts::Verdict::Unknown
-                    && matches!(*self.policy, HostKeyPolicy::AcceptNew(_))
-                {
-                    let (p, k) = (path.clone(), key.clone());
-                    verdict = tokio::task::spawn_blocking(move || {
-                        known_hosts::learn(&p, &host, port, &k)
-                    })
-                    .await
-                    .map_err(|e| e.to_string())
-                    .and_then(|r| r)
-                    .map_err(|detail| Error::KnownHosts {
-                        device: device.clone(),
-                        detail,
-                    })?;
-                    if verdict == known_hosts::Verdict::Unknown {
-                        tracing::info!(device = %device, fingerprint = %fp, "learned host key (accept-new)");
-                        return Ok(());
-                    }
-                }
-                let at = |line: usize| format!("{}:{line}", path.display());
-                match verdict {
-                    known_hosts::Verdict::Known => Ok(()),
-                    known_hosts::Verdict::Unknown => Err(Error::HostKeyUnknown {
-                        device,
-                        fingerprint: fp,
-                    }),
-                    known_hosts::Verdict::Revoked { line } => Err(Error::HostKeyRevoked {
-                        device,
-                        fingerprint: fp,
-                        at: at(line),
-                    }),
-                    known_hosts::Verdict::Changed { lines } => Err(Error::HostKeyMismatch {
-                        device,
-                        fingerprint: fp,
-                        expected: format!(
-                            "the key{} at {}",
-                            if lines.len() > 1 { "s" } else { "" },
-                            lines.iter().map(|l| at(*l)).collect::<Vec<_>>().join(", ")
-                        ),
-                    }),
-                    known_hosts::Verdict::CertAuthorityOnly { line } => Err(Error::KnownHosts {
-                        device,
-                        detail: format!(
-                            "the host is known only through @cert-authority at {}; netpool does not verify host certificates: add the host's own key (got {fp})",
-                            at(line)
-                        ),
-                    }),
-                }
-            }
-        }
-    }
-}
-
 impl russh::client::Handler for ClientHandler {
     type Error = russh::Error;
 
@@ -253,7 +132,7 @@ impl russh::client::Handler for ClientHandler {
             PublicKeyOrCertificate::PublicKey { key, .. } => key.clone(),
             PublicKeyOrCertificate::Certificate(c) => PublicKey::from(c.public_key().clone()),
         };
-        match self.check(&pk).await {
+        match self.host_key.verify(&pk).await {
             Ok(()) => Ok(true),
             Err(e) => {
                 *crate::sync::lock(&self.verdict) = Some(e);
@@ -397,22 +276,7 @@ pub(crate) async fn connect(
         let _ = socket2::SockRef::from(&tcp).set_tcp_keepalive(&ka);
     }
     let mut preferred = preferred_algorithms();
-    let known = match known_hosts_path(&policy).filter(|_| device.host_keys().is_empty()) {
-        Some(Some(path)) => {
-            let (p, host, port) = (path.clone(), device.host().to_string(), device.port());
-            let entries = tokio::task::spawn_blocking(move || known_hosts::lookup(&p, &host, port))
-                .await
-                .map_err(|e| e.to_string())
-                .and_then(|r| r)
-                .map_err(|detail| Error::KnownHosts {
-                    device: label.clone(),
-                    detail,
-                })?;
-            preferred.key = known_hosts::order_algorithms(&preferred.key, &entries).into();
-            Some(KnownHostsView { path, entries })
-        }
-        _ => None,
-    };
+    let host_key = HostKeyCheck::prepare(device, policy, &mut preferred).await?;
     let config = Arc::new(russh::client::Config {
         nodelay: true,
         keepalive_interval: cfg.keepalive_interval,
@@ -424,11 +288,9 @@ pub(crate) async fn connect(
     let verdict = Arc::new(Mutex::new(None));
     let meters = Arc::new(ChannelMeters::default());
     let handler = ClientHandler {
-        device: device.clone(),
-        policy,
+        host_key,
         verdict: verdict.clone(),
         meters: meters.clone(),
-        known,
     };
     let handshake = tokio::time::timeout(
         cfg.connect_timeout,

@@ -10,6 +10,15 @@ pub const USER: &str = junos_sim::DEFAULT_USER;
 /// The simulator's default password.
 pub const PASSWORD: &str = junos_sim::DEFAULT_PASSWORD;
 
+/// A 2-worker runtime for property tests that run async cases from a plain `#[test]`.
+pub fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("a tokio runtime")
+}
+
 /// Start `n` instant-profile routers on free ports of 127.0.0.1.
 pub async fn fleet(n: usize) -> Fleet {
     fleet_with(n, DeviceConfig::default()).await

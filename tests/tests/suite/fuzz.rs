@@ -208,11 +208,7 @@ mod shell {
     fn lab() -> &'static Lab {
         static LAB: OnceLock<Lab> = OnceLock::new();
         LAB.get_or_init(|| {
-            let rt = tokio::runtime::Builder::new_multi_thread()
-                .worker_threads(2)
-                .enable_all()
-                .build()
-                .unwrap();
+            let rt = netpool_tests::runtime();
             let (fleet, pool) = rt.block_on(async {
                 let fleet = fleet(1).await;
                 let pool = netpool::Pool::new(config_for(&fleet)).unwrap();
@@ -432,11 +428,7 @@ mod behaviours {
     }
 
     fn run(steps: Vec<Step>) -> Result<(), String> {
-        let rt = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .unwrap();
+        let rt = netpool_tests::runtime();
         rt.block_on(async move {
             let fleet = fleet(2).await;
             let (r0, r1) = (fleet.devices()[0].clone(), fleet.devices()[1].clone());

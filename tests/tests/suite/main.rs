@@ -8,6 +8,7 @@
 //!   random operation sequences against a model, a responsive event loop, the sync facade;
 //! - `junos`: reply shapes against the shape spec, RPC arguments, configuration RPCs;
 //! - `fuzz`: structure-aware property tests of configuration and CLI input;
+//! - `host_keys`: pins per device, known_hosts as OpenSSH reads it, accept-new;
 //! - `hostile`: a misbehaving router written here, against the pool;
 //! - `openssh`: the pool against a real OpenSSH sshd (ignored: needs sshd);
 //! - `interop`: real Python clients and OpenSSH against junos-sim (ignored: needs them);
@@ -19,6 +20,7 @@ mod container;
 mod crpd;
 mod event_loop;
 mod fuzz;
+mod host_keys;
 mod hostile;
 mod interop;
 mod junos;

@@ -48,11 +48,7 @@ const CAP: usize = 3; // 1 connection x 3 channels per device
 
 /// Run one sequence; `Ok(true)` when a device's share was full at some point.
 fn run(ops: Vec<Op>) -> Result<bool, TestCaseError> {
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
+    let rt = netpool_tests::runtime();
     rt.block_on(async move {
         let fleet = fleet(2).await;
         let mut cfg = config_for(&fleet);
