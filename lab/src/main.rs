@@ -3,12 +3,13 @@
 use std::process::ExitCode;
 
 mod cmd;
-mod inventory;
 mod profile;
+
+use netlab::inventory;
 
 use clap::{Parser, Subcommand};
 use cmd::{
-    bench::BenchArgs, calibrate::CalibrateArgs, chaos::ChaosArgs, scale::ScaleArgs, sim::SimArgs,
+    bench::BenchArgs, calibrate::CalibrateArgs, chaos::ChaosArgs, proxy::ProxyArgs, scale::ScaleArgs, sim::SimArgs,
     validate::ValidateArgs,
 };
 
@@ -57,6 +58,11 @@ enum Command {
     ///
     /// Example: netlab sim --routers 5 --profile vmx
     Sim(SimArgs),
+    /// Pool sessions for clients that cannot change (PyEZ, ncclient, Ansible, netmiko,
+    /// OpenSSH): one local SSH/NETCONF endpoint per inventory device, pooled upstream.
+    ///
+    /// Example: NETLAB_PROXY_PASSWORD=... netlab proxy --inventory lab.toml --inventory-out proxied.toml
+    Proxy(ProxyArgs),
 }
 
 #[tokio::main]
@@ -73,6 +79,7 @@ async fn main() -> ExitCode {
         Command::Chaos(a) => cmd::chaos::run(a).await,
         Command::Validate(a) => cmd::validate::run(a).await,
         Command::Calibrate(a) => cmd::calibrate::run(a).await,
+        Command::Proxy(a) => cmd::proxy::run(a).await,
     };
     match r {
         Ok(()) => ExitCode::SUCCESS,

@@ -24,9 +24,11 @@
 mod error;
 mod framing;
 mod message;
+mod relay;
 mod xml;
 
 pub use error::{FrameError, ParseError};
 pub use framing::{FrameCodec, Framing, DEFAULT_MAX_FRAME, EOM};
 pub use message::{ErrorSeverity, Hello, Rpc, RpcError, RpcReply, BASE_1_0, BASE_1_1, NETCONF_NS};
+pub use relay::{set_message_id, Rewritten};
 pub use xml::{escape_text, unescape_text, Element};

@@ -1,6 +1,6 @@
 //! The NETCONF checkout guard: a pooled session lent to one caller.
 
-use netconf_wire::{escape_text, Framing, RpcReply};
+use netconf_wire::{escape_text, Framing, Rpc, RpcReply};
 
 use crate::checkout::Lease;
 use crate::config_change::{CommitOutcome, ConfigChange, Datastore};
@@ -85,22 +85,12 @@ impl NetconfGuard {
     /// lent again.
     pub async fn rpc(&mut self, operation_xml: &str) -> Result<RpcReply> {
         let effect = ConfigEffect::of(operation_xml);
-        if effect == ConfigEffect::Dirties {
+        if matches!(effect, ConfigEffect::Dirties | ConfigEffect::Opens) {
             self.session.as_mut().expect("session").dirty = true;
         }
         let res = self.send(operation_xml).await;
         if res.is_ok() {
-            let sess = self.session.as_mut().expect("session");
-            match effect {
-                ConfigEffect::Locks => sess.locked = true,
-                ConfigEffect::Unlocks => sess.locked = false,
-                ConfigEffect::Cleans => sess.dirty = false,
-                ConfigEffect::Closes => {
-                    sess.dirty = false;
-                    sess.locked = false;
-                }
-                ConfigEffect::Dirties | ConfigEffect::None => {}
-            }
+            self.apply(effect);
         }
         res
     }
@@ -118,14 +108,22 @@ impl NetconfGuard {
                 after: timeout,
             }),
         };
-        match &res {
-            Err(Error::RpcTimeout { .. }) => self.discard = Some(DiscardReason::RpcTimeout),
-            Err(Error::Transport { .. }) => self.discard = Some(DiscardReason::Transport),
-            Err(Error::Protocol { .. }) => self.discard = Some(DiscardReason::Protocol),
+        if let Err(e) = &res {
+            self.note_failure(e);
+        }
+        res
+    }
+
+    /// A timeout, transport or protocol failure discards the session; a failure whose
+    /// connection is gone marks the connection too (never the reverse: a connection
+    /// marked broken elsewhere stays broken).
+    fn note_failure(&mut self, e: &Error) {
+        match e {
+            Error::RpcTimeout { .. } => self.discard = Some(DiscardReason::RpcTimeout),
+            Error::Transport { .. } => self.discard = Some(DiscardReason::Transport),
+            Error::Protocol { .. } => self.discard = Some(DiscardReason::Protocol),
             _ => {}
         }
-        // A transport failure whose connection is gone marks the connection too (never
-        // the reverse: a connection marked broken elsewhere stays broken).
         if let (Some(_), Some(s)) = (self.discard, self.session.as_ref()) {
             if s.conn().handle.is_closed() {
                 s.conn()
@@ -133,7 +131,80 @@ impl NetconfGuard {
                     .store(true, std::sync::atomic::Ordering::Relaxed);
             }
         }
-        res
+    }
+
+    /// Relay an `<rpc>` written by someone else, such as a proxy's client: `doc` as the
+    /// client sent it and `rpc` its parse. The reply comes back as the device wrote it,
+    /// with the client's own message-id; rpc-errors are part of it, not an `Err`. A
+    /// timeout, transport or protocol failure is an `Err` and discards the session, and
+    /// lock and candidate state are tracked as for [`NetconfGuard::rpc`].
+    pub async fn relay(&mut self, rpc: &Rpc, doc: &[u8]) -> Result<Vec<u8>> {
+        let effect = ConfigEffect::of_operation(&rpc.operation);
+        if matches!(effect, ConfigEffect::Dirties | ConfigEffect::Opens) {
+            self.session.as_mut().expect("session").dirty = true;
+        }
+        let timeout = self.lease().rpc_timeout();
+        let (sess, device) = self.parts();
+        let res = match tokio::time::timeout(timeout, sess.relay(&device, doc)).await {
+            Ok(r) => r,
+            Err(_) => Err(Error::RpcTimeout {
+                device: device.label().to_string(),
+                after: timeout,
+            }),
+        };
+        let relayed = match res {
+            Ok(r) => r,
+            Err(e) => {
+                self.note_failure(&e);
+                return Err(e);
+            }
+        };
+        if relayed.parsed.first_error().is_none() {
+            self.apply(effect);
+        }
+        Ok(relayed.reply)
+    }
+
+    /// Whether the session holds the lock or has uncommitted (or private) changes: it
+    /// would be closed rather than lent again unless [`NetconfGuard::reset`] cleans it.
+    pub fn needs_reset(&self) -> bool {
+        self.session
+            .as_ref()
+            .is_some_and(|s| s.locked || s.dirty || s.private)
+    }
+
+    /// Make the session fit for its next borrower: close a private or exclusive
+    /// configuration, discard uncommitted changes and release the lock, as Junos wants
+    /// them (close-configuration, discard-changes, unlock). An error means the session
+    /// could not be cleaned; it is then discarded when dropped.
+    pub async fn reset(&mut self) -> Result<()> {
+        if self.session.as_ref().is_some_and(|s| s.private) {
+            self.rpc("<close-configuration/>").await?;
+        }
+        if self.session.as_ref().is_some_and(|s| s.dirty) {
+            self.rpc("<discard-changes/>").await?;
+        }
+        if self.session.as_ref().is_some_and(|s| s.locked) {
+            self.rpc("<unlock><target><candidate/></target></unlock>")
+                .await?;
+        }
+        Ok(())
+    }
+
+    fn apply(&mut self, effect: ConfigEffect) {
+        let sess = self.session.as_mut().expect("session");
+        match effect {
+            ConfigEffect::Locks => sess.locked = true,
+            ConfigEffect::Unlocks => sess.locked = false,
+            ConfigEffect::Cleans => sess.dirty = false,
+            ConfigEffect::Closes => {
+                sess.dirty = false;
+                sess.locked = false;
+                sess.private = false;
+            }
+            ConfigEffect::Opens => sess.private = true,
+            ConfigEffect::Dirties | ConfigEffect::None => {}
+        }
     }
 
     /// Run a CLI command through the `command` RPC and return its text output.
@@ -254,7 +325,7 @@ impl Drop for NetconfGuard {
                 Some(DiscardReason::Cancelled)
             } else if sess.locked {
                 Some(DiscardReason::HeldLock)
-            } else if sess.dirty {
+            } else if sess.dirty || sess.private {
                 Some(DiscardReason::DirtyCandidate)
             } else if lease.closing() {
                 Some(DiscardReason::Shutdown)
@@ -291,6 +362,8 @@ enum ConfigEffect {
     Cleans,
     /// Closes a private or exclusive configuration: clean and unlocked.
     Closes,
+    /// Opens a private or exclusive configuration (dirty until closed).
+    Opens,
 }
 
 impl ConfigEffect {
@@ -301,10 +374,27 @@ impl ConfigEffect {
                 || operation_xml.contains(&format!("<{tag}>"))
         };
         match name {
-            "load-configuration" | "edit-config" | "open-configuration" => ConfigEffect::Dirties,
+            "load-configuration" | "edit-config" => ConfigEffect::Dirties,
+            "open-configuration" => ConfigEffect::Opens,
             "lock" | "lock-configuration" => ConfigEffect::Locks,
             "unlock" | "unlock-configuration" => ConfigEffect::Unlocks,
             "commit-configuration" | "commit" if !has("check") => ConfigEffect::Cleans,
+            "discard-changes" => ConfigEffect::Cleans,
+            "close-configuration" => ConfigEffect::Closes,
+            _ => ConfigEffect::None,
+        }
+    }
+}
+
+impl ConfigEffect {
+    /// The effect of a parsed operation (a relayed client's RPC).
+    fn of_operation(op: &netconf_wire::Element) -> ConfigEffect {
+        match op.name.as_str() {
+            "load-configuration" | "edit-config" => ConfigEffect::Dirties,
+            "open-configuration" => ConfigEffect::Opens,
+            "lock" | "lock-configuration" => ConfigEffect::Locks,
+            "unlock" | "unlock-configuration" => ConfigEffect::Unlocks,
+            "commit-configuration" | "commit" if !op.has("check") => ConfigEffect::Cleans,
             "discard-changes" => ConfigEffect::Cleans,
             "close-configuration" => ConfigEffect::Closes,
             _ => ConfigEffect::None,
@@ -342,7 +432,7 @@ mod tests {
             ("<?xml version=\"1.0\"?><junos:edit-config/>", Dirties),
             (
                 "<open-configuration><private/></open-configuration>",
-                Dirties,
+                Opens,
             ),
             ("<lock><target><candidate/></target></lock>", Locks),
             ("<lock-configuration/>", Locks),

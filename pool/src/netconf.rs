@@ -93,6 +93,12 @@ impl<R: AsyncRead + Unpin> AsyncRead for Metered<R> {
     }
 }
 
+/// A relayed reply: the bytes for the relay's client and the parsed reply.
+pub(crate) struct Relayed {
+    pub(crate) reply: Vec<u8>,
+    pub(crate) parsed: RpcReply,
+}
+
 /// An open NETCONF session.
 pub(crate) struct NetconfSession {
     reader: FramedRead<Metered<ReadHalf<ChannelStream<Msg>>>, FrameCodec>,
@@ -107,6 +113,8 @@ pub(crate) struct NetconfSession {
     pub(crate) locked: bool,
     /// Has loaded candidate changes not yet committed or discarded.
     pub(crate) dirty: bool,
+    /// Has a private or exclusive configuration open (open-configuration).
+    pub(crate) private: bool,
     /// An RPC was sent and its reply not fully read (cancelled mid-flight).
     pub(crate) in_flight: bool,
     pub(crate) created: Instant,
@@ -210,6 +218,7 @@ impl NetconfSession {
             framing,
             locked: false,
             dirty: false,
+            private: false,
             in_flight: false,
             created: now,
             last_used: now,
@@ -234,12 +243,61 @@ impl NetconfSession {
     /// Send an RPC and read its reply, without counting as use (for housekeeping such as
     /// close-session, which must not keep an idle connection alive).
     async fn exchange(&mut self, device: &Device, operation_xml: &str) -> Result<RpcReply> {
-        let label = || device.label().to_string();
         let id = self.next_id;
         self.next_id += 1;
+        let (_, reply) = self
+            .round_trip(device, Rpc::xml(id, operation_xml).as_bytes(), id)
+            .await?;
+        if let Some(err) = reply.first_error() {
+            return Err(Error::Rpc {
+                device: device.label().to_string(),
+                error: Box::new(err.clone()),
+                errors: reply.failures().cloned().collect(),
+            });
+        }
+        Ok(reply)
+    }
+
+    /// Relay a whole `<rpc>` document written by someone else (a proxy's client): its
+    /// message-id is replaced by this session's own on the way out, and the reply gets
+    /// the original back, byte for byte otherwise. An rpc-error stays in the reply.
+    pub(crate) async fn relay(&mut self, device: &Device, rpc_doc: &[u8]) -> Result<Relayed> {
+        let bad_request = |e: netconf_wire::ParseError| Error::Protocol {
+            device: device.label().to_string(),
+            detail: format!("relayed rpc: {e}"),
+        };
+        let id = self.next_id;
+        self.next_id += 1;
+        let out = netconf_wire::set_message_id(rpc_doc, Some(id.to_string().as_bytes()))
+            .map_err(bad_request)?;
+        let (frame, parsed) = self.round_trip(device, &out.doc, id).await?;
+        let back = netconf_wire::set_message_id(&frame, out.old_id.as_deref()).map_err(|e| {
+            Error::Protocol {
+                device: device.label().to_string(),
+                detail: format!("bad rpc-reply: {e}"),
+            }
+        })?;
+        let now = Instant::now();
+        self.last_used = now;
+        self.check_due = later(now, self.check_after);
+        self.slot.conn.touch_at(now);
+        Ok(Relayed {
+            reply: back.doc,
+            parsed,
+        })
+    }
+
+    /// Write one framed document and read the reply whose message-id is `id`.
+    async fn round_trip(
+        &mut self,
+        device: &Device,
+        doc: &[u8],
+        id: u64,
+    ) -> Result<(bytes::Bytes, RpcReply)> {
+        let label = || device.label().to_string();
         let mut buf = BytesMut::new();
         self.enc
-            .encode(Rpc::xml(id, operation_xml).as_bytes(), &mut buf)
+            .encode(doc, &mut buf)
             .map_err(|e| Error::Protocol {
                 device: label(),
                 detail: e.to_string(),
@@ -281,14 +339,7 @@ impl NetconfSession {
                 },
             });
         }
-        if let Some(err) = reply.first_error() {
-            return Err(Error::Rpc {
-                device: label(),
-                error: Box::new(err.clone()),
-                errors: reply.failures().cloned().collect(),
-            });
-        }
-        Ok(reply)
+        Ok((frame, reply))
     }
 
     /// Zero-cost liveness check: the channel has no unread data and has not ended.

@@ -3,6 +3,7 @@
 pub mod bench;
 pub mod calibrate;
 pub mod chaos;
+pub mod proxy;
 pub mod scale;
 pub mod sim;
 pub mod validate;

@@ -1,0 +1,393 @@
+//! Exec and shell channels through the proxy.
+//!
+//! - Exec (`ssh -p 40001 lab@127.0.0.1 'show version'`) runs as a pooled exec upstream:
+//!   stdout, stderr and the exit status are the device's.
+//! - A shell (netmiko, a person at a terminal) gets the Junos CLI prompt. It leases one
+//!   NETCONF session for its lifetime and runs each operational command over it with the
+//!   `command` RPC; configuration mode maps to the configuration RPCs (`set`/`delete` as
+//!   a set load, `commit [check] [and-quit] [comment]`, `show | compare`, `rollback N`,
+//!   `configure private|exclusive`), so a pooled session serves it too. Other
+//!   configuration-mode commands (`edit`, `insert`, `annotate`...) are refused with a
+//!   message that says so.
+
+use std::sync::atomic::Ordering::Relaxed;
+
+use netpool::{Error, NetconfGuard};
+use russh::server::Msg;
+use russh::{Channel, ChannelMsg};
+
+use super::Shared;
+
+/// The longest input line the shell keeps.
+const MAX_LINE: usize = 64 * 1024;
+
+/// `xml-mode netconf need-trailer` (what PyEZ and ncclient may send over exec) or `netconf`.
+pub(super) fn is_xml_mode(command: &str) -> bool {
+    let w: Vec<&str> = command.split_whitespace().collect();
+    matches!(w.as_slice(), ["netconf"] | ["xml-mode", "netconf", ..])
+}
+
+/// One command on a pooled exec channel upstream.
+pub(super) async fn exec(shared: &Shared, endpoint: usize, channel: Channel<Msg>, command: &str) {
+    let ep = &shared.endpoints[endpoint];
+    ep.counters.commands.fetch_add(1, Relaxed);
+    let res = tokio::select! {
+        r = shared.pool.cli(&ep.device, command) => r,
+        _ = shared.token.cancelled() => return,
+    };
+    let status = match res {
+        Ok(out) => {
+            if !out.stdout.is_empty() {
+                let _ = channel.data(out.stdout.as_bytes()).await;
+            }
+            if !out.stderr.is_empty() {
+                let _ = channel
+                    .extended_data(1, out.stderr.as_bytes())
+                    .await;
+            }
+            out.exit_status.unwrap_or(0)
+        }
+        Err(e) => {
+            ep.counters.errors.fetch_add(1, Relaxed);
+            let msg = format!("netlab proxy: {e}\n");
+            let _ = channel
+                .extended_data(1, msg.as_bytes())
+                .await;
+            255
+        }
+    };
+    let _ = channel.exit_status(status).await;
+    let _ = channel.eof().await;
+    let _ = channel.close().await;
+}
+
+#[derive(PartialEq, Eq)]
+enum Mode {
+    Operational,
+    Configuration,
+}
+
+struct Shell<'a> {
+    guard: NetconfGuard,
+    user: &'a str,
+    host: String,
+    mode: Mode,
+    pty: bool,
+    counters: &'a super::EndpointCounters,
+}
+
+/// An interactive CLI session over one leased NETCONF session.
+pub(super) async fn serve(shared: &Shared, endpoint: usize, channel: Channel<Msg>, pty: bool) {
+    let ep = &shared.endpoints[endpoint];
+    let leased = tokio::select! {
+        r = shared.pool.netconf(&ep.device) => r,
+        _ = shared.token.cancelled() => return,
+    };
+    let (mut rd, wr) = channel.split();
+    let mut guard = match leased {
+        Ok(g) => g,
+        Err(e) => {
+            ep.counters.errors.fetch_add(1, Relaxed);
+            let msg = format!("netlab proxy: no upstream session: {e}\r\n");
+            let _ = wr.extended_data(1, msg.as_bytes()).await;
+            let _ = wr.exit_status(255).await;
+            let _ = wr.eof().await;
+            let _ = wr.close().await;
+            return;
+        }
+    };
+    ep.counters.leases.fetch_add(1, Relaxed);
+    let host = match guard.rpc("<get-software-information/>").await {
+        Ok(r) => r
+            .root
+            .find(&["software-information", "host-name"])
+            .or_else(|| {
+                r.root.find(&[
+                    "multi-routing-engine-results",
+                    "multi-routing-engine-item",
+                    "software-information",
+                    "host-name",
+                ])
+            })
+            .map(|h| h.text.trim().to_string())
+            .unwrap_or_else(|| ep.name.clone()),
+        Err(_) => ep.name.clone(),
+    };
+    let mut sh = Shell {
+        guard,
+        user: ep.device.user(),
+        host,
+        mode: Mode::Operational,
+        pty,
+        counters: &ep.counters,
+    };
+    let mut line: Vec<u8> = Vec::new();
+    let mut last_cr = false;
+    let mut out = sh.nl("--- netlab proxy: pooled session\n");
+    out.push_str(&sh.prompt());
+    'session: loop {
+        if !out.is_empty()
+            && wr
+                .data_bytes(std::mem::take(&mut out).into_bytes())
+                .await
+                .is_err()
+        {
+            break;
+        }
+        let msg = tokio::select! {
+            m = tokio::time::timeout(shared.client_idle_timeout, rd.wait()) => m,
+            _ = shared.token.cancelled() => break,
+        };
+        let data = match msg {
+            Ok(Some(ChannelMsg::Data { data })) => data,
+            Ok(Some(ChannelMsg::Eof)) | Ok(Some(ChannelMsg::Close)) | Ok(None) | Err(_) => break,
+            Ok(Some(_)) => continue,
+        };
+        for &b in data.iter() {
+            match b {
+                b'\r' | b'\n' => {
+                    if b == b'\n' && last_cr {
+                        last_cr = false;
+                        continue;
+                    }
+                    last_cr = b == b'\r';
+                    if pty {
+                        out.push_str("\r\n");
+                    }
+                    let text = String::from_utf8_lossy(&line).trim().to_string();
+                    line.clear();
+                    match sh.execute(&text).await {
+                        Some(reply) => {
+                            out.push_str(&sh.nl(&reply));
+                            out.push_str(&sh.prompt());
+                        }
+                        None => {
+                            let _ = wr.data_bytes(std::mem::take(&mut out).into_bytes()).await;
+                            break 'session;
+                        }
+                    }
+                }
+                0x7f | 0x08 => {
+                    last_cr = false;
+                    if line.pop().is_some() && pty {
+                        out.push_str("\x08 \x08");
+                    }
+                }
+                0x03 => {
+                    last_cr = false;
+                    line.clear();
+                    out.push_str("^C\r\n");
+                    out.push_str(&sh.prompt());
+                }
+                0x04 if line.is_empty() => break 'session,
+                b => {
+                    last_cr = false;
+                    if line.len() >= MAX_LINE {
+                        line.clear();
+                        out.push_str(&sh.nl("\nerror: line too long\n"));
+                        out.push_str(&sh.prompt());
+                        continue;
+                    }
+                    line.push(b);
+                    if pty {
+                        out.push(char::from(b));
+                    }
+                }
+            }
+        }
+    }
+    let _ = wr.exit_status(0).await;
+    let _ = wr.eof().await;
+    let _ = wr.close().await;
+    let mut guard = sh.guard;
+    if guard.needs_reset() {
+        ep.counters.resets.fetch_add(1, Relaxed);
+        if guard.reset().await.is_err() {
+            guard.discard();
+            ep.counters.leases.fetch_sub(1, Relaxed);
+            return;
+        }
+    }
+    drop(guard);
+    ep.counters.leases.fetch_sub(1, Relaxed);
+}
+
+impl Shell<'_> {
+    fn prompt(&self) -> String {
+        match self.mode {
+            Mode::Operational => format!("{}@{}> ", self.user, self.host),
+            Mode::Configuration => format!("\n[edit]\n{}@{}# ", self.user, self.host),
+        }
+    }
+
+    fn nl(&self, s: &str) -> String {
+        if self.pty {
+            s.replace("\r\n", "\n").replace('\n', "\r\n")
+        } else {
+            s.to_string()
+        }
+    }
+
+    /// Run one line; `None` ends the session.
+    async fn execute(&mut self, line: &str) -> Option<String> {
+        if line.is_empty() {
+            return Some(String::new());
+        }
+        self.counters.commands.fetch_add(1, Relaxed);
+        let w: Vec<&str> = line.split_whitespace().collect();
+        match self.mode {
+            Mode::Operational => self.operational(line, &w).await,
+            Mode::Configuration => Some(self.configuration(line, &w).await),
+        }
+    }
+
+    async fn operational(&mut self, line: &str, w: &[&str]) -> Option<String> {
+        Some(match w {
+            ["exit"] | ["quit"] | ["logout"] => return None,
+            ["set", "cli", "screen-length", n] => format!("Screen length set to {n}\n"),
+            ["set", "cli", "screen-width", n] => format!("Screen width set to {n}\n"),
+            ["set", "cli", "complete-on-space", "off"] => "Disabling complete-on-space\n".into(),
+            ["set", "cli", ..] => String::new(),
+            ["configure"] => self.enter("").await,
+            ["configure", "private"] => {
+                self.enter("<open-configuration><private/></open-configuration>")
+                    .await
+            }
+            ["configure", "exclusive"] => {
+                self.enter("<lock><target><candidate/></target></lock>")
+                    .await
+            }
+            _ => self.command(line).await,
+        })
+    }
+
+    async fn enter(&mut self, rpc: &str) -> String {
+        if !rpc.is_empty() {
+            if let Err(e) = self.guard.rpc(rpc).await {
+                return errors(&e);
+            }
+        }
+        self.mode = Mode::Configuration;
+        "Entering configuration mode\n".into()
+    }
+
+    async fn command(&mut self, line: &str) -> String {
+        match self.guard.command(line).await {
+            Ok(text) if text.ends_with('\n') || text.is_empty() => text,
+            Ok(text) => format!("{text}\n"),
+            Err(e) => errors(&e),
+        }
+    }
+
+    async fn configuration(&mut self, line: &str, w: &[&str]) -> String {
+        match w {
+            ["run", ..] => self.command(line.trim_start_matches("run").trim()).await,
+            ["exit"] | ["quit"] | ["exit", "configuration-mode"] => {
+                self.mode = Mode::Operational;
+                "Exiting configuration mode\n".into()
+            }
+            ["top"] | ["up"] => String::new(),
+            [verb, _, ..]
+                if matches!(*verb, "set" | "delete" | "activate" | "deactivate" | "rename") =>
+            {
+                let rpc = format!(
+                    "<load-configuration action=\"set\" format=\"text\"><configuration-set>{}</configuration-set></load-configuration>",
+                    netconf_wire::escape_text(line)
+                );
+                match self.guard.rpc(&rpc).await {
+                    Ok(_) => String::new(),
+                    Err(e) => errors(&e),
+                }
+            }
+            ["show"] => self.config_text("<get-configuration database=\"candidate\" format=\"text\"/>", "configuration-text").await,
+            ["show", "|", "compare"] => {
+                self.config_text("<get-configuration compare=\"rollback\" rollback=\"0\" format=\"text\"/>", "configuration-output").await
+            }
+            ["commit", rest @ ..] => self.commit(rest).await,
+            ["rollback"] | ["rollback", _] => {
+                let n = w.get(1).copied().unwrap_or("0");
+                if n.parse::<u32>().is_err() {
+                    return format!("error: invalid rollback number: {n}\n");
+                }
+                match self
+                    .guard
+                    .rpc(&format!("<load-configuration rollback=\"{n}\"/>"))
+                    .await
+                {
+                    Ok(_) => "load complete\n".into(),
+                    Err(e) => errors(&e),
+                }
+            }
+            _ => format!(
+                "error: netlab proxy: {:?} is not available through the proxy's shell (set, delete, activate, deactivate, rename, show, show | compare, commit, rollback, run, exit are)\n",
+                w.first().copied().unwrap_or("")
+            ),
+        }
+    }
+
+    async fn config_text(&mut self, rpc: &str, element: &str) -> String {
+        match self.guard.rpc(rpc).await {
+            Ok(r) => {
+                let text = r
+                    .root
+                    .find(&["configuration-information", element])
+                    .or_else(|| r.root.child(element))
+                    .map(|e| e.text.clone())
+                    .unwrap_or_default();
+                format!("{}\n", text.trim_end())
+            }
+            Err(e) => errors(&e),
+        }
+    }
+
+    async fn commit(&mut self, rest: &[&str]) -> String {
+        let check = rest.first() == Some(&"check");
+        let comment = rest
+            .iter()
+            .position(|x| *x == "comment")
+            .and_then(|i| rest.get(i + 1))
+            .map(|c| {
+                format!(
+                    "<log>{}</log>",
+                    netconf_wire::escape_text(c.trim_matches('"'))
+                )
+            })
+            .unwrap_or_default();
+        let rpc = if check {
+            "<commit-configuration><check/></commit-configuration>".to_string()
+        } else {
+            format!("<commit-configuration>{comment}</commit-configuration>")
+        };
+        match self.guard.rpc(&rpc).await {
+            Ok(_) if check => "configuration check succeeds\n".into(),
+            Ok(_) if rest.contains(&"and-quit") => {
+                self.mode = Mode::Operational;
+                "commit complete\nExiting configuration mode\n".into()
+            }
+            Ok(_) => "commit complete\n".into(),
+            Err(e) => format!("{}error: commit failed\n", errors(&e)),
+        }
+    }
+}
+
+/// An error as the Junos CLI prints it: `error: <message>` per error.
+fn errors(e: &Error) -> String {
+    match e {
+        Error::Rpc { errors, error, .. } => {
+            let all = if errors.is_empty() {
+                std::slice::from_ref(error.as_ref())
+            } else {
+                errors.as_slice()
+            };
+            all.iter()
+                .map(|r| {
+                    format!(
+                        "error: {}\n",
+                        r.message.as_deref().unwrap_or(&r.tag).trim()
+                    )
+                })
+                .collect()
+        }
+        other => format!("error: netlab proxy: {other}\n"),
+    }
+}
