@@ -9,8 +9,8 @@ use netlab::inventory;
 
 use clap::{Parser, Subcommand};
 use cmd::{
-    bench::BenchArgs, calibrate::CalibrateArgs, chaos::ChaosArgs, proxy::ProxyArgs, scale::ScaleArgs, sim::SimArgs,
-    validate::ValidateArgs,
+    bench::BenchArgs, calibrate::CalibrateArgs, chaos::ChaosArgs, proxy::ProxyArgs,
+    scale::ScaleArgs, sim::SimArgs, validate::ValidateArgs,
 };
 
 #[derive(Parser)]

@@ -78,7 +78,11 @@ pub fn set_message_id(doc: &[u8], new_id: Option<&[u8]>) -> Result<Rewritten, Pa
 fn push_attr(out: &mut Vec<u8>, key: &[u8], raw_value: &[u8]) {
     // The raw value is written back as it was; it keeps its escaping. A value holding a
     // double quote was single-quoted and stays so.
-    let q = if raw_value.contains(&b'"') { b'\'' } else { b'"' };
+    let q = if raw_value.contains(&b'"') {
+        b'\''
+    } else {
+        b'"'
+    };
     out.push(b' ');
     out.extend_from_slice(key);
     out.push(b'=');
@@ -131,7 +135,10 @@ mod tests {
         let r = set_message_id(doc.as_bytes(), Some(b"9")).unwrap();
         assert_eq!(r.old_id.as_deref(), Some(&b"a\"b"[..]));
         let text = String::from_utf8(r.doc).unwrap();
-        assert_eq!(text, format!("<rpc xmlns=\"urn:x\" message-id=\"9\">{body}</rpc>"));
+        assert_eq!(
+            text,
+            format!("<rpc xmlns=\"urn:x\" message-id=\"9\">{body}</rpc>")
+        );
     }
 
     #[test]

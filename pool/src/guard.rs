@@ -430,10 +430,7 @@ mod tests {
         for (xml, effect) in [
             ("<load-configuration action=\"set\"/>", Dirties),
             ("<?xml version=\"1.0\"?><junos:edit-config/>", Dirties),
-            (
-                "<open-configuration><private/></open-configuration>",
-                Opens,
-            ),
+            ("<open-configuration><private/></open-configuration>", Opens),
             ("<lock><target><candidate/></target></lock>", Locks),
             ("<lock-configuration/>", Locks),
             ("<unlock-configuration/>", Unlocks),

@@ -157,7 +157,9 @@ impl Proxy {
         cfg: ProxyConfig,
     ) -> Result<Proxy, String> {
         if cfg.client_password.is_none() && cfg.authorized_keys.is_empty() {
-            return Err("no way for clients to log in: give a client password or authorized keys".into());
+            return Err(
+                "no way for clients to log in: give a client password or authorized keys".into(),
+            );
         }
         let mut listeners = Vec::new();
         let mut endpoints = Vec::new();

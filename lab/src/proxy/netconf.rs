@@ -14,7 +14,10 @@
 //! an upstream session that holds the lock, uncommitted changes or an open private
 //! configuration is cleaned (close-configuration, discard-changes, unlock) before it is
 //! lent again, or discarded if cleaning fails. An upstream failure reaches the client as
-//! an `<rpc-error>` naming it, then the channel closes: never a hang.
+//! an `<rpc-error>` naming it, never a hang. If the failed session held the lock or
+//! changes, the client's session then ends (its state is gone); otherwise the next RPC
+//! leases a fresh upstream session. A client that could not get a session at all has its
+//! RPC refused with `resource-denied`, and the next RPC tries again.
 
 use std::sync::atomic::Ordering::Relaxed;
 
@@ -50,7 +53,10 @@ pub(super) async fn serve(shared: &Shared, endpoint: usize, channel: Channel<Msg
         Err(e) => {
             ep.counters.errors.fetch_add(1, Relaxed);
             tracing::info!(endpoint = %ep.name, "no upstream session for a client: {e}");
-            (None, Some(format!("netlab proxy: no upstream session: {e}")))
+            (
+                None,
+                Some(format!("netlab proxy: no upstream session: {e}")),
+            )
         }
     };
     let upstream_id = guard.as_ref().and_then(|g| g.session_id());
@@ -66,11 +72,7 @@ pub(super) async fn serve(shared: &Shared, endpoint: usize, channel: Channel<Msg
     };
     let ended = relay
         .run(
-            FramedRead::with_capacity(
-                rd.make_reader(),
-                FrameCodec::new(MAX_CLIENT_FRAME),
-                2048,
-            ),
+            FramedRead::with_capacity(rd.make_reader(), FrameCodec::new(MAX_CLIENT_FRAME), 2048),
             wr.make_writer(),
         )
         .await;
@@ -86,7 +88,8 @@ struct Relay<'a> {
     endpoint: usize,
     id: u32,
     guard: Option<netpool::NetconfGuard>,
-    /// Why there is no upstream session: every RPC is answered with this error.
+    /// Why there is no upstream session: the next RPC is answered with this error (and
+    /// the one after tries to lease again).
     refusal: Option<String>,
     enc: FrameCodec,
 }
@@ -97,11 +100,7 @@ impl Relay<'_> {
     }
 
     /// Relay until the client leaves; the result says how it ended.
-    async fn run<R, W>(
-        &mut self,
-        mut rd: FramedRead<R, FrameCodec>,
-        mut wr: W,
-    ) -> &'static str
+    async fn run<R, W>(&mut self, mut rd: FramedRead<R, FrameCodec>, mut wr: W) -> &'static str
     where
         R: tokio::io::AsyncRead + Unpin,
         W: AsyncWrite + Unpin,
@@ -133,7 +132,8 @@ impl Relay<'_> {
             let rpc = match Rpc::parse(&frame) {
                 Ok(r) => r,
                 Err(e) => {
-                    let err = RpcError::new("rpc", "malformed-message", format!("malformed rpc: {e}"));
+                    let err =
+                        RpcError::new("rpc", "malformed-message", format!("malformed rpc: {e}"));
                     if self.write(&mut wr, &error_reply(&[], &err)).await.is_err() {
                         return "client gone";
                     }
@@ -155,14 +155,22 @@ impl Relay<'_> {
                 _ => {}
             }
             self.counters().rpcs.fetch_add(1, Relaxed);
+            if self.guard.is_none() && self.refusal.is_none() {
+                self.lease_again().await;
+            }
             let Some(guard) = self.guard.as_mut() else {
-                let why = self.refusal.clone().unwrap_or_default();
+                let why = self.refusal.take().unwrap_or_default();
                 let err = RpcError::new("application", "resource-denied", why);
-                if self.write(&mut wr, &error_reply(&rpc.attrs, &err)).await.is_err() {
+                if self
+                    .write(&mut wr, &error_reply(&rpc.attrs, &err))
+                    .await
+                    .is_err()
+                {
                     return "client gone";
                 }
                 continue;
             };
+            let stateful = guard.needs_reset();
             match guard.relay(&rpc, &frame).await {
                 Ok(reply) => {
                     if self.write(&mut wr, &reply).await.is_err() {
@@ -170,17 +178,40 @@ impl Relay<'_> {
                     }
                 }
                 Err(e) => {
-                    // The upstream session is gone (or out of step): say so, then end the
-                    // client's session, whose lock and candidate went with it.
                     self.counters().errors.fetch_add(1, Relaxed);
                     let err = RpcError::new(
                         "application",
                         "operation-failed",
                         format!("netlab proxy: upstream session failed: {e}"),
                     );
-                    let _ = self.write(&mut wr, &error_reply(&rpc.attrs, &err)).await;
-                    return "upstream failed";
+                    let written = self.write(&mut wr, &error_reply(&rpc.attrs, &err)).await;
+                    // The broken upstream session is discarded.
+                    drop(self.guard.take());
+                    self.counters().leases.fetch_sub(1, Relaxed);
+                    if stateful || written.is_err() {
+                        // Its lock and candidate changes went with it: the client's
+                        // session ends too, rather than go on without them.
+                        return "upstream failed while holding configuration state";
+                    }
+                    // Nothing was held: the next RPC leases a fresh upstream session, as
+                    // the pool replaces any dead session.
                 }
+            }
+        }
+    }
+
+    /// Lease a fresh upstream session after the last one failed (a refusal is kept to
+    /// answer this RPC with).
+    async fn lease_again(&mut self) {
+        let ep = &self.shared.endpoints[self.endpoint];
+        match self.shared.pool.netconf(&ep.device).await {
+            Ok(g) => {
+                ep.counters.leases.fetch_add(1, Relaxed);
+                self.guard = Some(g);
+            }
+            Err(e) => {
+                ep.counters.errors.fetch_add(1, Relaxed);
+                self.refusal = Some(format!("netlab proxy: no upstream session: {e}"));
             }
         }
     }
@@ -201,7 +232,11 @@ impl Relay<'_> {
         }
     }
 
-    async fn write<W: AsyncWrite + Unpin>(&mut self, wr: &mut W, doc: &[u8]) -> std::io::Result<()> {
+    async fn write<W: AsyncWrite + Unpin>(
+        &mut self,
+        wr: &mut W,
+        doc: &[u8],
+    ) -> std::io::Result<()> {
         let mut buf = BytesMut::with_capacity(doc.len() + 32);
         if let Err(e) = self.enc.encode(doc, &mut buf) {
             // A reply base:1.0 cannot frame (it holds "]]>]]>"): an error instead.
@@ -216,12 +251,8 @@ impl Relay<'_> {
     /// `kill-session` with the proxy's session-id: kill the upstream session that client
     /// session leases.
     async fn kill_session(&mut self, rpc: &Rpc) -> Vec<u8> {
-        let invalid = |msg: String| {
-            error_reply(
-                &rpc.attrs,
-                &RpcError::new("protocol", "invalid-value", msg),
-            )
-        };
+        let invalid =
+            |msg: String| error_reply(&rpc.attrs, &RpcError::new("protocol", "invalid-value", msg));
         let Some(target) = rpc
             .operation
             .child_text("session-id")
@@ -229,21 +260,34 @@ impl Relay<'_> {
         else {
             return error_reply(
                 &rpc.attrs,
-                &RpcError::new("protocol", "missing-element", "kill-session needs a session-id")
-                    .with_info("bad-element", "session-id"),
+                &RpcError::new(
+                    "protocol",
+                    "missing-element",
+                    "kill-session needs a session-id",
+                )
+                .with_info("bad-element", "session-id"),
             );
         };
         if target == self.id {
-            return invalid(format!("session-id {target} is this session (use close-session)"));
+            return invalid(format!(
+                "session-id {target} is this session (use close-session)"
+            ));
         }
         let upstream = match self.shared.sessions.upstream_of(self.endpoint, target) {
-            None => return invalid(format!("session-id {target} is not a session of this device")),
+            None => {
+                return invalid(format!(
+                    "session-id {target} is not a session of this device"
+                ))
+            }
             Some(None) => return ok_reply(rpc).into_bytes(),
             Some(Some(u)) => u,
         };
         let Some(guard) = self.guard.as_mut() else {
             let why = self.refusal.clone().unwrap_or_default();
-            return error_reply(&rpc.attrs, &RpcError::new("application", "resource-denied", why));
+            return error_reply(
+                &rpc.attrs,
+                &RpcError::new("application", "resource-denied", why),
+            );
         };
         let doc = format!(
             "<rpc message-id=\"{}\"><kill-session><session-id>{upstream}</session-id></kill-session></rpc>",
@@ -256,7 +300,11 @@ impl Relay<'_> {
             Ok(reply) => reply,
             Err(e) => error_reply(
                 &rpc.attrs,
-                &RpcError::new("application", "operation-failed", format!("netlab proxy: {e}")),
+                &RpcError::new(
+                    "application",
+                    "operation-failed",
+                    format!("netlab proxy: {e}"),
+                ),
             ),
         }
     }
@@ -287,9 +335,17 @@ fn attr_escape(s: &str) -> String {
 }
 
 fn ok_reply(rpc: &Rpc) -> String {
-    format!("{}\n<ok/>\n</rpc-reply>", RpcReply::open_tag(&rpc.attrs, &[]))
+    format!(
+        "{}\n<ok/>\n</rpc-reply>",
+        RpcReply::open_tag(&rpc.attrs, &[])
+    )
 }
 
 fn error_reply(attrs: &[(String, String)], err: &RpcError) -> Vec<u8> {
-    format!("{}\n{}</rpc-reply>", RpcReply::open_tag(attrs, &[]), err.to_xml()).into_bytes()
+    format!(
+        "{}\n{}</rpc-reply>",
+        RpcReply::open_tag(attrs, &[]),
+        err.to_xml()
+    )
+    .into_bytes()
 }

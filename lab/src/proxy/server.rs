@@ -117,7 +117,9 @@ struct OpenChannels(Arc<std::sync::Mutex<std::collections::HashSet<ChannelId>>>)
 
 impl OpenChannels {
     fn set(&self) -> std::sync::MutexGuard<'_, std::collections::HashSet<ChannelId>> {
-        self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+        self.0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 }
 
@@ -179,11 +181,7 @@ impl russh::server::Handler for ClientConn {
                 .authorized_keys
                 .iter()
                 .any(|k| k.key_data() == offer.public_key.key_data());
-        Ok(if known {
-            Auth::Accept
-        } else {
-            Auth::reject()
-        })
+        Ok(if known { Auth::Accept } else { Auth::reject() })
     }
 
     async fn auth_publickey(

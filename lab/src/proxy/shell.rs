@@ -41,18 +41,14 @@ pub(super) async fn exec(shared: &Shared, endpoint: usize, channel: Channel<Msg>
                 let _ = channel.data(out.stdout.as_bytes()).await;
             }
             if !out.stderr.is_empty() {
-                let _ = channel
-                    .extended_data(1, out.stderr.as_bytes())
-                    .await;
+                let _ = channel.extended_data(1, out.stderr.as_bytes()).await;
             }
             out.exit_status.unwrap_or(0)
         }
         Err(e) => {
             ep.counters.errors.fetch_add(1, Relaxed);
             let msg = format!("netlab proxy: {e}\n");
-            let _ = channel
-                .extended_data(1, msg.as_bytes())
-                .await;
+            let _ = channel.extended_data(1, msg.as_bytes()).await;
             255
         }
     };
@@ -380,12 +376,7 @@ fn errors(e: &Error) -> String {
                 errors.as_slice()
             };
             all.iter()
-                .map(|r| {
-                    format!(
-                        "error: {}\n",
-                        r.message.as_deref().unwrap_or(&r.tag).trim()
-                    )
-                })
+                .map(|r| format!("error: {}\n", r.message.as_deref().unwrap_or(&r.tag).trim()))
                 .collect()
         }
         other => format!("error: netlab proxy: {other}\n"),

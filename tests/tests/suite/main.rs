@@ -9,6 +9,7 @@
 //! - `junos`: reply shapes against the shape spec, RPC arguments, configuration RPCs;
 //! - `fuzz`: structure-aware property tests of configuration and CLI input;
 //! - `host_keys`: pins per device, known_hosts as OpenSSH reads it, accept-new;
+//! - `proxy`: `netlab proxy` in-process, netpool's own clients through it;
 //! - `hostile`: a misbehaving router written here, against the pool;
 //! - `openssh`: the pool against a real OpenSSH sshd (ignored: needs sshd);
 //! - `interop`: real Python clients and OpenSSH against junos-sim (ignored: needs them);
@@ -29,4 +30,5 @@ mod netns;
 mod openssh;
 mod paused;
 mod pool;
+mod proxy;
 mod sim;
