@@ -12,13 +12,13 @@ use junos_sim::User;
 use netpool_tests::*;
 use serde_json::Value;
 
-fn python() -> String {
+pub(crate) fn python() -> String {
     std::env::var("NETPOOL_INTEROP_PYTHON").expect(
         "NETPOOL_INTEROP_PYTHON must name the interop venv's python (see tests/interop/README.md)",
     )
 }
 
-fn script(name: &str) -> PathBuf {
+pub(crate) fn script(name: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("interop")
         .join(name)

@@ -10,6 +10,7 @@
 //! - `fuzz`: structure-aware property tests of configuration and CLI input;
 //! - `host_keys`: pins per device, known_hosts as OpenSSH reads it, accept-new;
 //! - `proxy`: `netlab proxy` in-process, netpool's own clients through it;
+//! - `proxy_interop`: PyEZ, ncclient, netmiko and OpenSSH through the proxy (ignored: needs them);
 //! - `hostile`: a misbehaving router written here, against the pool;
 //! - `openssh`: the pool against a real OpenSSH sshd (ignored: needs sshd);
 //! - `interop`: real Python clients and OpenSSH against junos-sim (ignored: needs them);
@@ -31,4 +32,5 @@ mod openssh;
 mod paused;
 mod pool;
 mod proxy;
+mod proxy_interop;
 mod sim;

@@ -13,6 +13,15 @@ pub(crate) const CLIENT_PASSWORD: &str = "proxy-secret";
 
 /// A proxy in front of `fleet`, its upstream pool built from `upstream`.
 pub(crate) async fn proxy_for(fleet: &junos_sim::Fleet, upstream: PoolConfig) -> Proxy {
+    proxy_with_keys(fleet, upstream, Vec::new()).await
+}
+
+/// A proxy that also lets in these client keys.
+pub(crate) async fn proxy_with_keys(
+    fleet: &junos_sim::Fleet,
+    upstream: PoolConfig,
+    authorized_keys: Vec<russh::keys::PublicKey>,
+) -> Proxy {
     let pool = Pool::new(upstream).expect("valid upstream config");
     let upstreams = fleet
         .devices()
@@ -32,7 +41,7 @@ pub(crate) async fn proxy_for(fleet: &junos_sim::Fleet, upstream: PoolConfig) ->
             listen: "127.0.0.1".parse().unwrap(),
             first_port: 0,
             client_password: Some(CLIENT_PASSWORD.into()),
-            authorized_keys: Vec::new(),
+            authorized_keys,
             host_key,
             client_idle_timeout: Duration::from_secs(30),
         },

@@ -1,0 +1,256 @@
+//! Unmodified clients through `netlab proxy`: PyEZ, ncclient, netmiko and OpenSSH, and a
+//! storm of 50 PyEZ clients against a router whose `connection-limit` is 5.
+//!
+//! Ignored where the tools are missing (the Python venv, Debian's openssh-client);
+//! `.ci/run` installs them and runs these with `--ignored`.
+
+use std::sync::atomic::Ordering::Relaxed;
+use std::time::Duration;
+
+use netpool_tests::*;
+use serde_json::Value;
+
+use crate::interop::{python, script};
+use crate::proxy::{proxy_for, proxy_with_keys, CLIENT_PASSWORD};
+
+/// Run an interop script against `addr` with the proxy's credentials; its last stdout
+/// line is JSON.
+async fn through(name: &str, addr: std::net::SocketAddr, password: &str, extra: &[&str]) -> Value {
+    let out = tokio::time::timeout(
+        Duration::from_secs(240),
+        tokio::process::Command::new(python())
+            .arg(script(name))
+            .arg(addr.ip().to_string())
+            .arg(addr.port().to_string())
+            .arg(USER)
+            .arg(password)
+            .args(extra)
+            .output(),
+    )
+    .await
+    .expect("client finished within 240 s")
+    .expect("python runs");
+    let stdout = succeeded(name, &out);
+    serde_json::from_str(stdout.lines().last().unwrap_or(""))
+        .unwrap_or_else(|e| panic!("{name}: {e}: {stdout}"))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs the Python interop venv (NETPOOL_INTEROP_PYTHON); .ci/run provides it"]
+async fn pyez_ncclient_and_netmiko_work_unmodified_through_the_proxy() {
+    let fleet = fleet(1).await;
+    let px = proxy_for(&fleet, config_for(&fleet)).await;
+    let at = px.endpoints()[0].addr;
+    let r1 = &fleet.devices()[0];
+
+    let j = through("pyez_check.py", at, CLIENT_PASSWORD, &[]).await;
+    assert_eq!(j["facts"]["hostname"], "r1");
+    assert_eq!(j["facts"]["serialnumber"], r1.spec().serial.as_str());
+    assert_eq!(j["cli"], "Hostname: r1");
+    assert_eq!(j["routes"], serde_json::json!(["10.0.14.0/24"]));
+    assert_eq!(j["commit"], true);
+    assert_eq!(
+        r1.running_value(&["system", "host-name"]).as_deref(),
+        Some("pyez-renamed")
+    );
+    assert_eq!(
+        r1.lock_holder(),
+        None,
+        "PyEZ's exclusive mode unlocked on exit"
+    );
+
+    let j = through("ncclient_check.py", at, CLIENT_PASSWORD, &[]).await;
+    assert_eq!(j["version"], "21.4R3-S5.4");
+    assert_eq!(j["command_text"], "Hostname: r1");
+    assert_eq!(j["after_commit_host_name"], "nc-renamed");
+    assert_eq!(
+        j["unknown_rpc"], "RPCError",
+        "the router's rpc-error reaches ncclient"
+    );
+
+    let j = through("netmiko_check.py", at, CLIENT_PASSWORD, &[]).await;
+    // The prompt's host is what the router's get-software-information says.
+    let host = r1.hostname();
+    assert_eq!(j["prompt"], format!("lab@{host}>"));
+    assert_eq!(j["show_version"], format!("Hostname: {host}"));
+    assert!(
+        j["commit"].as_str().unwrap().contains("commit complete"),
+        "{}",
+        j["commit"]
+    );
+    assert_eq!(
+        r1.running_value(&["system", "host-name"]).as_deref(),
+        Some("netmiko-renamed")
+    );
+    assert_eq!(r1.commit_count(), 3);
+
+    let c = r1.counters();
+    let max = px.pool().config().max_connections_per_device as u64;
+    assert!(
+        c.tcp_accepts <= max,
+        "router accepts {} > {max}",
+        c.tcp_accepts
+    );
+    let e = &px.endpoints()[0].counters;
+    assert_eq!(
+        e.client_connections.load(Relaxed),
+        3,
+        "one SSH connection per client"
+    );
+    assert_eq!(e.errors.load(Relaxed), 0);
+    px.shutdown(Duration::from_secs(2)).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs the Python interop venv (NETPOOL_INTEROP_PYTHON); .ci/run provides it"]
+async fn fifty_pyez_clients_overwhelm_a_connection_limit_of_5_directly_but_not_through_the_proxy() {
+    let fleet = fleet_one(|c| c.connection_limit = 5).await;
+    let r1 = &fleet.devices()[0];
+    let direct = through("pyez_storm.py", r1.addr(), PASSWORD, &["50"]).await;
+    let refused = r1.counters().refused_by_limit;
+    eprintln!("direct: {direct}");
+    assert!(
+        direct["failed"].as_u64().unwrap() >= 25 && refused >= 25,
+        "directly, most of 50 are refused by connection-limit 5: {direct}, {refused} refused"
+    );
+
+    let accepts_before = r1.counters().tcp_accepts;
+    let px = proxy_for(&fleet, config_for(&fleet)).await;
+    let proxied = through(
+        "pyez_storm.py",
+        px.endpoints()[0].addr,
+        CLIENT_PASSWORD,
+        &["50"],
+    )
+    .await;
+    eprintln!("through the proxy: {proxied}");
+    assert_eq!(proxied["ok"], 50, "{proxied}");
+    assert_eq!(proxied["hostnames"], serde_json::json!(["r1"]));
+    let accepts = r1.counters().tcp_accepts - accepts_before;
+    assert!(
+        accepts <= 2,
+        "the router accepted {accepts} connections for 50 clients"
+    );
+    assert_eq!(
+        r1.counters().refused_by_limit,
+        refused,
+        "none refused through the proxy"
+    );
+    px.shutdown(Duration::from_secs(2)).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs Debian's openssh-client (ssh, ssh-keygen); .ci/run installs it"]
+async fn openssh_exec_subsystem_and_xml_mode_through_the_proxy_with_a_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let key = dir.path().join("id_ed25519");
+    let st = tokio::process::Command::new("ssh-keygen")
+        .args(["-q", "-t", "ed25519", "-N", "", "-f"])
+        .arg(&key)
+        .status()
+        .await
+        .expect("ssh-keygen runs");
+    assert!(st.success());
+    let pubkey = std::fs::read_to_string(key.with_extension("pub")).unwrap();
+    let client_key = russh::keys::PublicKey::from_openssh(pubkey.trim()).unwrap();
+    let fleet = fleet(1).await;
+    let px = proxy_with_keys(&fleet, config_for(&fleet), vec![client_key]).await;
+    let at = px.endpoints()[0].addr;
+    let known = dir.path().join("known_hosts");
+    let host_line = format!(
+        "[{}]:{} {}\n",
+        at.ip(),
+        at.port(),
+        russh::keys::PrivateKey::from(russh::keys::ssh_key::private::Ed25519Keypair::from_seed(
+            &[42; 32]
+        ))
+        .public_key()
+        .to_openssh()
+        .unwrap()
+    );
+    std::fs::write(&known, host_line).unwrap();
+    let ssh = |extra: &[&str]| {
+        let mut c = tokio::process::Command::new("ssh");
+        c.args([
+            "-o",
+            "BatchMode=yes",
+            "-o",
+            "StrictHostKeyChecking=yes",
+            "-o",
+            "LogLevel=ERROR",
+            "-o",
+        ])
+        .arg(format!("UserKnownHostsFile={}", known.display()))
+        .arg("-i")
+        .arg(&key)
+        .args(["-p", &at.port().to_string()])
+        .args(extra);
+        c
+    };
+    let out = ssh(&["lab@127.0.0.1", "show version"])
+        .output()
+        .await
+        .unwrap();
+    assert!(succeeded("ssh exec via the proxy", &out).starts_with("Hostname: r1\n"));
+    let out = ssh(&["lab@127.0.0.1", "show bogus"])
+        .output()
+        .await
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "the router's exit status comes through"
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("syntax error"));
+
+    for how in [
+        &["-s", "lab@127.0.0.1", "netconf"][..],
+        &["lab@127.0.0.1", "xml-mode netconf need-trailer"][..],
+    ] {
+        let mut child = ssh(how)
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        use tokio::io::AsyncWriteExt;
+        let mut stdin = child.stdin.take().unwrap();
+        stdin
+            .write_all(b"<hello xmlns=\"urn:ietf:params:xml:ns:netconf:base:1.0\"><capabilities><capability>urn:ietf:params:netconf:base:1.0</capability></capabilities></hello>]]>]]><rpc message-id=\"client-7\"><get-software-information/></rpc>]]>]]><rpc message-id=\"8\"><close-session/></rpc>]]>]]>")
+            .await
+            .unwrap();
+        let out = tokio::time::timeout(Duration::from_secs(20), child.wait_with_output())
+            .await
+            .expect("the proxy ends the session on close-session")
+            .unwrap();
+        let text = String::from_utf8_lossy(&out.stdout);
+        let frames: Vec<&str> = text
+            .split("]]>]]>")
+            .map(str::trim)
+            .filter(|f| !f.is_empty())
+            .collect();
+        assert_eq!(frames.len(), 3, "{how:?}: {text}");
+        let hello = netconf_wire::Hello::parse(frames[0].as_bytes()).unwrap();
+        assert!(
+            hello.supports("http://xml.juniper.net/netconf/junos/1.0"),
+            "the router's capabilities"
+        );
+        let reply = netconf_wire::RpcReply::parse(frames[1].as_bytes()).unwrap();
+        assert_eq!(
+            reply.message_id(),
+            Some("client-7"),
+            "the client's own message-id"
+        );
+        assert_eq!(
+            reply
+                .root
+                .find(&["software-information", "host-name"])
+                .map(|e| e.text.as_str()),
+            Some("r1")
+        );
+        assert!(netconf_wire::RpcReply::parse(frames[2].as_bytes())
+            .unwrap()
+            .is_ok());
+    }
+    assert!(fleet.devices()[0].counters().tcp_accepts <= 2);
+    px.shutdown(Duration::from_secs(2)).await;
+}
