@@ -35,10 +35,24 @@ pub struct CalibrateArgs {
     /// Write the figures as JSON.
     #[arg(long)]
     pub json: Option<PathBuf>,
+    /// Also run PyEZ per call through `netlab proxy` in front of the vmx fleet, beside
+    /// PyEZ per call directly and PyEZ's own cost (the instant profile).
+    #[arg(long)]
+    pub proxy: bool,
 }
 
 async fn pyez(a: &CalibrateArgs, timing: Timing) -> Result<Value, String> {
-    let fleet = Fleet::start(FleetConfig {
+    let fleet = start_fleet(a, timing).await?;
+    let addrs: Vec<String> = fleet
+        .devices()
+        .iter()
+        .map(|d| d.addr().to_string())
+        .collect();
+    run_pyez(a, DEFAULT_PASSWORD, &addrs, false).await
+}
+
+async fn start_fleet(a: &CalibrateArgs, timing: Timing) -> Result<Fleet, String> {
+    Fleet::start(FleetConfig {
         routers: a.routers,
         seed: 1,
         first_index: 0,
@@ -52,7 +66,16 @@ async fn pyez(a: &CalibrateArgs, timing: Timing) -> Result<Value, String> {
         },
     })
     .await
-    .map_err(|e| format!("starting the simulated fleet: {e}"))?;
+    .map_err(|e| format!("starting the simulated fleet: {e}"))
+}
+
+/// Run pyez_bench.py against `addrs` (user `lab`); its last stdout line is JSON.
+async fn run_pyez(
+    a: &CalibrateArgs,
+    password: &str,
+    addrs: &[String],
+    per_call_only: bool,
+) -> Result<Value, String> {
     let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/interop/pyez_bench.py");
     let out = tokio::time::timeout(
         Duration::from_secs(300),
@@ -62,9 +85,10 @@ async fn pyez(a: &CalibrateArgs, timing: Timing) -> Result<Value, String> {
                 "NETLAB_SEED_COMMANDS",
                 serde_json::to_string(&junos_sim::commands::SEED_COMMANDS).expect("strings"),
             )
+            .envs(per_call_only.then_some(("NETLAB_PYEZ_PER_CALL_ONLY", "1")))
             .arg(DEFAULT_USER)
-            .arg(DEFAULT_PASSWORD)
-            .args(fleet.devices().iter().map(|d| d.addr().to_string()))
+            .arg(password)
+            .args(addrs)
             .output(),
     )
     .await
@@ -138,11 +162,16 @@ pub async fn run(a: CalibrateArgs) -> Result<(), String> {
         f(&instant, "per_call_per_op_s"),
         f(&instant, "pooled_seq_per_op_s"),
     );
+    let proxy = if a.proxy {
+        Some(through_proxy(&a, f(&instant, "per_call_per_op_s")).await?)
+    } else {
+        None
+    };
     if let Some(p) = &a.json {
         write_json(
             p,
             &serde_json::json!({
-                "instant": instant, "vmx": vmx,
+                "instant": instant, "vmx": vmx, "proxy": proxy,
                 "speedup_seq": seq, "speedup_par": par,
                 "published": {"per_call_s": PUBLISHED_PER_CALL, "pooled_s": PUBLISHED_POOLED,
                               "speedup_seq": PUBLISHED_SEQ, "speedup_par": PUBLISHED_PAR},
@@ -164,4 +193,126 @@ pub async fn run(a: CalibrateArgs) -> Result<(), String> {
         }
     }
     Ok(())
+}
+
+/// PyEZ per call on the vmx profile, directly and through `netlab proxy` (warm: one
+/// pooled session per router opened first, as a long-running proxy has), with what each
+/// call costs the routers in accepted connections and NETCONF sessions.
+async fn through_proxy(a: &CalibrateArgs, client_cost: f64) -> Result<Value, String> {
+    use std::sync::atomic::Ordering::Relaxed;
+    let fleet = start_fleet(a, Timing::vmx()).await?;
+    let counts = |fleet: &Fleet| {
+        (
+            fleet.total(|c| c.tcp_accepts),
+            fleet.total(|c| c.netconf_sessions),
+        )
+    };
+    let direct_addrs: Vec<String> = fleet
+        .devices()
+        .iter()
+        .map(|d| d.addr().to_string())
+        .collect();
+    let before = counts(&fleet);
+    let direct = run_pyez(a, DEFAULT_PASSWORD, &direct_addrs, true).await?;
+    let after_direct = counts(&fleet);
+
+    let mut cfg = netpool::PoolConfig::default();
+    cfg.host_key_policy = netchaos::sim_fleet::pinned_host_keys(&fleet);
+    let pool = netpool::Pool::new(cfg).map_err(|e| e.to_string())?;
+    let devices = netchaos::sim_fleet::pool_devices(&fleet);
+    for d in &devices {
+        // One NETCONF session per router, checked out and given back: warm.
+        drop(
+            pool.netconf(d)
+                .await
+                .map_err(|e| format!("warming the proxy: {e}"))?,
+        );
+    }
+    let upstreams = fleet
+        .devices()
+        .iter()
+        .zip(devices)
+        .map(|(s, device)| netlab::proxy::Upstream {
+            name: s.hostname().to_string(),
+            device,
+        })
+        .collect();
+    let client_password = format!("calibrate-{}", rand::random::<u64>());
+    let key: [u8; 32] = rand::random();
+    let px = netlab::proxy::Proxy::start(
+        pool,
+        upstreams,
+        netlab::proxy::ProxyConfig {
+            listen: "127.0.0.1".parse().expect("an address"),
+            first_port: 0,
+            client_password: Some(client_password.clone()),
+            authorized_keys: Vec::new(),
+            host_key: russh::keys::PrivateKey::from(
+                russh::keys::ssh_key::private::Ed25519Keypair::from_seed(&key),
+            ),
+            client_idle_timeout: Duration::from_secs(60),
+        },
+    )
+    .await?;
+    let proxy_addrs: Vec<String> = px.endpoints().iter().map(|e| e.addr.to_string()).collect();
+    let warm = counts(&fleet);
+    let proxied = run_pyez(a, &client_password, &proxy_addrs, true).await;
+    let after_proxy = counts(&fleet);
+    let client_conns: u64 = px
+        .endpoints()
+        .iter()
+        .map(|e| e.counters.client_connections.load(Relaxed))
+        .sum();
+    px.shutdown(Duration::from_secs(2)).await;
+    let proxied = proxied?;
+    let ops = f(&direct, "ops");
+    let per = |a: u64, b: u64| (a - b) as f64 / ops;
+    let d = f(&direct, "per_call_per_op_s");
+    let p = f(&proxied, "per_call_per_op_s");
+    println!();
+    println!(
+        "PyEZ per call, vmx profile, {} routers, {} ops: directly and through netlab proxy (warm)",
+        a.routers, ops
+    );
+    println!(
+        "{:<30} {:>8} {:>16} {:>18}",
+        "", "s/op", "router accepts/op", "router sessions/op"
+    );
+    println!(
+        "{:<30} {:>8.3} {:>16.2} {:>18.2}",
+        "direct",
+        d,
+        per(after_direct.0, before.0),
+        per(after_direct.1, before.1)
+    );
+    println!(
+        "{:<30} {:>8.3} {:>16.2} {:>18.2}",
+        "through the proxy",
+        p,
+        per(after_proxy.0, warm.0),
+        per(after_proxy.1, warm.1)
+    );
+    println!(
+        "{:<30} {:>8.3}   (the instant profile: what no proxy can take away)",
+        "PyEZ's own cost per call", client_cost
+    );
+    println!(
+        "speedup through the proxy: {:.2}x; the proxy accepted {client_conns} client connections, the routers {} (warm-up: {})",
+        d / p,
+        after_proxy.0 - warm.0,
+        warm.0 - after_direct.0
+    );
+    Ok(serde_json::json!({
+        "ops": ops,
+        "direct_per_call_s": d,
+        "proxy_per_call_s": p,
+        "pyez_client_cost_s": client_cost,
+        "speedup": d / p,
+        "direct_accepts_per_op": per(after_direct.0, before.0),
+        "direct_sessions_per_op": per(after_direct.1, before.1),
+        "proxy_accepts_per_op": per(after_proxy.0, warm.0),
+        "proxy_sessions_per_op": per(after_proxy.1, warm.1),
+        "proxy_client_connections": client_conns,
+        "warmup_accepts": warm.0 - after_direct.0,
+    }))
 }

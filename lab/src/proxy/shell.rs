@@ -70,6 +70,8 @@ struct Shell<'a> {
     mode: Mode,
     pty: bool,
     counters: &'a super::EndpointCounters,
+    /// The upstream session failed (not an rpc-error): the shell session ends.
+    broken: bool,
 }
 
 /// An interactive CLI session over one leased NETCONF session.
@@ -116,6 +118,7 @@ pub(super) async fn serve(shared: &Shared, endpoint: usize, channel: Channel<Msg
         mode: Mode::Operational,
         pty,
         counters: &ep.counters,
+        broken: false,
     };
     let mut line: Vec<u8> = Vec::new();
     let mut last_cr = false;
@@ -153,6 +156,11 @@ pub(super) async fn serve(shared: &Shared, endpoint: usize, channel: Channel<Msg
                     let text = String::from_utf8_lossy(&line).trim().to_string();
                     line.clear();
                     match sh.execute(&text).await {
+                        Some(reply) if sh.broken => {
+                            out.push_str(&sh.nl(&reply));
+                            let _ = wr.data_bytes(std::mem::take(&mut out).into_bytes()).await;
+                            break 'session;
+                        }
                         Some(reply) => {
                             out.push_str(&sh.nl(&reply));
                             out.push_str(&sh.prompt());
@@ -257,10 +265,23 @@ impl Shell<'_> {
         })
     }
 
+    /// One RPC on the leased session; a failure that is not an rpc-error ends the shell.
+    async fn rpc(&mut self, rpc: &str) -> Result<netpool::RpcReply, String> {
+        self.guard.rpc(rpc).await.map_err(|e| self.failed(&e))
+    }
+
+    fn failed(&mut self, e: &Error) -> String {
+        if !matches!(e, Error::Rpc { .. }) {
+            self.broken = true;
+            self.counters.errors.fetch_add(1, Relaxed);
+        }
+        errors(e)
+    }
+
     async fn enter(&mut self, rpc: &str) -> String {
         if !rpc.is_empty() {
-            if let Err(e) = self.guard.rpc(rpc).await {
-                return errors(&e);
+            if let Err(e) = self.rpc(rpc).await {
+                return e;
             }
         }
         self.mode = Mode::Configuration;
@@ -271,7 +292,7 @@ impl Shell<'_> {
         match self.guard.command(line).await {
             Ok(text) if text.ends_with('\n') || text.is_empty() => text,
             Ok(text) => format!("{text}\n"),
-            Err(e) => errors(&e),
+            Err(e) => self.failed(&e),
         }
     }
 
@@ -290,9 +311,9 @@ impl Shell<'_> {
                     "<load-configuration action=\"set\" format=\"text\"><configuration-set>{}</configuration-set></load-configuration>",
                     netconf_wire::escape_text(line)
                 );
-                match self.guard.rpc(&rpc).await {
+                match self.rpc(&rpc).await {
                     Ok(_) => String::new(),
-                    Err(e) => errors(&e),
+                    Err(e) => e,
                 }
             }
             ["show"] => self.config_text("<get-configuration database=\"candidate\" format=\"text\"/>", "configuration-text").await,
@@ -306,12 +327,11 @@ impl Shell<'_> {
                     return format!("error: invalid rollback number: {n}\n");
                 }
                 match self
-                    .guard
                     .rpc(&format!("<load-configuration rollback=\"{n}\"/>"))
                     .await
                 {
                     Ok(_) => "load complete\n".into(),
-                    Err(e) => errors(&e),
+                    Err(e) => e,
                 }
             }
             _ => format!(
@@ -322,7 +342,7 @@ impl Shell<'_> {
     }
 
     async fn config_text(&mut self, rpc: &str, element: &str) -> String {
-        match self.guard.rpc(rpc).await {
+        match self.rpc(rpc).await {
             Ok(r) => {
                 let text = r
                     .root
@@ -332,7 +352,7 @@ impl Shell<'_> {
                     .unwrap_or_default();
                 format!("{}\n", text.trim_end())
             }
-            Err(e) => errors(&e),
+            Err(e) => e,
         }
     }
 
@@ -354,14 +374,14 @@ impl Shell<'_> {
         } else {
             format!("<commit-configuration>{comment}</commit-configuration>")
         };
-        match self.guard.rpc(&rpc).await {
+        match self.rpc(&rpc).await {
             Ok(_) if check => "configuration check succeeds\n".into(),
             Ok(_) if rest.contains(&"and-quit") => {
                 self.mode = Mode::Operational;
                 "commit complete\nExiting configuration mode\n".into()
             }
             Ok(_) => "commit complete\n".into(),
-            Err(e) => format!("{}error: commit failed\n", errors(&e)),
+            Err(e) => format!("{e}error: commit failed\n"),
         }
     }
 }
