@@ -180,7 +180,7 @@ proptest! {
 /// random points. After each session: it either ended (exit, quit, ^D) or its output ends
 /// with a prompt, within a bound; the router then still answers; and no lock or private
 /// candidate outlives the session (a new NETCONF session can discard, lock and unlock).
-mod shell {
+pub(crate) mod shell {
     use super::*;
     use netpool_tests::{config_for, device, fleet, PASSWORD, USER};
     use russh::client;
@@ -188,7 +188,7 @@ mod shell {
     use std::sync::{Arc, OnceLock};
     use std::time::Duration;
 
-    struct AnyKey;
+    pub(crate) struct AnyKey;
     impl client::Handler for AnyKey {
         type Error = russh::Error;
         async fn check_server_key(
@@ -218,7 +218,7 @@ mod shell {
         })
     }
 
-    fn line() -> impl Strategy<Value = Vec<u8>> {
+    pub(crate) fn line() -> impl Strategy<Value = Vec<u8>> {
         prop_oneof![
             6 => prop::sample::select(vec![
                 "show version", "show interfaces terse", "configure", "configure private",
@@ -239,7 +239,7 @@ mod shell {
         ]
     }
 
-    fn session_input() -> impl Strategy<Value = Vec<Vec<u8>>> {
+    pub(crate) fn session_input() -> impl Strategy<Value = Vec<Vec<u8>>> {
         (
             prop::collection::vec(
                 (line(), prop::sample::select(vec!["\n", "\r", "\r\n"])),
@@ -269,12 +269,22 @@ mod shell {
     }
 
     async fn run_session(addr: std::net::SocketAddr, chunks: &[Vec<u8>]) -> Result<(), String> {
+        run_session_as(addr, PASSWORD, chunks).await
+    }
+
+    /// Open a PTY shell with `password`, type `chunks`, and wait for the session to end or
+    /// to sit at a prompt.
+    pub(crate) async fn run_session_as(
+        addr: std::net::SocketAddr,
+        password: &str,
+        chunks: &[Vec<u8>],
+    ) -> Result<(), String> {
         let cfg = Arc::new(client::Config::default());
         let mut h = client::connect(cfg, addr, AnyKey)
             .await
             .map_err(|e| e.to_string())?;
         let auth = h
-            .authenticate_password(USER, PASSWORD)
+            .authenticate_password(USER, password)
             .await
             .map_err(|e| e.to_string())?;
         if !auth.success() {

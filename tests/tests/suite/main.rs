@@ -10,6 +10,7 @@
 //! - `fuzz`: structure-aware property tests of configuration and CLI input;
 //! - `host_keys`: pins per device, known_hosts as OpenSSH reads it, accept-new;
 //! - `proxy`: `netlab proxy` in-process, netpool's own clients through it;
+//! - `proxy_fuzz`: random shell and NETCONF input through the proxy, nothing left behind;
 //! - `proxy_interop`: PyEZ, ncclient, netmiko and OpenSSH through the proxy (ignored: needs them);
 //! - `hostile`: a misbehaving router written here, against the pool;
 //! - `openssh`: the pool against a real OpenSSH sshd (ignored: needs sshd);
@@ -32,5 +33,6 @@ mod openssh;
 mod paused;
 mod pool;
 mod proxy;
+mod proxy_fuzz;
 mod proxy_interop;
 mod sim;
