@@ -273,14 +273,27 @@ async fn openssh_exec_and_netconf_subsystem() {
 async fn ansible_junos_modules_work_unmodified() {
     let fleet = fleet(1).await;
     let r1 = &fleet.devices()[0];
+    let stdout = run_playbook(r1.addr(), PASSWORD).await;
+    assert!(stdout.contains("failed=0"), "{stdout}");
+    // The set line was rolled back; junos_netconf's change stayed.
+    assert_eq!(r1.running_value(&["system", "location", "building"]), None);
+    assert_eq!(
+        r1.running_value(&["system", "services", "netconf", "ssh", "port"])
+            .as_deref(),
+        Some("830")
+    );
+}
+
+/// Run tests/interop/ansible/playbook.yml against one router at `addr`; its stdout.
+pub(crate) async fn run_playbook(addr: std::net::SocketAddr, password: &str) -> String {
     let dir = tempfile::tempdir().unwrap();
     let inventory = dir.path().join("hosts.ini");
     std::fs::write(
         &inventory,
         format!(
-            "[routers]\nr1 ansible_host={} ansible_port={} ansible_user={USER} ansible_password={PASSWORD}\n",
-            r1.addr().ip(),
-            r1.addr().port()
+            "[routers]\nr1 ansible_host={} ansible_port={} ansible_user={USER} ansible_password={password}\n",
+            addr.ip(),
+            addr.port()
         ),
     )
     .unwrap();
@@ -310,13 +323,5 @@ async fn ansible_junos_modules_work_unmodified() {
     .await
     .expect("ansible-playbook finished within 300 s")
     .expect("ansible-playbook runs");
-    let stdout = succeeded("ansible-playbook", &out);
-    assert!(stdout.contains("failed=0"), "{stdout}");
-    // The set line was rolled back; junos_netconf's change stayed.
-    assert_eq!(r1.running_value(&["system", "location", "building"]), None);
-    assert_eq!(
-        r1.running_value(&["system", "services", "netconf", "ssh", "port"])
-            .as_deref(),
-        Some("830")
-    );
+    succeeded("ansible-playbook", &out)
 }

@@ -254,3 +254,22 @@ async fn openssh_exec_subsystem_and_xml_mode_through_the_proxy_with_a_key() {
     assert!(fleet.devices()[0].counters().tcp_accepts <= 2);
     px.shutdown(Duration::from_secs(2)).await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs the Python interop venv with ansible (NETPOOL_INTEROP_PYTHON); .ci/run provides it"]
+async fn ansible_junos_modules_work_unmodified_through_the_proxy() {
+    let fleet = fleet(1).await;
+    let px = proxy_for(&fleet, config_for(&fleet)).await;
+    let stdout = crate::interop::run_playbook(px.endpoints()[0].addr, CLIENT_PASSWORD).await;
+    assert!(stdout.contains("failed=0"), "{stdout}");
+    let r1 = &fleet.devices()[0];
+    assert_eq!(r1.running_value(&["system", "location", "building"]), None);
+    assert_eq!(
+        r1.running_value(&["system", "services", "netconf", "ssh", "port"])
+            .as_deref(),
+        Some("830"),
+        "junos_netconf's change made over network_cli, through the proxy's shell"
+    );
+    assert!(r1.counters().tcp_accepts <= px.pool().config().max_connections_per_device as u64);
+    px.shutdown(Duration::from_secs(2)).await;
+}
