@@ -4,7 +4,9 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+pub mod charts;
 pub mod gate;
+pub mod html;
 pub mod lab;
 mod limit;
 mod peers;

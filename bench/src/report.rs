@@ -1,4 +1,4 @@
-//! Reports: a terminal table, the JSON of the design's contract, and an SVG chart.
+//! Reports: a terminal table and the JSON of the design's contract (charts: `charts`).
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -130,70 +130,5 @@ impl BenchReport {
             );
         }
         s
-    }
-
-    /// An SVG chart: the latency distribution (CDF, log scale) of each mode.
-    pub fn svg(&self) -> String {
-        let (w, h, left, right, top, bottom) = (900.0, 520.0, 70.0, 220.0, 40.0, 50.0);
-        let pw = w - left - right;
-        let ph = h - top - bottom;
-        let all: Vec<f64> = self
-            .modes
-            .iter()
-            .flat_map(|m| m.samples_ms.iter().cloned())
-            .filter(|v| *v > 0.0)
-            .collect();
-        let lo = all.iter().cloned().fold(f64::INFINITY, f64::min).max(1e-3);
-        let hi = all.iter().cloned().fold(0.0, f64::max).max(lo * 10.0);
-        let (llo, lhi) = (lo.log10().floor(), hi.log10().ceil());
-        let x = |v: f64| left + (v.max(lo).log10() - llo) / (lhi - llo) * pw;
-        let y = |q: f64| top + (1.0 - q) * ph;
-        let colors = [
-            "#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf",
-        ];
-        let mut s = format!("<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{w}\" height=\"{h}\" font-family=\"sans-serif\" font-size=\"12\">\n<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n");
-        let _ = writeln!(s, "<text x=\"{left}\" y=\"22\" font-size=\"15\">Per-operation latency, {} profile, {} routers, workload {} (CDF)</text>", self.profile, self.routers, self.workload);
-        let mut d = llo;
-        while d <= lhi {
-            let v = 10f64.powf(d);
-            let xv = x(v);
-            let _ = writeln!(s, "<line x1=\"{xv:.1}\" y1=\"{top}\" x2=\"{xv:.1}\" y2=\"{:.1}\" stroke=\"#ddd\"/><text x=\"{xv:.1}\" y=\"{:.1}\" text-anchor=\"middle\">{}</text>", top + ph, top + ph + 16.0, fmt_ms(v));
-            d += 1.0;
-        }
-        for q in [0.0, 0.5, 0.9, 0.99, 1.0] {
-            let yq = y(q);
-            let _ = writeln!(s, "<line x1=\"{left}\" y1=\"{yq:.1}\" x2=\"{:.1}\" y2=\"{yq:.1}\" stroke=\"#eee\"/><text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\">p{}</text>", left + pw, left - 6.0, yq + 4.0, (q * 100.0) as u32);
-        }
-        let _ = writeln!(s, "<text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"middle\">milliseconds per operation (log scale)</text>", left + pw / 2.0, h - 10.0);
-        for (i, m) in self.modes.iter().enumerate() {
-            let c = colors[i % colors.len()];
-            let mut v = m.samples_ms.clone();
-            v.sort_by(|a, b| a.total_cmp(b));
-            let n = v.len().max(1) as f64;
-            let pts: Vec<String> = v
-                .iter()
-                .enumerate()
-                .map(|(k, ms)| format!("{:.1},{:.1}", x(*ms), y((k + 1) as f64 / n)))
-                .collect();
-            let _ = writeln!(
-                s,
-                "<polyline fill=\"none\" stroke=\"{c}\" stroke-width=\"2\" points=\"{}\"/>",
-                pts.join(" ")
-            );
-            let ly = top + 16.0 * i as f64;
-            let _ = writeln!(s, "<rect x=\"{:.1}\" y=\"{:.1}\" width=\"12\" height=\"3\" fill=\"{c}\"/><text x=\"{:.1}\" y=\"{:.1}\">{} {} (p50 {})</text>", w - right + 10.0, ly, w - right + 28.0, ly + 5.0, m.transport, m.mode, fmt_ms(m.p50_ms));
-        }
-        s.push_str("</svg>\n");
-        s
-    }
-}
-
-fn fmt_ms(v: f64) -> String {
-    if v >= 1000.0 {
-        format!("{:.0}s", v / 1000.0)
-    } else if v >= 1.0 {
-        format!("{v:.0}ms")
-    } else {
-        format!("{:.0}us", v * 1000.0)
     }
 }

@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 use junos_sim::DeviceConfig;
 use netpool::Error;
 
-use super::{eventually, healthy, nc, Lab, Obs, Size};
+use super::{detected, eventually, healthy, nc, recovered, Lab, Obs, Size};
 use crate::Blackhole;
 
 pub(super) async fn killed_sshd(_s: Size) -> Obs {
@@ -21,6 +21,7 @@ pub(super) async fn killed_sshd(_s: Size) -> Obs {
     nc(&pool, &lab.devs[0], "show version")
         .await
         .map_err(|e| format!("first call after restart failed: {e}"))?;
+    recovered(t.elapsed());
     pool.cli(&lab.devs[0], "show version")
         .await
         .map_err(|e| format!("first exec after restart failed: {e}"))?;
@@ -50,6 +51,7 @@ pub(super) async fn refused_port(_s: Size) -> Obs {
         bad.0
     );
     ensure!(bad.1 < Duration::from_secs(1), "took {:?}", bad.1);
+    detected(bad.1);
     let good = good?;
     Ok((
         format!(
@@ -70,6 +72,9 @@ pub(super) async fn auth_failure(_s: Size) -> Obs {
     for _ in 0..10 {
         let t = Instant::now();
         let r = pool.cli(&lab.devs[0], "show version").await;
+        if kinds.is_empty() {
+            detected(t.elapsed());
+        }
         worst = worst.max(t.elapsed());
         kinds.push(match r {
             Err(Error::AuthFailed { .. }) => "AuthFailed",
@@ -131,6 +136,7 @@ pub(super) async fn unreachable_host(_s: Size) -> Obs {
             "timeout after {t:?}, bound 500 ms"
         );
     }
+    detected(bad[0].1);
     ensure!(
         matches!(bad[3].0, Err(Error::CircuitOpen { .. })),
         "4th call: {:?}",
@@ -167,6 +173,7 @@ pub(super) async fn hung_banner_stalled_hello(_s: Size) -> Obs {
     let t = Instant::now();
     let b = pool.netconf(&lab.devs[1]).await.map(|_| ());
     let tb = t.elapsed();
+    detected(ta.max(tb));
     ensure!(
         matches!(
             a,

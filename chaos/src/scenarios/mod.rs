@@ -68,6 +68,32 @@ pub struct ScenarioResult {
     pub duration_s: f64,
     /// Why it failed, if it did.
     pub detail: String,
+    /// From the fault's first call to the error that reported it, seconds (scenarios
+    /// with a bad path that returns an error).
+    pub detect_s: Option<f64>,
+    /// From the fault's end to the first successful call, seconds (scenarios that wait
+    /// for a recovery).
+    pub recover_s: Option<f64>,
+}
+
+type Times = std::sync::Arc<std::sync::Mutex<(Option<f64>, Option<f64>)>>;
+
+tokio::task_local! {
+    static TIMES: Times;
+}
+
+fn note(f: impl FnOnce(&mut (Option<f64>, Option<f64>))) {
+    let _ = TIMES.try_with(|t| f(&mut t.lock().unwrap_or_else(std::sync::PoisonError::into_inner)));
+}
+
+/// Record how long the fault took to surface as an error.
+pub(super) fn detected(d: Duration) {
+    note(|t| t.0 = Some(d.as_secs_f64()));
+}
+
+/// Record how long the first success took once the fault ended.
+pub(super) fn recovered(d: Duration) {
+    note(|t| t.1 = Some(d.as_secs_f64()));
 }
 
 /// Declares the matrix once: each row's name, fault, expectations and body make a
@@ -217,7 +243,11 @@ pub async fn run(size: Size, only: Option<&str>) -> Result<Vec<ScenarioResult>, 
     for sc in chosen {
         let t = Instant::now();
         let probe = Probe::start();
-        let r = tokio::time::timeout(bound, (sc.run)(size)).await;
+        let times = Times::default();
+        let r = tokio::time::timeout(bound, TIMES.scope(times.clone(), (sc.run)(size))).await;
+        let (detect_s, recover_s) = *times
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         let p99 = probe.p99().await;
         let (verdict, bad, good, detail) = match r {
             Ok(Ok((bad, good))) if p99 <= PROBE_LIMIT_MS => ("PASS", bad, good, String::new()),
@@ -245,6 +275,8 @@ pub async fn run(size: Size, only: Option<&str>) -> Result<Vec<ScenarioResult>, 
             probe_p99_ms: p99,
             duration_s: t.elapsed().as_secs_f64(),
             detail,
+            detect_s,
+            recover_s,
         });
     }
     Ok(out)

@@ -4,7 +4,7 @@ use std::time::{Duration, Instant};
 
 use junos_sim::DeviceConfig;
 
-use super::{eventually, nc, Lab, Obs, Size};
+use super::{detected, eventually, nc, recovered, Lab, Obs, Size};
 use crate::proxy::{Direction, FaultProxy, Toxic, ToxicKind};
 
 pub(super) async fn silent_idle_drop(_s: Size) -> Obs {
@@ -36,9 +36,12 @@ pub(super) async fn silent_idle_drop(_s: Size) -> Obs {
         bound + Duration::from_secs(2)
     );
     ensure!(took <= bound, "noticed after {took:?}, bound {bound:?}");
+    detected(took);
+    let t = Instant::now();
     nc(&pool, &d, "show version")
         .await
         .map_err(|e| format!("next call failed: {e}"))?;
+    recovered(t.elapsed());
     Ok((
         format!(
             "dead connection noticed in {:.0} ms (keepalive {} ms x {count})",

@@ -6,7 +6,7 @@ use junos_sim::DeviceConfig;
 use junos_sim::Timing;
 use netpool::{ConfigChange, DiscardReason, Error};
 
-use super::{eventually, nc, Lab, Obs, Size};
+use super::{detected, eventually, nc, recovered, Lab, Obs, Size};
 use crate::proxy::{Direction, FaultProxy, Toxic, ToxicKind};
 
 pub(super) async fn error_in_session(_s: Size) -> Obs {
@@ -160,12 +160,15 @@ pub(super) async fn reset_and_slow_reply(_s: Size) -> Obs {
         matches!(slow, Err(Error::RpcTimeout { .. })),
         "slow reply gave {slow:?}"
     );
+    detected(ts);
+    let t = Instant::now();
     let mut g = pool.netconf(d2).await.map_err(|e| e.to_string())?;
     ensure!(
         g.session_id() != sid2,
         "the timed-out session was lent again"
     );
     g.command("show version").await.map_err(|e| e.to_string())?;
+    recovered(t.elapsed());
     let discards: u64 = pool
         .stats()
         .iter()
@@ -205,19 +208,23 @@ pub(super) async fn restart_with_lock(_s: Size) -> Obs {
     r1.kill();
     tokio::time::sleep(Duration::from_millis(100)).await;
     r1.restart().await.map_err(|e| e.to_string())?;
+    let t = Instant::now();
     let stale = g.command("show version").await;
+    detected(t.elapsed());
     drop(g);
     ensure!(
         stale.is_err(),
         "the session from before the restart still answered"
     );
     ensure!(r1.lock_holder().is_none(), "lock leaked across the restart");
+    let t = Instant::now();
     pool.configure(
         d,
         &ConfigChange::set_lines("set system host-name after-restart"),
     )
     .await
     .map_err(|e| format!("configure after restart: {e}"))?;
+    recovered(t.elapsed());
     ensure!(
         r1.running_value(&["system", "host-name"]).as_deref() == Some("after-restart"),
         "commit not applied"

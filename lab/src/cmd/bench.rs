@@ -46,9 +46,17 @@ pub struct BenchArgs {
     /// Write the results as JSON.
     #[arg(long)]
     pub json: Option<PathBuf>,
-    /// Write a latency chart (SVG).
+    /// Write the latency chart (SVG, drawn with plotters).
     #[arg(long)]
     pub svg: Option<PathBuf>,
+    /// Write the speedup chart (SVG, drawn with plotters): per mode and transport, with
+    /// the published pool's 6.2x / 20.7x as reference lines.
+    #[arg(long)]
+    pub speedup_svg: Option<PathBuf>,
+    /// Write one self-contained HTML report: the table, the latency and speedup charts,
+    /// the environment and the JSON.
+    #[arg(long)]
+    pub html: Option<PathBuf>,
     /// A small, fast run (2 routers, 1 pass): a smoke test of the runner.
     #[arg(long)]
     pub quick: bool,
@@ -152,7 +160,43 @@ fn emit(report: &BenchReport, a: &BenchArgs) -> Result<(), String> {
         write_json(p, &report)?;
     }
     if let Some(p) = &a.svg {
-        std::fs::write(p, report.svg()).map_err(|e| format!("{}: {e}", p.display()))?;
+        let chart = netpool_bench::charts::latency_cdf(report)?;
+        std::fs::write(p, chart.svg).map_err(|e| format!("{}: {e}", p.display()))?;
+    }
+    if let Some(p) = &a.speedup_svg {
+        let chart = netpool_bench::charts::speedup_bars(report)?;
+        std::fs::write(p, chart.svg).map_err(|e| format!("{}: {e}", p.display()))?;
+    }
+    if let Some(p) = &a.html {
+        use netpool_bench::html::Part;
+        let mut parts = vec![
+            Part::Heading("Modes, side by side in one run".into()),
+            Part::Table(report.table()),
+        ];
+        for chart in [
+            netpool_bench::charts::speedup_bars(report),
+            netpool_bench::charts::latency_cdf(report),
+        ] {
+            match chart {
+                Ok(c) => parts.push(Part::Chart(c)),
+                Err(e) => parts.push(Part::Note(format!("chart left out: {e}"))),
+            }
+        }
+        super::write_html(
+            p,
+            &format!(
+                "netlab bench: {} profile, {} routers",
+                report.profile, report.routers
+            ),
+            &[
+                ("profile", report.profile.clone()),
+                ("routers", report.routers.to_string()),
+                ("workload", report.workload.clone()),
+                ("timed passes per mode", report.repeat.to_string()),
+            ],
+            &parts,
+            report,
+        )?;
     }
     if report.modes.iter().any(|m| m.errors > 0) {
         return Err("some operations failed (see the table)".into());

@@ -12,6 +12,10 @@ pub struct ChaosArgs {
     /// Write the results as JSON.
     #[arg(long)]
     pub json: Option<PathBuf>,
+    /// Write one self-contained HTML report: the table, the detect/recover chart, the
+    /// environment and the JSON.
+    #[arg(long)]
+    pub html: Option<PathBuf>,
     /// Full sizes (20 s of bursts, 10^5 routes) instead of quick ones.
     #[arg(long)]
     pub full: bool,
@@ -33,25 +37,75 @@ pub async fn run(a: ChaosArgs) -> Result<(), String> {
         netchaos::Size::Quick
     };
     let results = netchaos::run(size, Some(&a.scenario)).await?;
-    println!(
-        "{:<26} {:<7} {:>8} {:>9}  bad path / good path",
-        "scenario", "verdict", "time s", "probe p99"
+    print!("{}", table(&results, true));
+    let failed = results.iter().filter(|r| r.verdict != "PASS").count();
+    println!("{} passed, {} failed", results.len() - failed, failed);
+    if let Some(p) = &a.json {
+        write_json(p, &results)?;
+    }
+    if let Some(p) = &a.html {
+        use netpool_bench::html::Part;
+        let mut parts = vec![
+            Part::Heading("Scenarios".into()),
+            Part::Table(format!(
+                "{}{} passed, {} failed\n",
+                table(&results, false),
+                results.len() - failed,
+                failed
+            )),
+        ];
+        match netpool_bench::charts::chaos_times(&results) {
+            Ok(c) => parts.push(Part::Chart(c)),
+            Err(e) => parts.push(Part::Note(format!("chart left out: {e}"))),
+        }
+        super::write_html(
+            p,
+            "netlab chaos: the scenario matrix",
+            &[("sizes", if a.full { "full" } else { "quick" }.to_string())],
+            &parts,
+            &results,
+        )?;
+    }
+    if failed > 0 {
+        return Err(format!("{failed} chaos scenario(s) failed"));
+    }
+    Ok(())
+}
+
+fn table(results: &[netchaos::ScenarioResult], color: bool) -> String {
+    use std::fmt::Write as _;
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "{:<26} {:<7} {:>8} {:>9} {:>9} {:>9}  bad path / good path",
+        "scenario", "verdict", "time s", "probe p99", "detect", "recover"
     );
-    for r in &results {
-        println!(
-            "{:<26} {:<7} {:>8.2} {:>7.1}ms  {}",
+    let ms = |v: Option<f64>| v.map_or("-".to_string(), |s| format!("{:.0}ms", s * 1e3));
+    for r in results {
+        let _ = writeln!(
+            s,
+            "{:<26} {:<7} {:>8.2} {:>7.1}ms {:>9} {:>9}  {}",
             r.name,
-            paint(r.verdict),
+            if color {
+                paint(r.verdict)
+            } else {
+                r.verdict.to_string()
+            },
             r.duration_s,
             r.probe_p99_ms,
+            ms(r.detect_s),
+            ms(r.recover_s),
             if r.bad_path.is_empty() {
                 "-"
             } else {
                 &r.bad_path
             }
         );
-        println!(
-            "{:<26} {:<7} {:>8} {:>9}  {}",
+        let _ = writeln!(
+            s,
+            "{:<26} {:<7} {:>8} {:>9} {:>9} {:>9}  {}",
+            "",
+            "",
             "",
             "",
             "",
@@ -63,19 +117,12 @@ pub async fn run(a: ChaosArgs) -> Result<(), String> {
             }
         );
         if !r.detail.is_empty() {
-            println!(
-                "{:<26} {:<7} {:>8} {:>9}  FAIL: {}",
-                "", "", "", "", r.detail
+            let _ = writeln!(
+                s,
+                "{:<26} {:<7} {:>8} {:>9} {:>9} {:>9}  FAIL: {}",
+                "", "", "", "", "", "", r.detail
             );
         }
     }
-    let failed = results.iter().filter(|r| r.verdict != "PASS").count();
-    println!("{} passed, {} failed", results.len() - failed, failed);
-    if let Some(p) = &a.json {
-        write_json(p, &results)?;
-    }
-    if failed > 0 {
-        return Err(format!("{failed} chaos scenario(s) failed"));
-    }
-    Ok(())
+    s
 }

@@ -30,6 +30,22 @@ pub fn write_json(path: &Path, value: &impl serde::Serialize) -> Result<(), Stri
     std::fs::write(path, text).map_err(|e| format!("{}: {e}", path.display()))
 }
 
+/// Write a self-contained HTML report to `path`; errors name the file.
+pub fn write_html(
+    path: &Path,
+    title: &str,
+    env: &[(&str, String)],
+    parts: &[netpool_bench::html::Part],
+    data: &impl serde::Serialize,
+) -> Result<(), String> {
+    let data = serde_json::to_value(data).map_err(|e| e.to_string())?;
+    let page =
+        netpool_bench::html::render(title, &netpool_bench::html::environment(env), parts, &data);
+    std::fs::write(path, page).map_err(|e| format!("{}: {e}", path.display()))?;
+    eprintln!("report written to {}", path.display());
+    Ok(())
+}
+
 /// Real devices from an inventory as bench targets (no simulator counters to read).
 pub fn real_targets(inv: &Inventory) -> Vec<Target> {
     inv.devices

@@ -26,6 +26,9 @@ pub struct ScaleArgs {
     /// Write the figures as JSON.
     #[arg(long)]
     pub json: Option<PathBuf>,
+    /// Write one self-contained HTML report (with --sweep: the throughput and p99 chart).
+    #[arg(long)]
+    pub html: Option<PathBuf>,
 }
 
 pub async fn run(a: ScaleArgs) -> Result<(), String> {
@@ -45,12 +48,16 @@ pub async fn run(a: ScaleArgs) -> Result<(), String> {
             std::time::Duration::from_secs(5),
         )
         .await?;
-        println!(
+        use std::fmt::Write as _;
+        let mut table = String::new();
+        let _ = writeln!(
+            table,
             "{:>8} {:>6} {:>10} {:>9} {:>9} {:>14} {:>7}",
             "devices", "conc", "ops/s", "p99 ms", "sessions", "KiB/session", "errors"
         );
         for r in &rows {
-            println!(
+            let _ = writeln!(
+                table,
                 "{:>8} {:>6} {:>10.0} {:>9.2} {:>9} {:>14.1} {:>7}",
                 r.devices,
                 r.concurrency,
@@ -61,13 +68,32 @@ pub async fn run(a: ScaleArgs) -> Result<(), String> {
                 r.errors
             );
         }
-        println!(
+        let _ = writeln!(
+            table,
             "keepalives (1 s interval), all sessions idle: {ka:.1} ms CPU per connection per hour (this process: the pool and the in-process routers answering together)"
         );
+        print!("{table}");
         if let Some(p) = &a.json {
             let j =
                 serde_json::json!({ "sweep": rows, "keepalive_cpu_ms_per_connection_hour": ka });
             write_json(p, &j)?;
+        }
+        if let Some(p) = &a.html {
+            use netpool_bench::html::Part;
+            let mut parts = vec![Part::Heading("The sweep".into()), Part::Table(table)];
+            match netpool_bench::charts::scaling(&rows) {
+                Ok(c) => parts.push(Part::Chart(c)),
+                Err(e) => parts.push(Part::Note(format!("chart left out: {e}"))),
+            }
+            let j =
+                serde_json::json!({ "sweep": rows, "keepalive_cpu_ms_per_connection_hour": ka });
+            super::write_html(
+                p,
+                "netlab scale --sweep",
+                &[("operations per cell", a.ops.to_string())],
+                &parts,
+                &j,
+            )?;
         }
         return if rows.iter().any(|r| r.errors > 0) {
             Err("some operations failed".into())
@@ -111,6 +137,21 @@ pub async fn run(a: ScaleArgs) -> Result<(), String> {
     );
     if let Some(p) = &a.json {
         write_json(p, &r)?;
+    }
+    if let Some(p) = &a.html {
+        let table = serde_json::to_string_pretty(&r).map_err(|e| e.to_string())?;
+        super::write_html(
+            p,
+            &format!("netlab scale: {} devices", r.devices),
+            &[],
+            &[
+                netpool_bench::html::Part::Note(
+                    "One point, so no chart: the figures follow (the sweep, --sweep, has the chart).".into(),
+                ),
+                netpool_bench::html::Part::Table(table),
+            ],
+            &r,
+        )?;
     }
     if r.errors > 0 {
         return Err(format!("{} session opens failed", r.errors));
