@@ -42,3 +42,4 @@ pub use device::{Device, DeviceConfig, User, DEFAULT_PASSWORD, DEFAULT_USER};
 pub use fleet::{Addressing, Fleet, FleetConfig};
 pub use netconf::junos_capabilities;
 pub use profile::Timing;
+pub use shell::{Key, LineEditor};

@@ -14,6 +14,87 @@ use crate::junos_config::split_words;
 /// The longest input line the shell keeps (the Junos CLI refuses far shorter ones).
 const MAX_LINE: usize = 64 * 1024;
 
+/// What a keystroke did to the line being typed.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Key {
+    /// Nothing to act on yet.
+    Typed,
+    /// A line was entered (trimmed).
+    Line(String),
+    /// Ctrl-C: the line was dropped.
+    Interrupt,
+    /// Ctrl-D on an empty line: the session ends.
+    Eof,
+    /// The line grew past the longest the CLI keeps and was dropped whole.
+    TooLong,
+}
+
+/// The Junos CLI's line discipline, as the simulator's shell and `netlab proxy`'s shell
+/// use it: CR, LF or CR LF end a line; DEL and backspace erase; Ctrl-C drops the line;
+/// Ctrl-D on an empty line ends the session. With a PTY, what the terminal should show is
+/// appended to `echo`.
+#[derive(Debug, Default)]
+pub struct LineEditor {
+    line: Vec<u8>,
+    last_cr: bool,
+    pty: bool,
+}
+
+impl LineEditor {
+    /// An empty line; `pty` turns echo on.
+    pub fn new(pty: bool) -> Self {
+        Self {
+            pty,
+            ..Self::default()
+        }
+    }
+
+    /// Take one byte of input.
+    pub fn key(&mut self, b: u8, echo: &mut Vec<u8>) -> Key {
+        match b {
+            b'\r' | b'\n' => {
+                if b == b'\n' && self.last_cr {
+                    self.last_cr = false;
+                    return Key::Typed;
+                }
+                self.last_cr = b == b'\r';
+                if self.pty {
+                    echo.extend_from_slice(b"\r\n");
+                }
+                let text = String::from_utf8_lossy(&self.line).trim().to_string();
+                self.line.clear();
+                Key::Line(text)
+            }
+            0x7f | 0x08 => {
+                self.last_cr = false;
+                if self.line.pop().is_some() && self.pty {
+                    echo.extend_from_slice(b"\x08 \x08");
+                }
+                Key::Typed
+            }
+            0x03 => {
+                self.last_cr = false;
+                self.line.clear();
+                echo.extend_from_slice(b"^C\r\n");
+                Key::Interrupt
+            }
+            0x04 if self.line.is_empty() => Key::Eof,
+            b => {
+                self.last_cr = false;
+                if self.line.len() >= MAX_LINE {
+                    self.line.clear();
+                    return Key::TooLong;
+                }
+                self.line.push(b);
+                if self.pty {
+                    echo.push(b);
+                }
+                Key::Typed
+            }
+        }
+    }
+}
+
 #[derive(PartialEq, Eq)]
 enum Mode {
     Operational,
@@ -40,8 +121,7 @@ pub(crate) async fn serve(channel: Channel<Msg>, ctx: &ChannelCtx, pty: bool) {
         mode: Mode::Operational,
         pty,
     };
-    let mut line: Vec<u8> = Vec::new();
-    let mut last_cr = false;
+    let mut editor = LineEditor::new(pty);
     let banner = format!(
         "--- JUNOS {} Kernel 64-bit  JNPR-12.1-20230321.a5b9d7f_buil\n",
         dev.inner.spec.version
@@ -64,65 +144,32 @@ pub(crate) async fn serve(channel: Channel<Msg>, ctx: &ChannelCtx, pty: bool) {
         };
         let mut echo = Vec::new();
         for &b in data.iter() {
-            match b {
-                b'\r' | b'\n' => {
-                    if b == b'\n' && last_cr {
-                        last_cr = false;
-                        continue;
+            let key = editor.key(b, &mut echo);
+            if key != Key::Typed {
+                out.push_str(&String::from_utf8_lossy(&std::mem::take(&mut echo)));
+            }
+            match key {
+                Key::Typed => {}
+                Key::Line(text) => match sh.execute(&text).await {
+                    Some(reply) => {
+                        out.push_str(&sh.nl(&reply));
+                        out.push_str(&sh.prompt());
                     }
-                    last_cr = b == b'\r';
-                    if pty {
-                        echo.extend_from_slice(b"\r\n");
+                    None => {
+                        let _ = wr.data_bytes(std::mem::take(&mut out).into_bytes()).await;
+                        break 'session;
                     }
-                    let text = String::from_utf8_lossy(&line).trim().to_string();
-                    line.clear();
-                    if sh.pty && !echo.is_empty() {
-                        out.push_str(&String::from_utf8_lossy(&std::mem::take(&mut echo)));
-                    }
-                    match sh.execute(&text).await {
-                        Some(reply) => {
-                            out.push_str(&sh.nl(&reply));
-                            out.push_str(&sh.prompt());
-                        }
-                        None => {
-                            let _ = wr.data_bytes(std::mem::take(&mut out).into_bytes()).await;
-                            break 'session;
-                        }
-                    }
-                }
-                0x7f | 0x08 => {
-                    last_cr = false;
-                    if line.pop().is_some() && pty {
-                        echo.extend_from_slice(b"\x08 \x08");
-                    }
-                }
-                0x03 => {
-                    last_cr = false;
-                    line.clear();
-                    echo.extend_from_slice(b"^C\r\n");
-                    out.push_str(&String::from_utf8_lossy(&std::mem::take(&mut echo)));
+                },
+                Key::Interrupt => out.push_str(&sh.prompt()),
+                Key::TooLong => {
+                    // A line longer than any Junos command: dropped whole.
+                    out.push_str(&sh.nl("\nerror: line too long\n"));
                     out.push_str(&sh.prompt());
                 }
-                0x04 if line.is_empty() => break 'session,
-                b => {
-                    last_cr = false;
-                    if line.len() >= MAX_LINE {
-                        // A line longer than any Junos command: drop it whole.
-                        line.clear();
-                        out.push_str(&sh.nl("\nerror: line too long\n"));
-                        out.push_str(&sh.prompt());
-                        continue;
-                    }
-                    line.push(b);
-                    if pty {
-                        echo.push(b);
-                    }
-                }
+                Key::Eof => break 'session,
             }
         }
-        if !echo.is_empty() {
-            out.push_str(&String::from_utf8_lossy(&echo));
-        }
+        out.push_str(&String::from_utf8_lossy(&echo));
     }
     let _ = wr.exit_status(0).await;
     let _ = wr.eof().await;
@@ -295,5 +342,46 @@ impl Shell<'_> {
             },
             _ => format!("{line}\n^\nsyntax error.\n"),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn feed(ed: &mut LineEditor, input: &[u8]) -> (Vec<Key>, Vec<u8>) {
+        let mut echo = Vec::new();
+        let keys = input
+            .iter()
+            .map(|b| ed.key(*b, &mut echo))
+            .filter(|k| *k != Key::Typed)
+            .collect();
+        (keys, echo)
+    }
+
+    #[test]
+    fn line_discipline_as_a_terminal_sees_it() {
+        let mut ed = LineEditor::new(true);
+        let (keys, echo) = feed(&mut ed, b"show  versiox\x7fn \r\nexit\n\r");
+        assert_eq!(
+            keys,
+            vec![
+                Key::Line("show  version".into()),
+                Key::Line("exit".into()),
+                Key::Line(String::new())
+            ]
+        );
+        assert_eq!(echo, b"show  versiox\x08 \x08n \r\nexit\r\n\r\n");
+        let (keys, echo) = feed(&mut ed, b"conf\x03\x04");
+        assert_eq!(keys, vec![Key::Interrupt, Key::Eof]);
+        assert_eq!(echo, b"conf^C\r\n");
+        let (keys, _) = feed(&mut ed, b"a\x04");
+        assert!(keys.is_empty(), "Ctrl-D ends the session on an empty line only");
+        let mut quiet = LineEditor::new(false);
+        let mut long = vec![b'x'; MAX_LINE + 1];
+        long.push(b'\n');
+        let (keys, echo) = feed(&mut quiet, &long);
+        assert_eq!(keys, vec![Key::TooLong, Key::Line(String::new())]);
+        assert!(echo.is_empty(), "no echo without a PTY");
     }
 }

@@ -12,14 +12,12 @@
 
 use std::sync::atomic::Ordering::Relaxed;
 
+use junos_sim::{Key, LineEditor};
 use netpool::{Error, NetconfGuard};
 use russh::server::Msg;
 use russh::{Channel, ChannelMsg};
 
 use super::Shared;
-
-/// The longest input line the shell keeps.
-const MAX_LINE: usize = 64 * 1024;
 
 /// `xml-mode netconf need-trailer` (what PyEZ and ncclient may send over exec) or `netconf`.
 pub(super) fn is_xml_mode(command: &str) -> bool {
@@ -120,8 +118,7 @@ pub(super) async fn serve(shared: &Shared, endpoint: usize, channel: Channel<Msg
         counters: &ep.counters,
         broken: false,
     };
-    let mut line: Vec<u8> = Vec::new();
-    let mut last_cr = false;
+    let mut editor = LineEditor::new(pty);
     let mut out = sh.nl("--- netlab proxy: pooled session\n");
     out.push_str(&sh.prompt());
     'session: loop {
@@ -142,61 +139,33 @@ pub(super) async fn serve(shared: &Shared, endpoint: usize, channel: Channel<Msg
             Ok(Some(ChannelMsg::Eof)) | Ok(Some(ChannelMsg::Close)) | Ok(None) | Err(_) => break,
             Ok(Some(_)) => continue,
         };
+        let mut echo = Vec::new();
         for &b in data.iter() {
-            match b {
-                b'\r' | b'\n' => {
-                    if b == b'\n' && last_cr {
-                        last_cr = false;
-                        continue;
+            let key = editor.key(b, &mut echo);
+            out.push_str(&String::from_utf8_lossy(&std::mem::take(&mut echo)));
+            match key {
+                Key::Typed => {}
+                Key::Line(text) => match sh.execute(&text).await {
+                    Some(reply) if sh.broken => {
+                        out.push_str(&sh.nl(&reply));
+                        let _ = wr.data_bytes(std::mem::take(&mut out).into_bytes()).await;
+                        break 'session;
                     }
-                    last_cr = b == b'\r';
-                    if pty {
-                        out.push_str("\r\n");
+                    Some(reply) => {
+                        out.push_str(&sh.nl(&reply));
+                        out.push_str(&sh.prompt());
                     }
-                    let text = String::from_utf8_lossy(&line).trim().to_string();
-                    line.clear();
-                    match sh.execute(&text).await {
-                        Some(reply) if sh.broken => {
-                            out.push_str(&sh.nl(&reply));
-                            let _ = wr.data_bytes(std::mem::take(&mut out).into_bytes()).await;
-                            break 'session;
-                        }
-                        Some(reply) => {
-                            out.push_str(&sh.nl(&reply));
-                            out.push_str(&sh.prompt());
-                        }
-                        None => {
-                            let _ = wr.data_bytes(std::mem::take(&mut out).into_bytes()).await;
-                            break 'session;
-                        }
+                    None => {
+                        let _ = wr.data_bytes(std::mem::take(&mut out).into_bytes()).await;
+                        break 'session;
                     }
-                }
-                0x7f | 0x08 => {
-                    last_cr = false;
-                    if line.pop().is_some() && pty {
-                        out.push_str("\x08 \x08");
-                    }
-                }
-                0x03 => {
-                    last_cr = false;
-                    line.clear();
-                    out.push_str("^C\r\n");
+                },
+                Key::Interrupt => out.push_str(&sh.prompt()),
+                Key::TooLong => {
+                    out.push_str(&sh.nl("\nerror: line too long\n"));
                     out.push_str(&sh.prompt());
                 }
-                0x04 if line.is_empty() => break 'session,
-                b => {
-                    last_cr = false;
-                    if line.len() >= MAX_LINE {
-                        line.clear();
-                        out.push_str(&sh.nl("\nerror: line too long\n"));
-                        out.push_str(&sh.prompt());
-                        continue;
-                    }
-                    line.push(b);
-                    if pty {
-                        out.push(char::from(b));
-                    }
-                }
+                Key::Eof => break 'session,
             }
         }
     }

@@ -181,39 +181,12 @@ async fn netmiko_juniper_junos_drives_the_interactive_cli() {
 #[ignore = "needs Debian's openssh-client (ssh, ssh-keygen); .ci/run installs it"]
 async fn openssh_exec_and_netconf_subsystem() {
     let dir = tempfile::tempdir().unwrap();
-    let key = dir.path().join("id_ed25519");
-    let st = tokio::process::Command::new("ssh-keygen")
-        .args(["-q", "-t", "ed25519", "-N", "", "-f"])
-        .arg(&key)
-        .status()
-        .await
-        .expect("ssh-keygen runs");
-    assert!(st.success());
-    let pubkey = std::fs::read_to_string(key.with_extension("pub")).unwrap();
+    let (key, public) = ssh_keygen(dir.path()).await;
     let mut user = User::with_password(USER, PASSWORD);
-    user.keys
-        .push(russh::keys::PublicKey::from_openssh(pubkey.trim()).unwrap());
+    user.keys.push(public);
     let fleet = fleet_one(|c| c.users = vec![user]).await;
     let r1 = &fleet.devices()[0];
-    let port = r1.addr().port().to_string();
-    let ssh = |extra: &[&str]| {
-        let mut c = tokio::process::Command::new("ssh");
-        c.args([
-            "-o",
-            "BatchMode=yes",
-            "-o",
-            "StrictHostKeyChecking=no",
-            "-o",
-            "UserKnownHostsFile=/dev/null",
-            "-o",
-            "LogLevel=ERROR",
-            "-i",
-        ])
-        .arg(&key)
-        .args(["-p", &port])
-        .args(extra);
-        c
-    };
+    let ssh = |extra: &[&str]| ssh(&key, r1.addr().port(), None, extra);
     let out = ssh(&["lab@127.0.0.1", "show version | no-more"])
         .output()
         .await
@@ -227,20 +200,82 @@ async fn openssh_exec_and_netconf_subsystem() {
     assert_eq!(out.status.code(), Some(1), "unknown command exits non-zero");
     assert!(String::from_utf8_lossy(&out.stderr).contains("syntax error"));
 
-    let mut child = ssh(&["-s", "lab@127.0.0.1", "netconf"])
+    let (hello, reply) = netconf_over(ssh(&["-s", "lab@127.0.0.1", "netconf"]), "42").await;
+    assert!(hello.supports("http://xml.juniper.net/netconf/junos/1.0"));
+    assert!(hello.session_id.is_some());
+    assert_eq!(reply.message_id(), Some("42"));
+    assert_eq!(
+        reply
+            .root
+            .find(&["software-information", "host-name"])
+            .map(|e| e.text.as_str()),
+        Some("r1")
+    );
+}
+
+/// A new Ed25519 key pair made by ssh-keygen in `dir`: the private key's path and the
+/// public key.
+pub(crate) async fn ssh_keygen(dir: &std::path::Path) -> (PathBuf, russh::keys::PublicKey) {
+    let key = dir.join("id_ed25519");
+    let st = tokio::process::Command::new("ssh-keygen")
+        .args(["-q", "-t", "ed25519", "-N", "", "-f"])
+        .arg(&key)
+        .status()
+        .await
+        .expect("ssh-keygen runs");
+    assert!(st.success());
+    let public = std::fs::read_to_string(key.with_extension("pub")).unwrap();
+    let public = russh::keys::PublicKey::from_openssh(public.trim()).unwrap();
+    (key, public)
+}
+
+/// OpenSSH's `ssh` in batch mode with `key`, to `port` on 127.0.0.1, then `extra`. With
+/// `known_hosts`, the host key is checked strictly against that file; without, not at all.
+pub(crate) fn ssh(
+    key: &std::path::Path,
+    port: u16,
+    known_hosts: Option<&std::path::Path>,
+    extra: &[&str],
+) -> tokio::process::Command {
+    let mut c = tokio::process::Command::new("ssh");
+    c.args(["-o", "BatchMode=yes", "-o", "LogLevel=ERROR", "-o"]);
+    match known_hosts {
+        Some(k) => c
+            .arg("StrictHostKeyChecking=yes")
+            .arg("-o")
+            .arg(format!("UserKnownHostsFile={}", k.display())),
+        None => c
+            .arg("StrictHostKeyChecking=no")
+            .args(["-o", "UserKnownHostsFile=/dev/null"]),
+    };
+    c.arg("-i")
+        .arg(key)
+        .args(["-p", &port.to_string()])
+        .args(extra);
+    c
+}
+
+/// Speak NETCONF 1.0 through `ssh`'s stdin and stdout: hello, get-software-information
+/// with message-id `id`, close-session (which must end the session, and be answered ok).
+/// The server's hello and the reply.
+pub(crate) async fn netconf_over(
+    mut ssh: tokio::process::Command,
+    id: &str,
+) -> (netconf_wire::Hello, netconf_wire::RpcReply) {
+    use tokio::io::AsyncWriteExt;
+    let mut child = ssh
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::piped())
         .spawn()
         .unwrap();
-    use tokio::io::AsyncWriteExt;
     let mut stdin = child.stdin.take().unwrap();
     stdin
-        .write_all(b"<hello xmlns=\"urn:ietf:params:xml:ns:netconf:base:1.0\"><capabilities><capability>urn:ietf:params:netconf:base:1.0</capability></capabilities></hello>]]>]]><rpc message-id=\"42\"><get-software-information/></rpc>]]>]]><rpc message-id=\"43\"><close-session/></rpc>]]>]]>")
+        .write_all(format!("<hello xmlns=\"urn:ietf:params:xml:ns:netconf:base:1.0\"><capabilities><capability>urn:ietf:params:netconf:base:1.0</capability></capabilities></hello>]]>]]><rpc message-id=\"{id}\"><get-software-information/></rpc>]]>]]><rpc message-id=\"close\"><close-session/></rpc>]]>]]>").as_bytes())
         .await
         .unwrap();
     let out = tokio::time::timeout(Duration::from_secs(20), child.wait_with_output())
         .await
-        .unwrap()
+        .expect("the session ends on close-session")
         .unwrap();
     let text = String::from_utf8_lossy(&out.stdout);
     let frames: Vec<&str> = text
@@ -250,20 +285,11 @@ async fn openssh_exec_and_netconf_subsystem() {
         .collect();
     assert_eq!(frames.len(), 3, "{text}");
     let hello = netconf_wire::Hello::parse(frames[0].as_bytes()).unwrap();
-    assert!(hello.supports("http://xml.juniper.net/netconf/junos/1.0"));
-    assert!(hello.session_id.is_some());
     let reply = netconf_wire::RpcReply::parse(frames[1].as_bytes()).unwrap();
-    assert_eq!(reply.message_id(), Some("42"));
-    assert_eq!(
-        reply
-            .root
-            .find(&["software-information", "host-name"])
-            .map(|e| e.text.as_str()),
-        Some("r1")
-    );
     assert!(netconf_wire::RpcReply::parse(frames[2].as_bytes())
         .unwrap()
         .is_ok());
+    (hello, reply)
 }
 
 /// Ansible's junipernetworks.junos modules over `ansible.netcommon.netconf` (and

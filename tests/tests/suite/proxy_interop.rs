@@ -10,7 +10,7 @@ use std::time::Duration;
 use netpool_tests::*;
 use serde_json::Value;
 
-use crate::interop::{python, script};
+use crate::interop::{netconf_over, python, script, ssh, ssh_keygen};
 use crate::proxy::{proxy_for, proxy_with_keys, CLIENT_PASSWORD};
 
 /// Run an interop script against `addr` with the proxy's credentials; its last stdout
@@ -143,16 +143,7 @@ async fn fifty_pyez_clients_overwhelm_a_connection_limit_of_5_directly_but_not_t
 #[ignore = "needs Debian's openssh-client (ssh, ssh-keygen); .ci/run installs it"]
 async fn openssh_exec_subsystem_and_xml_mode_through_the_proxy_with_a_key() {
     let dir = tempfile::tempdir().unwrap();
-    let key = dir.path().join("id_ed25519");
-    let st = tokio::process::Command::new("ssh-keygen")
-        .args(["-q", "-t", "ed25519", "-N", "", "-f"])
-        .arg(&key)
-        .status()
-        .await
-        .expect("ssh-keygen runs");
-    assert!(st.success());
-    let pubkey = std::fs::read_to_string(key.with_extension("pub")).unwrap();
-    let client_key = russh::keys::PublicKey::from_openssh(pubkey.trim()).unwrap();
+    let (key, client_key) = ssh_keygen(dir.path()).await;
     let fleet = fleet(1).await;
     let px = proxy_with_keys(&fleet, config_for(&fleet), vec![client_key]).await;
     let at = px.endpoints()[0].addr;
@@ -169,24 +160,7 @@ async fn openssh_exec_subsystem_and_xml_mode_through_the_proxy_with_a_key() {
         .unwrap()
     );
     std::fs::write(&known, host_line).unwrap();
-    let ssh = |extra: &[&str]| {
-        let mut c = tokio::process::Command::new("ssh");
-        c.args([
-            "-o",
-            "BatchMode=yes",
-            "-o",
-            "StrictHostKeyChecking=yes",
-            "-o",
-            "LogLevel=ERROR",
-            "-o",
-        ])
-        .arg(format!("UserKnownHostsFile={}", known.display()))
-        .arg("-i")
-        .arg(&key)
-        .args(["-p", &at.port().to_string()])
-        .args(extra);
-        c
-    };
+    let ssh = |extra: &[&str]| ssh(&key, at.port(), Some(&known), extra);
     let out = ssh(&["lab@127.0.0.1", "show version"])
         .output()
         .await
@@ -207,38 +181,15 @@ async fn openssh_exec_subsystem_and_xml_mode_through_the_proxy_with_a_key() {
         &["-s", "lab@127.0.0.1", "netconf"][..],
         &["lab@127.0.0.1", "xml-mode netconf need-trailer"][..],
     ] {
-        let mut child = ssh(how)
-            .stdin(std::process::Stdio::piped())
-            .stdout(std::process::Stdio::piped())
-            .spawn()
-            .unwrap();
-        use tokio::io::AsyncWriteExt;
-        let mut stdin = child.stdin.take().unwrap();
-        stdin
-            .write_all(b"<hello xmlns=\"urn:ietf:params:xml:ns:netconf:base:1.0\"><capabilities><capability>urn:ietf:params:netconf:base:1.0</capability></capabilities></hello>]]>]]><rpc message-id=\"client-7\"><get-software-information/></rpc>]]>]]><rpc message-id=\"8\"><close-session/></rpc>]]>]]>")
-            .await
-            .unwrap();
-        let out = tokio::time::timeout(Duration::from_secs(20), child.wait_with_output())
-            .await
-            .expect("the proxy ends the session on close-session")
-            .unwrap();
-        let text = String::from_utf8_lossy(&out.stdout);
-        let frames: Vec<&str> = text
-            .split("]]>]]>")
-            .map(str::trim)
-            .filter(|f| !f.is_empty())
-            .collect();
-        assert_eq!(frames.len(), 3, "{how:?}: {text}");
-        let hello = netconf_wire::Hello::parse(frames[0].as_bytes()).unwrap();
+        let (hello, reply) = netconf_over(ssh(how), "client-7").await;
         assert!(
             hello.supports("http://xml.juniper.net/netconf/junos/1.0"),
-            "the router's capabilities"
+            "{how:?}: the router's capabilities"
         );
-        let reply = netconf_wire::RpcReply::parse(frames[1].as_bytes()).unwrap();
         assert_eq!(
             reply.message_id(),
             Some("client-7"),
-            "the client's own message-id"
+            "{how:?}: the client's own message-id"
         );
         assert_eq!(
             reply
@@ -247,9 +198,6 @@ async fn openssh_exec_subsystem_and_xml_mode_through_the_proxy_with_a_key() {
                 .map(|e| e.text.as_str()),
             Some("r1")
         );
-        assert!(netconf_wire::RpcReply::parse(frames[2].as_bytes())
-            .unwrap()
-            .is_ok());
     }
     assert!(fleet.devices()[0].counters().tcp_accepts <= 2);
     px.shutdown(Duration::from_secs(2)).await;
