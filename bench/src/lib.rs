@@ -5,6 +5,7 @@
 #![deny(missing_docs)]
 
 pub mod charts;
+pub mod drive;
 pub mod gate;
 pub mod html;
 pub mod lab;

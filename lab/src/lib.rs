@@ -2,4 +2,5 @@
 //! binary and the integration tests.
 
 pub mod inventory;
+pub mod limits;
 pub mod proxy;

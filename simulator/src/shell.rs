@@ -376,7 +376,10 @@ mod tests {
         assert_eq!(keys, vec![Key::Interrupt, Key::Eof]);
         assert_eq!(echo, b"conf^C\r\n");
         let (keys, _) = feed(&mut ed, b"a\x04");
-        assert!(keys.is_empty(), "Ctrl-D ends the session on an empty line only");
+        assert!(
+            keys.is_empty(),
+            "Ctrl-D ends the session on an empty line only"
+        );
         let mut quiet = LineEditor::new(false);
         let mut long = vec![b'x'; MAX_LINE + 1];
         long.push(b'\n');

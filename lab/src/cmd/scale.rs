@@ -26,12 +26,35 @@ pub struct ScaleArgs {
     /// Write the figures as JSON.
     #[arg(long)]
     pub json: Option<PathBuf>,
+    /// Drive a fleet served elsewhere (`netlab sim --shards N --inventory-out FILE`, or
+    /// containers): this process holds only client sockets. Opens one pooled session per
+    /// device, measures the idle keepalive CPU, then a checkout sweep.
+    #[arg(long)]
+    pub inventory: Option<PathBuf>,
+    /// With --inventory: keepalive interval during the idle window, seconds.
+    #[arg(long, default_value_t = 15)]
+    pub keepalive_secs: u64,
+    /// With --inventory: length of the idle window, seconds.
+    #[arg(long, default_value_t = 30)]
+    pub idle_secs: u64,
     /// Write one self-contained HTML report (with --sweep: the throughput and p99 chart).
     #[arg(long)]
     pub html: Option<PathBuf>,
 }
 
 pub async fn run(a: ScaleArgs) -> Result<(), String> {
+    let limit = netlab::limits::raise_nofile();
+    if let Some(inv) = &a.inventory {
+        return drive(&a, inv, limit).await;
+    }
+    let in_process = "the fleet and the pool in this one process: a listener, the server's socket and the client's socket";
+    let instead = "Serve the fleet from other processes (`netlab sim --routers N --shards K --ports 2222 --inventory-out fleet.toml`) and drive it with `netlab scale --inventory fleet.toml`.";
+    let largest = if a.sweep {
+        a.devices.min(10_000)
+    } else {
+        a.devices
+    };
+    netlab::limits::check_fds("netlab scale", largest, 3, in_process, limit, instead)?;
     if a.sweep {
         let counts: Vec<usize> = [1, 10, 100, 1000, 10_000]
             .into_iter()
@@ -155,6 +178,87 @@ pub async fn run(a: ScaleArgs) -> Result<(), String> {
     }
     if r.errors > 0 {
         return Err(format!("{} session opens failed", r.errors));
+    }
+    Ok(())
+}
+
+async fn drive(
+    a: &ScaleArgs,
+    path: &std::path::Path,
+    limit: netlab::limits::NoFile,
+) -> Result<(), String> {
+    let inv = netlab::inventory::Inventory::load(path)?;
+    netlab::limits::check_fds(
+        "netlab scale --inventory",
+        inv.devices.len(),
+        1,
+        "one SSH connection each",
+        limit,
+        "Split the inventory over several `netlab scale --inventory` processes (or machines) and add up their results.",
+    )?;
+    let devices: Vec<netpool::Device> = inv.devices.iter().map(|d| d.device.clone()).collect();
+    eprintln!(
+        "netlab scale: {} devices from {}, one pooled session each, {} at a time; then {} s idle with keepalives every {} s; then a checkout of every device",
+        devices.len(),
+        path.display(),
+        a.concurrency,
+        a.idle_secs,
+        a.keepalive_secs
+    );
+    let r = netpool_bench::drive::drive(
+        &devices,
+        inv.pool.host_key_policy.clone(),
+        a.concurrency,
+        std::time::Duration::from_secs(a.keepalive_secs.max(1)),
+        std::time::Duration::from_secs(a.idle_secs),
+        1,
+    )
+    .await?;
+    let text = format!(
+        "devices                       {}\nsessions open                 {} ({} failed{})\nconnect+hello p50/p90/p99     {:.1} / {:.1} / {:.1} ms ({} at a time)\nestablished / s               {:.0}\nRSS per client session        {:.1} KiB ({} -> {} KiB, this process only)\nidle CPU (keepalives)         {:.2}% of one core ({} s interval, {:.0} s window)\ncheckout p50/p99/max          {:.1} / {:.1} / {:.1} us over {} checkouts\n",
+        r.devices,
+        r.sessions,
+        r.errors,
+        r.first_error.as_deref().map(|e| format!("; first: {e}")).unwrap_or_default(),
+        r.connect_hello_ms[0],
+        r.connect_hello_ms[1],
+        r.connect_hello_ms[2],
+        r.concurrency,
+        r.connects_per_s,
+        r.rss_per_client_session_kib,
+        r.rss_kib[0],
+        r.rss_kib[1],
+        r.idle_cpu_share_of_core * 100.0,
+        r.keepalive_interval_s,
+        r.idle_s,
+        r.checkout_us[0],
+        r.checkout_us[1],
+        r.checkout_us[2],
+        r.checkouts
+    );
+    print!("{text}");
+    if let Some(p) = &a.json {
+        write_json(p, &r)?;
+    }
+    if let Some(p) = &a.html {
+        super::write_html(
+            p,
+            &format!("netlab scale --inventory: {} devices", r.devices),
+            &[("inventory", path.display().to_string())],
+            &[
+                netpool_bench::html::Part::Note(
+                    "One run against an external fleet: the figures, no chart (the sweep, --sweep, has the chart).".into(),
+                ),
+                netpool_bench::html::Part::Table(text),
+            ],
+            &r,
+        )?;
+    }
+    if r.errors > 0 {
+        return Err(format!(
+            "{} of {} sessions failed to open",
+            r.errors, r.devices
+        ));
     }
     Ok(())
 }
