@@ -9,8 +9,8 @@ use netlab::inventory;
 
 use clap::{Parser, Subcommand};
 use cmd::{
-    bench::BenchArgs, calibrate::CalibrateArgs, chaos::ChaosArgs, proxy::ProxyArgs,
-    scale::ScaleArgs, sim::SimArgs, validate::ValidateArgs,
+    bench::BenchArgs, calibrate::CalibrateArgs, chaos::ChaosArgs, inventory::InventoryArgs,
+    proxy::ProxyArgs, scale::ScaleArgs, sim::SimArgs, validate::ValidateArgs,
 };
 
 #[derive(Parser)]
@@ -63,6 +63,10 @@ enum Command {
     ///
     /// Example: NETLAB_PROXY_PASSWORD=... netlab proxy --inventory lab.toml --inventory-out proxied.toml
     Proxy(ProxyArgs),
+    /// Write inventories of fleets served elsewhere.
+    ///
+    /// Example: netlab inventory k8s --pods 10 --routers 100000 --out fleet.toml
+    Inventory(InventoryArgs),
 }
 
 #[tokio::main]
@@ -80,6 +84,7 @@ async fn main() -> ExitCode {
         Command::Validate(a) => cmd::validate::run(a).await,
         Command::Calibrate(a) => cmd::calibrate::run(a).await,
         Command::Proxy(a) => cmd::proxy::run(a).await,
+        Command::Inventory(a) => cmd::inventory::run(a),
     };
     match r {
         Ok(()) => ExitCode::SUCCESS,

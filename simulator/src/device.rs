@@ -272,10 +272,42 @@ impl Device {
     }
 }
 
+/// The host key fingerprint (`SHA256:...`) device `index` of a fleet seeded with `seed`
+/// has: keys are derived, so an inventory of a fleet served elsewhere (other processes,
+/// containers, pods) can pin them without asking the devices.
+pub fn host_key_fingerprint_of(index: usize, seed: u64) -> String {
+    let spec = DeviceSpec::new(index, seed, 0);
+    PrivateKey::from(Ed25519Keypair::from_seed(&seed_bytes(spec.seed)))
+        .public_key()
+        .fingerprint(HashAlg::Sha256)
+        .to_string()
+}
+
 fn seed_bytes(seed: u64) -> [u8; 32] {
     let mut out = [0u8; 32];
     for (i, chunk) in out.chunks_mut(8).enumerate() {
         chunk.copy_from_slice(&mix(seed.wrapping_add(i as u64)).to_le_bytes());
     }
     out
+}
+
+#[cfg(test)]
+mod key_tests {
+    use super::*;
+
+    #[test]
+    fn a_fleets_host_keys_can_be_known_without_starting_it() {
+        for (index, seed) in [(0, 1), (41, 1), (9_999, 7)] {
+            let dev = Device::new(
+                DeviceSpec::new(index, seed, 0),
+                DeviceConfig::default(),
+                &[],
+            );
+            assert_eq!(
+                host_key_fingerprint_of(index, seed),
+                dev.host_key_fingerprint()
+            );
+        }
+        assert_ne!(host_key_fingerprint_of(0, 1), host_key_fingerprint_of(1, 1));
+    }
 }

@@ -38,7 +38,9 @@ pub mod state;
 mod sync;
 
 pub use counters::CounterSnapshot;
-pub use device::{Device, DeviceConfig, User, DEFAULT_PASSWORD, DEFAULT_USER};
+pub use device::{
+    host_key_fingerprint_of, Device, DeviceConfig, User, DEFAULT_PASSWORD, DEFAULT_USER,
+};
 pub use fleet::{Addressing, Fleet, FleetConfig};
 pub use netconf::junos_capabilities;
 pub use profile::Timing;

@@ -3,6 +3,7 @@
 pub mod bench;
 pub mod calibrate;
 pub mod chaos;
+pub mod inventory;
 pub mod proxy;
 pub mod scale;
 pub mod sim;

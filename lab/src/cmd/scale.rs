@@ -31,6 +31,10 @@ pub struct ScaleArgs {
     /// device, measures the idle keepalive CPU, then a checkout sweep.
     #[arg(long)]
     pub inventory: Option<PathBuf>,
+    /// With --inventory: drive only slice K of N of the inventory (`K/N`; several workers,
+    /// each with its slice, their results added up).
+    #[arg(long, value_parser = parse_slice)]
+    pub slice: Option<(usize, usize)>,
     /// With --inventory: keepalive interval during the idle window, seconds.
     #[arg(long, default_value_t = 15)]
     pub keepalive_secs: u64,
@@ -190,13 +194,26 @@ async fn drive(
     let inv = netlab::inventory::Inventory::load(path)?;
     netlab::limits::check_fds(
         "netlab scale --inventory",
-        inv.devices.len(),
+        match a.slice {
+            Some((k, n)) => {
+                let (lo, hi) = super::sim::slice(inv.devices.len(), k, n);
+                hi - lo
+            }
+            None => inv.devices.len(),
+        },
         1,
         "one SSH connection each",
         limit,
         "Split the inventory over several `netlab scale --inventory` processes (or machines) and add up their results.",
     )?;
-    let devices: Vec<netpool::Device> = inv.devices.iter().map(|d| d.device.clone()).collect();
+    let all: Vec<netpool::Device> = inv.devices.iter().map(|d| d.device.clone()).collect();
+    let devices: Vec<netpool::Device> = match a.slice {
+        Some((k, n)) => {
+            let (lo, hi) = super::sim::slice(all.len(), k, n);
+            all[lo..hi].to_vec()
+        }
+        None => all,
+    };
     eprintln!(
         "netlab scale: {} devices from {}, one pooled session each, {} at a time; then {} s idle with keepalives every {} s; then a checkout of every device",
         devices.len(),
@@ -261,4 +278,23 @@ async fn drive(
         ));
     }
     Ok(())
+}
+
+/// `K/N` with K below N.
+fn parse_slice(s: &str) -> Result<(usize, usize), String> {
+    let (k, n) = s
+        .split_once('/')
+        .ok_or_else(|| format!("{s:?}: expected K/N, such as 0/4"))?;
+    let k: usize = k
+        .trim()
+        .parse()
+        .map_err(|_| format!("{s:?}: K is not a number"))?;
+    let n: usize = n
+        .trim()
+        .parse()
+        .map_err(|_| format!("{s:?}: N is not a number"))?;
+    if n == 0 || k >= n {
+        return Err(format!("{s:?}: K must be below N, and N above 0"));
+    }
+    Ok((k, n))
 }

@@ -47,9 +47,16 @@ struct Args {
     #[arg(long, default_value_t = 1, env = "JUNOS_SIM_SEED")]
     seed: u64,
     /// Index of the first router: router N is named r{first-index + N + 1}. Containers of
-    /// one lab each run one router with their own index.
-    #[arg(long, default_value_t = 0, env = "JUNOS_SIM_INDEX")]
-    first_index: usize,
+    /// one lab each run one router with their own index. With --shards, the index of this
+    /// shard instead (unset: the ordinal at the end of HOSTNAME, as a StatefulSet's pods
+    /// are named `junos-sim-0`, `junos-sim-1`...).
+    #[arg(long, env = "JUNOS_SIM_INDEX")]
+    first_index: Option<usize>,
+    /// Serve slice K of S of a fleet of --routers routers (K from --first-index or the
+    /// StatefulSet ordinal): routers r{lo+1}..r{hi}, with --per-device-ip from --listen +
+    /// lo, else on --first-port and up.
+    #[arg(long, default_value_t = 1, env = "JUNOS_SIM_SHARDS")]
+    shards: usize,
     /// Print counters every N seconds (0 = never).
     #[arg(long, default_value_t = 0)]
     stats_every: u64,
@@ -76,12 +83,36 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                 .map_err(|e| format!("--authorized-key {}: {e}", path.display()))?,
         );
     }
+    let (first_index, routers) = if args.shards > 1 {
+        let k = match args.first_index {
+            Some(k) => k,
+            None => ordinal().ok_or(
+                "--shards: give the shard index (--first-index, JUNOS_SIM_INDEX) or run in a StatefulSet pod (HOSTNAME ending in -N)",
+            )?,
+        };
+        if k >= args.shards {
+            return Err(format!("shard index {k} is not below --shards {}", args.shards).into());
+        }
+        let (lo, hi) = (
+            args.routers * k / args.shards,
+            args.routers * (k + 1) / args.shards,
+        );
+        (lo, hi - lo)
+    } else {
+        (args.first_index.unwrap_or(0), args.routers)
+    };
     let addressing = if args.per_device_ip {
-        let IpAddr::V4(first) = args.listen else {
+        let IpAddr::V4(listen) = args.listen else {
             return Err("--per-device-ip needs an IPv4 --listen".into());
         };
+        // The shard's slice of the addresses (device g of the fleet on listen + g).
+        let offset = if args.shards > 1 {
+            first_index as u32
+        } else {
+            0
+        };
         Addressing::Loopback {
-            first,
+            first: Ipv4Addr::from(u32::from(listen) + offset),
             ports: args.ports.clone(),
         }
     } else {
@@ -91,9 +122,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
     };
     let fleet = Fleet::start(FleetConfig {
-        routers: args.routers,
+        routers,
         seed: args.seed,
-        first_index: args.first_index,
+        first_index,
         addressing,
         device: DeviceConfig {
             users: vec![user],
@@ -120,7 +151,6 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         fleet.devices().len(),
         args.profile
     );
-    let _ = Ipv4Addr::LOCALHOST;
     let stats = async {
         if args.stats_every == 0 {
             return std::future::pending::<()>().await;
@@ -159,4 +189,10 @@ async fn sigterm() {
         }
         Err(_) => std::future::pending().await,
     }
+}
+
+/// The StatefulSet ordinal: the number after the last `-` of HOSTNAME.
+fn ordinal() -> Option<usize> {
+    let host = std::env::var("HOSTNAME").ok()?;
+    host.rsplit('-').next()?.parse().ok()
 }
