@@ -109,9 +109,13 @@ pub(super) async fn reset_and_slow_reply(_s: Size) -> Obs {
     let proxy = FaultProxy::start(lab.sim(0).addr(), 42)
         .await
         .map_err(|e| e.to_string())?;
+    // The reset must surface as a transport error, not a timeout: its pool waits long
+    // enough that a loaded machine cannot turn the one into the other. The slow reply
+    // below has its own pool with a short rpc_timeout.
+    let reset_pool = lab.pool_with(|c| c.rpc_timeout = Duration::from_secs(5));
     let pool = lab.pool_with(|c| c.rpc_timeout = Duration::from_millis(400));
     let d = lab.via(proxy.addr());
-    let mut g = pool.netconf(&d).await.map_err(|e| e.to_string())?;
+    let mut g = reset_pool.netconf(&d).await.map_err(|e| e.to_string())?;
     let sid = g.session_id();
     let reset = {
         let p = &proxy;
@@ -136,7 +140,7 @@ pub(super) async fn reset_and_slow_reply(_s: Size) -> Obs {
     );
     drop(g);
     proxy.clear();
-    let mut g = pool
+    let mut g = reset_pool
         .netconf(&d)
         .await
         .map_err(|e| format!("after reset: {e}"))?;
@@ -172,6 +176,7 @@ pub(super) async fn reset_and_slow_reply(_s: Size) -> Obs {
     let discards: u64 = pool
         .stats()
         .iter()
+        .chain(reset_pool.stats().iter())
         .map(|s| {
             s.discarded
                 .get(&DiscardReason::Transport)
