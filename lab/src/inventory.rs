@@ -116,8 +116,19 @@ fn is_env_name(s: &str) -> bool {
         && c.all(|ch| ch.is_ascii_alphanumeric() || ch == '_')
 }
 
-fn line_of(text: &str, offset: usize) -> usize {
-    text[..offset.min(text.len())].matches('\n').count() + 1
+/// Line numbers of byte offsets, from one pass over the text (a 50,000-device inventory
+/// must not count newlines from the top for every device).
+struct Lines(Vec<usize>);
+
+impl Lines {
+    fn new(text: &str) -> Self {
+        Lines(text.match_indices('\n').map(|(i, _)| i).collect())
+    }
+
+    /// The 1-based line of `offset`.
+    fn of(&self, offset: usize) -> usize {
+        self.0.partition_point(|&nl| nl < offset) + 1
+    }
 }
 
 impl Inventory {
@@ -177,11 +188,12 @@ impl Inventory {
         }
         let mut pins = 0usize;
         let mut devices = Vec::new();
+        let lines = Lines::new(text);
         for e in &file.device {
             let at = format!(
                 "{}:{}: device {:?}",
                 path.display(),
-                line_of(text, e.name.span().start),
+                lines.of(e.name.span().start),
                 e.name.get_ref()
             );
             let user =
@@ -303,6 +315,16 @@ impl Inventory {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn line_numbers_come_from_one_index() {
+        let text = "a\nbb\n\nccc";
+        let lines = Lines::new(text);
+        for (offset, line) in [(0, 1), (1, 1), (2, 2), (4, 2), (5, 3), (6, 4), (9, 4)] {
+            assert_eq!(lines.of(offset), line, "offset {offset}");
+            assert_eq!(line, text[..offset].matches('\n').count() + 1);
+        }
+    }
 
     #[test]
     fn a_password_in_the_wrong_field_is_not_echoed() {
