@@ -10,6 +10,8 @@
 //! Each chart keeps its legend in a column of its own beside the plot, so that no label
 //! runs off the edge or over the data.
 
+use plotters::coord::ranged1d::SegmentedCoord;
+use plotters::coord::types::RangedCoordusize;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
@@ -94,6 +96,64 @@ fn legend(
             .map_err(err)?;
     }
     Ok(())
+}
+
+/// A chart with a row per name, top to bottom, against a log-scale x axis.
+type RowChart<'a, 'b> =
+    ChartContext<'a, SVGBackend<'b>, Cartesian2d<LogCoord<f64>, SegmentedCoord<RangedCoordusize>>>;
+
+fn rows_chart<'a, 'b>(
+    area: &'a DrawingArea<SVGBackend<'b>, Shift>,
+    caption: &str,
+    x: std::ops::Range<f64>,
+    names: &[String],
+    x_desc: &str,
+    x_label: &dyn Fn(&f64) -> String,
+) -> Result<RowChart<'a, 'b>, String> {
+    let n = names.len().max(1);
+    let mut chart = ChartBuilder::on(area)
+        .caption(caption, (FONT, 17))
+        .margin(14)
+        .x_label_area_size(44)
+        .y_label_area_size(190)
+        .build_cartesian_2d(x.log_scale(), (0..n - 1).into_segmented())
+        .map_err(err)?;
+    chart
+        .configure_mesh()
+        .x_desc(x_desc)
+        .x_label_formatter(x_label)
+        .y_labels(n)
+        .y_label_formatter(&|y| match y {
+            SegmentValue::CenterOf(i) => names
+                .get(n - 1 - (*i).min(n - 1))
+                .cloned()
+                .unwrap_or_default(),
+            _ => String::new(),
+        })
+        .disable_y_mesh()
+        .light_line_style(RGBColor(238, 238, 238))
+        .draw()
+        .map_err(err)?;
+    Ok(chart)
+}
+
+/// A bar in row `y` of a [`RowChart`] from `from` to `to`, inset by (top, bottom) pixels.
+fn row_bar(
+    y: usize,
+    from: f64,
+    to: f64,
+    c: RGBColor,
+    (top, bottom): (u32, u32),
+) -> Rectangle<(f64, SegmentValue<usize>)> {
+    let mut bar = Rectangle::new(
+        [
+            (from, SegmentValue::Exact(y)),
+            (to.max(from), SegmentValue::Exact(y + 1)),
+        ],
+        c.filled(),
+    );
+    bar.set_margin(top, bottom, 0, 0);
+    bar
 }
 
 /// The latency CDF of each mode of a bench run.
@@ -214,48 +274,23 @@ pub fn speedup_bars(r: &BenchReport) -> Result<Chart, String> {
         root.fill(&WHITE).map_err(err)?;
         let (plot, side) = root.split_horizontally(PLOT_W);
         let labels: Vec<String> = bars.iter().map(|b| b.0.clone()).collect();
-        let mut chart = ChartBuilder::on(&plot)
-            .caption(
-                format!(
-                    "Speedup against a new session per call: {} profile",
-                    r.profile
-                ),
-                (FONT, 17),
+        let mut chart = rows_chart(
+            &plot,
+            &format!(
+                "Speedup against a new session per call: {} profile",
+                r.profile
+            ),
+            0.5..hi,
+            &labels,
+            "times faster than per-call (log scale)",
+            &|v| format!("{}x", trim(*v)),
+        )?;
+        chart
+            .draw_series(
+                bars.iter()
+                    .enumerate()
+                    .map(|(i, (_, s, t))| row_bar(n - 1 - i, 0.5, *s, color(*t), (4, 4))),
             )
-            .margin(14)
-            .x_label_area_size(44)
-            .y_label_area_size(190)
-            .build_cartesian_2d((0.5f64..hi).log_scale(), (0..n - 1).into_segmented())
-            .map_err(err)?;
-        chart
-            .configure_mesh()
-            .x_desc("times faster than per-call (log scale)")
-            .x_label_formatter(&|v| format!("{}x", trim(*v)))
-            .y_labels(n)
-            .y_label_formatter(&|y| match y {
-                SegmentValue::CenterOf(i) => labels
-                    .get(n - 1 - (*i).min(n - 1))
-                    .cloned()
-                    .unwrap_or_default(),
-                _ => String::new(),
-            })
-            .disable_y_mesh()
-            .light_line_style(RGBColor(238, 238, 238))
-            .draw()
-            .map_err(err)?;
-        chart
-            .draw_series(bars.iter().enumerate().map(|(i, (_, s, t))| {
-                let y = n - 1 - i;
-                let mut r = Rectangle::new(
-                    [
-                        (0.5, SegmentValue::Exact(y)),
-                        (s.max(0.5), SegmentValue::Exact(y + 1)),
-                    ],
-                    color(*t).filled(),
-                );
-                r.set_margin(4, 4, 0, 0);
-                r
-            }))
             .map_err(err)?;
         chart
             .draw_series(bars.iter().enumerate().map(|(i, (_, s, _))| {
@@ -453,50 +488,23 @@ pub fn chaos_times(results: &[netchaos::ScenarioResult]) -> Result<Chart, String
         root.fill(&WHITE).map_err(err)?;
         let (plot, side) = root.split_horizontally(PLOT_W);
         let names: Vec<String> = rows.iter().map(|r| r.name.clone()).collect();
-        let mut chart = ChartBuilder::on(&plot)
-            .caption(
-                "Chaos: time to detect each fault, and to recover",
-                (FONT, 17),
-            )
-            .margin(14)
-            .x_label_area_size(44)
-            .y_label_area_size(190)
-            .build_cartesian_2d((lo..hi).log_scale(), (0..n - 1).into_segmented())
-            .map_err(err)?;
-        chart
-            .configure_mesh()
-            .x_desc("milliseconds (log scale)")
-            .x_label_formatter(&|v| fmt_ms(*v))
-            .y_labels(n)
-            .y_label_formatter(&|y| match y {
-                SegmentValue::CenterOf(i) => names
-                    .get(n - 1 - (*i).min(n - 1))
-                    .cloned()
-                    .unwrap_or_default(),
-                _ => String::new(),
-            })
-            .disable_y_mesh()
-            .light_line_style(RGBColor(238, 238, 238))
-            .draw()
-            .map_err(err)?;
+        let mut chart = rows_chart(
+            &plot,
+            "Chaos: time to detect each fault, and to recover",
+            lo..hi,
+            &names,
+            "milliseconds (log scale)",
+            &|v| fmt_ms(*v),
+        )?;
         type Pick = fn(&netchaos::ScenarioResult) -> Option<f64>;
         let picks: [Pick; 2] = [|r| r.detect_s, |r| r.recover_s];
         for (k, pick) in picks.iter().enumerate() {
             chart
                 .draw_series(rows.iter().enumerate().filter_map(|(i, r)| {
                     let v = pick(r)? * 1000.0;
-                    let y = n - 1 - i;
-                    let mut bar = Rectangle::new(
-                        [
-                            (lo, SegmentValue::Exact(y)),
-                            (v.max(lo), SegmentValue::Exact(y + 1)),
-                        ],
-                        color(k).filled(),
-                    );
                     // Detect in the upper half of the row, recover in the lower half.
-                    let (top, bottom) = if k == 0 { (3, 17) } else { (17, 3) };
-                    bar.set_margin(top, bottom, 0, 0);
-                    Some(bar)
+                    let margins = if k == 0 { (3, 17) } else { (17, 3) };
+                    Some(row_bar(n - 1 - i, lo, v, color(k), margins))
                 }))
                 .map_err(err)?;
         }

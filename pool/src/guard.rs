@@ -85,9 +85,7 @@ impl NetconfGuard {
     /// lent again.
     pub async fn rpc(&mut self, operation_xml: &str) -> Result<RpcReply> {
         let effect = ConfigEffect::of(operation_xml);
-        if matches!(effect, ConfigEffect::Dirties | ConfigEffect::Opens) {
-            self.session.as_mut().expect("session").dirty = true;
-        }
+        self.begin(effect);
         let res = self.send(operation_xml).await;
         if res.is_ok() {
             self.apply(effect);
@@ -140,9 +138,7 @@ impl NetconfGuard {
     /// lock and candidate state are tracked as for [`NetconfGuard::rpc`].
     pub async fn relay(&mut self, rpc: &Rpc, doc: &[u8]) -> Result<Vec<u8>> {
         let effect = ConfigEffect::of_operation(&rpc.operation);
-        if matches!(effect, ConfigEffect::Dirties | ConfigEffect::Opens) {
-            self.session.as_mut().expect("session").dirty = true;
-        }
+        self.begin(effect);
         let timeout = self.lease().rpc_timeout();
         let (sess, device) = self.parts();
         let res = match tokio::time::timeout(timeout, sess.relay(&device, doc)).await {
@@ -191,6 +187,15 @@ impl NetconfGuard {
         Ok(())
     }
 
+    /// Before sending: an RPC that may change the candidate marks the session dirty
+    /// whether or not its reply ever arrives.
+    fn begin(&mut self, effect: ConfigEffect) {
+        if matches!(effect, ConfigEffect::Dirties | ConfigEffect::Opens) {
+            self.session.as_mut().expect("session").dirty = true;
+        }
+    }
+
+    /// After a successful reply: what the RPC did to the session's state.
     fn apply(&mut self, effect: ConfigEffect) {
         let sess = self.session.as_mut().expect("session");
         match effect {
@@ -367,34 +372,26 @@ enum ConfigEffect {
 }
 
 impl ConfigEffect {
+    /// The effect of an operation written as XML (the pool's own RPCs, raw `rpc()`).
     fn of(operation_xml: &str) -> ConfigEffect {
-        let name = operation_name(operation_xml);
-        let has = |tag: &str| {
-            operation_xml.contains(&format!("<{tag}/>"))
-                || operation_xml.contains(&format!("<{tag}>"))
-        };
+        let checks = operation_xml.contains("<check/>") || operation_xml.contains("<check>");
+        Self::named(operation_name(operation_xml), checks)
+    }
+
+    /// The effect of a parsed operation (a relayed client's RPC).
+    fn of_operation(op: &netconf_wire::Element) -> ConfigEffect {
+        Self::named(&op.name, op.has("check"))
+    }
+
+    /// The effect of the operation `name`; `checks` when it holds `<check/>` (a commit
+    /// check changes nothing).
+    fn named(name: &str, checks: bool) -> ConfigEffect {
         match name {
             "load-configuration" | "edit-config" => ConfigEffect::Dirties,
             "open-configuration" => ConfigEffect::Opens,
             "lock" | "lock-configuration" => ConfigEffect::Locks,
             "unlock" | "unlock-configuration" => ConfigEffect::Unlocks,
-            "commit-configuration" | "commit" if !has("check") => ConfigEffect::Cleans,
-            "discard-changes" => ConfigEffect::Cleans,
-            "close-configuration" => ConfigEffect::Closes,
-            _ => ConfigEffect::None,
-        }
-    }
-}
-
-impl ConfigEffect {
-    /// The effect of a parsed operation (a relayed client's RPC).
-    fn of_operation(op: &netconf_wire::Element) -> ConfigEffect {
-        match op.name.as_str() {
-            "load-configuration" | "edit-config" => ConfigEffect::Dirties,
-            "open-configuration" => ConfigEffect::Opens,
-            "lock" | "lock-configuration" => ConfigEffect::Locks,
-            "unlock" | "unlock-configuration" => ConfigEffect::Unlocks,
-            "commit-configuration" | "commit" if !op.has("check") => ConfigEffect::Cleans,
+            "commit-configuration" | "commit" if !checks => ConfigEffect::Cleans,
             "discard-changes" => ConfigEffect::Cleans,
             "close-configuration" => ConfigEffect::Closes,
             _ => ConfigEffect::None,

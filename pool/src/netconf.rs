@@ -233,11 +233,16 @@ impl NetconfSession {
     /// [`Error::Rpc`]; framing, XML and transport failures as their own errors.
     pub(crate) async fn rpc(&mut self, device: &Device, operation_xml: &str) -> Result<RpcReply> {
         let reply = self.exchange(device, operation_xml).await;
+        self.mark_used();
+        reply
+    }
+
+    /// Count as use: the idle clock, the next health check and the connection's activity.
+    fn mark_used(&mut self) {
         let now = Instant::now();
         self.last_used = now;
         self.check_due = later(now, self.check_after);
         self.slot.conn.touch_at(now);
-        reply
     }
 
     /// Send an RPC and read its reply, without counting as use (for housekeeping such as
@@ -277,10 +282,7 @@ impl NetconfSession {
                 detail: format!("bad rpc-reply: {e}"),
             }
         })?;
-        let now = Instant::now();
-        self.last_used = now;
-        self.check_due = later(now, self.check_after);
-        self.slot.conn.touch_at(now);
+        self.mark_used();
         Ok(Relayed {
             reply: back.doc,
             parsed,

@@ -49,6 +49,15 @@ impl LineEditor {
         }
     }
 
+    /// `s` as the terminal should get it: with a PTY, every line ends in CR LF.
+    pub fn for_terminal(&self, s: &str) -> String {
+        if self.pty {
+            s.replace("\r\n", "\n").replace('\n', "\r\n")
+        } else {
+            s.to_string()
+        }
+    }
+
     /// Take one byte of input.
     pub fn key(&mut self, b: u8, echo: &mut Vec<u8>) -> Key {
         match b {
@@ -106,7 +115,6 @@ struct Shell<'a> {
     user: &'a str,
     id: u32,
     mode: Mode,
-    pty: bool,
 }
 
 pub(crate) async fn serve(channel: Channel<Msg>, ctx: &ChannelCtx, pty: bool) {
@@ -119,14 +127,13 @@ pub(crate) async fn serve(channel: Channel<Msg>, ctx: &ChannelCtx, pty: bool) {
         user: &ctx.user,
         id,
         mode: Mode::Operational,
-        pty,
     };
     let mut editor = LineEditor::new(pty);
     let banner = format!(
         "--- JUNOS {} Kernel 64-bit  JNPR-12.1-20230321.a5b9d7f_buil\n",
         dev.inner.spec.version
     );
-    let mut out = sh.nl(&banner);
+    let mut out = editor.for_terminal(&banner);
     out.push_str(&sh.prompt());
     'session: loop {
         if !out.is_empty()
@@ -152,7 +159,7 @@ pub(crate) async fn serve(channel: Channel<Msg>, ctx: &ChannelCtx, pty: bool) {
                 Key::Typed => {}
                 Key::Line(text) => match sh.execute(&text).await {
                     Some(reply) => {
-                        out.push_str(&sh.nl(&reply));
+                        out.push_str(&editor.for_terminal(&reply));
                         out.push_str(&sh.prompt());
                     }
                     None => {
@@ -163,7 +170,7 @@ pub(crate) async fn serve(channel: Channel<Msg>, ctx: &ChannelCtx, pty: bool) {
                 Key::Interrupt => out.push_str(&sh.prompt()),
                 Key::TooLong => {
                     // A line longer than any Junos command: dropped whole.
-                    out.push_str(&sh.nl("\nerror: line too long\n"));
+                    out.push_str(&editor.for_terminal("\nerror: line too long\n"));
                     out.push_str(&sh.prompt());
                 }
                 Key::Eof => break 'session,
@@ -188,15 +195,6 @@ impl Shell<'_> {
     /// Width of the configuration-mode prompt line (`user@host# `).
     fn prompt_width(&self) -> usize {
         self.user.len() + 1 + self.dev.hostname().len() + 2
-    }
-
-    /// Translate newlines for a terminal.
-    fn nl(&self, s: &str) -> String {
-        if self.pty {
-            s.replace("\r\n", "\n").replace('\n', "\r\n")
-        } else {
-            s.to_string()
-        }
     }
 
     /// Run one line; `None` ends the session.

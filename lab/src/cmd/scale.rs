@@ -192,28 +192,22 @@ async fn drive(
     limit: netlab::limits::NoFile,
 ) -> Result<(), String> {
     let inv = netlab::inventory::Inventory::load(path)?;
+    let (lo, hi) = match a.slice {
+        Some((k, n)) => super::sim::slice(inv.devices.len(), k, n),
+        None => (0, inv.devices.len()),
+    };
+    let devices: Vec<netpool::Device> = inv.devices[lo..hi]
+        .iter()
+        .map(|d| d.device.clone())
+        .collect();
     netlab::limits::check_fds(
         "netlab scale --inventory",
-        match a.slice {
-            Some((k, n)) => {
-                let (lo, hi) = super::sim::slice(inv.devices.len(), k, n);
-                hi - lo
-            }
-            None => inv.devices.len(),
-        },
+        devices.len(),
         1,
         "one SSH connection each",
         limit,
         "Split the inventory over several `netlab scale --inventory` processes (or machines) and add up their results.",
     )?;
-    let all: Vec<netpool::Device> = inv.devices.iter().map(|d| d.device.clone()).collect();
-    let devices: Vec<netpool::Device> = match a.slice {
-        Some((k, n)) => {
-            let (lo, hi) = super::sim::slice(all.len(), k, n);
-            all[lo..hi].to_vec()
-        }
-        None => all,
-    };
     eprintln!(
         "netlab scale: {} devices from {}, one pooled session each, {} at a time; then {} s idle with keepalives every {} s; then a checkout of every device",
         devices.len(),

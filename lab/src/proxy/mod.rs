@@ -142,6 +142,69 @@ pub(crate) struct Shared {
     pub(crate) token: CancellationToken,
 }
 
+/// An upstream session lent to one client of an endpoint: counted in the endpoint's
+/// `leases` for exactly as long as it lives, whichever way it ends.
+pub(crate) struct Leased<'a> {
+    pub(crate) session: netpool::NetconfGuard,
+    counters: &'a EndpointCounters,
+    _counted: LeaseCount<'a>,
+}
+
+struct LeaseCount<'a>(&'a AtomicU64);
+
+impl Drop for LeaseCount<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Relaxed);
+    }
+}
+
+impl Shared {
+    /// Lease an upstream session for a client of `endpoint`: the pool's FIFO wait up to
+    /// its checkout timeout, or until the proxy shuts down. A failure is counted and
+    /// comes back as the message the client is given.
+    pub(crate) async fn lease(&self, endpoint: usize) -> Result<Leased<'_>, String> {
+        let ep = &self.endpoints[endpoint];
+        let res = tokio::select! {
+            r = self.pool.netconf(&ep.device) => r,
+            _ = self.token.cancelled() => return Err("netlab proxy: shutting down".into()),
+        };
+        match res {
+            Ok(session) => {
+                ep.counters.leases.fetch_add(1, Relaxed);
+                Ok(Leased {
+                    session,
+                    counters: &ep.counters,
+                    _counted: LeaseCount(&ep.counters.leases),
+                })
+            }
+            Err(e) => {
+                ep.counters.errors.fetch_add(1, Relaxed);
+                tracing::info!(endpoint = %ep.name, "no upstream session for a client: {e}");
+                Err(format!("netlab proxy: no upstream session: {e}"))
+            }
+        }
+    }
+}
+
+impl Leased<'_> {
+    /// Hand the session back fit for the next client: cleaned (close-configuration,
+    /// discard-changes, unlock) if it holds state, discarded if cleaning fails.
+    pub(crate) async fn give_back(self) {
+        let Leased {
+            mut session,
+            counters,
+            _counted,
+        } = self;
+        if session.needs_reset() {
+            counters.resets.fetch_add(1, Relaxed);
+            if let Err(e) = session.reset().await {
+                tracing::info!("upstream session could not be cleaned, discarded: {e}");
+                session.discard();
+            }
+        }
+    }
+}
+
 /// A running proxy. Dropping it does not stop it: call [`Proxy::shutdown`].
 pub struct Proxy {
     shared: Arc<Shared>,

@@ -23,7 +23,9 @@ use std::sync::atomic::Ordering::Relaxed;
 
 use bytes::BytesMut;
 use futures::StreamExt;
-use netconf_wire::{FrameCodec, Framing, Hello, Rpc, RpcError, RpcReply, BASE_1_0, BASE_1_1};
+use netconf_wire::{
+    Element, FrameCodec, Framing, Hello, Rpc, RpcError, RpcReply, BASE_1_0, BASE_1_1,
+};
 use russh::server::Msg;
 use russh::Channel;
 use tokio::io::{AsyncWrite, AsyncWriteExt};
@@ -41,32 +43,19 @@ pub(super) async fn serve(shared: &Shared, endpoint: usize, channel: Channel<Msg
     // Session mode: the lease is taken before the hello, so the client is answered with
     // the device's own capabilities (and waits FIFO, up to the checkout timeout, when
     // every upstream session is lent).
-    let leased = tokio::select! {
-        r = shared.pool.netconf(&ep.device) => r,
-        _ = shared.token.cancelled() => return,
+    let (lease, refusal) = match shared.lease(endpoint).await {
+        Ok(l) => (Some(l), None),
+        Err(_) if shared.token.is_cancelled() => return,
+        Err(why) => (None, Some(why)),
     };
-    let (mut guard, refusal) = match leased {
-        Ok(g) => {
-            ep.counters.leases.fetch_add(1, Relaxed);
-            (Some(g), None)
-        }
-        Err(e) => {
-            ep.counters.errors.fetch_add(1, Relaxed);
-            tracing::info!(endpoint = %ep.name, "no upstream session for a client: {e}");
-            (
-                None,
-                Some(format!("netlab proxy: no upstream session: {e}")),
-            )
-        }
-    };
-    let upstream_id = guard.as_ref().and_then(|g| g.session_id());
+    let upstream_id = lease.as_ref().and_then(|l| l.session.session_id());
     let id = shared.sessions.open(endpoint, upstream_id);
     let (mut rd, wr) = channel.split();
     let mut relay = Relay {
         shared,
         endpoint,
         id,
-        guard: guard.take(),
+        lease,
         refusal,
         enc: FrameCodec::default(),
     };
@@ -79,7 +68,9 @@ pub(super) async fn serve(shared: &Shared, endpoint: usize, channel: Channel<Msg
     tracing::debug!(endpoint = %ep.name, session = id, "client session ended: {ended}");
     let _ = wr.eof().await;
     let _ = wr.close().await;
-    relay.give_back().await;
+    if let Some(lease) = relay.lease.take() {
+        lease.give_back().await;
+    }
     shared.sessions.close(id);
 }
 
@@ -87,7 +78,7 @@ struct Relay<'a> {
     shared: &'a Shared,
     endpoint: usize,
     id: u32,
-    guard: Option<netpool::NetconfGuard>,
+    lease: Option<super::Leased<'a>>,
     /// Why there is no upstream session: the next RPC is answered with this error (and
     /// the one after tries to lease again).
     refusal: Option<String>,
@@ -105,8 +96,8 @@ impl Relay<'_> {
         R: tokio::io::AsyncRead + Unpin,
         W: AsyncWrite + Unpin,
     {
-        let caps = match &self.guard {
-            Some(g) => g.capabilities().to_vec(),
+        let caps = match &self.lease {
+            Some(l) => l.session.capabilities().to_vec(),
             None => vec![BASE_1_0.to_string(), BASE_1_1.to_string()],
         };
         let ours = Hello::server(caps, self.id);
@@ -155,10 +146,14 @@ impl Relay<'_> {
                 _ => {}
             }
             self.counters().rpcs.fetch_add(1, Relaxed);
-            if self.guard.is_none() && self.refusal.is_none() {
-                self.lease_again().await;
+            if self.lease.is_none() && self.refusal.is_none() {
+                // The last upstream session failed holding nothing: a fresh one.
+                match self.shared.lease(self.endpoint).await {
+                    Ok(l) => self.lease = Some(l),
+                    Err(why) => self.refusal = Some(why),
+                }
             }
-            let Some(guard) = self.guard.as_mut() else {
+            let Some(lease) = self.lease.as_mut() else {
                 let why = self.refusal.take().unwrap_or_default();
                 let err = RpcError::new("application", "resource-denied", why);
                 if self
@@ -170,8 +165,8 @@ impl Relay<'_> {
                 }
                 continue;
             };
-            let stateful = guard.needs_reset();
-            match guard.relay(&rpc, &frame).await {
+            let stateful = lease.session.needs_reset();
+            match lease.session.relay(&rpc, &frame).await {
                 Ok(reply) => {
                     if self.write(&mut wr, &reply).await.is_err() {
                         return "client gone";
@@ -186,8 +181,7 @@ impl Relay<'_> {
                     );
                     let written = self.write(&mut wr, &error_reply(&rpc.attrs, &err)).await;
                     // The broken upstream session is discarded.
-                    drop(self.guard.take());
-                    self.counters().leases.fetch_sub(1, Relaxed);
+                    drop(self.lease.take());
                     if stateful || written.is_err() {
                         // Its lock and candidate changes went with it: the client's
                         // session ends too, rather than go on without them.
@@ -196,22 +190,6 @@ impl Relay<'_> {
                     // Nothing was held: the next RPC leases a fresh upstream session, as
                     // the pool replaces any dead session.
                 }
-            }
-        }
-    }
-
-    /// Lease a fresh upstream session after the last one failed (a refusal is kept to
-    /// answer this RPC with).
-    async fn lease_again(&mut self) {
-        let ep = &self.shared.endpoints[self.endpoint];
-        match self.shared.pool.netconf(&ep.device).await {
-            Ok(g) => {
-                ep.counters.leases.fetch_add(1, Relaxed);
-                self.guard = Some(g);
-            }
-            Err(e) => {
-                ep.counters.errors.fetch_add(1, Relaxed);
-                self.refusal = Some(format!("netlab proxy: no upstream session: {e}"));
             }
         }
     }
@@ -282,21 +260,26 @@ impl Relay<'_> {
             Some(None) => return ok_reply(rpc).into_bytes(),
             Some(Some(u)) => u,
         };
-        let Some(guard) = self.guard.as_mut() else {
+        let Some(lease) = self.lease.as_mut() else {
             let why = self.refusal.clone().unwrap_or_default();
             return error_reply(
                 &rpc.attrs,
                 &RpcError::new("application", "resource-denied", why),
             );
         };
-        let doc = format!(
-            "<rpc message-id=\"{}\"><kill-session><session-id>{upstream}</session-id></kill-session></rpc>",
-            attr_escape(rpc.message_id().unwrap_or("0"))
-        );
-        let Ok(parsed) = Rpc::parse(doc.as_bytes()) else {
-            return invalid("bad message-id".into());
+        // The client's rpc with the upstream session-id in place of the proxy's.
+        let forwarded = Rpc {
+            attrs: rpc.attrs.clone(),
+            operation: Element::new("kill-session")
+                .with_child(Element::new("session-id").with_text(upstream.to_string())),
         };
-        match guard.relay(&parsed, doc.as_bytes()).await {
+        let mut root = Element::new("rpc").with_child(forwarded.operation.clone());
+        root.attrs = forwarded.attrs.clone();
+        match lease
+            .session
+            .relay(&forwarded, root.to_xml().as_bytes())
+            .await
+        {
             Ok(reply) => reply,
             Err(e) => error_reply(
                 &rpc.attrs,
@@ -308,30 +291,6 @@ impl Relay<'_> {
             ),
         }
     }
-
-    /// Clean the upstream session for its next borrower and hand it back (or discard it).
-    async fn give_back(&mut self) {
-        let Some(mut guard) = self.guard.take() else {
-            return;
-        };
-        if guard.needs_reset() {
-            self.counters().resets.fetch_add(1, Relaxed);
-            if let Err(e) = guard.reset().await {
-                tracing::info!(endpoint = %self.shared.endpoints[self.endpoint].name, "upstream session could not be cleaned, discarded: {e}");
-                guard.discard();
-                self.counters().leases.fetch_sub(1, Relaxed);
-                return;
-            }
-        }
-        drop(guard);
-        self.counters().leases.fetch_sub(1, Relaxed);
-    }
-}
-
-fn attr_escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('"', "&quot;")
 }
 
 fn ok_reply(rpc: &Rpc) -> String {

@@ -13,7 +13,7 @@
 use std::sync::atomic::Ordering::Relaxed;
 
 use junos_sim::{Key, LineEditor};
-use netpool::{Error, NetconfGuard};
+use netpool::Error;
 use russh::server::Msg;
 use russh::{Channel, ChannelMsg};
 
@@ -62,11 +62,10 @@ enum Mode {
 }
 
 struct Shell<'a> {
-    guard: NetconfGuard,
+    lease: super::Leased<'a>,
     user: &'a str,
     host: String,
     mode: Mode,
-    pty: bool,
     counters: &'a super::EndpointCounters,
     /// The upstream session failed (not an rpc-error): the shell session ends.
     broken: bool,
@@ -75,25 +74,19 @@ struct Shell<'a> {
 /// An interactive CLI session over one leased NETCONF session.
 pub(super) async fn serve(shared: &Shared, endpoint: usize, channel: Channel<Msg>, pty: bool) {
     let ep = &shared.endpoints[endpoint];
-    let leased = tokio::select! {
-        r = shared.pool.netconf(&ep.device) => r,
-        _ = shared.token.cancelled() => return,
-    };
     let (mut rd, wr) = channel.split();
-    let mut guard = match leased {
-        Ok(g) => g,
-        Err(e) => {
-            ep.counters.errors.fetch_add(1, Relaxed);
-            let msg = format!("netlab proxy: no upstream session: {e}\r\n");
-            let _ = wr.extended_data(1, msg.as_bytes()).await;
+    let mut lease = match shared.lease(endpoint).await {
+        Ok(l) => l,
+        Err(_) if shared.token.is_cancelled() => return,
+        Err(why) => {
+            let _ = wr.extended_data(1, format!("{why}\r\n").as_bytes()).await;
             let _ = wr.exit_status(255).await;
             let _ = wr.eof().await;
             let _ = wr.close().await;
             return;
         }
     };
-    ep.counters.leases.fetch_add(1, Relaxed);
-    let host = match guard.rpc("<get-software-information/>").await {
+    let host = match lease.session.rpc("<get-software-information/>").await {
         Ok(r) => r
             .root
             .find(&["software-information", "host-name"])
@@ -110,16 +103,15 @@ pub(super) async fn serve(shared: &Shared, endpoint: usize, channel: Channel<Msg
         Err(_) => ep.name.clone(),
     };
     let mut sh = Shell {
-        guard,
+        lease,
         user: ep.device.user(),
         host,
         mode: Mode::Operational,
-        pty,
         counters: &ep.counters,
         broken: false,
     };
     let mut editor = LineEditor::new(pty);
-    let mut out = sh.nl("--- netlab proxy: pooled session\n");
+    let mut out = editor.for_terminal("--- netlab proxy: pooled session\n");
     out.push_str(&sh.prompt());
     'session: loop {
         if !out.is_empty()
@@ -147,12 +139,12 @@ pub(super) async fn serve(shared: &Shared, endpoint: usize, channel: Channel<Msg
                 Key::Typed => {}
                 Key::Line(text) => match sh.execute(&text).await {
                     Some(reply) if sh.broken => {
-                        out.push_str(&sh.nl(&reply));
+                        out.push_str(&editor.for_terminal(&reply));
                         let _ = wr.data_bytes(std::mem::take(&mut out).into_bytes()).await;
                         break 'session;
                     }
                     Some(reply) => {
-                        out.push_str(&sh.nl(&reply));
+                        out.push_str(&editor.for_terminal(&reply));
                         out.push_str(&sh.prompt());
                     }
                     None => {
@@ -162,7 +154,7 @@ pub(super) async fn serve(shared: &Shared, endpoint: usize, channel: Channel<Msg
                 },
                 Key::Interrupt => out.push_str(&sh.prompt()),
                 Key::TooLong => {
-                    out.push_str(&sh.nl("\nerror: line too long\n"));
+                    out.push_str(&editor.for_terminal("\nerror: line too long\n"));
                     out.push_str(&sh.prompt());
                 }
                 Key::Eof => break 'session,
@@ -172,17 +164,7 @@ pub(super) async fn serve(shared: &Shared, endpoint: usize, channel: Channel<Msg
     let _ = wr.exit_status(0).await;
     let _ = wr.eof().await;
     let _ = wr.close().await;
-    let mut guard = sh.guard;
-    if guard.needs_reset() {
-        ep.counters.resets.fetch_add(1, Relaxed);
-        if guard.reset().await.is_err() {
-            guard.discard();
-            ep.counters.leases.fetch_sub(1, Relaxed);
-            return;
-        }
-    }
-    drop(guard);
-    ep.counters.leases.fetch_sub(1, Relaxed);
+    sh.lease.give_back().await;
 }
 
 impl Shell<'_> {
@@ -190,14 +172,6 @@ impl Shell<'_> {
         match self.mode {
             Mode::Operational => format!("{}@{}> ", self.user, self.host),
             Mode::Configuration => format!("\n[edit]\n{}@{}# ", self.user, self.host),
-        }
-    }
-
-    fn nl(&self, s: &str) -> String {
-        if self.pty {
-            s.replace("\r\n", "\n").replace('\n', "\r\n")
-        } else {
-            s.to_string()
         }
     }
 
@@ -236,7 +210,11 @@ impl Shell<'_> {
 
     /// One RPC on the leased session; a failure that is not an rpc-error ends the shell.
     async fn rpc(&mut self, rpc: &str) -> Result<netpool::RpcReply, String> {
-        self.guard.rpc(rpc).await.map_err(|e| self.failed(&e))
+        self.lease
+            .session
+            .rpc(rpc)
+            .await
+            .map_err(|e| self.failed(&e))
     }
 
     fn failed(&mut self, e: &Error) -> String {
@@ -258,7 +236,7 @@ impl Shell<'_> {
     }
 
     async fn command(&mut self, line: &str) -> String {
-        match self.guard.command(line).await {
+        match self.lease.session.command(line).await {
             Ok(text) if text.ends_with('\n') || text.is_empty() => text,
             Ok(text) => format!("{text}\n"),
             Err(e) => self.failed(&e),
