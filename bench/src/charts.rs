@@ -498,12 +498,13 @@ pub fn chaos_times(results: &[netchaos::ScenarioResult]) -> Result<Chart, String
         )?;
         type Pick = fn(&netchaos::ScenarioResult) -> Option<f64>;
         let picks: [Pick; 2] = [|r| r.detect_s, |r| r.recover_s];
+        // Each row's height in pixels: detect takes its upper half, recover its lower.
+        let half = chart.plotting_area().dim_in_pixel().1 / n as u32 / 2;
         for (k, pick) in picks.iter().enumerate() {
             chart
                 .draw_series(rows.iter().enumerate().filter_map(|(i, r)| {
                     let v = pick(r)? * 1000.0;
-                    // Detect in the upper half of the row, recover in the lower half.
-                    let margins = if k == 0 { (3, 17) } else { (17, 3) };
+                    let margins = if k == 0 { (4, half) } else { (half, 4) };
                     Some(row_bar(n - 1 - i, lo, v, color(k), margins))
                 }))
                 .map_err(err)?;
