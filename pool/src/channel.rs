@@ -34,8 +34,12 @@ impl ChannelPermit {
 }
 
 fn release_channel(conn: &SshConn, slot: &Weak<Slot>) {
-    conn.channels.fetch_sub(1, SeqCst);
+    let was = conn.channels.fetch_sub(1, SeqCst);
     if let Some(s) = slot.upgrade() {
+        if was == 1 {
+            // The connection is idle from now: its idle timeout starts.
+            s.due.now();
+        }
         s.notify_changed();
     }
 }

@@ -206,7 +206,7 @@ impl PoolInner {
                     if cs.conn.idle_for() > cfg.health_check_after
                         && !cs.conn.ping(cfg.health_check_timeout).await
                     {
-                        cs.conn.broken.store(true, Relaxed);
+                        cs.conn.mark_broken();
                         slot.count_discard(DiscardReason::FailedHealthCheck);
                         tracing::debug!(device = %slot.device, conn = cs.conn.id, "dead connection found at checkout; replacing");
                         continue;

@@ -90,6 +90,8 @@ impl PoolInner {
                         let conn = Arc::new(conn);
                         conn.channels.fetch_add(1, Relaxed);
                         st.conns.push(conn.clone());
+                        // Maintenance looks at it once, to learn its deadlines.
+                        slot2.due.now();
                         drop(st);
                         // If the caller is gone, dropping the permit frees the channel and
                         // the connection stays pooled for others.
@@ -126,7 +128,7 @@ async fn connect_with_retry(pool: &Arc<PoolInner>, slot: &Arc<Slot>) -> Result<S
             tokio::time::sleep_until(start_at).await;
         }
         let id = pool.next_conn_id.fetch_add(1, Relaxed);
-        match crate::ssh::connect(&slot.device, cfg, pool.host_keys.clone(), id).await {
+        match crate::ssh::connect(&slot.device, cfg, pool.host_keys.clone(), id, &slot.due).await {
             Ok(c) => return Ok(c),
             Err(e)
                 if e.is_retryable_connect()

@@ -2,7 +2,6 @@
 //! open each run in their own task, so a cancelled caller never leaves a channel
 //! half-used or open on the server.
 
-use std::sync::atomic::Ordering::Relaxed;
 use std::sync::Arc;
 
 use tokio::time::error::Elapsed;
@@ -41,7 +40,7 @@ impl PoolInner {
             match &res {
                 // An exec that returned saw the server close its channel.
                 Ok(Ok(_)) => cs.needs_close_ack = false,
-                Err(_) => cs.conn.broken.store(true, Relaxed),
+                Err(_) => cs.conn.mark_broken(),
                 _ => {}
             }
             drop(cs);

@@ -80,6 +80,15 @@ impl PoolInner {
         lock(&self.slots).values().cloned().collect()
     }
 
+    /// The devices maintenance needs to look at by `now`.
+    pub(crate) fn due_slots(&self, now: tokio::time::Instant) -> Vec<Arc<Slot>> {
+        lock(&self.slots)
+            .values()
+            .filter(|s| s.due.is_due(now))
+            .cloned()
+            .collect()
+    }
+
     /// Forget devices with nothing left in the pool: no connection, idle session, lease,
     /// waiter or connect, and no breaker state worth keeping. Only the map holds such a
     /// slot (a lease or waiter holds its `Arc`), and new references are only made under
@@ -126,6 +135,9 @@ impl PoolInner {
             self.rt
                 .spawn(async move { sess.close(&device, Duration::from_millis(500)).await });
             return;
+        }
+        if let Some(t) = self.session_deadline(&sess) {
+            slot.due.at(t);
         }
         st.idle.push(sess);
         drop(st);

@@ -1,5 +1,6 @@
-//! The background maintenance task: retire idle and old sessions and connections, and
-//! keep `min_idle_connections` open. It holds only a weak reference to the pool, so
+//! The background maintenance task: retire idle, old and dead sessions and connections, and
+//! keep `min_idle_connections` open. A pass looks only at the devices with something due
+//! (see [`crate::slot::Due`]). It holds only a weak reference to the pool, so
 //! dropping the last `Pool` handle ends it.
 
 use std::sync::atomic::Ordering::Relaxed;
@@ -10,12 +11,14 @@ use tokio::time::Instant;
 
 use crate::error::DiscardReason;
 use crate::inner::PoolInner;
+use crate::netconf::NetconfSession;
 use crate::ssh::SshConn;
 
 pub(crate) async fn run(pool: Weak<PoolInner>, period: Duration) {
     let mut tick = tokio::time::interval(period);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     tick.tick().await;
+    let mut pruned = Instant::now();
     loop {
         tick.tick().await;
         let Some(inner) = pool.upgrade() else { break };
@@ -23,20 +26,31 @@ pub(crate) async fn run(pool: Weak<PoolInner>, period: Duration) {
             break;
         }
         inner.maintain();
+        // Devices the pool has not used for PRUNE_AFTER go too (kept while
+        // min_idle_connections asks for prewarming). That looks at every device, so not
+        // on every pass.
+        if inner.config.min_idle_connections == 0 && pruned.elapsed() >= PRUNE_EVERY {
+            inner.prune_slots();
+            pruned = Instant::now();
+        }
     }
 }
+
+/// How often devices with nothing in the pool are looked for (they go after
+/// [`crate::inner::PRUNE_AFTER`]).
+const PRUNE_EVERY: Duration = Duration::from_secs(10);
 
 impl PoolInner {
     /// One maintenance pass over every device.
     pub(crate) fn maintain(self: &Arc<Self>) {
         let cfg = &self.config;
-        let slots = self.slots_snapshot();
-        for slot in slots {
+        for slot in self.due_slots(Instant::now()) {
             let mut to_close = Vec::new();
             let mut to_disconnect = Vec::new();
             let mut prewarm = 0;
             {
                 let mut st = slot.state();
+                slot.due.start_pass();
                 let mut keep = Vec::with_capacity(st.idle.len());
                 for s in std::mem::take(&mut st.idle) {
                     let why = if s.conn().is_dead() {
@@ -75,6 +89,20 @@ impl PoolInner {
                     }
                 }
                 st.conns = keep_conns;
+                for s in &st.idle {
+                    if let Some(t) = self.session_deadline(s) {
+                        slot.due.at(t);
+                    }
+                }
+                for c in &st.conns {
+                    if let Some(t) = self.conn_deadline(c) {
+                        slot.due.at(t);
+                    }
+                }
+                if cfg.min_idle_connections > 0 {
+                    // Keeping connections open is looked at on every pass.
+                    slot.due.now();
+                }
                 if !self.closed.load(Relaxed) {
                     let have = st.conns.len() + st.connecting;
                     let want = cfg.min_idle_connections.min(cfg.max_connections_per_device);
@@ -110,10 +138,27 @@ impl PoolInner {
                 });
             }
         }
-        // The snapshot's references are gone now: devices the pool has not used for
-        // PRUNE_AFTER go too (kept while min_idle_connections asks for prewarming).
-        if cfg.min_idle_connections == 0 {
-            self.prune_slots();
-        }
+    }
+}
+
+impl PoolInner {
+    /// When an idle session next needs looking at: its idle timeout or its lifetime.
+    pub(crate) fn session_deadline(&self, s: &NetconfSession) -> Option<Instant> {
+        let cfg = &self.config;
+        let idle = cfg.idle_timeout.map(|t| s.last_used + t);
+        let old = cfg.max_lifetime.map(|l| s.created + l);
+        idle.into_iter().chain(old).min()
+    }
+
+    /// When a connection next needs looking at: its lifetime, or its idle timeout if no
+    /// channel is open on it.
+    pub(crate) fn conn_deadline(&self, c: &SshConn) -> Option<Instant> {
+        let cfg = &self.config;
+        let idle = cfg
+            .idle_timeout
+            .filter(|_| c.channels.load(Relaxed) == 0)
+            .map(|t| Instant::now() + t.saturating_sub(c.idle_for()));
+        let old = cfg.max_lifetime.map(|l| c.created + l);
+        idle.into_iter().chain(old).min()
     }
 }

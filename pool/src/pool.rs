@@ -91,7 +91,7 @@ impl Pool {
                         return Ok(out);
                     }
                     Err(_) => {
-                        cs.broken.store(true, Relaxed);
+                        cs.mark_broken();
                         st.counters.discard(DiscardReason::RpcTimeout);
                         return Err(Error::RpcTimeout { device: device.label().to_string(), after: cfg.rpc_timeout });
                     }
@@ -105,7 +105,7 @@ impl Pool {
                         }
                         let transport = matches!(e, Error::Transport { .. });
                         if transport {
-                            cs.broken.store(true, Relaxed);
+                            cs.mark_broken();
                             st.counters.discard(DiscardReason::Transport);
                         }
                         if transport && !fresh && transport_retries < 2 {
@@ -116,7 +116,7 @@ impl Pool {
                         return Err(e);
                     }
                     Ok(Err(ExecError::Broken(e))) => {
-                        cs.broken.store(true, Relaxed);
+                        cs.mark_broken();
                         st.counters.discard(DiscardReason::Transport);
                         return Err(e);
                     }
@@ -153,7 +153,7 @@ impl Pool {
                     } else if now > sess.check_due
                         && !sess.conn().ping(cfg.health_check_timeout).await
                     {
-                        sess.conn().broken.store(true, Relaxed);
+                        sess.conn().mark_broken();
                         Some(DiscardReason::FailedHealthCheck)
                     } else {
                         None
@@ -190,7 +190,7 @@ impl Pool {
                     Ok(Err(e)) => {
                         let transport = matches!(e, Error::Transport { .. } | Error::Protocol { .. });
                         if transport {
-                            conn.broken.store(true, Relaxed);
+                            conn.mark_broken();
                             lease.slot.count_discard(DiscardReason::Transport);
                         }
                         if transport && !fresh && attempts < 3 {
@@ -199,7 +199,7 @@ impl Pool {
                         return Err(e);
                     }
                     Err(_) => {
-                        conn.broken.store(true, Relaxed);
+                        conn.mark_broken();
                         lease.slot.count_discard(DiscardReason::RpcTimeout);
                         return Err(Error::ConnectTimeout {
                             device: device.label().to_string(),

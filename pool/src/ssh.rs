@@ -20,6 +20,7 @@ use crate::config::{HostKeyPolicy, PoolConfig};
 use crate::device::{Auth, Device};
 use crate::error::{Error, Result};
 use crate::host_key::HostKeyCheck;
+use crate::slot::{Due, DueOnDrop};
 
 /// The result of one CLI command run over an exec channel.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -42,6 +43,9 @@ impl CliOutput {
 
 /// russh client callbacks: host key verification by policy, and the channel meters.
 pub(crate) struct ClientHandler {
+    /// Marks the device due for maintenance when russh drops the handler (the
+    /// connection's task ended).
+    _due: DueOnDrop,
     host_key: HostKeyCheck,
     verdict: Arc<Mutex<Option<Error>>>,
     meters: Arc<ChannelMeters>,
@@ -192,6 +196,8 @@ pub(crate) struct SshConn {
     pub(crate) broken: AtomicBool,
     /// What the server sent on each NETCONF session's channel.
     pub(crate) meters: Arc<ChannelMeters>,
+    /// Its device's maintenance deadline.
+    due: Arc<Due>,
 }
 
 impl SshConn {
@@ -210,6 +216,12 @@ impl SshConn {
         self.created
             .elapsed()
             .saturating_sub(Duration::from_millis(self.last_used_ms.load(Relaxed)))
+    }
+
+    /// A use of the connection failed at the transport level: maintenance will drop it.
+    pub(crate) fn mark_broken(&self) {
+        self.broken.store(true, Relaxed);
+        self.due.now();
     }
 
     pub(crate) fn is_dead(&self) -> bool {
@@ -254,6 +266,7 @@ pub(crate) async fn connect(
     cfg: &PoolConfig,
     policy: Arc<HostKeyPolicy>,
     id: u64,
+    due: &Arc<Due>,
 ) -> Result<SshConn> {
     let label = device.label().to_string();
     let tcp = tokio::time::timeout(
@@ -288,6 +301,7 @@ pub(crate) async fn connect(
     let verdict = Arc::new(Mutex::new(None));
     let meters = Arc::new(ChannelMeters::default());
     let handler = ClientHandler {
+        _due: DueOnDrop(due.clone()),
         host_key,
         verdict: verdict.clone(),
         meters: meters.clone(),
@@ -335,6 +349,7 @@ pub(crate) async fn connect(
         last_used_ms: AtomicU64::new(0),
         broken: AtomicBool::new(false),
         meters,
+        due: due.clone(),
     })
 }
 

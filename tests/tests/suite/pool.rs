@@ -441,6 +441,40 @@ async fn idle_sessions_and_connections_are_retired() {
 }
 
 #[tokio::test]
+async fn a_dead_idle_connection_is_dropped_without_a_checkout() {
+    // Maintenance looks only at devices with something due; a connection's death must
+    // make its device due, or a dead idle session would sit in the pool until a checkout.
+    let fleet = fleet(2).await;
+    let mut cfg = config_for(&fleet);
+    cfg.maintenance_interval = Duration::from_millis(50);
+    cfg.idle_timeout = None;
+    let pool = Pool::new(cfg).unwrap();
+    let (d1, d2) = (device(&fleet.devices()[0]), device(&fleet.devices()[1]));
+    drop(pool.netconf(&d1).await.unwrap());
+    drop(pool.netconf(&d2).await.unwrap());
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let idle = |p: &Pool| {
+        let mut s = p.stats();
+        s.sort_by(|a, b| a.device.cmp(&b.device));
+        s.iter()
+            .map(|s| (s.connections, s.idle_sessions))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(idle(&pool), vec![(1, 1), (1, 1)]);
+    fleet.devices()[0].kill();
+    assert!(
+        eventually(Duration::from_secs(3), || idle(&pool)
+            == vec![(0, 0), (1, 1)])
+        .await,
+        "{:?}",
+        pool.stats()
+    );
+    let s = pool.stats();
+    let s1 = s.iter().find(|s| s.device == d1.label()).unwrap();
+    assert!(discarded(s1, DiscardReason::Transport) >= 1, "{s1:?}");
+}
+
+#[tokio::test]
 async fn min_idle_prewarms_connections() {
     let (fleet, mut cfg) = one_router_config().await;
     let r1 = &fleet.devices()[0];
