@@ -115,8 +115,8 @@ impl PoolInner {
             };
             if free_now {
                 st.counters.checkouts += 1;
-                // Served at once: counted here, folded into the histogram as its floor
-                // (1 us) when stats are read.
+                // Served at once: counted here, as the floor (1 us) of the wait
+                // quantiles.
                 st.counters.immediate += 1;
                 let idle = if take_idle { st.idle.pop() } else { None };
                 self.count_lease(&slot);

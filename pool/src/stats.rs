@@ -46,10 +46,8 @@ pub struct DeviceStats {
 
 impl DeviceStats {
     pub(crate) fn of(slot: &Slot) -> DeviceStats {
-        let mut st = slot.state();
-        let wait = st.counters.wait_histogram().map_or([0; 3], |h| {
-            [h.value_at_quantile(0.5), h.value_at_quantile(0.99), h.max()]
-        });
+        let st = slot.state();
+        let wait = st.counters.wait_quantiles();
         let (conns, channels) = st.conn_summary();
         let c = &st.counters;
         DeviceStats {
