@@ -396,8 +396,10 @@ mod tests {
         assert_eq!(c.wait_quantiles()[..2], [1, 1]);
         assert!((2990..=3010).contains(&c.wait_quantiles()[2]));
         // 98 immediate and 2 that waited 3 ms: the p99 is a wait.
-        let mut c = SlotCounters::default();
-        c.immediate = 98;
+        let mut c = SlotCounters {
+            immediate: 98,
+            ..Default::default()
+        };
         c.record_wait(Duration::from_millis(3));
         c.record_wait(Duration::from_millis(3));
         let [p50, p99, max] = c.wait_quantiles();
