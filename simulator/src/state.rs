@@ -3,6 +3,7 @@
 //! interactive CLI both use, so that both follow the same rules.
 
 use std::collections::{BTreeMap, VecDeque};
+use std::sync::Arc;
 use std::time::SystemTime;
 
 use crate::junos_config::ConfigTree;
@@ -69,10 +70,10 @@ pub struct Commit {
 #[derive(Debug)]
 pub struct DeviceState {
     /// The running (committed) configuration.
-    pub running: ConfigTree,
+    pub running: Arc<ConfigTree>,
     /// Candidate changes per session: the shared candidate on Junos is one database;
     /// here it is one tree plus the session that last changed it.
-    pub candidate: ConfigTree,
+    pub candidate: Arc<ConfigTree>,
     /// Session that holds uncommitted candidate changes, if any.
     pub candidate_owner: Option<u32>,
     /// Session holding the exclusive configuration lock.
@@ -84,11 +85,11 @@ pub struct DeviceState {
     /// Sessions by id, with user and start time (for `show system users`).
     pub sessions: BTreeMap<u32, (String, &'static str, SystemTime)>,
     /// Earlier committed configurations, newest first: `rollback 1`, `rollback 2`, ...
-    pub history: VecDeque<ConfigTree>,
+    pub history: VecDeque<Arc<ConfigTree>>,
     /// The rescue configuration, once saved.
-    pub rescue: Option<ConfigTree>,
+    pub rescue: Option<Arc<ConfigTree>>,
     /// Private candidates by session (`configure private`, `<open-configuration><private/>`).
-    pub private: BTreeMap<u32, ConfigTree>,
+    pub private: BTreeMap<u32, Arc<ConfigTree>>,
     /// A `commit confirmed` awaiting confirmation: its number; a later commit confirms it.
     pub pending_confirm: Option<u64>,
     confirms: u64,
@@ -100,7 +101,9 @@ pub const MAX_ROLLBACK: usize = 49;
 impl DeviceState {
     /// A fresh device with its factory configuration.
     pub fn new(spec: &DeviceSpec) -> Self {
-        let running = ConfigTree::factory(spec);
+        // The candidate shares the running tree until a change (a copy per idle router
+        // was 11 KiB of its 26).
+        let running = Arc::new(ConfigTree::factory(spec));
         Self {
             candidate: running.clone(),
             running,
@@ -119,7 +122,7 @@ impl DeviceState {
 
     /// Whether the candidate differs from running.
     pub fn candidate_dirty(&self) -> bool {
-        self.candidate != self.running
+        !Arc::ptr_eq(&self.candidate, &self.running) && self.candidate != self.running
     }
 
     /// A login session (NETCONF or CLI) started: it shows in `show system users`.
@@ -186,14 +189,14 @@ impl DeviceState {
         edit: impl FnOnce(&mut ConfigTree) -> Result<(), E>,
     ) -> Result<Result<(), E>, Denied> {
         if let Some(private) = self.private.get_mut(&session) {
-            let mut next = private.clone();
-            return Ok(edit(&mut next).map(|()| *private = next));
+            let mut next = ConfigTree::clone(private);
+            return Ok(edit(&mut next).map(|()| *private = Arc::new(next)));
         }
         self.writable_by(session)?;
-        let mut next = self.candidate.clone();
+        let mut next = ConfigTree::clone(&self.candidate);
         Ok(match edit(&mut next) {
             Ok(()) => {
-                self.candidate = next;
+                self.candidate = Arc::new(next);
                 self.candidate_owner = Some(session);
                 Ok(())
             }
@@ -210,7 +213,7 @@ impl DeviceState {
     pub fn rollback(&self, n: usize) -> Option<&ConfigTree> {
         match n {
             0 => Some(&self.running),
-            n => self.history.get(n - 1),
+            n => self.history.get(n - 1).map(|t| &**t),
         }
     }
 
@@ -266,7 +269,7 @@ impl DeviceState {
     /// Make `tree` the running configuration, keeping the old one as rollback 1.
     fn install(
         &mut self,
-        tree: ConfigTree,
+        tree: Arc<ConfigTree>,
         user: &str,
         client: &'static str,
         comment: Option<String>,

@@ -283,7 +283,7 @@ impl Session<'_> {
         if op.attr("rescue").is_some() {
             let tree = self.state().rescue.clone();
             return match tree {
-                Some(t) => self.replace_candidate(t),
+                Some(t) => self.replace_candidate(ConfigTree::clone(&t)),
                 None => load_failed("rescue configuration is not set".into(), None),
             };
         }
