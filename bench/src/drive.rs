@@ -1,21 +1,25 @@
 //! Driving a fleet served elsewhere (`netlab scale --inventory`): this process holds only
 //! the client side. One pooled NETCONF session per device is opened at a bounded
 //! concurrency; then, with every session idle, the CPU the keepalives cost; then a
-//! checkout sweep over every device.
+//! checkout sweep over every device. Several workers' reports, each over its slice of
+//! one inventory, merge into one ([`merge`]).
 
 use std::time::{Duration, Instant};
 
 use futures::StreamExt;
 use netpool::{HostKeyPolicy, Pool};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::scale::cpu_ms;
 use netchaos::probe::{percentile, sort};
 use netchaos::rss_kib;
 
 /// What driving an external fleet measured.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct DriveReport {
+    /// Workers whose reports this is (1 for one process; more after [`merge`]).
+    #[serde(default = "one")]
+    pub workers: usize,
     /// Devices in the inventory.
     pub devices: usize,
     /// Sessions open after the ramp.
@@ -45,6 +49,137 @@ pub struct DriveReport {
     pub checkouts: usize,
     /// Checkout wait, microseconds: p50, p99, max.
     pub checkout_us: [f64; 3],
+    /// Connect + hello times, ms, at 2 significant digits: `[value, count]`, so that
+    /// workers' distributions merge (percentiles cannot be averaged).
+    #[serde(default)]
+    pub connect_hello_ms_hist: Vec<(f64, u64)>,
+    /// Checkout waits, microseconds, likewise.
+    #[serde(default)]
+    pub checkout_us_hist: Vec<(f64, u64)>,
+}
+
+fn one() -> usize {
+    1
+}
+
+/// `v` rounded to 2 significant digits (1% resolution or better above 10).
+fn two_digits(v: f64) -> f64 {
+    if v <= 0.0 || !v.is_finite() {
+        return 0.0;
+    }
+    let e = 10f64.powi(v.log10().floor() as i32 - 1);
+    (v / e).round() * e
+}
+
+/// Sorted samples as `[value, count]` at 2 significant digits.
+pub fn coarse(sorted: &[f64]) -> Vec<(f64, u64)> {
+    let mut out: Vec<(f64, u64)> = Vec::new();
+    for v in sorted.iter().map(|v| two_digits(*v)) {
+        match out.last_mut() {
+            Some((last, n)) if *last == v => *n += 1,
+            _ => out.push((v, 1)),
+        }
+    }
+    out
+}
+
+/// The `q` quantile of a `[value, count]` histogram sorted by value (the same rank rule as
+/// [`netchaos::probe::percentile`]).
+pub fn hist_percentile(h: &[(f64, u64)], q: f64) -> f64 {
+    let total: u64 = h.iter().map(|(_, n)| n).sum();
+    if total == 0 {
+        return 0.0;
+    }
+    let rank = ((total - 1) as f64 * q.clamp(0.0, 1.0)).round() as u64;
+    let mut seen = 0;
+    for (v, n) in h {
+        seen += n;
+        if seen > rank {
+            return *v;
+        }
+    }
+    h.last().map_or(0.0, |(v, _)| *v)
+}
+
+fn merge_hist(parts: &[&[(f64, u64)]]) -> Vec<(f64, u64)> {
+    let mut all: Vec<(f64, u64)> = parts.iter().flat_map(|h| h.iter().copied()).collect();
+    all.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let mut out: Vec<(f64, u64)> = Vec::new();
+    for (v, n) in all {
+        match out.last_mut() {
+            Some((last, m)) if *last == v => *m += n,
+            _ => out.push((v, n)),
+        }
+    }
+    out
+}
+
+/// Several workers' reports over slices of one inventory, driven at the same time, as one:
+/// counts, rates, memory and idle CPU add up (the CPU as a share of one core, all workers
+/// together); the percentiles come from the merged distributions; the max is the largest.
+/// Refuses reports from different keepalive intervals, or without distributions.
+pub fn merge(reports: &[DriveReport]) -> Result<DriveReport, String> {
+    let first = reports.first().ok_or("no reports to merge")?;
+    if let Some(r) = reports
+        .iter()
+        .find(|r| r.keepalive_interval_s != first.keepalive_interval_s)
+    {
+        return Err(format!(
+            "reports with different keepalive intervals ({} s and {} s) do not merge",
+            first.keepalive_interval_s, r.keepalive_interval_s
+        ));
+    }
+    if reports
+        .iter()
+        .any(|r| r.sessions > 0 && r.connect_hello_ms_hist.is_empty())
+    {
+        return Err("a report has no distributions (written by an older netlab): percentiles cannot be merged".into());
+    }
+    let sum = |f: fn(&DriveReport) -> usize| reports.iter().map(f).sum::<usize>();
+    let sumf = |f: fn(&DriveReport) -> f64| reports.iter().map(f).sum::<f64>();
+    let connect = merge_hist(
+        &reports
+            .iter()
+            .map(|r| r.connect_hello_ms_hist.as_slice())
+            .collect::<Vec<_>>(),
+    );
+    let checkout = merge_hist(
+        &reports
+            .iter()
+            .map(|r| r.checkout_us_hist.as_slice())
+            .collect::<Vec<_>>(),
+    );
+    let rss = [
+        reports.iter().map(|r| r.rss_kib[0]).sum::<u64>(),
+        reports.iter().map(|r| r.rss_kib[1]).sum::<u64>(),
+    ];
+    let sessions = sum(|r| r.sessions);
+    Ok(DriveReport {
+        workers: sum(|r| r.workers),
+        devices: sum(|r| r.devices),
+        sessions,
+        errors: sum(|r| r.errors),
+        first_error: reports.iter().find_map(|r| r.first_error.clone()),
+        concurrency: sum(|r| r.concurrency),
+        connect_hello_ms: [0.5, 0.9, 0.99].map(|q| hist_percentile(&connect, q)),
+        connects_per_s: sumf(|r| r.connects_per_s),
+        rss_kib: rss,
+        rss_per_client_session_kib: rss[1].saturating_sub(rss[0]) as f64 / sessions.max(1) as f64,
+        keepalive_interval_s: first.keepalive_interval_s,
+        idle_s: reports
+            .iter()
+            .map(|r| r.idle_s)
+            .fold(f64::INFINITY, f64::min),
+        idle_cpu_share_of_core: sumf(|r| r.idle_cpu_share_of_core),
+        checkouts: sum(|r| r.checkouts),
+        checkout_us: [
+            hist_percentile(&checkout, 0.5),
+            hist_percentile(&checkout, 0.99),
+            reports.iter().map(|r| r.checkout_us[2]).fold(0.0, f64::max),
+        ],
+        connect_hello_ms_hist: connect,
+        checkout_us_hist: checkout,
+    })
 }
 
 /// Open one session per device, hold them idle for `idle` with keepalives every
@@ -112,6 +247,7 @@ pub async fn drive(
     }
     sort(&mut waits);
     let report = DriveReport {
+        workers: 1,
         devices: devices.len(),
         sessions,
         errors: devices.len() - ok,
@@ -130,7 +266,97 @@ pub async fn drive(
             percentile(&waits, 0.99),
             waits.last().copied().unwrap_or(0.0),
         ],
+        connect_hello_ms_hist: coarse(&ms),
+        checkout_us_hist: coarse(&waits),
     };
     pool.shutdown(Duration::from_secs(10)).await;
     Ok(report)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn report(connect: &[f64], waits: &[f64], cpu: f64) -> DriveReport {
+        let (mut c, mut w) = (connect.to_vec(), waits.to_vec());
+        sort(&mut c);
+        sort(&mut w);
+        DriveReport {
+            workers: 1,
+            devices: c.len(),
+            sessions: c.len(),
+            errors: 0,
+            first_error: None,
+            concurrency: 32,
+            connect_hello_ms: [0.5, 0.9, 0.99].map(|q| percentile(&c, q)),
+            connects_per_s: 100.0,
+            rss_kib: [1000, 1000 + 70 * c.len() as u64],
+            rss_per_client_session_kib: 70.0,
+            keepalive_interval_s: 15.0,
+            idle_s: 30.0,
+            idle_cpu_share_of_core: cpu,
+            checkouts: w.len(),
+            checkout_us: [
+                percentile(&w, 0.5),
+                percentile(&w, 0.99),
+                *w.last().unwrap(),
+            ],
+            connect_hello_ms_hist: coarse(&c),
+            checkout_us_hist: coarse(&w),
+        }
+    }
+
+    #[test]
+    fn two_digits_keeps_one_percent() {
+        assert_eq!(two_digits(1234.0), 1200.0);
+        assert_eq!(two_digits(0.0456), 0.046);
+        assert_eq!(two_digits(7.0), 7.0);
+        assert_eq!(two_digits(0.0), 0.0);
+    }
+
+    #[test]
+    fn merged_percentiles_come_from_the_merged_distribution() {
+        // Worker a: 99 fast checkouts and one slow; worker b: 100 at 5 us. Averaging the
+        // p99s (a: 3 us, b: 5 us) would say 4; the merged distribution says 5.
+        let mut wa = vec![3.0; 99];
+        wa.push(900.0);
+        let a = report(&[20.0; 100], &wa, 0.03);
+        let b = report(&[40.0; 100], &[5.0; 100], 0.04);
+        let m = merge(&[a, b]).unwrap();
+        assert_eq!(
+            (m.workers, m.devices, m.sessions, m.checkouts),
+            (2, 200, 200, 200)
+        );
+        assert_eq!(m.checkout_us, [5.0, 5.0, 900.0]);
+        assert_eq!(m.connect_hello_ms[0], 40.0);
+        assert!((m.idle_cpu_share_of_core - 0.07).abs() < 1e-9);
+        assert_eq!(m.connects_per_s, 200.0);
+        assert_eq!(m.rss_per_client_session_kib, 70.0);
+        // The merged histogram's percentiles match the pooled raw samples'.
+        let mut raw: Vec<f64> = wa.iter().copied().chain([5.0; 100]).collect();
+        sort(&mut raw);
+        for q in [0.1, 0.5, 0.9, 0.99] {
+            assert_eq!(hist_percentile(&m.checkout_us_hist, q), percentile(&raw, q));
+        }
+    }
+
+    #[test]
+    fn reports_that_cannot_merge_are_refused() {
+        assert!(merge(&[]).is_err());
+        let a = report(&[20.0], &[3.0], 0.0);
+        let mut b = a.clone();
+        b.keepalive_interval_s = 1.0;
+        assert!(merge(&[a.clone(), b]).unwrap_err().contains("keepalive"));
+        let mut old = a.clone();
+        old.connect_hello_ms_hist.clear();
+        assert!(merge(&[a, old]).unwrap_err().contains("distributions"));
+    }
+
+    #[test]
+    fn a_report_round_trips_through_json() {
+        let a = report(&[20.0, 21.0], &[3.0, 4.0], 0.01);
+        let back: DriveReport = serde_json::from_str(&serde_json::to_string(&a).unwrap()).unwrap();
+        assert_eq!(back.checkout_us_hist, a.checkout_us_hist);
+        assert_eq!(back.workers, 1);
+    }
 }

@@ -13,7 +13,8 @@ What differs from a cluster, and why:
 - Sizes are scaled down (--pods, --routers, --workers); resource requests are ignored.
 
 Exits non-zero unless every worker opened one session per device of its slice with no
-error, and the slices add up to the fleet. Every container is removed at the end.
+error, the slices add up to the fleet, and `netlab scale --merge` over the workers'
+reports says so too. Every container is removed at the end.
 
   python3 lab/k8s/replay.py [--pods 2] [--routers 2000] [--workers 2] [--base 212]
 """
@@ -165,6 +166,9 @@ def main():
             workers.append(subprocess.Popen(cmd, stdout=subprocess.PIPE,
                                             stderr=subprocess.PIPE, text=True))
         total = 0
+        merged_dir = tempfile.TemporaryDirectory()
+        vols.append(merged_dir)
+        os.chmod(merged_dir.name, 0o777)
         for idx, w in enumerate(workers):
             try:
                 out, err = w.communicate(timeout=600)
@@ -180,6 +184,8 @@ def main():
                       f"{out[-3000:]}\n{err[-3000:]}", file=sys.stderr)
                 ok = False
                 continue
+            with open(os.path.join(merged_dir.name, f"worker-{idx}.json"), "w") as f:
+                json.dump(report, f)
             d, s, e = report["devices"], report["sessions"], report["errors"]
             total += d
             print(f"replay: worker {idx}/{a.workers}: {d} devices, {s} sessions, {e} errors, "
@@ -189,6 +195,23 @@ def main():
                 print(f"replay: worker {idx} failed: {report.get('first_error')}\n"
                       f"{err[-3000:]}", file=sys.stderr)
                 ok = False
+        # The results merged as a user would: `netlab scale --merge` over the workers'
+        # reports (percentiles from the merged distributions).
+        names = [f"/r/worker-{i}.json" for i in range(a.workers)]
+        r = docker("run", "--rm", "-v", f"{merged_dir.name}:/r", work["image"], "scale",
+                   "--merge", *names, "--json", "/r/merged.json", check=False)
+        print(r.stdout, end="")
+        try:
+            with open(os.path.join(merged_dir.name, "merged.json")) as f:
+                merged = json.load(f)
+            if merged["devices"] != a.routers or merged["sessions"] != a.routers:
+                print(f"replay: the merged report says {merged['sessions']} sessions over "
+                      f"{merged['devices']} devices, not {a.routers}", file=sys.stderr)
+                ok = False
+        except (OSError, ValueError, KeyError) as e:
+            print(f"replay: netlab scale --merge failed ({e}): {r.stderr[-2000:]}",
+                  file=sys.stderr)
+            ok = False
         for vol in vols:
             vol.cleanup()
         if total != a.routers:

@@ -44,9 +44,17 @@ pub struct ScaleArgs {
     /// Write one self-contained HTML report (with --sweep: the throughput and p99 chart).
     #[arg(long)]
     pub html: Option<PathBuf>,
+    /// Merge the --json reports of several `--inventory --slice K/N` workers run at the
+    /// same time into one (counts, rates, memory and CPU added up, percentiles from the
+    /// merged distributions), printed and written like one run's.
+    #[arg(long, num_args = 1.., conflicts_with_all = ["inventory", "sweep"])]
+    pub merge: Vec<PathBuf>,
 }
 
 pub async fn run(a: ScaleArgs) -> Result<(), String> {
+    if !a.merge.is_empty() {
+        return merge(&a);
+    }
     let limit = netlab::limits::raise_nofile();
     if let Some(inv) = &a.inventory {
         return drive(&a, inv, limit).await;
@@ -225,8 +233,47 @@ async fn drive(
         1,
     )
     .await?;
+    report_drive(a, &r, &path.display().to_string())
+}
+
+/// `netlab scale --merge`: several workers' reports as one.
+fn merge(a: &ScaleArgs) -> Result<(), String> {
+    let reports = a
+        .merge
+        .iter()
+        .map(|p| {
+            let text = std::fs::read_to_string(p).map_err(|e| format!("{}: {e}", p.display()))?;
+            serde_json::from_str::<netpool_bench::drive::DriveReport>(&text).map_err(|e| {
+                format!(
+                    "{}: not a `netlab scale --inventory --json` report: {e}",
+                    p.display()
+                )
+            })
+        })
+        .collect::<Result<Vec<_>, String>>()?;
+    let r = netpool_bench::drive::merge(&reports)?;
+    eprintln!(
+        "netlab scale --merge: {} reports, {} workers",
+        reports.len(),
+        r.workers
+    );
+    let names: Vec<String> = a.merge.iter().map(|p| p.display().to_string()).collect();
+    report_drive(a, &r, &names.join(" + "))
+}
+
+/// Print a drive report, write it as JSON and HTML if asked, and fail if sessions failed.
+fn report_drive(
+    a: &ScaleArgs,
+    r: &netpool_bench::drive::DriveReport,
+    source: &str,
+) -> Result<(), String> {
     let text = format!(
-        "devices                       {}\nsessions open                 {} ({} failed{})\nconnect+hello p50/p90/p99     {:.1} / {:.1} / {:.1} ms ({} at a time)\nestablished / s               {:.0}\nRSS per client session        {:.1} KiB ({} -> {} KiB, this process only)\nidle CPU (keepalives)         {:.2}% of one core ({} s interval, {:.0} s window)\ncheckout p50/p99/max          {:.1} / {:.1} / {:.1} us over {} checkouts\n",
+        "{}devices                       {}\nsessions open                 {} ({} failed{})\nconnect+hello p50/p90/p99     {:.1} / {:.1} / {:.1} ms ({} at a time)\nestablished / s               {:.0}\nRSS per client session        {:.1} KiB ({} -> {} KiB, {})\nidle CPU (keepalives)         {:.2}% of one core ({} s interval, {:.0} s window{})\ncheckout p50/p99/max          {:.1} / {:.1} / {:.1} us over {} checkouts\n",
+        if r.workers > 1 {
+            format!("workers                       {}\n", r.workers)
+        } else {
+            String::new()
+        },
         r.devices,
         r.sessions,
         r.errors,
@@ -239,9 +286,11 @@ async fn drive(
         r.rss_per_client_session_kib,
         r.rss_kib[0],
         r.rss_kib[1],
+        if r.workers > 1 { "the workers together" } else { "this process only" },
         r.idle_cpu_share_of_core * 100.0,
         r.keepalive_interval_s,
         r.idle_s,
+        if r.workers > 1 { ", the workers together" } else { "" },
         r.checkout_us[0],
         r.checkout_us[1],
         r.checkout_us[2],
@@ -249,20 +298,20 @@ async fn drive(
     );
     print!("{text}");
     if let Some(p) = &a.json {
-        write_json(p, &r)?;
+        write_json(p, r)?;
     }
     if let Some(p) = &a.html {
         super::write_html(
             p,
             &format!("netlab scale --inventory: {} devices", r.devices),
-            &[("inventory", path.display().to_string())],
+            &[("inventory", source.to_string())],
             &[
                 netpool_bench::html::Part::Note(
                     "One run against an external fleet: the figures, no chart (the sweep, --sweep, has the chart).".into(),
                 ),
                 netpool_bench::html::Part::Table(text),
             ],
-            &r,
+            r,
         )?;
     }
     if r.errors > 0 {
