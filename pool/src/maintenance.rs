@@ -142,11 +142,12 @@ impl PoolInner {
 }
 
 impl PoolInner {
-    /// When an idle session next needs looking at: its idle timeout or its lifetime.
+    /// When an idle session next needs looking at: its idle timeout or its lifetime (none
+    /// for a deadline past what an `Instant` holds: a limit that large never comes).
     pub(crate) fn session_deadline(&self, s: &NetconfSession) -> Option<Instant> {
         let cfg = &self.config;
-        let idle = cfg.idle_timeout.map(|t| s.last_used + t);
-        let old = cfg.max_lifetime.map(|l| s.created + l);
+        let idle = cfg.idle_timeout.and_then(|t| s.last_used.checked_add(t));
+        let old = cfg.max_lifetime.and_then(|l| s.created.checked_add(l));
         idle.into_iter().chain(old).min()
     }
 
@@ -157,8 +158,8 @@ impl PoolInner {
         let idle = cfg
             .idle_timeout
             .filter(|_| c.channels.load(Relaxed) == 0)
-            .map(|t| Instant::now() + t.saturating_sub(c.idle_for()));
-        let old = cfg.max_lifetime.map(|l| c.created + l);
+            .and_then(|t| Instant::now().checked_add(t.saturating_sub(c.idle_for())));
+        let old = cfg.max_lifetime.and_then(|l| c.created.checked_add(l));
         idle.into_iter().chain(old).min()
     }
 }

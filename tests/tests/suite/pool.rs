@@ -476,6 +476,28 @@ async fn a_dead_idle_connection_is_dropped_without_a_checkout() {
 }
 
 #[tokio::test]
+async fn limits_too_large_for_a_clock_mean_never() {
+    // An idle timeout or lifetime past what an Instant can hold must not panic when the
+    // pool works out when to look at a session again: it never comes.
+    let (fleet, mut cfg) = one_router_config().await;
+    cfg.idle_timeout = Some(Duration::MAX);
+    cfg.max_lifetime = Some(Duration::MAX);
+    cfg.maintenance_interval = Duration::from_millis(50);
+    let pool = Pool::new(cfg).unwrap();
+    let dev = device(&fleet.devices()[0]);
+    for _ in 0..3 {
+        drop(pool.netconf(&dev).await.unwrap());
+        tokio::time::sleep(Duration::from_millis(120)).await;
+    }
+    let s = &pool.stats()[0];
+    assert_eq!(
+        (s.connections, s.idle_sessions, s.connects),
+        (1, 1, 1),
+        "{s:?}"
+    );
+}
+
+#[tokio::test]
 async fn min_idle_prewarms_connections() {
     let (fleet, mut cfg) = one_router_config().await;
     let r1 = &fleet.devices()[0];
