@@ -73,11 +73,16 @@ fn two_digits(v: f64) -> f64 {
 
 /// Sorted samples as `[value, count]` at 2 significant digits.
 pub fn coarse(sorted: &[f64]) -> Vec<(f64, u64)> {
+    run_length(sorted.iter().map(|v| (two_digits(*v), 1)))
+}
+
+/// `[value, count]` pairs in value order, equal values added together.
+fn run_length(sorted: impl IntoIterator<Item = (f64, u64)>) -> Vec<(f64, u64)> {
     let mut out: Vec<(f64, u64)> = Vec::new();
-    for v in sorted.iter().map(|v| two_digits(*v)) {
+    for (v, n) in sorted {
         match out.last_mut() {
-            Some((last, n)) if *last == v => *n += 1,
-            _ => out.push((v, 1)),
+            Some((last, m)) if *last == v => *m += n,
+            _ => out.push((v, n)),
         }
     }
     out
@@ -104,14 +109,7 @@ pub fn hist_percentile(h: &[(f64, u64)], q: f64) -> f64 {
 fn merge_hist(parts: &[&[(f64, u64)]]) -> Vec<(f64, u64)> {
     let mut all: Vec<(f64, u64)> = parts.iter().flat_map(|h| h.iter().copied()).collect();
     all.sort_by(|a, b| a.0.total_cmp(&b.0));
-    let mut out: Vec<(f64, u64)> = Vec::new();
-    for (v, n) in all {
-        match out.last_mut() {
-            Some((last, m)) if *last == v => *m += n,
-            _ => out.push((v, n)),
-        }
-    }
-    out
+    run_length(all)
 }
 
 /// Several workers' reports over slices of one inventory, driven at the same time, as one:

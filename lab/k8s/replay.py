@@ -126,7 +126,7 @@ def main():
     try:
         for k in range(a.pods):
             listen = f"127.0.{a.base + k}.1"
-            args = [x for x in sim_args]
+            args = list(sim_args)
             set_arg(args, "listen", listen)
             name = f"replay-{sts_name}-{k}"
             docker("rm", "-f", name, check=False)

@@ -67,7 +67,12 @@ impl PoolInner {
                             st.counters.discard(w);
                             to_close.push(s);
                         }
-                        None => keep.push(s),
+                        None => {
+                            if let Some(t) = self.session_deadline(&s) {
+                                slot.due.at(t);
+                            }
+                            keep.push(s);
+                        }
                     }
                 }
                 st.idle = keep;
@@ -85,20 +90,13 @@ impl PoolInner {
                         });
                         to_disconnect.push(c);
                     } else {
+                        if let Some(t) = self.conn_deadline(&c) {
+                            slot.due.at(t);
+                        }
                         keep_conns.push(c);
                     }
                 }
                 st.conns = keep_conns;
-                for s in &st.idle {
-                    if let Some(t) = self.session_deadline(s) {
-                        slot.due.at(t);
-                    }
-                }
-                for c in &st.conns {
-                    if let Some(t) = self.conn_deadline(c) {
-                        slot.due.at(t);
-                    }
-                }
                 if cfg.min_idle_connections > 0 {
                     // Keeping connections open is looked at on every pass.
                     slot.due.now();

@@ -205,7 +205,7 @@ pub(crate) struct SlotCounters {
     pub(crate) immediate: u64,
     pub(crate) discarded: BTreeMap<DiscardReason, u64>,
     /// Checkouts that waited. Made on the first one: it is 26 KiB, and most devices never
-    /// wait (with 10,000 devices, one histogram each was a third of the pool's memory).
+    /// wait (made for every device, it was 17% of a 1,000-device driver's heap, massif).
     pub(crate) wait_us: Option<Box<Histogram<u64>>>,
 }
 
