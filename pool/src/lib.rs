@@ -35,6 +35,7 @@
 #![deny(missing_docs)]
 
 pub mod blocking;
+pub mod inventory;
 /// The workspace README's Rust examples, compiled as doctests so they cannot rot.
 #[cfg(doctest)]
 #[doc = include_str!("../../README.md")]

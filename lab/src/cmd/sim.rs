@@ -97,7 +97,7 @@ pub async fn run(a: SimArgs) -> Result<(), String> {
         }
     }
     if let Some(p) = &a.inventory_out {
-        std::fs::write(p, inventory::Inventory::for_fleet(&fleet, &a.password_env))
+        std::fs::write(p, inventory::for_fleet(&fleet, &a.password_env))
             .map_err(|e| format!("{}: {e}", p.display()))?;
         if a.shard.is_none() {
             println!(

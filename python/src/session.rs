@@ -1,0 +1,123 @@
+//! A NETCONF session leased from the pool for several RPCs: the operations written once,
+//! for [`crate::sync_api::NetconfSession`] and [`crate::async_api::AsyncNetconfSession`].
+
+use std::future::Future;
+use std::sync::Arc;
+
+use pyo3::prelude::*;
+
+use crate::core::{Format, InRuntime};
+use crate::deliver::{value, Outcome};
+use crate::errors::Failure;
+
+/// The leased guard, or nothing once released. Dropped inside the runtime, so that a
+/// session the garbage collector finds still leased goes back to the pool (or is closed).
+pub type Cell = Arc<InRuntime<tokio::sync::Mutex<Option<netpool::NetconfGuard>>>>;
+
+pub fn empty() -> Cell {
+    Arc::new(InRuntime::new(tokio::sync::Mutex::new(None)))
+}
+
+/// What can be asked of a leased session.
+pub enum Op {
+    Rpc(String),
+    Command(String, Format),
+    GetConfig(netpool::Datastore, Option<String>),
+    Lock,
+    Unlock,
+    Load(netpool::ConfigChange),
+    Commit(Option<String>),
+    CommitCheck,
+    DiscardChanges,
+}
+
+impl Op {
+    async fn run(self, g: &mut netpool::NetconfGuard) -> netpool::Result<Outcome> {
+        Ok(match self {
+            Op::Rpc(x) => value(g.rpc(&x).await?.root.to_xml()),
+            Op::Command(c, f) => value(f.run(g, &c).await?),
+            Op::GetConfig(src, filter) => {
+                value(g.get_config(src, filter.as_deref()).await?.root.to_xml())
+            }
+            Op::Lock => value(g.lock().await?),
+            Op::Unlock => value(g.unlock().await?),
+            Op::Load(c) => value(g.load(&c).await?.root.to_xml()),
+            Op::Commit(comment) => value(g.commit(comment.as_deref()).await?.reply.root.to_xml()),
+            Op::CommitCheck => value(g.commit_check().await?.root.to_xml()),
+            Op::DiscardChanges => value(g.discard_changes().await?),
+        })
+    }
+}
+
+/// Run `op` on the leased session (calls on one session take turns).
+pub fn call(
+    cell: &Cell,
+    device: &netpool::Device,
+    op: Op,
+) -> impl Future<Output = Result<Outcome, Failure>> + Send + 'static {
+    let cell = cell.clone();
+    let device = device.clone();
+    async move {
+        let mut slot = cell.get().lock().await;
+        let g = slot.as_mut().ok_or(Failure::Released("NETCONF session"))?;
+        op.run(g).await.map_err(Failure::at(&device))
+    }
+}
+
+/// Check a session out of `pool` into `cell`; the outcome is `then` (the Python session
+/// object, for `__aenter__`).
+pub async fn checkout(
+    pool: netpool::Pool,
+    device: netpool::Device,
+    cell: Cell,
+    then: Py<PyAny>,
+) -> Result<Outcome, Failure> {
+    let g = pool.netconf(&device).await.map_err(Failure::at(&device))?;
+    let old = cell.get().lock().await.replace(g);
+    drop(old);
+    let out: Outcome = Box::new(move |_py| Ok(then));
+    Ok(out)
+}
+
+/// Hand the session back (or close it, with `discard`, or when its state says so).
+pub fn release(
+    cell: &Cell,
+    discard: bool,
+) -> impl Future<Output = Result<Outcome, Failure>> + Send + 'static {
+    let cell = cell.clone();
+    async move {
+        let g = cell.get().lock().await.take();
+        if let Some(g) = g {
+            if discard {
+                g.discard();
+            } else {
+                drop(g);
+            }
+        }
+        Ok(value(()))
+    }
+}
+
+/// The session-id and capabilities of a leased session, without waiting: `None` while
+/// an RPC holds it.
+pub fn describe(cell: &Cell) -> (Option<u32>, Vec<String>) {
+    match cell.get().try_lock() {
+        Ok(g) => match g.as_ref() {
+            Some(g) => (g.session_id(), g.capabilities().to_vec()),
+            None => (None, Vec::new()),
+        },
+        Err(_) => (None, Vec::new()),
+    }
+}
+
+pub fn datastore(py: Python<'_>, source: &str) -> PyResult<netpool::Datastore> {
+    match source {
+        "running" => Ok(netpool::Datastore::Running),
+        "candidate" => Ok(netpool::Datastore::Candidate),
+        _ => Err(crate::errors::config_error(
+            py,
+            Some("source"),
+            format!("source={source:?}: expected running or candidate"),
+        )),
+    }
+}

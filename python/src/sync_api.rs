@@ -1,0 +1,554 @@
+//! The blocking classes: every call releases the GIL while it waits, so other Python threads
+//! run; on the main thread Ctrl-C interrupts a call within 100 ms and leaks nothing.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use pyo3::prelude::*;
+use pyo3::types::{PyDict, PyTuple};
+
+use crate::core::{change, Core, FanOp, Format};
+use crate::session::{self, Cell, Op};
+use crate::settings::{pool_setup, Device, Devices};
+
+/// Many devices, one pool: `cli`, `rpc`, `command`, `configure`, `netconf` sessions and
+/// `fan_out`, each call blocking its thread (never the others).
+#[pyclass(module = "netpool", frozen)]
+pub struct Pool {
+    pub(crate) core: Arc<Core>,
+}
+
+#[pymethods]
+impl Pool {
+    #[new]
+    #[pyo3(signature = (inventory=None, devices=None, **settings))]
+    fn py_new(
+        py: Python<'_>,
+        inventory: Option<PathBuf>,
+        devices: Option<Vec<Device>>,
+        settings: Option<&Bound<'_, PyDict>>,
+    ) -> PyResult<Self> {
+        let (cfg, devices) = pool_setup(py, inventory, devices, settings)?;
+        Ok(Pool {
+            core: Core::start(py, "netpool.Pool", cfg, devices)?,
+        })
+    }
+
+    /// The devices the pool knows (from the inventory and `devices=`), in order.
+    #[getter]
+    fn devices(&self) -> Vec<Device> {
+        self.core.devices.order.clone()
+    }
+
+    /// Run one CLI command over an exec channel of a pooled SSH connection.
+    fn cli(
+        &self,
+        py: Python<'_>,
+        device: &Bound<'_, PyAny>,
+        command: String,
+    ) -> PyResult<Py<PyAny>> {
+        let d = self.core.resolve(py, device)?;
+        self.core.sync(py, self.core.cli(d, command))
+    }
+
+    /// Send one NETCONF RPC (the operation element) on a pooled session; the reply's XML.
+    fn rpc(&self, py: Python<'_>, device: &Bound<'_, PyAny>, xml: String) -> PyResult<Py<PyAny>> {
+        let d = self.core.resolve(py, device)?;
+        self.core.sync(py, self.core.rpc(d, xml))
+    }
+
+    /// Run a CLI command over NETCONF (`<command format=...>`).
+    #[pyo3(signature = (device, command, format="text"))]
+    fn command(
+        &self,
+        py: Python<'_>,
+        device: &Bound<'_, PyAny>,
+        command: String,
+        format: &str,
+    ) -> PyResult<Py<PyAny>> {
+        let d = self.core.resolve(py, device)?;
+        let f = Format::parse(py, format)?;
+        self.core.sync(py, self.core.command(d, command, f))
+    }
+
+    /// Lock, load, commit, unlock on one session; a refused load or commit is discarded,
+    /// never left in the candidate. Returns the commit reply's XML.
+    #[pyo3(signature = (device, config, format="set", action="merge", comment=None))]
+    fn configure(
+        &self,
+        py: Python<'_>,
+        device: &Bound<'_, PyAny>,
+        config: String,
+        format: &str,
+        action: &str,
+        comment: Option<String>,
+    ) -> PyResult<Py<PyAny>> {
+        let d = self.core.resolve(py, device)?;
+        let c = change(py, config, format, action, comment)?;
+        self.core.sync(py, self.core.configure(d, c))
+    }
+
+    /// Lease a NETCONF session for several RPCs: `with pool.netconf("r1") as nc: ...`.
+    fn netconf(&self, py: Python<'_>, device: &Bound<'_, PyAny>) -> PyResult<Py<NetconfSession>> {
+        let d = self.core.resolve(py, device)?;
+        NetconfSession::lease(py, &self.core, d)
+    }
+
+    /// One command on many devices (all of the pool's when `devices` is None), at most
+    /// `concurrency` at once: a dict from each device's name to its result or exception.
+    #[pyo3(signature = (command, devices=None, *, transport="cli", format="text", concurrency=16))]
+    fn fan_out(
+        &self,
+        py: Python<'_>,
+        command: &str,
+        devices: Option<&Bound<'_, PyAny>>,
+        transport: &str,
+        format: &str,
+        concurrency: usize,
+    ) -> PyResult<Py<PyAny>> {
+        let op = fan_op(py, command, transport, format)?;
+        let targets = self.core.targets(py, devices)?;
+        self.core
+            .sync(py, self.core.fan_out(targets, op, concurrency))
+    }
+
+    /// One RPC on many devices, like `fan_out`.
+    #[pyo3(signature = (xml, devices=None, *, concurrency=16))]
+    fn fan_out_rpc(
+        &self,
+        py: Python<'_>,
+        xml: &str,
+        devices: Option<&Bound<'_, PyAny>>,
+        concurrency: usize,
+    ) -> PyResult<Py<PyAny>> {
+        let targets = self.core.targets(py, devices)?;
+        self.core.sync(
+            py,
+            self.core
+                .fan_out(targets, FanOp::Rpc(xml.into()), concurrency),
+        )
+    }
+
+    /// Open connections to `device` until `connections` exist, so first calls skip the
+    /// handshake.
+    #[pyo3(signature = (device, connections=1))]
+    fn prewarm(
+        &self,
+        py: Python<'_>,
+        device: &Bound<'_, PyAny>,
+        connections: usize,
+    ) -> PyResult<Py<PyAny>> {
+        let d = self.core.resolve(py, device)?;
+        self.core.sync(py, self.core.prewarm(d, connections))
+    }
+
+    /// Per-device statistics: connections, channels, idle sessions, in use, waiting,
+    /// connects, reuse, discards by reason, breaker state, checkout wait.
+    fn stats(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        self.core.stats(py)
+    }
+
+    /// Graceful shutdown: stop lending, let calls in flight finish for up to `grace`
+    /// seconds, then close every session politely.
+    #[pyo3(signature = (grace=5.0))]
+    fn close(&self, py: Python<'_>, grace: f64) -> PyResult<Py<PyAny>> {
+        self.core.sync(py, self.core.close(grace))
+    }
+
+    #[getter]
+    fn closed(&self) -> bool {
+        self.core.pool().is_closed()
+    }
+
+    fn __enter__(slf: Py<Self>) -> Py<Self> {
+        slf
+    }
+
+    #[pyo3(signature = (*_exc))]
+    fn __exit__(&self, py: Python<'_>, _exc: &Bound<'_, PyTuple>) -> PyResult<()> {
+        self.close(py, 5.0).map(drop)
+    }
+
+    fn __repr__(&self) -> String {
+        format!("netpool.Pool(devices={})", self.core.devices.order.len())
+    }
+}
+
+pub(crate) fn fan_op(
+    py: Python<'_>,
+    command: &str,
+    transport: &str,
+    format: &str,
+) -> PyResult<FanOp> {
+    match transport {
+        "cli" => Ok(FanOp::Cli(command.into())),
+        "netconf" => Ok(FanOp::Command(command.into(), Format::parse(py, format)?)),
+        _ => Err(crate::errors::config_error(
+            py,
+            Some("transport"),
+            format!("transport={transport:?}: expected cli or netconf"),
+        )),
+    }
+}
+
+/// A NETCONF session leased from the pool. Leaving the `with` block (or `close()`) hands
+/// it back; one that holds the lock or uncommitted changes, or whose RPC was interrupted,
+/// is closed instead, never lent again.
+#[pyclass(module = "netpool", frozen)]
+pub struct NetconfSession {
+    core: Arc<Core>,
+    device: netpool::Device,
+    cell: Cell,
+}
+
+impl NetconfSession {
+    fn lease(py: Python<'_>, core: &Arc<Core>, d: netpool::Device) -> PyResult<Py<NetconfSession>> {
+        let cell = session::empty();
+        let obj = Py::new(
+            py,
+            NetconfSession {
+                core: core.clone(),
+                device: d.clone(),
+                cell: cell.clone(),
+            },
+        )?;
+        let then = obj.clone_ref(py).into_any();
+        core.sync(py, session::checkout(core.pool().clone(), d, cell, then))?;
+        Ok(obj)
+    }
+
+    fn run(&self, py: Python<'_>, op: Op) -> PyResult<Py<PyAny>> {
+        self.core
+            .sync(py, session::call(&self.cell, &self.device, op))
+    }
+}
+
+#[pymethods]
+impl NetconfSession {
+    /// Send one RPC (the operation element, without `<rpc>`); the reply's XML.
+    fn rpc(&self, py: Python<'_>, xml: String) -> PyResult<Py<PyAny>> {
+        self.run(py, Op::Rpc(xml))
+    }
+
+    /// A CLI command over the `command` RPC, as text, xml or json.
+    #[pyo3(signature = (command, format="text"))]
+    fn command(&self, py: Python<'_>, command: String, format: &str) -> PyResult<Py<PyAny>> {
+        let f = Format::parse(py, format)?;
+        self.run(py, Op::Command(command, f))
+    }
+
+    /// `get-config` from `running` or `candidate`, with an optional subtree filter.
+    #[pyo3(signature = (source="running", filter=None))]
+    fn get_config(
+        &self,
+        py: Python<'_>,
+        source: &str,
+        filter: Option<String>,
+    ) -> PyResult<Py<PyAny>> {
+        let s = session::datastore(py, source)?;
+        self.run(py, Op::GetConfig(s, filter))
+    }
+
+    fn lock(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        self.run(py, Op::Lock)
+    }
+
+    fn unlock(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        self.run(py, Op::Unlock)
+    }
+
+    /// Load a change into the candidate (set lines, text or XML).
+    #[pyo3(signature = (config, format="set", action="merge"))]
+    fn load(
+        &self,
+        py: Python<'_>,
+        config: String,
+        format: &str,
+        action: &str,
+    ) -> PyResult<Py<PyAny>> {
+        let c = change(py, config, format, action, None)?;
+        self.run(py, Op::Load(c))
+    }
+
+    #[pyo3(signature = (comment=None))]
+    fn commit(&self, py: Python<'_>, comment: Option<String>) -> PyResult<Py<PyAny>> {
+        self.run(py, Op::Commit(comment))
+    }
+
+    fn commit_check(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        self.run(py, Op::CommitCheck)
+    }
+
+    fn discard_changes(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        self.run(py, Op::DiscardChanges)
+    }
+
+    /// Hand the session back to the pool (closed instead if it holds a lock or changes).
+    fn close(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        self.core.sync(py, session::release(&self.cell, false))
+    }
+
+    /// Close the session instead of handing it back.
+    fn discard(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        self.core.sync(py, session::release(&self.cell, true))
+    }
+
+    #[getter]
+    fn session_id(&self) -> Option<u32> {
+        session::describe(&self.cell).0
+    }
+
+    #[getter]
+    fn capabilities(&self) -> Vec<String> {
+        session::describe(&self.cell).1
+    }
+
+    #[getter]
+    fn device(&self) -> &str {
+        self.device.label()
+    }
+
+    fn __enter__(slf: Py<Self>) -> Py<Self> {
+        slf
+    }
+
+    #[pyo3(signature = (*_exc))]
+    fn __exit__(&self, py: Python<'_>, _exc: &Bound<'_, PyTuple>) -> PyResult<()> {
+        self.close(py).map(drop)
+    }
+
+    fn __repr__(&self) -> String {
+        format!(
+            "NetconfSession({}, session_id={:?})",
+            self.device.label(),
+            self.session_id()
+        )
+    }
+}
+
+/// The keyword settings of a one-host pool: the hussh-style arguments, and any other
+/// setting by its `netpool` name.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn one_host(
+    py: Python<'_>,
+    host: String,
+    username: String,
+    password: Option<String>,
+    key_path: Option<PathBuf>,
+    port: u16,
+    host_keys: Option<Vec<String>>,
+    max_connections: usize,
+    keepalive_interval: Option<f64>,
+    keepalive_count_max: usize,
+    settings: Option<&Bound<'_, PyDict>>,
+) -> PyResult<(netpool::PoolConfig, Devices, netpool::Device)> {
+    let kw = PyDict::new(py);
+    if let Some(s) = settings {
+        if s.contains("max_connections_per_device")? {
+            return Err(crate::errors::config_error(
+                py,
+                Some("max_connections_per_device"),
+                "give max_connections here, not max_connections_per_device".into(),
+            ));
+        }
+        kw.update(s.as_mapping())?;
+    }
+    kw.set_item("max_connections_per_device", max_connections)?;
+    kw.set_item("keepalive_interval", keepalive_interval)?;
+    kw.set_item("keepalive_count_max", keepalive_count_max)?;
+    let device = Device::build(
+        py, host, username, password, key_path, port, None, host_keys, None,
+    )?;
+    let mut devices = Devices::default();
+    devices.push(device.clone());
+    let (cfg, _) = pool_setup(py, None, None, Some(&kw))?;
+    Ok((cfg, devices, device.inner))
+}
+
+/// hussh's `ConnectionPool`, grown onto netpool: one host, up to `max_connections`
+/// pre-authenticated SSH connections, dead ones replaced without an error to the caller.
+/// `with pool.connection() as conn: r = conn.execute("show version")`.
+#[pyclass(module = "netpool", frozen)]
+pub struct ConnectionPool {
+    core: Arc<Core>,
+    device: netpool::Device,
+}
+
+#[pymethods]
+impl ConnectionPool {
+    #[new]
+    #[pyo3(signature = (host, username, password=None, key_path=None, port=22, max_connections=10, keepalive_interval=Some(15.0), keepalive_count_max=3, *, host_keys=None, **settings))]
+    #[allow(clippy::too_many_arguments)]
+    fn py_new(
+        py: Python<'_>,
+        host: String,
+        username: String,
+        password: Option<String>,
+        key_path: Option<PathBuf>,
+        port: u16,
+        max_connections: usize,
+        keepalive_interval: Option<f64>,
+        keepalive_count_max: usize,
+        host_keys: Option<Vec<String>>,
+        settings: Option<&Bound<'_, PyDict>>,
+    ) -> PyResult<Self> {
+        let (cfg, devices, device) = one_host(
+            py,
+            host,
+            username,
+            password,
+            key_path,
+            port,
+            host_keys,
+            max_connections,
+            keepalive_interval,
+            keepalive_count_max,
+            settings,
+        )?;
+        Ok(ConnectionPool {
+            core: Core::start(py, "netpool.ConnectionPool", cfg, devices)?,
+            device,
+        })
+    }
+
+    /// A handle for commands on this host. Each `execute` runs on its own exec channel of
+    /// a pooled connection; the handle itself reserves nothing, so any number may be open.
+    fn connection(&self) -> PooledConnection {
+        PooledConnection {
+            core: self.core.clone(),
+            device: self.device.clone(),
+        }
+    }
+
+    /// Run one command.
+    fn execute(&self, py: Python<'_>, command: String) -> PyResult<Py<PyAny>> {
+        self.core.born.check(self.core.what)?;
+        self.core
+            .sync(py, self.core.cli(self.device.clone(), command))
+    }
+
+    /// Lease a NETCONF session on this host.
+    fn netconf(&self, py: Python<'_>) -> PyResult<Py<NetconfSession>> {
+        self.core.born.check(self.core.what)?;
+        NetconfSession::lease(py, &self.core, self.device.clone())
+    }
+
+    fn stats(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        self.core.stats(py)
+    }
+
+    #[pyo3(signature = (grace=5.0))]
+    fn close(&self, py: Python<'_>, grace: f64) -> PyResult<Py<PyAny>> {
+        self.core.sync(py, self.core.close(grace))
+    }
+
+    fn __enter__(slf: Py<Self>) -> Py<Self> {
+        slf
+    }
+
+    #[pyo3(signature = (*_exc))]
+    fn __exit__(&self, py: Python<'_>, _exc: &Bound<'_, PyTuple>) -> PyResult<()> {
+        self.close(py, 5.0).map(drop)
+    }
+
+    fn __repr__(&self) -> String {
+        format!("netpool.ConnectionPool({})", self.device.label())
+    }
+}
+
+/// A command handle of a [`ConnectionPool`].
+#[pyclass(module = "netpool", frozen)]
+pub struct PooledConnection {
+    core: Arc<Core>,
+    device: netpool::Device,
+}
+
+#[pymethods]
+impl PooledConnection {
+    fn execute(&self, py: Python<'_>, command: String) -> PyResult<Py<PyAny>> {
+        self.core.born.check(self.core.what)?;
+        self.core
+            .sync(py, self.core.cli(self.device.clone(), command))
+    }
+
+    fn __enter__(slf: Py<Self>) -> Py<Self> {
+        slf
+    }
+
+    #[pyo3(signature = (*_exc))]
+    fn __exit__(&self, _exc: &Bound<'_, PyTuple>) {}
+}
+
+/// One SSH connection to one host, no pool: hussh's `Connection`, with keepalives
+/// (`keepalive_interval`, `keepalive_count_max`). It connects when made, so a wrong
+/// password or host key fails here; a dead connection is replaced at the next command.
+#[pyclass(module = "netpool", frozen)]
+pub struct Connection {
+    core: Arc<Core>,
+    device: netpool::Device,
+}
+
+#[pymethods]
+impl Connection {
+    #[new]
+    #[pyo3(signature = (host, username, password=None, key_path=None, port=22, keepalive_interval=Some(15.0), keepalive_count_max=3, *, host_keys=None, **settings))]
+    #[allow(clippy::too_many_arguments)]
+    fn py_new(
+        py: Python<'_>,
+        host: String,
+        username: String,
+        password: Option<String>,
+        key_path: Option<PathBuf>,
+        port: u16,
+        keepalive_interval: Option<f64>,
+        keepalive_count_max: usize,
+        host_keys: Option<Vec<String>>,
+        settings: Option<&Bound<'_, PyDict>>,
+    ) -> PyResult<Self> {
+        let (cfg, devices, device) = one_host(
+            py,
+            host,
+            username,
+            password,
+            key_path,
+            port,
+            host_keys,
+            1,
+            keepalive_interval,
+            keepalive_count_max,
+            settings,
+        )?;
+        let core = Core::start(py, "netpool.Connection", cfg, devices)?;
+        core.sync(py, core.prewarm(device.clone(), 1))?;
+        Ok(Connection { core, device })
+    }
+
+    fn execute(&self, py: Python<'_>, command: String) -> PyResult<Py<PyAny>> {
+        self.core
+            .sync(py, self.core.cli(self.device.clone(), command))
+    }
+
+    /// A NETCONF session on this connection.
+    fn netconf(&self, py: Python<'_>) -> PyResult<Py<NetconfSession>> {
+        self.core.born.check(self.core.what)?;
+        NetconfSession::lease(py, &self.core, self.device.clone())
+    }
+
+    #[pyo3(signature = (grace=5.0))]
+    fn close(&self, py: Python<'_>, grace: f64) -> PyResult<Py<PyAny>> {
+        self.core.sync(py, self.core.close(grace))
+    }
+
+    fn __enter__(slf: Py<Self>) -> Py<Self> {
+        slf
+    }
+
+    #[pyo3(signature = (*_exc))]
+    fn __exit__(&self, py: Python<'_>, _exc: &Bound<'_, PyTuple>) -> PyResult<()> {
+        self.close(py, 5.0).map(drop)
+    }
+
+    fn __repr__(&self) -> String {
+        format!("netpool.Connection({})", self.device.label())
+    }
+}
