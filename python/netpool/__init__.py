@@ -12,23 +12,37 @@ work. See the README's Python section, and the type stubs beside this file.
 import atexit as _atexit
 
 from . import errors
-from .errors import *  # noqa: F401,F403
-from ._netpool import (  # noqa: F401
-    SETTINGS,
-    AsyncConnection,
-    AsyncConnectionPool,
-    AsyncNetconfSession,
-    AsyncPool,
-    AsyncPooledConnection,
-    Connection,
-    ConnectionPool,
-    Device,
-    ExecResult,
-    NetconfSession,
-    Pool,
-    PooledConnection,
-    _at_exit,
-)
+from .errors import Error as Error
+from .errors import ConfigError as ConfigError
+from .errors import ConnectError as ConnectError
+from .errors import ConnectRefused as ConnectRefused
+from .errors import ConnectTimeout as ConnectTimeout
+from .errors import AuthenticationError as AuthenticationError
+from .errors import HostKeyError as HostKeyError
+from .errors import ChannelError as ChannelError
+from .errors import TransportError as TransportError
+from .errors import ProtocolError as ProtocolError
+from .errors import RpcError as RpcError
+from .errors import RpcErrorInfo as RpcErrorInfo
+from .errors import RpcTimeout as RpcTimeout
+from .errors import CheckoutTimeout as CheckoutTimeout
+from .errors import CircuitOpen as CircuitOpen
+from .errors import PoolClosed as PoolClosed
+from .errors import ForkError as ForkError
+from ._netpool import _at_exit
+from ._netpool import SETTINGS as SETTINGS
+from ._netpool import AsyncConnection as AsyncConnection
+from ._netpool import AsyncConnectionPool as AsyncConnectionPool
+from ._netpool import AsyncNetconfSession as AsyncNetconfSession
+from ._netpool import AsyncPool as AsyncPool
+from ._netpool import AsyncPooledConnection as AsyncPooledConnection
+from ._netpool import Connection as Connection
+from ._netpool import ConnectionPool as ConnectionPool
+from ._netpool import Device as Device
+from ._netpool import ExecResult as ExecResult
+from ._netpool import NetconfSession as NetconfSession
+from ._netpool import Pool as Pool
+from ._netpool import PooledConnection as PooledConnection
 
 # Close open pools politely (bounded to one second) before the interpreter goes away, and
 # keep netpool's threads from touching it afterwards.
@@ -48,4 +62,21 @@ __all__ = [
     "NetconfSession",
     "Pool",
     "PooledConnection",
-] + errors.__all__
+    "Error",
+    "ConfigError",
+    "ConnectError",
+    "ConnectRefused",
+    "ConnectTimeout",
+    "AuthenticationError",
+    "HostKeyError",
+    "ChannelError",
+    "TransportError",
+    "ProtocolError",
+    "RpcError",
+    "RpcErrorInfo",
+    "RpcTimeout",
+    "CheckoutTimeout",
+    "CircuitOpen",
+    "PoolClosed",
+    "ForkError",
+]
