@@ -153,7 +153,7 @@ impl Core {
     /// Wait for `fut` with the GIL released and hand its value to Python.
     pub fn sync<F>(&self, py: Python<'_>, fut: F) -> PyResult<Py<PyAny>>
     where
-        F: Future<Output = Result<Outcome, Failure>> + Send,
+        F: Future<Output = Result<Outcome, Failure>> + Send + 'static,
     {
         match wait(py, &self.born, self.what, fut)? {
             Ok(o) => o(py),

@@ -1,9 +1,12 @@
-//! The only thread of ours that touches the interpreter: it completes asyncio futures on
-//! their loops and hands log records to `logging`. Runtime threads send it jobs and go on;
-//! they never wait for the GIL, so a busy Python thread cannot stall network work.
+//! How results and log records reach Python without a runtime thread ever waiting for the
+//! GIL (a busy Python thread must not stall network work):
 //!
-//! Also the asyncio bridge: [`awaitable`] turns a Rust future into an asyncio future that
-//! the runtime completes, and whose cancellation aborts the Rust task.
+//! - asyncio: [`awaitable`] turns a Rust future into an asyncio future. The runtime task
+//!   that finishes it pushes the outcome onto its loop's completion queue and writes the
+//!   loop's eventfd; the loop's own thread, woken by it, drains the queue and settles the
+//!   futures (one wakeup per batch, no foreign thread taking the GIL). Cancelling the
+//!   asyncio future aborts the Rust task.
+//! - logging: one thread of ours hands queued records to `logging`.
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -13,7 +16,6 @@ use std::sync::Mutex;
 
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
-use pyo3::types::PyCFunction;
 use pyo3::BoundObject;
 
 use crate::errors::{to_pyerr, Failure};
@@ -23,11 +25,6 @@ use crate::runtime::{finalizing, runtime, Born};
 pub type Outcome = Box<dyn FnOnce(Python<'_>) -> PyResult<Py<PyAny>> + Send>;
 
 enum Job {
-    Complete {
-        event_loop: Py<PyAny>,
-        future: Py<PyAny>,
-        outcome: Result<Outcome, Failure>,
-    },
     Log {
         level: u8,
         target: String,
@@ -106,11 +103,7 @@ fn run(rx: Receiver<Job>) {
                 Err(_) => break,
             }
         }
-        let logs = batch
-            .iter()
-            .filter(|j| matches!(j, Job::Log { .. }))
-            .count();
-        QUEUED_LOGS.fetch_sub(logs, Ordering::Relaxed);
+        QUEUED_LOGS.fetch_sub(batch.len(), Ordering::Relaxed);
         if finalizing() {
             // The interpreter is going away: what is left is dropped (its references are
             // released by PyO3 when it next can).
@@ -118,18 +111,12 @@ fn run(rx: Receiver<Job>) {
         }
         Python::try_attach(|py| {
             for job in batch {
-                match job {
-                    Job::Complete {
-                        event_loop,
-                        future,
-                        outcome,
-                    } => complete(py, event_loop, future, outcome),
-                    Job::Log {
-                        level,
-                        target,
-                        message,
-                    } => emit(py, &mut loggers, level, &target, &message),
-                }
+                let Job::Log {
+                    level,
+                    target,
+                    message,
+                } = job;
+                emit(py, &mut loggers, level, &target, &message);
             }
             let dropped = DROPPED_LOGS.swap(0, Ordering::Relaxed);
             if dropped > 0 {
@@ -172,39 +159,109 @@ fn emit(
     }
 }
 
-fn complete(
-    py: Python<'_>,
-    event_loop: Py<PyAny>,
-    future: Py<PyAny>,
-    outcome: Result<Outcome, Failure>,
-) {
-    let (ok, value) = match outcome.map_err(|f| to_pyerr(py, f)).and_then(|o| o(py)) {
-        Ok(v) => (true, v),
-        Err(e) => (false, e.into_value(py).into_any()),
+/// Settle `future` (on its loop's thread) unless it was cancelled meanwhile.
+fn settle(py: Python<'_>, future: &Py<PyAny>, outcome: Result<Outcome, Failure>) {
+    let f = future.bind(py);
+    if f.call_method0("done")
+        .and_then(|d| d.is_truthy())
+        .unwrap_or(true)
+    {
+        return;
+    }
+    let res = match outcome.map_err(|e| to_pyerr(py, e)).and_then(|o| o(py)) {
+        Ok(v) => f.call_method1("set_result", (v,)),
+        Err(e) => f.call_method1("set_exception", (e.into_value(py),)),
     };
-    let Ok(setter) = setter(py) else { return };
-    // A loop that has been closed meanwhile refuses the call: nobody awaits the result.
-    let _ = event_loop.call_method1(py, "call_soon_threadsafe", (setter, future, ok, value));
+    if let Err(e) = res {
+        e.print(py);
+    }
 }
 
-static SETTER: PyOnceLock<Py<PyCFunction>> = PyOnceLock::new();
+type Completion = (Py<PyAny>, Result<Outcome, Failure>);
 
-fn setter(py: Python<'_>) -> PyResult<&Py<PyCFunction>> {
-    SETTER.get_or_try_init(py, || Ok(pyo3::wrap_pyfunction!(set_outcome, py)?.unbind()))
+/// One event loop's completion queue and the eventfd that wakes the loop for it.
+#[pyclass(frozen)]
+struct LoopWaker {
+    fd: i32,
+    queue: Mutex<Vec<Completion>>,
 }
 
-/// Runs on the event loop's thread: settle the future unless it was cancelled meanwhile.
-#[pyfunction]
-fn set_outcome(future: &Bound<'_, PyAny>, ok: bool, value: Bound<'_, PyAny>) -> PyResult<()> {
-    if future.call_method0("done")?.is_truthy()? {
-        return Ok(());
+impl LoopWaker {
+    /// From any thread: queue a completion and wake the loop if the queue was empty.
+    fn push(&self, c: Completion) {
+        let was_empty = {
+            let mut q = self.queue.lock().unwrap_or_else(|p| p.into_inner());
+            q.push(c);
+            q.len() == 1
+        };
+        if was_empty {
+            // SAFETY: writes 8 bytes from a local to our own eventfd.
+            unsafe { libc::eventfd_write(self.fd, 1) };
+        }
     }
-    if ok {
-        future.call_method1("set_result", (value,))?;
-    } else {
-        future.call_method1("set_exception", (value,))?;
+}
+
+#[pymethods]
+impl LoopWaker {
+    /// The loop's reader callback: settle everything queued.
+    fn _drain(&self, py: Python<'_>) {
+        let mut n: libc::eventfd_t = 0;
+        // SAFETY: reads 8 bytes into a local from our own non-blocking eventfd (EAGAIN when
+        // empty, which is fine).
+        unsafe { libc::eventfd_read(self.fd, &mut n) };
+        let items = std::mem::take(&mut *self.queue.lock().unwrap_or_else(|p| p.into_inner()));
+        for (future, outcome) in items {
+            settle(py, &future, outcome);
+        }
     }
-    Ok(())
+
+    /// Called when the loop is garbage-collected.
+    fn _close(&self) {
+        // SAFETY: closes our own descriptor, once (weakref.finalize calls this once).
+        unsafe { libc::close(self.fd) };
+    }
+}
+
+static WAKERS: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+
+/// The waker of `event_loop`, made (and registered as a reader of the loop) on first use.
+fn waker_of<'py>(
+    py: Python<'py>,
+    event_loop: &Bound<'py, PyAny>,
+) -> PyResult<Bound<'py, LoopWaker>> {
+    let wakers = WAKERS.get_or_try_init(py, || {
+        py.import("weakref")?
+            .call_method0("WeakKeyDictionary")
+            .map(|d| d.unbind())
+    })?;
+    let wakers = wakers.bind(py);
+    if let Some(w) = wakers
+        .call_method1("get", (event_loop,))?
+        .cast::<LoopWaker>()
+        .ok()
+    {
+        return Ok(w.clone());
+    }
+    // SAFETY: creates a descriptor that this waker owns.
+    let fd = unsafe { libc::eventfd(0, libc::EFD_NONBLOCK | libc::EFD_CLOEXEC) };
+    if fd < 0 {
+        return Err(pyo3::exceptions::PyOSError::new_err(format!(
+            "netpool: eventfd: {}",
+            std::io::Error::last_os_error()
+        )));
+    }
+    let w = Bound::new(
+        py,
+        LoopWaker {
+            fd,
+            queue: Mutex::new(Vec::new()),
+        },
+    )?;
+    event_loop.call_method1("add_reader", (fd, w.getattr("_drain")?))?;
+    py.import("weakref")?
+        .call_method1("finalize", (event_loop, w.getattr("_close")?))?;
+    wakers.set_item(event_loop, &w)?;
+    Ok(w)
 }
 
 /// Aborts the Rust task when its asyncio future is done: cancelled (then the pool's
@@ -243,15 +300,12 @@ where
             .map(|f| f.unbind())
     })?;
     let event_loop = get_loop.bind(py).call0()?;
+    let waker = waker_of(py, &event_loop)?.unbind();
     let future = event_loop.call_method0("create_future")?;
-    let (l, f) = (event_loop.unbind(), future.clone().unbind());
+    let f = future.clone().unbind();
     let task = rt.spawn(async move {
         let outcome = fut.await;
-        send(Job::Complete {
-            event_loop: l,
-            future: f,
-            outcome,
-        });
+        waker.get().push((f, outcome));
     });
     future.call_method1(
         "add_done_callback",
