@@ -235,10 +235,9 @@ fn waker_of<'py>(
             .map(|d| d.unbind())
     })?;
     let wakers = wakers.bind(py);
-    if let Some(w) = wakers
+    if let Ok(w) = wakers
         .call_method1("get", (event_loop,))?
         .cast::<LoopWaker>()
-        .ok()
     {
         return Ok(w.clone());
     }
