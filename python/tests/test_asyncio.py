@@ -157,6 +157,13 @@ def test_cancelled_while_waiting_for_a_session(fleet):
                 waiter.cancel()
                 with pytest.raises(asyncio.CancelledError):
                     await waiter
+                # the Rust side stopped waiting too (while the session is still held): a
+                # cancelled call never runs later behind its caller's back
+                deadline = time.monotonic() + 1.0
+                while p.stats()[0]["waiting"] and time.monotonic() < deadline:
+                    await asyncio.sleep(0.01)
+                assert p.stats()[0]["waiting"] == 0
+                assert p.stats()[0]["in_use"] == 1
             assert await _settled(p) == 0
             assert "Junos" in await p.command("r1", "show version")
 
