@@ -57,6 +57,7 @@ mod inner;
 mod known_hosts;
 mod maintenance;
 mod netconf;
+mod park;
 mod pool;
 mod slot;
 mod ssh;

@@ -2,7 +2,7 @@
 //! ABI, CPython >= 3.9). One thin layer over `netpool`, which knows nothing of Python:
 //!
 //! - `runtime`: the process's one tokio runtime, the fork guard, interpreter exit, and
-//!   waiting with the GIL released;
+//!   waiting with the GIL released (`netpool::blocking::block_on`: polled on the caller's thread, a short spin before parking);
 //! - `deliver`: the one thread that hands results to asyncio loops and records to `logging`;
 //! - `errors`: the one mapping from the pool's error kinds to `netpool.errors`;
 //! - `settings`: keyword settings, devices and inventories;

@@ -130,7 +130,8 @@ fn on_main_thread() -> bool {
 
 /// Run `fut` to completion on the runtime from synchronous Python code, with the GIL
 /// released. The calling thread polls the future itself (the pool spawns what must outlive
-/// it), which saves a thread handoff on every call. On the main thread, Ctrl-C is honoured
+/// it), which saves a thread handoff on every call, and spins briefly between wakeups
+/// (`netpool::blocking::block_on`). On the main thread, Ctrl-C is honoured
 /// within 100 ms: the future is dropped (the pool's cancellation safety hands back whatever
 /// it held) and `KeyboardInterrupt` is raised.
 pub fn wait<F>(py: Python<'_>, born: &Born, what: &str, fut: F) -> PyResult<F::Output>
@@ -142,7 +143,7 @@ where
     let rt = runtime()?;
     let main = on_main_thread();
     py.detach(move || {
-        rt.block_on(async move {
+        netpool::blocking::block_on(rt, async move {
             if !main {
                 return Ok(fut.await);
             }
