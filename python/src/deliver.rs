@@ -235,10 +235,25 @@ fn waker_of<'py>(
             .map(|d| d.unbind())
     })?;
     let wakers = wakers.bind(py);
+    // The loop this thread used last, held weakly: most calls find their waker here without
+    // a dictionary lookup (which makes a weak reference each time).
+    let cached = LAST.with(|c| {
+        c.borrow().as_ref().and_then(|(l, w)| {
+            l.bind(py)
+                .call0()
+                .ok()
+                .filter(|x| x.is(event_loop))
+                .map(|_| w.clone_ref(py).into_bound(py))
+        })
+    });
+    if let Some(w) = cached {
+        return Ok(w);
+    }
     if let Ok(w) = wakers
         .call_method1("get", (event_loop,))?
         .cast::<LoopWaker>()
     {
+        remember(py, event_loop, w)?;
         return Ok(w.clone());
     }
     // SAFETY: creates a descriptor that this waker owns.
@@ -260,7 +275,26 @@ fn waker_of<'py>(
     py.import("weakref")?
         .call_method1("finalize", (event_loop, w.getattr("_close")?))?;
     wakers.set_item(event_loop, &w)?;
+    remember(py, event_loop, &w)?;
     Ok(w)
+}
+
+thread_local! {
+    static LAST: std::cell::RefCell<Option<(Py<PyAny>, Py<LoopWaker>)>> =
+        const { std::cell::RefCell::new(None) };
+}
+
+fn remember(
+    py: Python<'_>,
+    event_loop: &Bound<'_, PyAny>,
+    w: &Bound<'_, LoopWaker>,
+) -> PyResult<()> {
+    let weak = py
+        .import("weakref")?
+        .call_method1("ref", (event_loop,))?
+        .unbind();
+    LAST.with(|c| *c.borrow_mut() = Some((weak, w.clone().unbind())));
+    Ok(())
 }
 
 /// Aborts the Rust task when its asyncio future is done: cancelled (then the pool's
