@@ -30,19 +30,19 @@ from .errors import CircuitOpen as CircuitOpen
 from .errors import PoolClosed as PoolClosed
 from .errors import ForkError as ForkError
 from ._netpool import _at_exit
+from ._hosts import AsyncConnection as AsyncConnection
+from ._hosts import AsyncConnectionPool as AsyncConnectionPool
+from ._hosts import AsyncPooledConnection as AsyncPooledConnection
+from ._hosts import Connection as Connection
+from ._hosts import ConnectionPool as ConnectionPool
+from ._hosts import PooledConnection as PooledConnection
 from ._netpool import SETTINGS as SETTINGS
-from ._netpool import AsyncConnection as AsyncConnection
-from ._netpool import AsyncConnectionPool as AsyncConnectionPool
 from ._netpool import AsyncNetconfSession as AsyncNetconfSession
 from ._netpool import AsyncPool as AsyncPool
-from ._netpool import AsyncPooledConnection as AsyncPooledConnection
-from ._netpool import Connection as Connection
-from ._netpool import ConnectionPool as ConnectionPool
 from ._netpool import Device as Device
 from ._netpool import ExecResult as ExecResult
 from ._netpool import NetconfSession as NetconfSession
 from ._netpool import Pool as Pool
-from ._netpool import PooledConnection as PooledConnection
 
 # Close open pools politely (bounded to one second) before the interpreter goes away, and
 # keep netpool's threads from touching it afterwards.

@@ -183,19 +183,32 @@ type Completion = (Py<PyAny>, Result<Outcome, Failure>);
 #[pyclass(frozen)]
 struct LoopWaker {
     fd: i32,
-    queue: Mutex<Vec<Completion>>,
+    queue: Mutex<Queue>,
+}
+
+#[derive(Default)]
+struct Queue {
+    items: Vec<Completion>,
+    /// The loop is gone and `fd` closed (its number may belong to another file by now).
+    closed: bool,
 }
 
 impl LoopWaker {
-    /// From any thread: queue a completion and wake the loop if the queue was empty.
+    fn lock(&self) -> std::sync::MutexGuard<'_, Queue> {
+        self.queue.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// From any thread: queue a completion and wake the loop if the queue was empty. The
+    /// write happens under the queue's lock, so it can never meet a closed (and reused)
+    /// descriptor.
     fn push(&self, c: Completion) {
-        let was_empty = {
-            let mut q = self.queue.lock().unwrap_or_else(|p| p.into_inner());
-            q.push(c);
-            q.len() == 1
-        };
-        if was_empty {
-            // SAFETY: writes 8 bytes from a local to our own eventfd.
+        let mut q = self.lock();
+        if q.closed {
+            return;
+        }
+        q.items.push(c);
+        if q.items.len() == 1 {
+            // SAFETY: writes 8 bytes from a local to our own eventfd, open while !closed.
             unsafe { libc::eventfd_write(self.fd, 1) };
         }
     }
@@ -209,7 +222,7 @@ impl LoopWaker {
         // SAFETY: reads 8 bytes into a local from our own non-blocking eventfd (EAGAIN when
         // empty, which is fine).
         unsafe { libc::eventfd_read(self.fd, &mut n) };
-        let items = std::mem::take(&mut *self.queue.lock().unwrap_or_else(|p| p.into_inner()));
+        let items = std::mem::take(&mut self.lock().items);
         for (future, outcome) in items {
             settle(py, &future, outcome);
         }
@@ -217,8 +230,17 @@ impl LoopWaker {
 
     /// Called when the loop is garbage-collected.
     fn _close(&self) {
-        // SAFETY: closes our own descriptor, once (weakref.finalize calls this once).
-        unsafe { libc::close(self.fd) };
+        let left = {
+            let mut q = self.lock();
+            if q.closed {
+                return;
+            }
+            q.closed = true;
+            // SAFETY: closes our own descriptor, once, under the lock `push` writes under.
+            unsafe { libc::close(self.fd) };
+            std::mem::take(&mut q.items)
+        };
+        drop(left); // outside the lock: dropping Python objects may run Python code
     }
 }
 
@@ -268,7 +290,7 @@ fn waker_of<'py>(
         py,
         LoopWaker {
             fd,
-            queue: Mutex::new(Vec::new()),
+            queue: Mutex::new(Queue::default()),
         },
     )?;
     event_loop.call_method1("add_reader", (fd, w.getattr("_drain")?))?;

@@ -28,14 +28,8 @@ fn _netpool(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<core::ExecResult>()?;
     m.add_class::<sync_api::Pool>()?;
     m.add_class::<sync_api::NetconfSession>()?;
-    m.add_class::<sync_api::ConnectionPool>()?;
-    m.add_class::<sync_api::PooledConnection>()?;
-    m.add_class::<sync_api::Connection>()?;
     m.add_class::<async_api::AsyncPool>()?;
     m.add_class::<async_api::AsyncNetconfSession>()?;
-    m.add_class::<async_api::AsyncConnectionPool>()?;
-    m.add_class::<async_api::AsyncPooledConnection>()?;
-    m.add_class::<async_api::AsyncConnection>()?;
     m.add_function(pyo3::wrap_pyfunction!(runtime::_at_exit, m)?)?;
     m.add("SETTINGS", netpool::SETTINGS.to_vec())?;
     Ok(())

@@ -1,0 +1,208 @@
+"""One-host classes in hussh issue 83's shape, over the many-device pools of the extension:
+``ConnectionPool`` / ``AsyncConnectionPool`` and ``Connection`` / ``AsyncConnection``."""
+
+from __future__ import annotations
+
+from os import PathLike
+from typing import Any, Dict, List, Optional, Sequence, Union
+
+from ._netpool import AsyncNetconfSession, AsyncPool, Device, ExecResult, NetconfSession, Pool
+from .errors import ConfigError
+
+_Path = Union[str, "PathLike[str]"]
+
+
+def _one_host(settings: Dict[str, Any], max_connections: int, keepalive_interval: Optional[float],
+              keepalive_count_max: int) -> Dict[str, Any]:
+    if "max_connections_per_device" in settings:
+        raise ConfigError("give max_connections here, not max_connections_per_device [stage: config]",
+                          stage="config", setting="max_connections_per_device")
+    return {**settings, "max_connections_per_device": max_connections,
+            "keepalive_interval": keepalive_interval, "keepalive_count_max": keepalive_count_max}
+
+
+class PooledConnection:
+    """A command handle of a :class:`ConnectionPool`. Each ``execute`` runs on its own exec
+    channel of a pooled connection; the handle reserves nothing, so any number may be open
+    (the pool's limits bound what runs at once)."""
+
+    def __init__(self, pool: Pool, device: Device) -> None:
+        self._pool, self._device = pool, device
+
+    def execute(self, command: str) -> ExecResult:
+        return self._pool.cli(self._device, command)
+
+    def __enter__(self) -> "PooledConnection":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        pass
+
+
+class ConnectionPool:
+    """One host, up to ``max_connections`` pre-authenticated SSH connections, dead ones
+    replaced without an error to the caller: ``with pool.connection() as conn:
+    r = conn.execute("show version")``. Any other keyword is a pool setting
+    (``netpool.SETTINGS``); host keys are verified unless ``host_keys`` pins them or
+    ``host_key_policy`` says otherwise."""
+
+    def __init__(self, host: str, username: str, password: Optional[str] = None,
+                 key_path: Optional[_Path] = None, port: int = 22, max_connections: int = 10,
+                 keepalive_interval: Optional[float] = 15.0, keepalive_count_max: int = 3, *,
+                 host_keys: Optional[Sequence[str]] = None, **settings: Any) -> None:
+        kw = _one_host(settings, max_connections, keepalive_interval, keepalive_count_max)
+        self.device = Device(host, username, password, key_path, port, host_keys=host_keys)
+        self._pool = Pool(devices=[self.device], **kw)
+
+    def connection(self) -> PooledConnection:
+        return PooledConnection(self._pool, self.device)
+
+    def execute(self, command: str) -> ExecResult:
+        """Run one command."""
+        return self._pool.cli(self.device, command)
+
+    def netconf(self) -> NetconfSession:
+        """Lease a NETCONF session on this host."""
+        return self._pool.netconf(self.device)
+
+    def stats(self) -> List[Dict[str, Any]]:
+        return self._pool.stats()
+
+    def close(self, grace: float = 5.0) -> None:
+        self._pool.close(grace)
+
+    def __enter__(self) -> "ConnectionPool":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"netpool.ConnectionPool({self.device.label})"
+
+
+class Connection:
+    """One SSH connection to one host, no pool, with keepalives (``keepalive_interval``,
+    ``keepalive_count_max``). It connects when made, so a wrong password or host key fails
+    here; a connection found dead is replaced at the next command."""
+
+    def __init__(self, host: str, username: str, password: Optional[str] = None,
+                 key_path: Optional[_Path] = None, port: int = 22,
+                 keepalive_interval: Optional[float] = 15.0, keepalive_count_max: int = 3, *,
+                 host_keys: Optional[Sequence[str]] = None, **settings: Any) -> None:
+        kw = _one_host(settings, 1, keepalive_interval, keepalive_count_max)
+        self.device = Device(host, username, password, key_path, port, host_keys=host_keys)
+        self._pool = Pool(devices=[self.device], **kw)
+        try:
+            self._pool.prewarm(self.device, 1)
+        except BaseException:
+            self._pool.close(0)
+            raise
+
+    def execute(self, command: str) -> ExecResult:
+        return self._pool.cli(self.device, command)
+
+    def netconf(self) -> NetconfSession:
+        """A NETCONF session on this connection."""
+        return self._pool.netconf(self.device)
+
+    def close(self, grace: float = 5.0) -> None:
+        self._pool.close(grace)
+
+    def __enter__(self) -> "Connection":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"netpool.Connection({self.device.label})"
+
+
+class AsyncPooledConnection:
+    """A command handle of an :class:`AsyncConnectionPool`."""
+
+    def __init__(self, pool: AsyncPool, device: Device) -> None:
+        self._pool, self._device = pool, device
+
+    async def execute(self, command: str) -> ExecResult:
+        return await self._pool.cli(self._device, command)
+
+    async def __aenter__(self) -> "AsyncPooledConnection":
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        pass
+
+
+class AsyncConnectionPool:
+    """:class:`ConnectionPool` for asyncio: ``async with pool.connection() as conn:
+    r = await conn.execute("uptime")``."""
+
+    def __init__(self, host: str, username: str, password: Optional[str] = None,
+                 key_path: Optional[_Path] = None, port: int = 22, max_connections: int = 10,
+                 keepalive_interval: Optional[float] = 15.0, keepalive_count_max: int = 3, *,
+                 host_keys: Optional[Sequence[str]] = None, **settings: Any) -> None:
+        kw = _one_host(settings, max_connections, keepalive_interval, keepalive_count_max)
+        self.device = Device(host, username, password, key_path, port, host_keys=host_keys)
+        self._pool = AsyncPool(devices=[self.device], **kw)
+
+    def connection(self) -> AsyncPooledConnection:
+        return AsyncPooledConnection(self._pool, self.device)
+
+    async def execute(self, command: str) -> ExecResult:
+        return await self._pool.cli(self.device, command)
+
+    def netconf(self) -> AsyncNetconfSession:
+        """``async with pool.netconf() as nc:`` a NETCONF session on this host."""
+        return self._pool.netconf(self.device)
+
+    def stats(self) -> List[Dict[str, Any]]:
+        return self._pool.stats()
+
+    async def close(self, grace: float = 5.0) -> None:
+        await self._pool.close(grace)
+
+    async def __aenter__(self) -> "AsyncConnectionPool":
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+    def __repr__(self) -> str:
+        return f"netpool.AsyncConnectionPool({self.device.label})"
+
+
+class AsyncConnection:
+    """:class:`Connection` for asyncio, opened by ``await conn.connect()`` or ``async with``."""
+
+    def __init__(self, host: str, username: str, password: Optional[str] = None,
+                 key_path: Optional[_Path] = None, port: int = 22,
+                 keepalive_interval: Optional[float] = 15.0, keepalive_count_max: int = 3, *,
+                 host_keys: Optional[Sequence[str]] = None, **settings: Any) -> None:
+        kw = _one_host(settings, 1, keepalive_interval, keepalive_count_max)
+        self.device = Device(host, username, password, key_path, port, host_keys=host_keys)
+        self._pool = AsyncPool(devices=[self.device], **kw)
+
+    async def connect(self) -> "AsyncConnection":
+        """Connect and authenticate now (a wrong password or host key fails here)."""
+        await self._pool.prewarm(self.device, 1)
+        return self
+
+    async def execute(self, command: str) -> ExecResult:
+        return await self._pool.cli(self.device, command)
+
+    def netconf(self) -> AsyncNetconfSession:
+        return self._pool.netconf(self.device)
+
+    async def close(self, grace: float = 5.0) -> None:
+        await self._pool.close(grace)
+
+    async def __aenter__(self) -> "AsyncConnection":
+        return await self.connect()
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+    def __repr__(self) -> str:
+        return f"netpool.AsyncConnection({self.device.label})"
