@@ -59,7 +59,10 @@ def build(inventory: str, host: str, port: int) -> FastMCP:
     routers = [d.name for d in pool.devices if d.name]
     labels = {d.name: d.label for d in pool.devices}
     transport = _transports(inventory)
-    server = FastMCP("junos-netpool", host=host, port=port, log_level="WARNING")
+    # Replies as one JSON body rather than an SSE stream (both are streamable HTTP; every
+    # client takes either): 5.7 ms a tool call instead of 7.5 ms here. Stateless mode
+    # (a server session per request) was slower still.
+    server = FastMCP("junos-netpool", host=host, port=port, log_level="WARNING", json_response=True)
 
     async def run(router: str, command: str) -> str:
         if transport.get(router, "netconf") == "cli":
