@@ -179,6 +179,9 @@ fn settle(py: Python<'_>, future: &Py<PyAny>, outcome: Result<Outcome, Failure>)
 
 type Completion = (Py<PyAny>, Result<Outcome, Failure>);
 
+/// Completions settled per turn of the loop (the rest wait for the next turn).
+const DRAIN_BATCH: usize = 32;
+
 /// One event loop's completion queue and the eventfd that wakes the loop for it.
 #[pyclass(frozen)]
 struct LoopWaker {
@@ -222,7 +225,19 @@ impl LoopWaker {
         // SAFETY: reads 8 bytes into a local from our own non-blocking eventfd (EAGAIN when
         // empty, which is fine).
         unsafe { libc::eventfd_read(self.fd, &mut n) };
-        let items = std::mem::take(&mut self.lock().items);
+        // At most DRAIN_BATCH settled per callback: the rest go to the next turn of the
+        // loop, so that a burst of completions never holds the loop's other callbacks
+        // (a ticker, a request handler) back for long.
+        let items: Vec<Completion> = {
+            let mut q = self.lock();
+            let n = q.items.len().min(DRAIN_BATCH);
+            let items = q.items.drain(..n).collect();
+            if !q.items.is_empty() && !q.closed {
+                // SAFETY: as in `push`: our own eventfd, open while !closed, under the lock.
+                unsafe { libc::eventfd_write(self.fd, 1) };
+            }
+            items
+        };
         for (future, outcome) in items {
             settle(py, &future, outcome);
         }
@@ -319,18 +334,40 @@ fn remember(
     Ok(())
 }
 
-/// Aborts the Rust task when its asyncio future is done: cancelled (then the pool's
-/// cancellation safety hands back whatever the task held) or settled (then it is a no-op).
+/// Aborts the Rust task, called by `NetpoolFuture.cancel` (`netpool/_aio.py`): the pool's
+/// cancellation safety then hands back whatever the task held. After the task finished it
+/// is a no-op.
 #[pyclass(frozen)]
 struct AbortOnDone {
-    handle: tokio::task::AbortHandle,
+    handle: futures::future::AbortHandle,
 }
 
 #[pymethods]
 impl AbortOnDone {
-    fn __call__(&self, _future: &Bound<'_, PyAny>) {
+    fn __call__(&self) {
         self.handle.abort();
     }
+}
+
+static FUTURE: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+
+fn future_class(py: Python<'_>) -> PyResult<&Bound<'_, PyAny>> {
+    FUTURE
+        .get_or_try_init(py, || {
+            py.import("netpool._aio")
+                .and_then(|m| m.getattr("NetpoolFuture"))
+                .map(|c| c.unbind())
+        })
+        .map(|c| c.bind(py))
+}
+
+fn loop_kw<'py>(
+    py: Python<'py>,
+    event_loop: &Bound<'py, PyAny>,
+) -> PyResult<Bound<'py, pyo3::types::PyDict>> {
+    let kw = pyo3::types::PyDict::new(py);
+    kw.set_item("loop", event_loop)?;
+    Ok(kw)
 }
 
 static GET_LOOP: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
@@ -348,7 +385,7 @@ where
     F: Future<Output = Result<Outcome, Failure>> + Send + 'static,
 {
     born.check(what)?;
-    let rt = runtime()?;
+    runtime()?;
     let get_loop = GET_LOOP.get_or_try_init(py, || {
         py.import("asyncio")
             .and_then(|a| a.getattr("get_running_loop"))
@@ -356,19 +393,75 @@ where
     })?;
     let event_loop = get_loop.bind(py).call0()?;
     let waker = waker_of(py, &event_loop)?.unbind();
-    let future = event_loop.call_method0("create_future")?;
+    let future = future_class(py)?.call((), Some(&loop_kw(py, &event_loop)?))?;
     let f = future.clone().unbind();
-    let task = rt.spawn(async move {
+    let (task, abort) = futures::future::abortable(async move {
         let outcome = fut.await;
         waker.get().push((f, outcome));
     });
-    future.call_method1(
-        "add_done_callback",
-        (AbortOnDone {
-            handle: task.abort_handle(),
-        },),
-    )?;
+    future.setattr("_netpool_abort", AbortOnDone { handle: abort })?;
+    let first = PENDING.with(|p| {
+        let mut p = p.borrow_mut();
+        if p.pid != std::process::id() {
+            // Tasks queued by the parent before a fork: they belong to its pools.
+            std::mem::forget(std::mem::take(&mut p.tasks));
+            p.pid = std::process::id();
+        }
+        p.tasks.push(Box::pin(async move {
+            let _ = task.await;
+        }));
+        p.tasks.len() == 1
+    });
+    if first {
+        let flush = FLUSH.get_or_try_init(py, || {
+            Ok::<_, PyErr>(
+                pyo3::wrap_pyfunction!(flush_pending, py)?
+                    .unbind()
+                    .into_any(),
+            )
+        })?;
+        event_loop.call_method1("call_soon", (flush.bind(py),))?;
+    }
     Ok(future)
+}
+
+type Task = std::pin::Pin<Box<dyn Future<Output = ()> + Send>>;
+
+/// The tasks this thread's loop made in its current callback, not yet handed to the
+/// runtime: a burst of calls (a `gather` of a hundred) reaches the runtime as one task
+/// that spawns them on a worker, instead of a hundred hand-offs through the runtime's
+/// shared queue, each waking a worker.
+#[derive(Default)]
+struct Pending {
+    pid: u32,
+    tasks: Vec<Task>,
+}
+
+thread_local! {
+    static PENDING: std::cell::RefCell<Pending> = std::cell::RefCell::new(Pending::default());
+}
+
+static FLUSH: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+
+/// Scheduled with `call_soon` by the first call of a burst: hand the burst to the runtime.
+#[pyfunction]
+fn flush_pending() -> PyResult<()> {
+    let tasks = PENDING.with(|p| std::mem::take(&mut p.borrow_mut().tasks));
+    let rt = runtime()?;
+    match tasks.len() {
+        0 => {}
+        1 => {
+            rt.spawn(tasks.into_iter().next().expect("one task"));
+        }
+        _ => {
+            rt.spawn(async move {
+                for t in tasks {
+                    tokio::spawn(t);
+                }
+            });
+        }
+    }
+    Ok(())
 }
 
 /// An outcome holding a value that converts to Python.

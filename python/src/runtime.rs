@@ -29,8 +29,17 @@ pub fn runtime() -> PyResult<&'static tokio::runtime::Runtime> {
     if let Some(r) = slot.as_ref().filter(|r| r.pid == pid) {
         return Ok(r.rt);
     }
+    let nice: i32 = std::env::var("NETPOOL_PY_WORKER_NICE")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0);
     let rt = tokio::runtime::Builder::new_multi_thread()
         .thread_name("netpool")
+        .on_thread_start(move || {
+            if nice != 0 {
+                unsafe { libc::setpriority(libc::PRIO_PROCESS, libc::gettid() as u32, nice) };
+            }
+        })
         .enable_all()
         .build()
         .map_err(|e| {
