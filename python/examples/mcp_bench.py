@@ -23,15 +23,8 @@ from typing import Any, Dict, List, Tuple
 from mcp import ClientSession
 from mcp.client.streamable_http import streamablehttp_client
 
-SEED = [
-    "show ospf interface | no-more",
-    "show ospf database | no-more",
-    "show ospf neighbor | no-more",
-    "show route 10.0.14.0 | no-more",
-    "show chassis hardware | no-more",
-    "show route 10.0.15.0 extensive | no-more",
-    "show route forwarding-table all destination 10.0.15.0 | no-more",
-]
+from netpool.bench import SEED  # the published workload, written once
+
 PUBLISHED = {"per_call_s": 24.48, "pooled_seq_s": 3.98, "pooled_par_s": 1.18, "speedup_seq": 6.2, "speedup_par": 20.7}
 
 

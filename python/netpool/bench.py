@@ -40,6 +40,7 @@ import netpool
 
 PASSWORD = "lab123"
 USER = "lab"
+# The published seed workload (5 routers x these 7 commands), as in shared/design.md.
 SEED = [
     "show ospf interface | no-more",
     "show ospf database | no-more",

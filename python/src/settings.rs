@@ -105,10 +105,32 @@ impl Device {
         host_keys: Option<Vec<String>>,
         name: Option<String>,
     ) -> PyResult<Self> {
-        Self::build(
-            py, host, username, password, key_path, port, passphrase, host_keys, name,
-        )
+        let auth = match (key_path, password) {
+            (Some(path), Some(password)) => netpool::Auth::KeyThenPassword { path, password },
+            (Some(path), None) => netpool::Auth::KeyFile { path, passphrase },
+            (None, Some(p)) => netpool::Auth::Password(p),
+            (None, None) => {
+                return Err(config_error(
+                    py,
+                    Some("password"),
+                    format!("{username}@{host}:{port}: no credentials: give password or key_path"),
+                ))
+            }
+        };
+        let mut inner = netpool::Device::new(host, port, username, auth);
+        if let Some(keys) = host_keys {
+            if let Some(bad) = keys.iter().find(|k| !k.starts_with("SHA256:")) {
+                return Err(config_error(
+                    py,
+                    Some("host_keys"),
+                    format!("host_keys: {bad:?} is not a SHA256:... fingerprint"),
+                ));
+            }
+            inner = inner.with_host_keys(keys);
+        }
+        Ok(Device { inner, name })
     }
+
     /// `user@host:port`.
     #[getter]
     fn label(&self) -> &str {
@@ -153,47 +175,6 @@ impl Device {
         let mut h = std::collections::hash_map::DefaultHasher::new();
         self.inner.hash(&mut h);
         h.finish()
-    }
-}
-
-impl Device {
-    /// A device from the Python arguments (also used by the one-host classes).
-    #[allow(clippy::too_many_arguments)]
-    pub fn build(
-        py: Python<'_>,
-        host: String,
-        username: String,
-        password: Option<String>,
-        key_path: Option<PathBuf>,
-        port: u16,
-        passphrase: Option<String>,
-        host_keys: Option<Vec<String>>,
-        name: Option<String>,
-    ) -> PyResult<Self> {
-        let auth = match (key_path, password) {
-            (Some(path), Some(password)) => netpool::Auth::KeyThenPassword { path, password },
-            (Some(path), None) => netpool::Auth::KeyFile { path, passphrase },
-            (None, Some(p)) => netpool::Auth::Password(p),
-            (None, None) => {
-                return Err(config_error(
-                    py,
-                    Some("password"),
-                    format!("{username}@{host}:{port}: no credentials: give password or key_path"),
-                ))
-            }
-        };
-        let mut inner = netpool::Device::new(host, port, username, auth);
-        if let Some(keys) = host_keys {
-            if let Some(bad) = keys.iter().find(|k| !k.starts_with("SHA256:")) {
-                return Err(config_error(
-                    py,
-                    Some("host_keys"),
-                    format!("host_keys: {bad:?} is not a SHA256:... fingerprint"),
-                ));
-            }
-            inner = inner.with_host_keys(keys);
-        }
-        Ok(Device { inner, name })
     }
 }
 
