@@ -13,6 +13,14 @@ pub enum FrameError {
     /// A chunk header (`\n#<size>\n`) or end-of-chunks marker (`\n##\n`) was malformed.
     #[error("malformed NETCONF chunk header: {0}")]
     BadChunkHeader(String),
+    /// A base:1.0 message holds the end-of-message delimiter `]]>]]>` (in a comment, a
+    /// CDATA section or text): framed as it is, the peer would read what follows the
+    /// delimiter as another message. The message is refused, never sent.
+    #[error("the message holds \"]]>]]>\" at byte {at}, which base:1.0 framing cannot carry (the peer would read the rest as another message); not sent")]
+    DelimiterInMessage {
+        /// Byte offset of the delimiter in the message.
+        at: usize,
+    },
     /// The stream ended in the middle of a message.
     #[error("NETCONF stream ended inside a message ({0} bytes pending)")]
     Truncated(usize),

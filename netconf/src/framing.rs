@@ -215,7 +215,8 @@ impl Decoder for FrameCodec {
 
 impl FrameCodec {
     /// Frame one part of a message that is streamed in pieces (a large reply).
-    /// Call [`FrameCodec::encode_end`] after the last part.
+    /// Call [`FrameCodec::encode_end`] after the last part. Unlike `encode`, this does not
+    /// look for `]]>]]>` in base:1.0 parts: the caller streams text it wrote itself.
     pub fn encode_part(&self, part: &[u8], dst: &mut BytesMut) {
         match self.framing {
             Framing::EndOfMessage => dst.put_slice(part),
@@ -251,6 +252,11 @@ impl<T: AsRef<[u8]>> Encoder<T> for FrameCodec {
                 max: self.max_frame,
             });
         }
+        if self.framing == Framing::EndOfMessage {
+            if let Some(at) = find(msg, EOM) {
+                return Err(FrameError::DelimiterInMessage { at });
+            }
+        }
         dst.reserve(msg.len() + 24);
         self.encode_part(msg, dst);
         self.encode_end(dst);
@@ -284,6 +290,31 @@ fn preview(src: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn base_1_0_refuses_a_message_holding_the_delimiter() {
+        // A visible operation with a hidden one after "]]>]]>" inside a comment: framed as
+        // it is, the peer would run the second as a message of its own.
+        let smuggled = b"<rpc message-id=\"1\"><get-software-information/><!-- ]]>]]><rpc><lock/></rpc> --></rpc>";
+        let mut eom = FrameCodec::default();
+        let mut buf = BytesMut::new();
+        let e = eom.encode(&smuggled[..], &mut buf).unwrap_err();
+        assert!(
+            matches!(e, FrameError::DelimiterInMessage { at: 52 }),
+            "{e:?}"
+        );
+        assert!(e.to_string().contains("not sent"), "{e}");
+        assert!(buf.is_empty(), "nothing framed");
+        // Chunked framing carries it safely (the length says where the message ends).
+        let mut chunked = FrameCodec::default();
+        chunked.set_framing(Framing::Chunked);
+        chunked.encode(&smuggled[..], &mut buf).unwrap();
+        let mut dec = FrameCodec::default();
+        dec.set_framing(Framing::Chunked);
+        assert_eq!(dec.decode(&mut buf).unwrap().unwrap(), &smuggled[..]);
+        // A lone "]]>" (legal in text) is fine in base:1.0.
+        eom.encode(&b"<a>]]></a>"[..], &mut buf).unwrap();
+    }
 
     fn decode_all(codec: &mut FrameCodec, input: &[u8], step: usize) -> Vec<Bytes> {
         let mut buf = BytesMut::new();

@@ -191,6 +191,16 @@ pub enum Error {
         /// What failed.
         detail: String,
     },
+    /// The request cannot be sent as given, and nothing was sent: a base:1.0 message
+    /// holding the delimiter `]]>]]>` (which would smuggle what follows as a message of its
+    /// own). The session is untouched and stays usable.
+    #[error("{device}: request not sent: {detail}")]
+    InvalidRequest {
+        /// The device.
+        device: String,
+        /// Why.
+        detail: String,
+    },
     /// The device sent something that is not valid NETCONF (bad framing, bad XML, bad hello).
     #[error("{device}: protocol error: {detail}")]
     Protocol {

@@ -298,12 +298,16 @@ impl NetconfSession {
     ) -> Result<(bytes::Bytes, RpcReply)> {
         let label = || device.label().to_string();
         let mut buf = BytesMut::new();
-        self.enc
-            .encode(doc, &mut buf)
-            .map_err(|e| Error::Protocol {
+        self.enc.encode(doc, &mut buf).map_err(|e| match e {
+            netconf_wire::FrameError::DelimiterInMessage { .. } => Error::InvalidRequest {
                 device: label(),
                 detail: e.to_string(),
-            })?;
+            },
+            _ => Error::Protocol {
+                device: label(),
+                detail: e.to_string(),
+            },
+        })?;
         self.in_flight = true;
         self.writer
             .write_all(&buf)

@@ -240,6 +240,7 @@ pub fn to_pyerr(py: Python<'_>, f: Failure) -> PyErr {
             ("TransportError", "transport", Some(device.clone()), vec![])
         }
         E::Protocol { device, .. } => ("ProtocolError", "netconf", Some(device.clone()), vec![]),
+        E::InvalidRequest { device, .. } => ("ProtocolError", "rpc", Some(device.clone()), vec![]),
         E::Closed => ("PoolClosed", "closed", None, vec![]),
         E::Config { setting, .. } => (
             "ConfigError",

@@ -172,6 +172,20 @@ impl Relay<'_> {
                         return "client gone";
                     }
                 }
+                Err(e @ netpool::Error::InvalidRequest { .. }) => {
+                    // The client's message could not be relayed safely (it would smuggle a
+                    // second one past the upstream framing): nothing was sent, and the
+                    // upstream session stays lent and healthy.
+                    let err =
+                        RpcError::new("rpc", "malformed-message", format!("netlab proxy: {e}"));
+                    if self
+                        .write(&mut wr, &error_reply(&rpc.attrs, &err))
+                        .await
+                        .is_err()
+                    {
+                        return "client gone";
+                    }
+                }
                 Err(e) => {
                     self.counters().errors.fetch_add(1, Relaxed);
                     let err = RpcError::new(

@@ -367,3 +367,37 @@ async fn load(g: &mut NetconfGuard, line: &str) {
         .await
         .unwrap_or_else(|e| panic!("{line}: {e}"));
 }
+
+/// A caller's text holding the base:1.0 delimiter (a template value, a description, a
+/// proxy client's comment) would smuggle what follows past the framing: the router would
+/// run a hidden lock, load and commit. netpool refuses to frame it, sends nothing, and the
+/// session stays usable.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_hidden_rpc_after_the_base_1_0_delimiter_is_never_sent() {
+    let (fleet, pool, dev) = one_router().await;
+    let r1 = &fleet.devices()[0];
+    let mut g = pool.netconf(&dev).await.unwrap();
+    assert_eq!(g.framing(), netconf_wire::Framing::EndOfMessage);
+    let (rpcs, commits) = (r1.counters().rpcs, r1.commit_count());
+    let smuggled = "<get-software-information/><!-- ]]>]]>\
+        <rpc message-id=\"x\"><lock><target><candidate/></target></lock></rpc>]]>]]>\
+        <rpc message-id=\"y\"><load-configuration action=\"set\" format=\"text\"><configuration-set>set system host-name smuggled</configuration-set></load-configuration></rpc>]]>]]>\
+        <rpc message-id=\"z\"><commit-configuration/></rpc>]]>]]> -->";
+    let e = g.rpc(smuggled).await.unwrap_err();
+    assert!(matches!(e, Error::InvalidRequest { .. }), "{e}");
+    let msg = e.to_string();
+    assert!(msg.contains("]]>]]>") && msg.contains("not sent"), "{msg}");
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert_eq!(r1.counters().rpcs, rpcs, "nothing reached the router");
+    assert_eq!(r1.commit_count(), commits);
+    assert_eq!(r1.lock_holder(), None);
+    assert_ne!(
+        r1.running_value(&["system", "host-name"]).as_deref(),
+        Some("smuggled")
+    );
+    assert_answers_as_r1(&mut g).await;
+    drop(g);
+    let s = &pool.stats()[0];
+    assert_eq!(s.discarded.values().sum::<u64>(), 0, "{s:?}");
+    assert_eq!(s.idle_sessions, 1, "the session went back to the pool");
+}
