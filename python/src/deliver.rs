@@ -4,8 +4,9 @@
 //! - asyncio: [`awaitable`] turns a Rust future into an asyncio future. The runtime task
 //!   that finishes it pushes the outcome onto its loop's completion queue and writes the
 //!   loop's eventfd; the loop's own thread, woken by it, drains the queue and settles the
-//!   futures (one wakeup per batch, no foreign thread taking the GIL). Cancelling the
-//!   asyncio future aborts the Rust task.
+//!   futures (one wakeup per batch, no foreign thread taking the GIL). The calls one loop
+//!   callback makes reach the runtime as one task. Cancelling the asyncio future
+//!   (`NetpoolFuture.cancel`) aborts the Rust task.
 //! - logging: one thread of ours hands queued records to `logging`.
 
 use std::collections::HashMap;
@@ -21,7 +22,8 @@ use pyo3::BoundObject;
 use crate::errors::{to_pyerr, Failure};
 use crate::runtime::{finalizing, runtime, Born};
 
-/// A value to hand to Python, made under the GIL on the delivery thread.
+/// A value to hand to Python, made under the GIL by whoever settles the call (the loop's
+/// thread for an awaitable, the calling thread for a blocking call).
 pub type Outcome = Box<dyn FnOnce(Python<'_>) -> PyResult<Py<PyAny>> + Send>;
 
 enum Job {
