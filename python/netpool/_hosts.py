@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from os import PathLike
-from typing import Any, Dict, List, Optional, Sequence, Union
+from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
 
 from ._netpool import AsyncNetconfSession, AsyncPool, Device, ExecResult, NetconfSession, Pool
 from .errors import ConfigError
@@ -12,13 +12,16 @@ from .errors import ConfigError
 _Path = Union[str, "PathLike[str]"]
 
 
-def _one_host(settings: Dict[str, Any], max_connections: int, keepalive_interval: Optional[float],
-              keepalive_count_max: int) -> Dict[str, Any]:
+def _one_host(host: str, username: str, password: Optional[str], key_path: Optional[_Path], port: int,
+              host_keys: Optional[Sequence[str]], settings: Dict[str, Any], max_connections: int,
+              keepalive_interval: Optional[float], keepalive_count_max: int) -> Tuple[Device, Dict[str, Any]]:
+    """The device and the pool settings of a one-host class."""
     if "max_connections_per_device" in settings:
         raise ConfigError("give max_connections here, not max_connections_per_device [stage: config]",
                           stage="config", setting="max_connections_per_device")
-    return {**settings, "max_connections_per_device": max_connections,
-            "keepalive_interval": keepalive_interval, "keepalive_count_max": keepalive_count_max}
+    device = Device(host, username, password, key_path, port, host_keys=host_keys)
+    return device, {**settings, "max_connections_per_device": max_connections,
+                    "keepalive_interval": keepalive_interval, "keepalive_count_max": keepalive_count_max}
 
 
 class PooledConnection:
@@ -50,8 +53,8 @@ class ConnectionPool:
                  key_path: Optional[_Path] = None, port: int = 22, max_connections: int = 10,
                  keepalive_interval: Optional[float] = 15.0, keepalive_count_max: int = 3, *,
                  host_keys: Optional[Sequence[str]] = None, **settings: Any) -> None:
-        kw = _one_host(settings, max_connections, keepalive_interval, keepalive_count_max)
-        self.device = Device(host, username, password, key_path, port, host_keys=host_keys)
+        self.device, kw = _one_host(host, username, password, key_path, port, host_keys, settings, max_connections,
+                                    keepalive_interval, keepalive_count_max)
         self._pool = Pool(devices=[self.device], **kw)
 
     def connection(self) -> PooledConnection:
@@ -90,8 +93,8 @@ class Connection:
                  key_path: Optional[_Path] = None, port: int = 22,
                  keepalive_interval: Optional[float] = 15.0, keepalive_count_max: int = 3, *,
                  host_keys: Optional[Sequence[str]] = None, **settings: Any) -> None:
-        kw = _one_host(settings, 1, keepalive_interval, keepalive_count_max)
-        self.device = Device(host, username, password, key_path, port, host_keys=host_keys)
+        self.device, kw = _one_host(host, username, password, key_path, port, host_keys, settings, 1,
+                                    keepalive_interval, keepalive_count_max)
         self._pool = Pool(devices=[self.device], **kw)
         try:
             self._pool.prewarm(self.device, 1)
@@ -143,8 +146,8 @@ class AsyncConnectionPool:
                  key_path: Optional[_Path] = None, port: int = 22, max_connections: int = 10,
                  keepalive_interval: Optional[float] = 15.0, keepalive_count_max: int = 3, *,
                  host_keys: Optional[Sequence[str]] = None, **settings: Any) -> None:
-        kw = _one_host(settings, max_connections, keepalive_interval, keepalive_count_max)
-        self.device = Device(host, username, password, key_path, port, host_keys=host_keys)
+        self.device, kw = _one_host(host, username, password, key_path, port, host_keys, settings, max_connections,
+                                    keepalive_interval, keepalive_count_max)
         self._pool = AsyncPool(devices=[self.device], **kw)
 
     def connection(self) -> AsyncPooledConnection:
@@ -180,8 +183,8 @@ class AsyncConnection:
                  key_path: Optional[_Path] = None, port: int = 22,
                  keepalive_interval: Optional[float] = 15.0, keepalive_count_max: int = 3, *,
                  host_keys: Optional[Sequence[str]] = None, **settings: Any) -> None:
-        kw = _one_host(settings, 1, keepalive_interval, keepalive_count_max)
-        self.device = Device(host, username, password, key_path, port, host_keys=host_keys)
+        self.device, kw = _one_host(host, username, password, key_path, port, host_keys, settings, 1,
+                                    keepalive_interval, keepalive_count_max)
         self._pool = AsyncPool(devices=[self.device], **kw)
 
     async def connect(self) -> "AsyncConnection":

@@ -137,6 +137,23 @@ class Probe:
             self.late.append((loop.time() - t0 - 0.01) * 1000)
 
 
+async def _waves(wave: Callable[[], List[Any]], window: float) -> Tuple[float, float]:
+    """Waves of concurrent calls, one after another for `window` seconds after a warm-up
+    wave, with the probe on the loop: (ops/s, probe p99 ms)."""
+    await asyncio.gather(*wave())
+    probe = Probe()
+    t = asyncio.ensure_future(probe.run())
+    t0 = time.perf_counter()
+    n = 0
+    while time.perf_counter() - t0 < window:
+        calls = wave()
+        await asyncio.gather(*calls)
+        n += len(calls)
+    took = time.perf_counter() - t0
+    t.cancel()
+    return n / took, _p(probe.late, 0.99)
+
+
 def _have(mod: str) -> bool:
     try:
         __import__(mod)
@@ -293,17 +310,7 @@ def bench_instant(fleet: Fleet, rep: Report, quick: bool) -> None:
     rounds = 5 if quick else 30
 
     async def np_conc() -> Tuple[float, float]:
-        await asyncio.gather(*(apool.cli(r, "show version") for r in routers for _ in range(25)))
-        probe = Probe()
-        t = asyncio.ensure_future(probe.run())
-        t0 = time.perf_counter()
-        n = 0
-        while time.perf_counter() - t0 < window:
-            await asyncio.gather(*(apool.cli(r, "show version") for r in routers for _ in range(25)))
-            n += 100
-        took = time.perf_counter() - t0
-        t.cancel()
-        return n / took, _p(probe.late, 0.99)
+        return await _waves(lambda: [apool.cli(r, "show version") for r in routers for _ in range(25)], window)
     ops, p99 = asyncio.run(np_conc())
     rep.add("concurrent_ops_s", "netpool AsyncPool.cli", ops, "ops/s", probe_p99_ms=p99, window_s=window)
 
@@ -326,19 +333,10 @@ def bench_instant(fleet: Fleet, rep: Report, quick: bool) -> None:
 
             def wave() -> List[Any]:
                 return [cs[i % 3].run("show version") for cs in per_router for i in range(25)]
-            await asyncio.gather(*wave())
-            probe = Probe()
-            t = asyncio.ensure_future(probe.run())
-            t0 = time.perf_counter()
-            n = 0
-            while time.perf_counter() - t0 < window:
-                await asyncio.gather(*wave())
-                n += 100
-            took = time.perf_counter() - t0
-            t.cancel()
+            out = await _waves(wave, window)
             for c in conns:
                 c.close()
-            return n / took, _p(probe.late, 0.99)
+            return out
         ops, p99 = asyncio.run(as_conc())
         rep.add("concurrent_ops_s", "asyncssh", ops, "ops/s", probe_p99_ms=p99, window_s=window)
     pool.close()
