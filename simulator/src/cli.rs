@@ -5,7 +5,9 @@ use std::sync::atomic::Ordering::Relaxed;
 use russh::server::Msg;
 use russh::Channel;
 
-use crate::commands::{display_xml, render_text, render_xml, CommandLine, Pieces, Pipe, Show};
+use crate::commands::{
+    configuration_text, display_xml, render_text, render_xml, CommandLine, Pieces, Show,
+};
 use crate::ctx::ChannelCtx;
 use crate::device::Device;
 
@@ -46,26 +48,16 @@ pub(crate) async fn run_cli_command(dev: &Device, line: &str) -> (u32, Pieces, S
                 .await;
             let state = dev.state();
             let spec = &dev.inner.spec;
-            let pieces = if cmd.wants_xml() {
-                display_xml(render_xml(&cmd.show, spec, &state))
-            } else if cmd.pipes.iter().any(|p| {
-                matches!(
-                    p,
-                    Pipe::Match(_) | Pipe::Except(_) | Pipe::Count | Pipe::Last(_)
-                )
-            }) {
-                let text: String = render_text(&cmd.show, spec, &state).collect();
-                Box::new(std::iter::once(cmd.filter_text(text))) as Pieces
-            } else if let Show::Configuration(path) = &cmd.show {
-                if cmd.pipes.contains(&Pipe::DisplaySet) {
-                    Box::new(std::iter::once(
-                        state.running.subtree(path).to_set_lines().join("\n") + "\n",
-                    )) as Pieces
-                } else {
-                    render_text(&cmd.show, spec, &state)
+            let pieces = match &cmd.show {
+                Show::Configuration(path) if !cmd.wants_xml() => {
+                    let text = configuration_text(&state, path, &cmd.pipes);
+                    Box::new(std::iter::once(cmd.filter_text(text))) as Pieces
                 }
-            } else {
-                render_text(&cmd.show, spec, &state)
+                _ if cmd.wants_xml() => display_xml(render_xml(&cmd.show, spec, &state)),
+                _ => {
+                    let text: String = render_text(&cmd.show, spec, &state).collect();
+                    Box::new(std::iter::once(cmd.filter_text(text))) as Pieces
+                }
             };
             (0, pieces, String::new())
         }

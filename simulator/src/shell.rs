@@ -266,10 +266,12 @@ impl Shell<'_> {
                 let edit = st.edit_candidate(self.id, |c| {
                     if set {
                         c.set_checked(&words).map_err(Some)
-                    } else if c.delete(&words) {
-                        Ok(())
                     } else {
-                        Err(None)
+                        match c.delete_checked(&words) {
+                            Ok(true) => Ok(()),
+                            Ok(false) => Err(None),
+                            Err(e) => Err(Some(e)),
+                        }
                     }
                 });
                 match edit {

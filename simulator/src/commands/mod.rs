@@ -169,6 +169,12 @@ pub enum Pipe {
     DisplayXml,
     /// `| display set` (configuration only).
     DisplaySet,
+    /// `| display json` (configuration only here).
+    DisplayJson,
+    /// `| display inheritance`: the configuration with its groups applied.
+    DisplayInheritance,
+    /// `| compare rollback N` (configuration only).
+    CompareRollback(usize),
     /// `| count`.
     Count,
     /// `| match REGEX` (substring match here).
@@ -297,8 +303,40 @@ pub(crate) fn proto_matches(r: &Route, protocol: &Option<String>) -> bool {
 }
 
 pub(crate) fn config_at(state: &DeviceState, path: &[String]) -> crate::junos_config::ConfigTree {
-    // `show configuration system` shows that subtree (rooted, for simplicity).
+    // `show configuration system | display xml` shows that subtree, rooted.
     state.running.subtree(path)
+}
+
+/// `show configuration [PATH]` as text, with its configuration pipes: `display set`,
+/// `display json`, `display inheritance` and `compare rollback N`. Without them, the
+/// statements inside the level, as Junos prints them.
+pub(crate) fn configuration_text(state: &DeviceState, path: &[String], pipes: &[Pipe]) -> String {
+    let inherited;
+    let tree = if pipes.contains(&Pipe::DisplayInheritance) {
+        inherited = state.running.inherited();
+        &inherited
+    } else {
+        &*state.running
+    };
+    if let Some(n) = pipes.iter().find_map(|p| match p {
+        Pipe::CompareRollback(n) => Some(*n),
+        _ => None,
+    }) {
+        let Some(old) = state.rollback(n) else {
+            return format!("error: rollback {n} does not exist\n");
+        };
+        let diff = old.subtree(path).compare(&tree.subtree(path));
+        return diff.iter().map(|l| format!("{l}\n")).collect();
+    }
+    if pipes.contains(&Pipe::DisplaySet) {
+        let lines = tree.subtree(path).to_set_lines();
+        return lines.iter().map(|l| format!("{l}\n")).collect();
+    }
+    if pipes.contains(&Pipe::DisplayJson) {
+        return format!("{}\n", tree.subtree(path).to_json());
+    }
+    let (sid, level) = tree.level(path);
+    level.to_text_at(sid)
 }
 
 /// Seconds the device has been up.
@@ -363,6 +401,59 @@ pub fn output_element(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn show(state: &DeviceState, line: &str) -> String {
+        let cmd = CommandLine::parse(line).unwrap_or_else(|e| panic!("{line}: {e:?}"));
+        let Show::Configuration(path) = &cmd.show else {
+            panic!("{line}");
+        };
+        cmd.filter_text(configuration_text(state, path, &cmd.pipes))
+    }
+
+    #[test]
+    fn show_configuration_pipes_and_paths_are_junos_views() {
+        let spec = DeviceSpec::new(0, 1, 4);
+        let mut state = DeviceState::new(&spec);
+        state
+            .edit_candidate(0, |c| {
+                c.load_set(
+                    "set groups G system ntp server 192.0.2.9\nset apply-groups G\n\
+                     set system login message hi",
+                )
+            })
+            .unwrap()
+            .unwrap();
+        state.commit(0, "lab", "cli", None).unwrap();
+        // A path prints the level's contents only, not its parents.
+        let login = show(&state, "show configuration system login");
+        assert_eq!(login, "user lab {\n    class super-user;\n}\nmessage hi;\n");
+        let set = show(&state, "show configuration system login | display set");
+        assert!(set.contains("set system login message hi\n"), "{set}");
+        assert!(!set.contains('{'), "{set}");
+        let json = show(&state, "show configuration system login | display json");
+        assert!(
+            json.starts_with(r#"{"configuration":{"system":{"login""#),
+            "{json}"
+        );
+        let plain = show(&state, "show configuration system ntp");
+        assert!(plain.is_empty(), "{plain}");
+        let inherited = show(
+            &state,
+            "show configuration system ntp | display inheritance",
+        );
+        assert_eq!(inherited, "server 192.0.2.9;\n");
+        let diff = show(&state, "show configuration | compare rollback 1");
+        assert!(
+            diff.contains("[edit system login]\n+    message hi;\n"),
+            "{diff}"
+        );
+        assert!(
+            diff.contains("[edit]\n+    apply-groups G;\n+    groups {\n+        G {\n"),
+            "{diff}"
+        );
+        let none = show(&state, "show configuration | compare rollback 9");
+        assert!(none.starts_with("error: rollback 9"), "{none}");
+    }
 
     #[test]
     fn seed_workload_commands_parse() {

@@ -166,6 +166,14 @@ impl CommandLine {
                 a if is(a, "display") => match pw.get(1).copied().unwrap_or("") {
                     b if is(b, "xml") => Pipe::DisplayXml,
                     b if is(b, "set") => Pipe::DisplaySet,
+                    b if is(b, "json") => Pipe::DisplayJson,
+                    b if is(b, "inheritance") => Pipe::DisplayInheritance,
+                    _ => return Err(perr()),
+                },
+                a if is(a, "compare") => match (pw.get(1).copied(), pw.get(2)) {
+                    (Some(b), Some(n)) if is(b, "rollback") => {
+                        Pipe::CompareRollback(n.parse().map_err(|_| perr())?)
+                    }
                     _ => return Err(perr()),
                 },
                 a if is(a, "match") && pw.len() > 1 => {

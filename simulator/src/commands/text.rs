@@ -4,8 +4,7 @@ use std::fmt::Write as _;
 use std::net::Ipv4Addr;
 
 use super::{
-    config_at, fmt_age, fmt_dur, nh, now_str, one, proto_matches, table_matches, uptime, Level,
-    Pieces, Show,
+    fmt_age, fmt_dur, nh, now_str, one, proto_matches, table_matches, uptime, Level, Pieces, Show,
 };
 use crate::spec::{glob_match, DeviceSpec, Route};
 use crate::state::DeviceState;
@@ -152,7 +151,7 @@ pub fn render_text(show: &Show, spec: &DeviceSpec, state: &DeviceState) -> Piece
             }
             one(s)
         }
-        Show::Configuration(path) => one(config_at(state, path).to_text()),
+        Show::Configuration(path) => one(super::configuration_text(state, path, &[])),
     }
 }
 

@@ -1,11 +1,10 @@
-//! Junos configuration as a tree of words, readable and writable as `set` lines,
-//! curly-brace text and XML.
+//! Junos configuration as Junos holds it: a tree of the statements of Junos's published
+//! schema (see [`crate::schema`]), readable and writable as `set` lines, curly-brace
+//! text, XML and JSON.
 
-use std::fmt::Write as _;
+use netconf_wire::Element;
 
-use netconf_wire::{escape_text, Element};
-
-use crate::schema::{self, Rejected};
+use crate::schema::{self, schema, Kind, Purpose, Rejected, Sid, Statement, Step, ROOT};
 use crate::spec::DeviceSpec;
 
 /// One refused statement of a load, as Junos reports it in `<load-configuration-results>`.
@@ -41,51 +40,101 @@ pub(super) fn finish(errors: Vec<LoadError>) -> Result<(), Vec<LoadError>> {
     }
 }
 
-/// Keywords whose next word names an entry, as curly text writes them (`unit 0 {`).
-pub(super) const LIST_KEYWORDS: &[&str] = &[
-    "unit",
-    "family",
-    "area",
-    "interface",
-    "user",
-    "route",
-    "group",
-    "address",
-    "neighbor",
-    "class",
-    "rib",
-    "interface-range",
-    "area-range",
-    "qualified-next-hop",
-];
-/// Keywords whose entries are `<keyword><name>..</name>..</keyword>` in Junos XML: the
-/// list keywords but `family` (`<family><inet>`, not a named entry).
-pub(super) fn is_xml_list(w: &str) -> bool {
-    w != "family" && LIST_KEYWORDS.contains(&w)
-}
-/// Containers whose entries are written without the singular keyword in `set` syntax.
-pub(super) const PLURALS: &[(&str, &str)] = &[("interfaces", "interface")];
-/// Statements that hold one value: setting them replaces the old value.
-const SINGLE_VALUE: &[&str] = &[
-    "host-name",
-    "domain-name",
-    "router-id",
-    "version",
-    "description",
-    "class",
-    "time-zone",
-    "mtu",
-    "metric",
-    "autonomous-system",
-    "encrypted-password",
-    "location",
-    "contact",
-];
-
-/// A configuration: an ordered tree of words.
+/// A configuration: statements as Junos's XML holds them, each tied to its schema
+/// statement, in the schema's order (list entries in the order they were added).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ConfigTree {
-    pub(super) children: Vec<(String, ConfigTree)>,
+    pub(super) children: Vec<Node>,
+}
+
+/// One element of the configuration.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct Node {
+    /// Its statement in the schema.
+    pub(super) sid: Sid,
+    /// A list entry's keys, or a leaf's (or one leaf-list element's) value.
+    pub(super) keys: Vec<String>,
+    pub(super) children: Vec<Node>,
+}
+
+impl Node {
+    fn new(step: &Step) -> Node {
+        Node {
+            sid: step.sid,
+            keys: step.keys.clone(),
+            children: Vec::new(),
+        }
+    }
+
+    pub(super) fn stmt(&self) -> &'static Statement {
+        schema().get(self.sid)
+    }
+
+    /// Whether this node is the element `step` names: the same statement and, for a
+    /// list entry or leaf-list element, the same keys.
+    fn is(&self, step: &Step) -> bool {
+        self.sid == step.sid
+            && (!matches!(self.stmt().kind, Kind::List | Kind::LeafList) || self.keys == step.keys)
+    }
+}
+
+/// Find or add the element `step` among `children` (of the statement `parent`), in
+/// the schema's order; a leaf takes the new value, and the other cases of a choice go.
+pub(super) fn place<'a>(children: &'a mut Vec<Node>, parent: Sid, step: &Step) -> &'a mut Node {
+    let sc = schema();
+    if let Some(i) = children.iter().position(|c| c.is(step)) {
+        if sc.get(step.sid).kind == Kind::Leaf {
+            children[i].keys = step.keys.clone();
+        }
+        return &mut children[i];
+    }
+    if let Some((choice, case)) = &sc.get(step.sid).choice {
+        children.retain(|c| match &c.stmt().choice {
+            Some((ch, cs)) => ch != choice || cs == case,
+            None => true,
+        });
+    }
+    let order = sc.order(parent, step.sid);
+    let at = children
+        .iter()
+        .position(|c| sc.order(parent, c.sid) > order)
+        .unwrap_or(children.len());
+    children.insert(at, Node::new(step));
+    &mut children[at]
+}
+
+/// Remove the element at the end of `path`; containers left empty go too (Junos
+/// keeps no empty container). False if it was not there.
+pub(super) fn remove(children: &mut Vec<Node>, path: &[Step]) -> bool {
+    let Some((first, rest)) = path.split_first() else {
+        let had = !children.is_empty();
+        children.clear();
+        return had;
+    };
+    let sc = schema();
+    let kind = sc.get(first.sid).kind;
+    if rest.is_empty() {
+        let before = children.len();
+        children.retain(|c| {
+            !(c.sid == first.sid
+                && match kind {
+                    // `delete ... user` (no name) removes every entry.
+                    Kind::List | Kind::LeafList => first.keys.is_empty() || c.keys == first.keys,
+                    // `delete system host-name r1` removes the leaf only if it holds r1.
+                    Kind::Leaf => first.keys.is_empty() || c.keys == first.keys,
+                    _ => true,
+                })
+        });
+        return before != children.len();
+    }
+    let Some(i) = children.iter().position(|c| c.is(first)) else {
+        return false;
+    };
+    let found = remove(&mut children[i].children, rest);
+    if children[i].children.is_empty() && kind == Kind::Container {
+        children.remove(i);
+    }
+    found
 }
 
 impl ConfigTree {
@@ -140,50 +189,42 @@ impl ConfigTree {
         t
     }
 
-    pub(super) fn entry(&mut self, word: &str) -> &mut ConfigTree {
-        if let Some(i) = self.children.iter().position(|(w, _)| w == word) {
-            return &mut self.children[i].1;
-        }
-        self.children
-            .push((word.to_string(), ConfigTree::default()));
-        &mut self.children.last_mut().expect("just pushed").1
-    }
-
-    /// `set a b c`: add the path.
-    pub fn set(&mut self, words: &[String]) {
-        let mut node = self;
-        for (i, w) in words.iter().enumerate() {
-            node = node.entry(w);
-            if i + 2 == words.len() && SINGLE_VALUE.contains(&w.as_str()) {
-                node.children.retain(|(c, _)| c == &words[i + 1]);
-            }
+    /// Add one resolved statement.
+    pub(super) fn set_path(&mut self, path: &[Step]) {
+        let mut parent = ROOT;
+        let mut children = &mut self.children;
+        for step in path {
+            let node = place(children, parent, step);
+            parent = node.sid;
+            children = &mut node.children;
         }
     }
 
-    /// `delete a b c`: remove the subtree; false if it was not there.
-    pub fn delete(&mut self, words: &[String]) -> bool {
-        let Some((last, parents)) = words.split_last() else {
-            let had = !self.children.is_empty();
-            self.children.clear();
-            return had;
-        };
-        let mut node = self;
-        for w in parents {
-            match node.children.iter().position(|(c, _)| c == w) {
-                Some(i) => node = &mut node.children[i].1,
-                None => return false,
-            }
-        }
-        let before = node.children.len();
-        node.children.retain(|(c, _)| c != last);
-        before != node.children.len()
-    }
-
-    /// `set` after checking the statement against the schema (what a client sends).
+    /// `set a b c` after checking the statement against the schema (what a client
+    /// sends).
     pub fn set_checked(&mut self, words: &[String]) -> Result<(), Rejected> {
-        schema::check(words)?;
-        self.set(words);
+        for path in schema::resolve(words, Purpose::Set)? {
+            self.set_path(&path);
+        }
         Ok(())
+    }
+
+    /// `delete a b c`: remove the statement (checked against the schema); false if it
+    /// was not there. No words clears the configuration.
+    pub fn delete(&mut self, words: &[String]) -> bool {
+        self.delete_checked(words).unwrap_or(false)
+    }
+
+    /// `delete` that reports a statement the schema does not know.
+    pub fn delete_checked(&mut self, words: &[String]) -> Result<bool, Rejected> {
+        if words.is_empty() {
+            return Ok(remove(&mut self.children, &[]));
+        }
+        let mut found = false;
+        for p in schema::resolve(words, Purpose::Delete)? {
+            found |= remove(&mut self.children, &p);
+        }
+        Ok(found)
     }
 
     /// Load `set`/`delete` lines. Every refused line is reported, with Junos's message
@@ -209,12 +250,8 @@ impl ConfigTree {
             };
             let r = match words.split_first() {
                 Some((verb, rest)) if verb == "set" => self.set_checked(rest),
-                Some((verb, rest)) if verb == "delete" && rest.is_empty() => {
-                    self.delete(rest);
-                    Ok(())
-                }
-                Some((verb, rest)) if verb == "delete" => schema::check(rest).map(|()| {
-                    if !self.delete(rest) {
+                Some((verb, rest)) if verb == "delete" => self.delete_checked(rest).map(|found| {
+                    if !found && !rest.is_empty() {
                         errors.push(LoadError {
                             message: "statement not found".into(),
                             bad_element: None,
@@ -236,106 +273,66 @@ impl ConfigTree {
         finish(errors)
     }
 
-    /// Load a `<configuration>` element, merging into this tree. `replace="replace"` on an
-    /// element (with `replace`) and `operation="delete"` / `delete="delete"` work as on
-    /// Junos.
-    pub fn load_xml(
-        &mut self,
-        configuration: &Element,
-        replace: bool,
-    ) -> Result<(), Vec<LoadError>> {
-        let mut errors = Vec::new();
-        for c in &configuration.children {
-            self.load_xml_el(&mut Vec::new(), c, None, replace, &mut errors, true);
+    /// The element at a `show configuration` path (`system login`), if it is there.
+    fn node_at(&self, path: &[String]) -> Option<(Sid, &[Node])> {
+        if path.is_empty() {
+            return Some((ROOT, &self.children));
         }
-        finish(errors)
-    }
-
-    /// The statements a `<configuration>` subtree filter names (`<system><host-name/>`),
-    /// unchecked: a filter names places, not complete statements.
-    pub fn from_filter(filter: &Element) -> ConfigTree {
-        let mut t = ConfigTree::default();
-        let mut errors = Vec::new();
-        for c in &filter.children {
-            t.load_xml_el(&mut Vec::new(), c, None, false, &mut errors, false);
+        let steps = schema::resolve(path, Purpose::Delete).ok()?;
+        let steps = steps.first()?;
+        let mut children = &self.children;
+        let mut sid = ROOT;
+        for step in steps {
+            let node = children.iter().find(|c| c.is(step))?;
+            sid = node.sid;
+            children = &node.children;
         }
-        t
-    }
-
-    fn load_xml_el(
-        &mut self,
-        path: &mut Vec<String>,
-        el: &Element,
-        parent: Option<&str>,
-        replace: bool,
-        errors: &mut Vec<LoadError>,
-        checked: bool,
-    ) {
-        let n = path.len();
-        if n > schema::MAX_WORDS {
-            errors.push(LoadError::new(
-                "syntax error: configuration nested too deep".into(),
-                Some(el.name.clone()),
-                None,
-            ));
-            return;
-        }
-        let singular_of_parent = parent
-            .and_then(|p| PLURALS.iter().find(|(pl, _)| *pl == p))
-            .map(|(_, s)| *s);
-        let name = el.child_text("name");
-        match name {
-            Some(name) if singular_of_parent == Some(el.name.as_str()) => {
-                path.push(name.to_string())
-            }
-            Some(name) => {
-                path.push(el.name.clone());
-                path.push(name.to_string());
-            }
-            None => path.push(el.name.clone()),
-        }
-        let text = el.text.trim();
-        if el.children.is_empty() && !text.is_empty() {
-            path.push(text.to_string());
-        }
-        if el.attr("operation") == Some("delete") || el.attr("delete") == Some("delete") {
-            self.delete(path);
-        } else {
-            if replace && el.attr("replace") == Some("replace") {
-                self.delete(path);
-            }
-            let leaf = el.children.iter().all(|c| c.name == "name");
-            if leaf && checked {
-                if let Err(e) = self.set_checked(path) {
-                    errors.push(LoadError::new(e.message, Some(e.bad_element), None));
-                }
-            } else if leaf {
-                self.set(path);
-            }
-            for c in el.children.iter().filter(|c| c.name != "name") {
-                self.load_xml_el(path, c, Some(&el.name), replace, errors, checked);
-            }
-        }
-        path.truncate(n);
+        Some((sid, children))
     }
 
     /// The subtree at `path` (words of a `show configuration` path), rooted: `system`
     /// gives a tree holding just `system { ... }`.
     pub fn subtree(&self, path: &[String]) -> ConfigTree {
-        let mut node = self;
-        for w in path {
-            match node.children.iter().find(|(c, _)| c == w) {
-                Some((_, child)) => node = child,
-                None => return ConfigTree::default(),
-            }
+        if path.is_empty() {
+            return self.clone();
         }
-        let mut out = node.clone();
-        for w in path.iter().rev() {
-            out = ConfigTree {
-                children: vec![(w.clone(), out)],
+        let Ok(steps) = schema::resolve(path, Purpose::Delete) else {
+            return ConfigTree::default();
+        };
+        let Some(steps) = steps.first() else {
+            return ConfigTree::default();
+        };
+        let mut out = ConfigTree::default();
+        let mut from = &self.children;
+        let mut to = &mut out.children;
+        for step in steps {
+            let Some(node) = from.iter().find(|c| c.is(step)) else {
+                return ConfigTree::default();
             };
+            to.push(Node {
+                sid: node.sid,
+                keys: node.keys.clone(),
+                children: Vec::new(),
+            });
+            from = &node.children;
+            to = &mut to.last_mut().expect("just pushed").children;
         }
+        to.clone_from(from);
         out
+    }
+
+    /// The statements inside the level at `path`, as a tree of their own (what `show
+    /// configuration system login` prints). Empty when the level is not configured.
+    pub fn level(&self, path: &[String]) -> (Sid, ConfigTree) {
+        match self.node_at(path) {
+            Some((sid, children)) => (
+                sid,
+                ConfigTree {
+                    children: children.to_vec(),
+                },
+            ),
+            None => (ROOT, ConfigTree::default()),
+        }
     }
 
     /// Whether the tree holds any statement.
@@ -348,128 +345,127 @@ impl ConfigTree {
         schema::MANDATORY
             .iter()
             .filter(|(level, stmt)| {
-                let mut node = self;
-                for w in level.iter() {
-                    match node.children.iter().find(|(c, _)| c == w) {
-                        Some((_, child)) => node = child,
-                        None => return false,
-                    }
+                let level: Vec<String> = level.iter().map(|w| w.to_string()).collect();
+                match self.node_at(&level) {
+                    Some((_, children)) => !children.iter().any(|c| &*c.stmt().name == *stmt),
+                    None => false,
                 }
-                !node.children.iter().any(|(c, _)| c == stmt)
             })
             .map(|(level, stmt)| (level.join(" "), *stmt))
             .collect()
     }
 
-    /// Every leaf path as a `set` line.
-    pub fn to_set_lines(&self) -> Vec<String> {
-        let mut out = Vec::new();
-        self.walk_set(&mut Vec::new(), &mut out);
-        out
-    }
-
-    fn walk_set(&self, prefix: &mut Vec<String>, out: &mut Vec<String>) {
-        for (w, child) in &self.children {
-            prefix.push(quote(w));
-            if child.children.is_empty() {
-                out.push(format!("set {}", prefix.join(" ")));
-            } else {
-                child.walk_set(prefix, out);
-            }
-            prefix.pop();
-        }
-    }
-
-    /// The `<configuration>` element's children as XML.
-    pub fn to_xml(&self) -> String {
-        let mut out = String::new();
-        self.write_xml(&mut out, None);
-        out
-    }
-
-    fn write_xml(&self, out: &mut String, parent: Option<&str>) {
-        let singular = parent
-            .and_then(|p| PLURALS.iter().find(|(pl, _)| *pl == p))
-            .map(|(_, s)| *s);
-        for (w, child) in &self.children {
-            if let Some(s) = singular {
-                let _ = write!(out, "<{s}><name>{}</name>", escape_text(w));
-                child.write_xml(out, None);
-                let _ = write!(out, "</{s}>");
-            } else if is_xml_list(w) && !child.children.is_empty() {
-                for (name, entry) in &child.children {
-                    let _ = write!(out, "<{w}><name>{}</name>", escape_text(name));
-                    entry.write_xml(out, None);
-                    let _ = write!(out, "</{w}>");
-                }
-            } else if !schema::is_xml_name(w) {
-                // Only a value can get here (the schema refuses such a word anywhere it
-                // would name an element): Junos writes a bare value as `<name>`.
-                let _ = write!(out, "<name>{}</name>", escape_text(w));
-                child.write_xml(out, None);
-            } else if child.children.is_empty() {
-                let _ = write!(out, "<{w}/>");
-            } else if child.children.len() == 1
-                && child.children[0].1.children.is_empty()
-                && !is_container(w)
-            {
-                let _ = write!(out, "<{w}>{}</{w}>", escape_text(&child.children[0].0));
-            } else {
-                let _ = write!(out, "<{w}>");
-                child.write_xml(out, Some(w));
-                let _ = write!(out, "</{w}>");
-            }
-        }
-    }
-
-    /// Differences as `show | compare` prints them: `+`/`-` set lines.
-    pub fn compare(&self, newer: &ConfigTree) -> Vec<String> {
-        let old = self.to_set_lines();
-        let new = newer.to_set_lines();
-        let mut out: Vec<String> = old
-            .iter()
-            .filter(|l| !new.contains(l))
-            .map(|l| format!("- {l}"))
-            .collect();
-        out.extend(
-            new.iter()
-                .filter(|l| !old.contains(l))
-                .map(|l| format!("+ {l}")),
-        );
-        out
-    }
-
-    /// A value by path, like `system host-name`.
+    /// A leaf's value by path, like `system host-name`.
     pub fn value(&self, path: &[&str]) -> Option<&str> {
-        let mut node = self;
-        for w in path {
-            node = &node.children.iter().find(|(c, _)| c == w)?.1;
+        let words: Vec<String> = path.iter().map(|w| w.to_string()).collect();
+        let steps = schema::resolve(&words, Purpose::Delete).ok()?;
+        let steps = steps.first()?;
+        let (last, parents) = steps.split_last()?;
+        let mut children = &self.children;
+        for step in parents {
+            children = &children.iter().find(|c| c.is(step))?.children;
         }
-        node.children.first().map(|(w, _)| w.as_str())
+        let leaf = children.iter().find(|c| c.sid == last.sid)?;
+        leaf.keys.first().map(String::as_str)
+    }
+
+    /// The configuration with the groups named by its top-level `apply-groups`
+    /// applied (`show configuration | display inheritance`): a group's statements are
+    /// added where the configuration does not set them itself.
+    pub fn inherited(&self) -> ConfigTree {
+        let sc = schema();
+        let (Some(groups), Some(apply)) =
+            (sc.child(ROOT, "groups"), sc.child(ROOT, "apply-groups"))
+        else {
+            return self.clone();
+        };
+        let mut out = self.clone();
+        out.children.retain(|n| n.sid != apply);
+        for name in self.children.iter().filter(|n| n.sid == apply) {
+            if let Some(g) = self
+                .children
+                .iter()
+                .find(|n| n.sid == groups && n.keys == name.keys)
+            {
+                merge_missing(&mut out.children, ROOT, &g.children);
+            }
+        }
+        out
+    }
+
+    /// Keep only the parts named by a `<configuration>` subtree filter: an empty
+    /// element selects all below it, a list element with its key selects that entry.
+    pub fn select(&self, filter: &Element) -> ConfigTree {
+        ConfigTree {
+            children: select(&self.children, ROOT, &filter.children),
+        }
     }
 }
 
-pub(super) fn is_container(w: &str) -> bool {
-    matches!(
-        w,
-        "system"
-            | "interfaces"
-            | "protocols"
-            | "routing-options"
-            | "services"
-            | "login"
-            | "ospf"
-            | "netconf"
-            | "family"
-            | "inet"
-            | "inet6"
-    )
+/// Add what `from` holds and `into` does not; `into`'s own values win.
+fn merge_missing(into: &mut Vec<Node>, parent: Sid, from: &[Node]) {
+    for f in from {
+        let step = Step {
+            sid: f.sid,
+            keys: f.keys.clone(),
+        };
+        match into.iter().position(|c| c.is(&step)) {
+            Some(i) => merge_missing(&mut into[i].children, f.sid, &f.children),
+            None => place(into, parent, &step).children = f.children.clone(),
+        }
+    }
 }
 
+fn select(children: &[Node], parent: Sid, filter: &[Element]) -> Vec<Node> {
+    let sc = schema();
+    let mut out: Vec<Node> = Vec::new();
+    for f in filter {
+        let Some(sid) = sc.child(parent, &f.name) else {
+            continue;
+        };
+        let s = sc.get(sid);
+        let keys: Vec<&str> = s.keys.iter().filter_map(|k| f.child_text(k)).collect();
+        let rest: Vec<Element> = f
+            .children
+            .iter()
+            .filter(|c| !s.keys.iter().any(|k| **k == c.name))
+            .cloned()
+            .collect();
+        for c in children.iter().filter(|c| c.sid == sid) {
+            if s.kind == Kind::List
+                && !keys.is_empty()
+                && c.keys.iter().map(String::as_str).ne(keys.iter().copied())
+            {
+                continue;
+            }
+            let picked = if rest.is_empty() {
+                c.clone()
+            } else {
+                let inner = select(&c.children, sid, &rest);
+                if inner.is_empty() {
+                    continue;
+                }
+                Node {
+                    sid: c.sid,
+                    keys: c.keys.clone(),
+                    children: inner,
+                }
+            };
+            if !out.contains(&picked) {
+                out.push(picked);
+            }
+        }
+    }
+    let order = |n: &Node| sc.order(parent, n.sid);
+    out.sort_by_key(order);
+    out
+}
+
+mod diff;
 mod json;
 #[cfg(test)]
 mod tests;
 mod text;
+mod xml;
 
-use text::quote;
 pub use text::split_words;

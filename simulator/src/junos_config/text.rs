@@ -3,7 +3,8 @@
 
 use std::fmt::Write as _;
 
-use super::{finish, ConfigTree, LoadError, LIST_KEYWORDS};
+use super::{finish, ConfigTree, LoadError, Node};
+use crate::schema::{schema, Kind, Sid, ROOT};
 
 impl ConfigTree {
     /// Load curly-brace text (`system { host-name r1; }`), merging into this tree. With
@@ -11,6 +12,9 @@ impl ConfigTree {
     pub fn load_text(&mut self, text: &str, replace: bool) -> Result<(), Vec<LoadError>> {
         let mut errors = Vec::new();
         let mut path: Vec<Vec<String>> = Vec::new();
+        // Whether each open block has held a statement (an empty block `x { }` is
+        // the statement `x` itself).
+        let mut filled: Vec<bool> = Vec::new();
         let mut words: Vec<String> = Vec::new();
         let mut tagged = false;
         let tokens = match tokenize(text) {
@@ -45,9 +49,19 @@ impl ConfigTree {
                         self.delete(&full);
                     }
                     tagged = false;
+                    if let Some(f) = filled.last_mut() {
+                        *f = true;
+                    }
                     path.push(block);
+                    filled.push(false);
                 }
                 Tok::Close => {
+                    if words.is_empty() && filled.pop() == Some(false) {
+                        let full: Vec<String> = path.iter().flatten().cloned().collect();
+                        if let Err(e) = self.set_checked(&full) {
+                            errors.push(LoadError::new(e.message, Some(e.bad_element), None));
+                        }
+                    }
                     if !words.is_empty() || path.pop().is_none() {
                         errors.push(LoadError::new(
                             "syntax error".into(),
@@ -76,6 +90,9 @@ impl ConfigTree {
                     if full.is_empty() {
                         continue;
                     }
+                    if let Some(f) = filled.last_mut() {
+                        *f = true;
+                    }
                     if let Err(e) = self.set_checked(&full) {
                         errors.push(LoadError::new(e.message, Some(e.bad_element), None));
                         errors.push(LoadError::new(
@@ -100,39 +117,183 @@ impl ConfigTree {
 
     /// Curly-brace text as `show configuration` prints it.
     pub fn to_text(&self) -> String {
+        self.to_text_at(ROOT)
+    }
+
+    /// Curly-brace text of a level's statements (`show configuration system`), where
+    /// `parent` is the level's statement.
+    pub fn to_text_at(&self, parent: Sid) -> String {
         let mut out = String::new();
-        self.write_text(&mut out, 0, None);
+        write_text(&self.children, parent, 0, &mut out);
         out
     }
 
-    fn write_text(&self, out: &mut String, depth: usize, parent: Option<&str>) {
-        let pad = "    ".repeat(depth);
-        for (w, child) in &self.children {
-            let w = quote(w);
-            let is_list = parent.is_some_and(|p| LIST_KEYWORDS.contains(&p));
-            if child.children.is_empty() {
-                let _ = writeln!(out, "{pad}{w};");
-            } else if child.children.len() == 1
-                && child.children[0].1.children.is_empty()
-                && !is_list
-            {
-                let _ = writeln!(out, "{pad}{w} {};", quote(&child.children[0].0));
-            } else if LIST_KEYWORDS.contains(&w.as_str()) {
-                for (name, entry) in &child.children {
-                    if entry.children.is_empty() {
-                        let _ = writeln!(out, "{pad}{w} {};", quote(name));
-                    } else {
-                        let _ = writeln!(out, "{pad}{w} {} {{", quote(name));
-                        entry.write_text(out, depth + 1, None);
-                        let _ = writeln!(out, "{pad}}}");
-                    }
+    /// Every statement as a `set` line.
+    pub fn to_set_lines(&self) -> Vec<String> {
+        self.to_set_lines_at(ROOT, &[])
+    }
+
+    /// The `set` lines of a level's statements, after the level's own words.
+    pub fn to_set_lines_at(&self, parent: Sid, prefix: &[String]) -> Vec<String> {
+        let mut out = Vec::new();
+        let mut words: Vec<String> = prefix.iter().map(|w| quote(w)).collect();
+        walk_set(&self.children, parent, &mut words, &mut out);
+        out
+    }
+}
+
+/// The words that name `node` in `set` and text syntax, below the statement `parent`.
+pub(super) fn head_words(node: &Node, parent: Sid) -> Vec<String> {
+    let sc = schema();
+    let s = node.stmt();
+    let mut w = Vec::new();
+    match s.kind {
+        Kind::List if s.keyless => {}
+        Kind::Leaf if sc.positional(parent) == Some(node.sid) => {}
+        _ => w.push(s.cli_name().to_string()),
+    }
+    w.extend(node.keys.iter().map(|k| quote(k)));
+    w
+}
+
+fn walk_set(children: &[Node], parent: Sid, prefix: &mut Vec<String>, out: &mut Vec<String>) {
+    for node in children {
+        let words = head_words(node, parent);
+        let n = prefix.len();
+        prefix.extend(words);
+        if node.children.is_empty() {
+            if node.stmt().kind != Kind::Container {
+                out.push(format!("set {}", prefix.join(" ")));
+            }
+        } else {
+            walk_set(&node.children, node.sid, prefix, out);
+        }
+        prefix.truncate(n);
+    }
+}
+
+/// Lists whose entries Junos writes on one line when they hold only leaves and flags
+/// (`server 192.0.2.1 prefer;`, `any notice;`), with the most such statements a line
+/// holds. The YANG does not say which statements Junos writes so; this is Junos's own
+/// layout, as its documentation and the clients' captured configurations show it.
+const ONE_LINE: &[(&str, usize)] = &[("server", 8), ("contents", 8), ("route", 1), ("peer", 8)];
+
+/// Whether `node` is written on one line: a list entry of [`ONE_LINE`], or a container
+/// whose first leaf takes a bare value (`autonomous-system 64512 loops 2;`), when it
+/// holds only leaves and flags.
+fn one_line(node: &Node, parent: Sid) -> bool {
+    let _ = parent;
+    let sc = schema();
+    let s = node.stmt();
+    let simple = node.children.iter().all(|c| match c.stmt().kind {
+        Kind::Leaf | Kind::Flag => true,
+        // One value of a leaf-list (`next-hop 10.0.0.1`), not several.
+        Kind::LeafList => node.children.iter().filter(|d| d.sid == c.sid).count() == 1,
+        _ => false,
+    });
+    if !simple || node.children.is_empty() {
+        return false;
+    }
+    match s.kind {
+        Kind::List => ONE_LINE
+            .iter()
+            .any(|(n, max)| **n == *s.name && node.children.len() <= *max),
+        Kind::Container | Kind::Presence => sc
+            .positional(node.sid)
+            .is_some_and(|p| node.children.first().is_some_and(|c| c.sid == p)),
+        _ => false,
+    }
+}
+
+pub(super) fn write_text(children: &[Node], parent: Sid, depth: usize, out: &mut String) {
+    let pad = "    ".repeat(depth);
+    let mut i = 0;
+    while i < children.len() {
+        let node = &children[i];
+        let s = node.stmt();
+        let words = head_words(node, parent).join(" ");
+        if s.kind == Kind::Container && &*s.name == "family" && !node.children.is_empty() {
+            // Junos writes a family with its name: `family inet {`, not `family {`.
+            let mut inner = String::new();
+            write_text(&node.children, node.sid, depth, &mut inner);
+            for line in inner.lines() {
+                let rest = &line[pad.len().min(line.len())..];
+                if rest.starts_with([' ', '}']) {
+                    let _ = writeln!(out, "{line}");
+                } else {
+                    let _ = writeln!(out, "{pad}family {rest}");
                 }
-            } else {
-                let _ = writeln!(out, "{pad}{w} {{");
-                child.write_text(out, depth + 1, Some(&w));
+            }
+            i += 1;
+            continue;
+        }
+        if parent == ROOT && s.kind == Kind::List && &*s.name == "groups" {
+            // Junos writes its groups inside one `groups { NAME { ... } }` block.
+            let run = children[i..]
+                .iter()
+                .take_while(|c| c.sid == node.sid)
+                .count();
+            let _ = writeln!(out, "{pad}groups {{");
+            for g in &children[i..i + run] {
+                let name = g
+                    .keys
+                    .iter()
+                    .map(|k| quote(k))
+                    .collect::<Vec<_>>()
+                    .join(" ");
+                if g.children.is_empty() {
+                    let _ = writeln!(out, "{pad}    {name};");
+                } else {
+                    let _ = writeln!(out, "{pad}    {name} {{");
+                    write_text(&g.children, ROOT, depth + 2, out);
+                    let _ = writeln!(out, "{pad}    }}");
+                }
+            }
+            let _ = writeln!(out, "{pad}}}");
+            i += run;
+            continue;
+        }
+        match s.kind {
+            Kind::LeafList => {
+                let run = children[i..]
+                    .iter()
+                    .take_while(|c| c.sid == node.sid)
+                    .count();
+                if run == 1 {
+                    let _ = writeln!(out, "{pad}{words};");
+                } else {
+                    let values: Vec<String> = children[i..i + run]
+                        .iter()
+                        .flat_map(|c| c.keys.iter().map(|k| quote(k)))
+                        .collect();
+                    let _ = writeln!(out, "{pad}{} [ {} ];", s.cli_name(), values.join(" "));
+                }
+                i += run;
+                continue;
+            }
+            Kind::Leaf | Kind::Flag => {
+                let _ = writeln!(out, "{pad}{words};");
+            }
+            _ if node.children.is_empty() => {
+                if s.kind != Kind::Container {
+                    let _ = writeln!(out, "{pad}{words};");
+                }
+            }
+            _ if one_line(node, parent) => {
+                let mut line = words;
+                for c in &node.children {
+                    line.push(' ');
+                    line.push_str(&head_words(c, node.sid).join(" "));
+                }
+                let _ = writeln!(out, "{pad}{line};");
+            }
+            _ => {
+                let _ = writeln!(out, "{pad}{words} {{");
+                write_text(&node.children, node.sid, depth + 1, out);
                 let _ = writeln!(out, "{pad}}}");
             }
         }
+        i += 1;
     }
 }
 

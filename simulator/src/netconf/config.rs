@@ -126,7 +126,7 @@ fn compare_output(older: &ConfigTree, newer: &ConfigTree) -> String {
         // (clients read the element's text: None would read as the string "None").
         "\n".to_string()
     } else {
-        format!("\n[edit]\n{}\n", diff.join("\n"))
+        format!("\n{}\n", diff.join("\n"))
     };
     format!(
         "<configuration-information>\n<configuration-output>{}</configuration-output>\n</configuration-information>\n",
@@ -136,21 +136,10 @@ fn compare_output(older: &ConfigTree, newer: &ConfigTree) -> String {
 
 /// Keep only the parts of `tree` named by a `<configuration>` filter.
 fn filtered(tree: &ConfigTree, filter: Option<&Element>) -> ConfigTree {
-    let Some(filter) = filter.filter(|f| !f.children.is_empty()) else {
-        return tree.clone();
-    };
-    let prefixes: Vec<String> = ConfigTree::from_filter(filter).to_set_lines();
-    let mut out = ConfigTree::default();
-    for line in tree.to_set_lines() {
-        if prefixes
-            .iter()
-            .any(|p| line == *p || line.starts_with(&format!("{p} ")))
-        {
-            // The line came from the tree, so it reads back.
-            let _ = out.load_set(&line);
-        }
+    match filter.filter(|f| !f.children.is_empty()) {
+        Some(filter) => tree.select(filter),
+        None => tree.clone(),
     }
-    out
 }
 
 #[allow(clippy::result_large_err)] // a Body is what the caller returns either way

@@ -14,7 +14,8 @@ use tokio_util::codec::FramedRead;
 use tokio_util::sync::CancellationToken;
 
 use crate::commands::{
-    output_element, render_text, render_xml, CommandLine, Pieces, Show, JUNOS_NS,
+    configuration_text, output_element, render_text, render_xml, CommandLine, Pieces, Pipe, Show,
+    JUNOS_NS,
 };
 use crate::counters::GaugeGuard;
 use crate::ctx::ChannelCtx;
@@ -268,6 +269,16 @@ impl Session<'_> {
         let state = self.dev.state();
         let spec = &self.dev.inner.spec;
         let format = op.attr("format").unwrap_or("xml");
+        if let (Show::Configuration(path), false) = (&cmd.show, cmd.wants_xml()) {
+            let text = configuration_text(&state, path, &cmd.pipes);
+            if format == "text" || format == "ascii" || cmd.pipes.iter().any(|p| p != &Pipe::NoMore)
+            {
+                return Body::Data(Box::new(std::iter::once(output_element(
+                    &cmd.filter_text(text),
+                ))));
+            }
+            return Body::Data(render_xml(&cmd.show, spec, &state));
+        }
         if format == "text" || format == "ascii" {
             let text: String = render_text(&cmd.show, spec, &state).collect();
             Body::Data(Box::new(std::iter::once(output_element(
