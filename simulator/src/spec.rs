@@ -256,30 +256,79 @@ impl DeviceSpec {
     }
 }
 
-/// Whether `name` matches a Junos interface pattern: `*` matches any run of characters
-/// (`ge-*`, `ge-0/0/*`, `*`), anything else must match exactly.
+/// Whether `name` matches a Junos interface pattern, a shell glob: `*` matches any run
+/// of characters, `?` one character, `[...]` one of a set (`[afgxe]`, ranges `[0-3]`,
+/// `[!x]` or `[^x]` negated); anything else matches itself. PyEZ's `EthPortTable` asks
+/// for `[afgxe][et]-*`, NAPALM for `[vmfgxe][mlet]*`.
 pub fn glob_match(pattern: &str, name: &str) -> bool {
-    let parts: Vec<&str> = pattern.split('*').collect();
-    if parts.len() == 1 {
-        return pattern == name;
-    }
-    let mut rest = name;
-    for (i, part) in parts.iter().enumerate() {
-        if i == 0 {
-            match rest.strip_prefix(part) {
-                Some(r) => rest = r,
-                None => return false,
+    let p: Vec<char> = pattern.chars().collect();
+    let n: Vec<char> = name.chars().collect();
+    // Iterative matching with one backtrack point for the last `*`: linear in
+    // practice, O(len(p) * len(n)) at worst, whatever the pattern.
+    let (mut pi, mut ni) = (0, 0);
+    let mut star: Option<(usize, usize)> = None;
+    while ni < n.len() {
+        let step = if pi < p.len() {
+            match p[pi] {
+                '*' => {
+                    star = Some((pi, ni));
+                    pi += 1;
+                    continue;
+                }
+                '?' => Some(pi + 1),
+                '[' => class(&p, pi, n[ni]),
+                c if c == n[ni] => Some(pi + 1),
+                _ => None,
             }
-        } else if i == parts.len() - 1 {
-            return rest.ends_with(part);
         } else {
-            match rest.find(part) {
-                Some(at) => rest = &rest[at + part.len()..],
-                None => return false,
+            None
+        };
+        match step {
+            Some(next) => {
+                pi = next;
+                ni += 1;
             }
+            None => match star {
+                Some((sp, sn)) => {
+                    pi = sp + 1;
+                    ni = sn + 1;
+                    star = Some((sp, sn + 1));
+                }
+                None => return false,
+            },
         }
     }
-    true
+    p[pi..].iter().all(|&c| c == '*')
+}
+
+/// Match `c` against the class starting at `p[at] == '['`: the index after the class
+/// when it matches, `None` when it does not. An unclosed `[` is a literal `[`.
+fn class(p: &[char], at: usize, c: char) -> Option<usize> {
+    let Some(close) = p[at + 1..]
+        .iter()
+        .skip(1)
+        .position(|&x| x == ']')
+        .map(|i| at + 2 + i)
+    else {
+        return (c == '[').then_some(at + 1);
+    };
+    let mut body = &p[at + 1..close];
+    let negated = matches!(body.first(), Some('!') | Some('^'));
+    if negated {
+        body = &body[1..];
+    }
+    let mut hit = false;
+    let mut i = 0;
+    while i < body.len() {
+        if i + 2 < body.len() && body[i + 1] == '-' {
+            hit |= body[i] <= c && c <= body[i + 2];
+            i += 3;
+        } else {
+            hit |= body[i] == c;
+            i += 1;
+        }
+    }
+    (hit != negated).then_some(close + 1)
 }
 
 /// A physical interface with one IPv4 address and one OSPF neighbor.
@@ -343,6 +392,24 @@ mod tests {
             ("ge-0/0/0", "ge-0/0/01", false),
             ("*0", "lo0", true),
             ("g*0/*", "ge-0/0/2", true),
+            ("[afgxe][et]-*", "ge-0/0/0", true),
+            ("[afgxe][et]-*", "xe-0/1/0", true),
+            ("[afgxe][et]-*", "lo0", false),
+            ("[afgxe][et]-*", "em0", false),
+            ("[vmfgxe][mlet]*", "em0", true),
+            ("[vmfgxe][mlet]*", "lo0", false),
+            ("[vmfgxe][mlet]*", "me0", true),
+            ("[vmfgxe][mlet]*", "ge-0/0/3", true),
+            ("ge-0/0/[0-1]", "ge-0/0/1", true),
+            ("ge-0/0/[!0-1]", "ge-0/0/1", false),
+            ("ge-0/0/?", "ge-0/0/2", true),
+            ("ge-0/0/?", "ge-0/0/12", false),
+            ("[ge", "[ge", true),
+            (
+                "*a*a*a*a*b",
+                "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+                false,
+            ),
         ] {
             assert_eq!(glob_match(p, n), m, "{p} {n}");
         }

@@ -7,9 +7,7 @@ use std::time::SystemTime;
 
 use netconf_wire::{escape_text, Element};
 
-#[cfg(test)]
-use crate::spec::DeviceSpec;
-use crate::spec::Route;
+use crate::spec::{DeviceSpec, Route};
 use crate::state::DeviceState;
 
 mod parse;
@@ -145,6 +143,23 @@ pub enum Show {
     },
     /// `show configuration [path]`.
     Configuration(Vec<String>),
+    /// `show chassis environment` / get-environment-information.
+    ChassisEnvironment,
+    /// `show chassis temperature-thresholds` / get-temperature-threshold-information.
+    TemperatureThresholds,
+    /// `show chassis power detail` / get-power-usage-information-detail.
+    PowerUsage,
+    /// `show route instance` / get-instance-information.
+    RouteInstance,
+    /// `show bridge mac-table [count]` / get-bridge-mac-table.
+    BridgeMacTable {
+        /// `count`: the number of entries only.
+        count: bool,
+    },
+    /// `show ipv6 neighbors` / get-ipv6-nd-information.
+    Ipv6Neighbors,
+    /// `show system commit` / get-commit-information.
+    SystemCommit,
 }
 
 impl Show {
@@ -339,6 +354,11 @@ pub(crate) fn configuration_text(state: &DeviceState, path: &[String], pipes: &[
     level.to_text_at(sid)
 }
 
+/// How many routes `inet.0` holds: the synthetic ones, two per up interface, two more.
+pub(crate) fn route_total(spec: &DeviceSpec) -> usize {
+    spec.route_count as usize + 2 * spec.interfaces().iter().filter(|i| i.up).count() + 2
+}
+
 /// Seconds the device has been up.
 pub fn uptime(state: &DeviceState) -> u64 {
     SystemTime::now()
@@ -408,6 +428,39 @@ mod tests {
             panic!("{line}");
         };
         cmd.filter_text(configuration_text(state, path, &cmd.pipes))
+    }
+
+    #[test]
+    fn configured_description_mtu_and_disable_show_in_interface_replies() {
+        let spec = DeviceSpec::new(0, 1, 4);
+        let mut state = DeviceState::new(&spec);
+        let show = Show::Interfaces {
+            name: Some("ge-0/0/[01]".into()),
+            level: Level::default(),
+        };
+        let before: String = render_xml(&show, &spec, &state).collect();
+        assert!(!before.contains("<description>"), "{before}");
+        state
+            .edit_candidate(0, |c| {
+                c.load_set(
+                    "set interfaces ge-0/0/0 description \"to r2\"\n\
+                     set interfaces ge-0/0/0 mtu 9192\nset interfaces ge-0/0/1 disable",
+                )
+            })
+            .unwrap()
+            .unwrap();
+        state.commit(0, "lab", "cli", None).unwrap();
+        let after: String = render_xml(&show, &spec, &state).collect();
+        assert!(
+            after.contains("<description>to r2</description>"),
+            "{after}"
+        );
+        assert!(after.contains("<mtu>9192</mtu>"), "{after}");
+        assert!(
+            after.contains("<admin-status junos:format=\"Disabled\">down</admin-status>"),
+            "{after}"
+        );
+        assert_eq!(after.matches("<physical-interface>").count(), 2, "{after}");
     }
 
     #[test]

@@ -61,16 +61,32 @@ impl CommandLine {
                 b if is(b, "memory") && b.len() >= 2 => Show::SystemMemory,
                 b if is(b, "alarms") && b.len() >= 2 => Show::SystemAlarms,
                 b if is(b, "storage") && b.len() >= 2 => Show::SystemStorage,
+                b if is(b, "commit") && b.len() >= 2 => Show::SystemCommit,
                 _ => return Err(err(2, "command")),
             },
             a if is(a, "chassis") && a.len() >= 2 => match arg(2) {
                 b if is(b, "hardware") => Show::ChassisHardware,
                 b if is(b, "routing-engine") => Show::RouteEngine,
                 b if is(b, "alarms") && b.len() >= 2 => Show::ChassisAlarms,
+                b if is(b, "environment") => Show::ChassisEnvironment,
+                b if is(b, "temperature-thresholds") => Show::TemperatureThresholds,
+                b if is(b, "power") => Show::PowerUsage,
                 _ => return Err(err(2, "command")),
             },
             a if is(a, "lldp") && a.len() >= 2 => match arg(2) {
                 b if is(b, "neighbors") => Show::LldpNeighbors,
+                _ => return Err(err(2, "command")),
+            },
+            a if is(a, "bridge") && a.len() >= 2 => match (arg(2), arg(3)) {
+                (b, "") if is(b, "mac-table") => Show::BridgeMacTable { count: false },
+                (b, c) if is(b, "mac-table") && is(c, "count") => {
+                    Show::BridgeMacTable { count: true }
+                }
+                (b, _) if is(b, "mac-table") => return Err(err(3, "command")),
+                _ => return Err(err(2, "command")),
+            },
+            a if is(a, "ipv6") && a.len() >= 2 => match arg(2) {
+                b if is(b, "neighbors") => Show::Ipv6Neighbors,
                 _ => return Err(err(2, "command")),
             },
             a if is(a, "bfd") && a.len() >= 2 => match arg(2) {
@@ -105,6 +121,8 @@ impl CommandLine {
                 let mut i = 2;
                 if is(arg(2), "summary") && w.len() == 3 {
                     Show::RouteSummary
+                } else if is(arg(2), "instance") && arg(2).len() >= 2 && w.len() == 3 {
+                    Show::RouteInstance
                 } else if is(arg(2), "forwarding-table") {
                     let mut fdest = None;
                     i = 3;

@@ -8,118 +8,40 @@ use netconf_wire::{Element, RpcError};
 use super::parse::parse_dest;
 use super::{Level, Show};
 
-/// The arguments each operational RPC takes (child elements); any other is refused with
-/// Junos's `syntax error` naming it. `format` and the namespace are attributes, always
-/// allowed.
-const RPC_ARGS: &[(&str, &[&str])] = &[
-    ("get-software-information", &["brief", "detail"]),
-    (
-        "get-interface-information",
-        &[
-            "interface-name",
-            "terse",
-            "brief",
-            "detail",
-            "extensive",
-            "media",
-            "statistics",
-            "descriptions",
-            "snmp-index",
-        ],
-    ),
-    (
-        "get-chassis-inventory",
-        &["detail", "extensive", "models", "clei-models"],
-    ),
-    ("get-route-engine-information", &["slot", "detail", "bios"]),
-    ("get-system-uptime-information", &[]),
-    ("get-system-users-information", &["no-resolve"]),
-    ("get-system-information", &[]),
-    ("get-system-memory-information", &[]),
-    ("get-system-alarm-information", &[]),
-    ("get-system-storage", &["detail"]),
-    ("get-alarm-information", &[]),
-    ("get-route-summary-information", &["table"]),
-    (
-        "get-ospf-interface-information",
-        &["interface-name", "brief", "detail", "extensive", "area"],
-    ),
-    (
-        "get-ospf-neighbor-information",
-        &[
-            "neighbor",
-            "brief",
-            "detail",
-            "extensive",
-            "area",
-            "interface",
-        ],
-    ),
-    (
-        "get-ospf-database-information",
-        &["brief", "detail", "extensive", "area", "lsa-id", "router"],
-    ),
-    (
-        "get-lldp-neighbors-information",
-        &["interface-device", "interface-name"],
-    ),
-    (
-        "get-bfd-session-information",
-        &["address", "detail", "extensive", "summary"],
-    ),
-    (
-        "get-arp-table-information",
-        &[
-            "no-resolve",
-            "interface",
-            "hostname",
-            "vpn",
-            "expiration-time",
-        ],
-    ),
-    (
-        "get-bgp-summary-information",
-        &["instance", "group", "exact-instance", "logical-system"],
-    ),
-    (
-        "get-bgp-neighbor-information",
-        &[
-            "neighbor-address",
-            "instance",
-            "exact-instance",
-            "logical-system",
-        ],
-    ),
-    (
-        "get-route-information",
-        &[
-            "destination",
-            "table",
-            "protocol",
-            "terse",
-            "brief",
-            "detail",
-            "extensive",
-            "summary",
-            "all",
-            "active-path",
-            "best",
-            "exact",
-            "logical-system",
-            "instance",
-        ],
-    ),
-    (
-        "get-forwarding-table-information",
-        &[
-            "destination",
-            "all",
-            "table",
-            "family",
-            "detail",
-            "extensive",
-        ],
-    ),
+/// The operational RPCs the simulator answers. The arguments each takes come from
+/// Junos's published RPC schema ([`crate::schema::rpc_args`]); any other is refused
+/// with Junos's `syntax error` naming it. `format` and the namespace are attributes,
+/// always allowed.
+const SERVED: &[&str] = &[
+    "get-software-information",
+    "get-interface-information",
+    "get-chassis-inventory",
+    "get-route-engine-information",
+    "get-system-uptime-information",
+    "get-system-users-information",
+    "get-system-information",
+    "get-system-memory-information",
+    "get-system-alarm-information",
+    "get-system-storage",
+    "get-alarm-information",
+    "get-route-summary-information",
+    "get-ospf-interface-information",
+    "get-ospf-neighbor-information",
+    "get-ospf-database-information",
+    "get-lldp-neighbors-information",
+    "get-bfd-session-information",
+    "get-arp-table-information",
+    "get-bgp-summary-information",
+    "get-bgp-neighbor-information",
+    "get-route-information",
+    "get-forwarding-table-information",
+    "get-environment-information",
+    "get-temperature-threshold-information",
+    "get-power-usage-information-detail",
+    "get-instance-information",
+    "get-bridge-mac-table",
+    "get-ipv6-nd-information",
+    "get-commit-information",
 ];
 
 impl Show {
@@ -128,13 +50,13 @@ impl Show {
     /// not an operational command. An argument the RPC does not take is Junos's
     /// `syntax error` naming it.
     pub fn from_rpc(op: &Element) -> Result<Option<Show>, Box<RpcError>> {
-        let Some((_, allowed)) = RPC_ARGS.iter().find(|(n, _)| *n == op.name) else {
+        if !SERVED.contains(&op.name.as_str()) {
             return Ok(None);
-        };
+        }
         if let Some(bad) = op
             .children
             .iter()
-            .find(|c| !allowed.contains(&c.name.as_str()))
+            .find(|c| !crate::schema::rpc_takes(&op.name, &c.name))
         {
             return Err(Box::new(
                 RpcError::new("protocol", "operation-failed", "syntax error")
@@ -142,7 +64,8 @@ impl Show {
             ));
         }
         let dest = |what: &str| -> Result<Option<Ipv4Addr>, Box<RpcError>> {
-            match op.child_text(what) {
+            // An empty argument (`<neighbor-address/>`, as NAPALM sends it) is none.
+            match op.child_text(what).map(str::trim).filter(|d| !d.is_empty()) {
                 None => Ok(None),
                 Some(d) => parse_dest(d)
                     .map(Some)
@@ -155,7 +78,12 @@ impl Show {
             .filter_map(Level::from_word)
             .next_back()
             .unwrap_or_default();
-        let text = |what: &str| op.child_text(what).map(str::to_string);
+        let text = |what: &str| {
+            op.child_text(what)
+                .map(str::trim)
+                .filter(|t| !t.is_empty())
+                .map(str::to_string)
+        };
         Ok(Some(match op.name.as_str() {
             "get-software-information" => Show::Version,
             "get-interface-information" => Show::Interfaces {
@@ -194,6 +122,15 @@ impl Show {
             "get-forwarding-table-information" => Show::ForwardingTable {
                 dest: dest("destination")?,
             },
+            "get-environment-information" => Show::ChassisEnvironment,
+            "get-temperature-threshold-information" => Show::TemperatureThresholds,
+            "get-power-usage-information-detail" => Show::PowerUsage,
+            "get-instance-information" => Show::RouteInstance,
+            "get-bridge-mac-table" => Show::BridgeMacTable {
+                count: op.has("count"),
+            },
+            "get-ipv6-nd-information" => Show::Ipv6Neighbors,
+            "get-commit-information" => Show::SystemCommit,
             _ => return Ok(None),
         }))
     }

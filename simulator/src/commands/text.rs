@@ -3,8 +3,10 @@
 use std::fmt::Write as _;
 use std::net::Ipv4Addr;
 
+use super::xml::chassis;
 use super::{
-    fmt_age, fmt_dur, nh, now_str, one, proto_matches, table_matches, uptime, Level, Pieces, Show,
+    fmt_age, fmt_dur, nh, now_str, one, proto_matches, route_total, table_matches, uptime, Level,
+    Pieces, Show,
 };
 use crate::spec::{glob_match, DeviceSpec, Route};
 use crate::state::DeviceState;
@@ -40,7 +42,7 @@ pub fn render_text(show: &Show, spec: &DeviceSpec, state: &DeviceState) -> Piece
             one(s)
         }
         Show::RouteSummary => {
-            let total = spec.route_count as usize + 2 * spec.interfaces().iter().filter(|i| i.up).count() + 2;
+            let total = route_total(spec);
             one(format!(
                 "Autonomous system number: 64512\nRouter ID: {}\n\ninet.0: {total} destinations, {total} routes ({total} active, 0 holddown, 0 hidden)\n              Direct:      4 routes,      4 active\n               Local:      4 routes,      4 active\n                OSPF: {:>6} routes, {:>6} active\n",
                 spec.router_id(), spec.route_count, spec.route_count
@@ -152,6 +154,21 @@ pub fn render_text(show: &Show, spec: &DeviceSpec, state: &DeviceState) -> Piece
             one(s)
         }
         Show::Configuration(path) => one(super::configuration_text(state, path, &[])),
+        Show::ChassisEnvironment => one(chassis::environment_text()),
+        Show::TemperatureThresholds => one(
+            "                           Fan speed      Yellow alarm      Red alarm      Fire Shutdown\n                          (degrees C)      (degrees C)      (degrees C)     (degrees C)\nItem                     Normal  High   Normal  Bad fan   Normal  Bad fan     Normal\n"
+                .to_string()
+                + &chassis::SENSORS
+                    .iter()
+                    .map(|(n, _, y, r)| format!("{n:<25}   48    54       {y}      {y}       {r}      {r}        {}\n", r + 2))
+                    .collect::<String>(),
+        ),
+        Show::PowerUsage => one("PEM 0:\n  State:      Online\n  Capacity:   1600 W (maximum 1600 W)\n  DC output:  180 W (zone 0, 15 A at 12 V, 11% of capacity)\n".into()),
+        Show::RouteInstance => one(chassis::instance_text(state, route_total(spec))),
+        Show::BridgeMacTable { count: true } => one("0 MAC address learned in routing instance default-switch bridge domain __all_bds__\n".into()),
+        Show::BridgeMacTable { count: false } => one(String::new()),
+        Show::Ipv6Neighbors => one(String::new()),
+        Show::SystemCommit => one(chassis::commit_text(state)),
     }
 }
 

@@ -393,6 +393,34 @@ impl ConfigTree {
         out
     }
 
+    /// The names of the list entries at a level (`routing-instances`: every instance).
+    pub fn entries(&self, path: &[&str]) -> Vec<String> {
+        let words: Vec<String> = path.iter().map(|w| w.to_string()).collect();
+        match self.node_at(&words) {
+            Some((_, children)) => children
+                .iter()
+                .filter(|c| c.stmt().kind == Kind::List)
+                .filter_map(|c| c.keys.first().cloned())
+                .collect(),
+            None => Vec::new(),
+        }
+    }
+
+    /// Whether the statement at `path` is configured (`interfaces ge-0/0/0 disable`).
+    pub fn has(&self, path: &[&str]) -> bool {
+        let words: Vec<String> = path.iter().map(|w| w.to_string()).collect();
+        let Some((_, children)) = self.node_at(&words[..words.len().saturating_sub(1)]) else {
+            return false;
+        };
+        let Ok(steps) = schema::resolve(&words, Purpose::Delete) else {
+            return false;
+        };
+        steps
+            .first()
+            .and_then(|s| s.last())
+            .is_some_and(|last| children.iter().any(|c| c.sid == last.sid))
+    }
+
     /// Keep only the parts named by a `<configuration>` subtree filter: an empty
     /// element selects all below it, a list element with its key selects that entry.
     pub fn select(&self, filter: &Element) -> ConfigTree {

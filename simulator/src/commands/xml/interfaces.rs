@@ -4,7 +4,30 @@ use std::net::Ipv4Addr;
 
 use super::X;
 use crate::commands::{Level, Pieces};
+use crate::junos_config::ConfigTree;
 use crate::spec::{glob_match, DeviceSpec, Port};
+
+/// What the running configuration says of a port: its description, MTU and whether it
+/// is disabled.
+struct Configured {
+    description: Option<String>,
+    mtu: Option<String>,
+    disabled: bool,
+}
+
+impl Configured {
+    fn of(config: &ConfigTree, name: &str) -> Configured {
+        Configured {
+            description: config
+                .value(&["interfaces", name, "description"])
+                .map(str::to_string),
+            mtu: config
+                .value(&["interfaces", name, "mtu"])
+                .map(str::to_string),
+            disabled: config.has(&["interfaces", name, "disable"]),
+        }
+    }
+}
 
 fn port_up(p: &Port) -> &'static str {
     if p.up {
@@ -16,7 +39,12 @@ fn port_up(p: &Port) -> &'static str {
 
 /// `get-interface-information` at every level, for every port a pattern matches. A
 /// logical name (`ge-0/0/0.0`) selects that unit only.
-pub(super) fn interfaces(spec: &DeviceSpec, pattern: Option<&str>, level: Level) -> Pieces {
+pub(super) fn interfaces(
+    spec: &DeviceSpec,
+    config: &ConfigTree,
+    pattern: Option<&str>,
+    level: Level,
+) -> Pieces {
     let mut x = X::with_ns(
         "interface-information",
         "junos-interface",
@@ -39,19 +67,31 @@ pub(super) fn interfaces(spec: &DeviceSpec, pattern: Option<&str>, level: Level)
             logical_interface(&mut x, &p, level);
             continue;
         }
-        physical_interface(&mut x, &p, level, unit_ok);
+        physical_interface(&mut x, &p, &Configured::of(config, &p.name), level, unit_ok);
     }
     x.done("interface-information")
 }
 
-fn physical_interface(x: &mut X, p: &Port, level: Level, with_unit: bool) {
+fn physical_interface(x: &mut X, p: &Port, c: &Configured, level: Level, with_unit: bool) {
     x.open("physical-interface").leaf("name", &p.name);
-    if level == Level::Terse {
-        x.leaf("admin-status", "up").leaf("oper-status", port_up(p));
+    let (admin, oper) = if c.disabled {
+        ("down", "down")
     } else {
-        x.leaf_attr("admin-status", "format", "Enabled", "up")
-            .leaf("oper-status", port_up(p))
-            .leaf("local-index", p.local_index)
+        ("up", port_up(p))
+    };
+    if level == Level::Terse {
+        x.leaf("admin-status", admin).leaf("oper-status", oper);
+        if let Some(d) = &c.description {
+            x.leaf("description", d);
+        }
+    } else {
+        let format = if c.disabled { "Disabled" } else { "Enabled" };
+        x.leaf_attr("admin-status", "format", format, admin)
+            .leaf("oper-status", oper);
+        if let Some(d) = &c.description {
+            x.leaf("description", d);
+        }
+        x.leaf("local-index", p.local_index)
             .leaf("snmp-index", p.snmp_index)
             .leaf("link-level-type", p.link_level_type)
             .leaf(
@@ -62,7 +102,7 @@ fn physical_interface(x: &mut X, p: &Port, level: Level, with_unit: bool) {
                     "Loopback"
                 },
             )
-            .leaf("mtu", p.mtu)
+            .leaf("mtu", c.mtu.clone().unwrap_or_else(|| p.mtu.to_string()))
             .leaf("source-filtering", "disabled")
             .leaf("link-mode", "Full-duplex")
             .leaf("speed", p.speed)

@@ -8,7 +8,7 @@ use std::net::Ipv4Addr;
 
 use netconf_wire::escape_text;
 
-use super::{config_at, nh, now_str, one, unix_now, Pieces, Show};
+use super::{config_at, nh, now_str, one, route_total, unix_now, Pieces, Show};
 use crate::spec::DeviceSpec;
 use crate::state::DeviceState;
 
@@ -17,6 +17,8 @@ mod routing;
 mod system;
 
 use interfaces::interfaces;
+
+pub(crate) mod chassis;
 use routing::{
     arp, bfd, bgp_neighbors, bgp_summary, lldp, ospf_database, ospf_interfaces, ospf_neighbors,
     route_summary, route_xml,
@@ -99,7 +101,9 @@ impl X {
 pub fn render_xml(show: &Show, spec: &DeviceSpec, state: &DeviceState) -> Pieces {
     match show {
         Show::Version => version(spec),
-        Show::Interfaces { name, level } => interfaces(spec, name.as_deref(), *level),
+        Show::Interfaces { name, level } => {
+            interfaces(spec, &state.running, name.as_deref(), *level)
+        }
         Show::SystemUptime => system_uptime(state),
         Show::SystemInformation => {
             let mut x = X::default();
@@ -183,6 +187,13 @@ pub fn render_xml(show: &Show, spec: &DeviceSpec, state: &DeviceState) -> Pieces
             x.close("route-table");
             x.done("forwarding-table-information")
         }
+        Show::ChassisEnvironment => chassis::environment(),
+        Show::TemperatureThresholds => chassis::temperature_thresholds(),
+        Show::PowerUsage => chassis::power_usage(),
+        Show::RouteInstance => chassis::instance_information(state, route_total(spec)),
+        Show::BridgeMacTable { count } => chassis::bridge_mac_table(*count),
+        Show::Ipv6Neighbors => chassis::ipv6_nd(),
+        Show::SystemCommit => chassis::commit_information(state),
         Show::Configuration(path) => one(format!(
             "<configuration junos:commit-seconds=\"{}\">\n{}\n</configuration>\n",
             unix_now(),
