@@ -160,6 +160,31 @@ pub enum Show {
     Ipv6Neighbors,
     /// `show system commit` / get-commit-information.
     SystemCommit,
+    /// `show lldp neighbors interface X` / get-lldp-interface-neighbors-information.
+    LldpDetail {
+        /// The local interface (a pattern).
+        interface: Option<String>,
+    },
+    /// `show interfaces diagnostics optics` / get-interface-optics-diagnostics-information.
+    Optics,
+    /// `show services rpm probe-results` / get-probe-results.
+    ProbeResults,
+    /// `show bridge domain` / get-bridge-instance-information.
+    BridgeInstances,
+    /// `show ntp associations [no-resolve]`.
+    NtpAssociations,
+    /// `ping HOST [count N]` / the `ping` RPC.
+    Ping {
+        /// The target.
+        host: Ipv4Addr,
+        /// Probes to send.
+        count: u32,
+    },
+    /// `traceroute HOST` / the `traceroute` RPC.
+    Traceroute {
+        /// The target.
+        host: Ipv4Addr,
+    },
 }
 
 impl Show {
@@ -487,6 +512,10 @@ mod tests {
         assert!(
             json.starts_with(r#"{"configuration":{"system":{"login""#),
             "{json}"
+        );
+        assert_eq!(
+            show(&state, "show configuration system host-name"),
+            "host-name r1;\n"
         );
         let plain = show(&state, "show configuration system ntp");
         assert!(plain.is_empty(), "{plain}");

@@ -31,6 +31,11 @@ impl CommandLine {
         let cmd = parts.next().unwrap_or("").trim();
         let w: Vec<&str> = cmd.split_whitespace().collect();
         let err = |at: usize, what: &str| syntax_error(cmd, &w, at, what);
+        if let Some(probe) = parse_probe(&w).transpose() {
+            let show = probe.map_err(|at| err(at, "command"))?;
+            let pipes = parse_pipes(parts)?;
+            return Ok(CommandLine { show, pipes });
+        }
         if w.is_empty() || !is(w[0], "show") {
             return Err(err(0, "command"));
         }
@@ -73,8 +78,17 @@ impl CommandLine {
                 b if is(b, "power") => Show::PowerUsage,
                 _ => return Err(err(2, "command")),
             },
+            a if is(a, "ntp") && a.len() >= 2 => match arg(2) {
+                b if is(b, "associations") => Show::NtpAssociations,
+                _ => return Err(err(2, "command")),
+            },
             a if is(a, "lldp") && a.len() >= 2 => match arg(2) {
-                b if is(b, "neighbors") => Show::LldpNeighbors,
+                b if is(b, "neighbors") && is(arg(3), "interface") && w.len() == 5 => {
+                    Show::LldpDetail {
+                        interface: Some(w[4].to_string()),
+                    }
+                }
+                b if is(b, "neighbors") && w.len() == 3 => Show::LldpNeighbors,
                 _ => return Err(err(2, "command")),
             },
             a if is(a, "bridge") && a.len() >= 2 => match (arg(2), arg(3)) {
@@ -174,41 +188,78 @@ impl CommandLine {
             }
             _ => return Err(err(1, "command")),
         };
-        let mut pipes = Vec::new();
-        for p in parts {
-            let pw: Vec<&str> = p.split_whitespace().collect();
-            let perr = || syntax_error(p.trim(), &pw, 0, "pipe");
-            let pipe = match pw.first().copied().unwrap_or("") {
-                a if is(a, "no-more") => Pipe::NoMore,
-                a if is(a, "count") && a.len() >= 2 => Pipe::Count,
-                a if is(a, "display") => match pw.get(1).copied().unwrap_or("") {
-                    b if is(b, "xml") => Pipe::DisplayXml,
-                    b if is(b, "set") => Pipe::DisplaySet,
-                    b if is(b, "json") => Pipe::DisplayJson,
-                    b if is(b, "inheritance") => Pipe::DisplayInheritance,
-                    _ => return Err(perr()),
-                },
-                a if is(a, "compare") => match (pw.get(1).copied(), pw.get(2)) {
-                    (Some(b), Some(n)) if is(b, "rollback") => {
-                        Pipe::CompareRollback(n.parse().map_err(|_| perr())?)
-                    }
-                    _ => return Err(perr()),
-                },
-                a if is(a, "match") && pw.len() > 1 => {
-                    Pipe::Match(pw[1..].join(" ").trim_matches('"').to_string())
-                }
-                a if is(a, "except") && pw.len() > 1 => {
-                    Pipe::Except(pw[1..].join(" ").trim_matches('"').to_string())
-                }
-                a if is(a, "last") => {
-                    Pipe::Last(pw.get(1).and_then(|n| n.parse().ok()).unwrap_or(10))
-                }
-                _ => return Err(perr()),
-            };
-            pipes.push(pipe);
-        }
+        let pipes = parse_pipes(parts)?;
         Ok(CommandLine { show, pipes })
     }
+}
+
+/// The pipes after the command (`| display xml | no-more`).
+fn parse_pipes<'a>(parts: impl Iterator<Item = &'a str>) -> Result<Vec<Pipe>, SyntaxError> {
+    let mut pipes = Vec::new();
+    for p in parts {
+        let pw: Vec<&str> = p.split_whitespace().collect();
+        let perr = || syntax_error(p.trim(), &pw, 0, "pipe");
+        let pipe = match pw.first().copied().unwrap_or("") {
+            a if is(a, "no-more") => Pipe::NoMore,
+            a if is(a, "count") && a.len() >= 2 => Pipe::Count,
+            a if is(a, "display") => match pw.get(1).copied().unwrap_or("") {
+                b if is(b, "xml") => Pipe::DisplayXml,
+                b if is(b, "set") => Pipe::DisplaySet,
+                b if is(b, "json") => Pipe::DisplayJson,
+                b if is(b, "inheritance") => Pipe::DisplayInheritance,
+                _ => return Err(perr()),
+            },
+            a if is(a, "compare") => match (pw.get(1).copied(), pw.get(2)) {
+                (Some(b), Some(n)) if is(b, "rollback") => {
+                    Pipe::CompareRollback(n.parse().map_err(|_| perr())?)
+                }
+                _ => return Err(perr()),
+            },
+            a if is(a, "match") && pw.len() > 1 => {
+                Pipe::Match(pw[1..].join(" ").trim_matches('"').to_string())
+            }
+            a if is(a, "except") && pw.len() > 1 => {
+                Pipe::Except(pw[1..].join(" ").trim_matches('"').to_string())
+            }
+            a if is(a, "last") => Pipe::Last(pw.get(1).and_then(|n| n.parse().ok()).unwrap_or(10)),
+            _ => return Err(perr()),
+        };
+        pipes.push(pipe);
+    }
+    Ok(pipes)
+}
+
+/// `ping HOST [OPTION VALUE | rapid]...` and `traceroute HOST [...]`: `Ok(None)` when
+/// the line is neither, `Err(word index)` for a word that does not parse.
+fn parse_probe(w: &[&str]) -> Result<Option<Show>, usize> {
+    let ping = match w.first() {
+        Some(&"ping") => true,
+        Some(&"traceroute") => false,
+        _ => return Ok(None),
+    };
+    let host: Ipv4Addr = w.get(1).and_then(|h| h.parse().ok()).ok_or(1usize)?;
+    let mut count = 5;
+    let mut i = 2;
+    while i < w.len() {
+        match w[i] {
+            "rapid" | "no-resolve" | "do-not-fragment" | "bypass-routing" => i += 1,
+            "count" if ping => {
+                count = w.get(i + 1).and_then(|n| n.parse().ok()).ok_or(i + 1)?;
+                i += 2;
+            }
+            "ttl" | "wait" | "size" | "source" | "routing-instance" | "interface" | "interval"
+                if i + 1 < w.len() =>
+            {
+                i += 2
+            }
+            _ => return Err(i),
+        }
+    }
+    Ok(Some(if ping {
+        Show::Ping { host, count }
+    } else {
+        Show::Traceroute { host }
+    }))
 }
 
 pub(crate) fn parse_dest(s: &str) -> Option<Ipv4Addr> {

@@ -42,6 +42,13 @@ const SERVED: &[&str] = &[
     "get-bridge-mac-table",
     "get-ipv6-nd-information",
     "get-commit-information",
+    "get-lldp-interface-neighbors-information",
+    "get-lldp-interface-neighbors",
+    "get-interface-optics-diagnostics-information",
+    "get-probe-results",
+    "get-bridge-instance-information",
+    "ping",
+    "traceroute",
 ];
 
 impl Show {
@@ -131,6 +138,45 @@ impl Show {
             },
             "get-ipv6-nd-information" => Show::Ipv6Neighbors,
             "get-commit-information" => Show::SystemCommit,
+            "get-lldp-interface-neighbors-information" => Show::LldpDetail {
+                interface: text("interface-name"),
+            },
+            "get-lldp-interface-neighbors" => Show::LldpDetail {
+                interface: text("interface-device"),
+            },
+            "get-interface-optics-diagnostics-information" => Show::Optics,
+            "get-probe-results" => Show::ProbeResults,
+            "get-bridge-instance-information" => Show::BridgeInstances,
+            "ping" | "traceroute" => {
+                let host = match text("host").map(|h| h.parse::<Ipv4Addr>()) {
+                    Some(Ok(h)) => h,
+                    Some(Err(_)) => {
+                        return Err(Box::new(bad_value(
+                            "host",
+                            &text("host").unwrap_or_default(),
+                        )))
+                    }
+                    None => {
+                        return Err(Box::new(
+                            RpcError::new(
+                                "protocol",
+                                "missing-element",
+                                "missing mandatory argument",
+                            )
+                            .with_info("bad-element", "host"),
+                        ))
+                    }
+                };
+                if op.name == "ping" {
+                    let count = match text("count") {
+                        Some(c) => c.parse().map_err(|_| Box::new(bad_value("count", &c)))?,
+                        None => 5,
+                    };
+                    Show::Ping { host, count }
+                } else {
+                    Show::Traceroute { host }
+                }
+            }
             _ => return Ok(None),
         }))
     }

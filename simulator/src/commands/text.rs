@@ -169,7 +169,57 @@ pub fn render_text(show: &Show, spec: &DeviceSpec, state: &DeviceState) -> Piece
         Show::BridgeMacTable { count: false } => one(String::new()),
         Show::Ipv6Neighbors => one(String::new()),
         Show::SystemCommit => one(chassis::commit_text(state)),
+        Show::LldpDetail { interface } => one(format!(
+            "LLDP Neighbor Information:\nLocal Information:\nIndex: 1 Time to live: 120 Time mark: 0 Age: 12 secs\nLocal Interface    : {}\n",
+            interface.as_deref().unwrap_or("-")
+        )),
+        Show::Optics | Show::ProbeResults | Show::BridgeInstances => one(String::new()),
+        Show::NtpAssociations => one(ntp_associations(state)),
+        Show::Ping { host, count } => {
+            let mut s = format!("PING {host} ({host}): 56 data bytes\n");
+            let reachable = !spec.lookup(*host).is_empty();
+            if reachable {
+                for n in 0..*count {
+                    let _ = writeln!(s, "64 bytes from {host}: icmp_seq={n} ttl=64 time=1.{:03} ms", 20 + n * 43 % 500);
+                }
+            }
+            let got = if reachable { *count } else { 0 };
+            let loss = if reachable { 0 } else { 100 };
+            let _ = writeln!(s, "\n--- {host} ping statistics ---\n{count} packets transmitted, {got} packets received, {loss}% packet loss");
+            if reachable {
+                s.push_str("round-trip min/avg/max/stddev = 1.020/1.235/1.450/0.215 ms\n");
+            }
+            one(s)
+        }
+        Show::Traceroute { host } => {
+            let mut s = format!("traceroute to {host} ({host}), 30 hops max, 52 byte packets\n");
+            if !spec.lookup(*host).is_empty() {
+                let _ = writeln!(s, " 1  {host} ({host})  1.020 ms  1.450 ms  1.180 ms");
+            }
+            one(s)
+        }
     }
+}
+
+/// `show ntp associations`: one line per configured server (and peer), synchronised to
+/// the first.
+pub(crate) fn ntp_associations(state: &DeviceState) -> String {
+    let mut s = String::from(
+        "     remote           refid      st t when poll reach   delay   offset  jitter\n==============================================================================\n",
+    );
+    let servers = state.running.entries(&["system", "ntp"], "server");
+    for (n, server) in servers.iter().enumerate() {
+        let mark = if n == 0 { '*' } else { '+' };
+        let _ = writeln!(
+            s,
+            "{mark}{server:<16} .GPS.            1 u   {:>3}   64  377    0.{:03}   -0.{:03}   0.{:03}",
+            12 + n,
+            512 + n,
+            100 + n,
+            40 + n
+        );
+    }
+    s
 }
 
 fn route_line(s: &mut String, r: &Route, extensive: bool) {

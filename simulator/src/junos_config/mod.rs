@@ -322,8 +322,37 @@ impl ConfigTree {
     }
 
     /// The statements inside the level at `path`, as a tree of their own (what `show
-    /// configuration system login` prints). Empty when the level is not configured.
+    /// configuration system login` prints), and the level's statement. A path to a
+    /// leaf (`system host-name`) gives that statement itself, under its parent. Empty
+    /// when the level is not configured.
     pub fn level(&self, path: &[String]) -> (Sid, ConfigTree) {
+        let none = (ROOT, ConfigTree::default());
+        if let Some((_, parents)) = path.split_last() {
+            let leafy = schema::resolve(path, Purpose::Delete)
+                .ok()
+                .and_then(|p| p.first().and_then(|s| s.last().cloned()))
+                .filter(|s| {
+                    matches!(
+                        schema().get(s.sid).kind,
+                        Kind::Leaf | Kind::Flag | Kind::LeafList
+                    )
+                });
+            if let Some(step) = leafy {
+                return match self.node_at(parents) {
+                    Some((sid, children)) => (
+                        sid,
+                        ConfigTree {
+                            children: children
+                                .iter()
+                                .filter(|c| c.sid == step.sid)
+                                .cloned()
+                                .collect(),
+                        },
+                    ),
+                    None => none,
+                };
+            }
+        }
         match self.node_at(path) {
             Some((sid, children)) => (
                 sid,
@@ -331,7 +360,7 @@ impl ConfigTree {
                     children: children.to_vec(),
                 },
             ),
-            None => (ROOT, ConfigTree::default()),
+            None => none,
         }
     }
 
@@ -393,13 +422,14 @@ impl ConfigTree {
         out
     }
 
-    /// The names of the list entries at a level (`routing-instances`: every instance).
-    pub fn entries(&self, path: &[&str]) -> Vec<String> {
-        let words: Vec<String> = path.iter().map(|w| w.to_string()).collect();
+    /// The names of the entries of the list `list` (its schema name) at a level:
+    /// (`["routing-instances"]`, `"instance"`) gives every routing instance.
+    pub fn entries(&self, level: &[&str], list: &str) -> Vec<String> {
+        let words: Vec<String> = level.iter().map(|w| w.to_string()).collect();
         match self.node_at(&words) {
             Some((_, children)) => children
                 .iter()
-                .filter(|c| c.stmt().kind == Kind::List)
+                .filter(|c| c.stmt().kind == Kind::List && &*c.stmt().name == list)
                 .filter_map(|c| c.keys.first().cloned())
                 .collect(),
             None => Vec::new(),

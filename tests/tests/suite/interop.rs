@@ -78,6 +78,90 @@ async fn ncclient_junos_device_handler_works_unmodified() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "needs the Python interop venv (NETPOOL_INTEROP_PYTHON); .ci/run provides it"]
+async fn napalm_junos_getters_and_config_cycle_work_unmodified() {
+    let (j, fleet) = run_client("napalm_check.py").await;
+    let r1 = &fleet.devices()[0];
+    let getters = j["getters"].as_object().expect("getters");
+    assert!(getters.len() >= 28, "{}", getters.len());
+    // No getter raises.
+    let failed: Vec<String> = getters
+        .iter()
+        .filter(|(_, v)| v["ok"] != true)
+        .map(|(k, v)| format!("{k}: {}", v["error"]))
+        .collect();
+    assert!(failed.is_empty(), "getters that raised: {failed:#?}");
+    // What the router's state and the configuration the script committed imply is there.
+    // Empty by design: IPv6 neighbors (the routers run IPv4), optics (a vMX has none), MAC
+    // table and VLANs (no bridge domain configured), RPM results (not simulated yet).
+    let may_be_empty = [
+        "get_ipv6_neighbors_table",
+        "get_optics",
+        "get_mac_address_table",
+        "get_vlans",
+        "get_probes_results",
+    ];
+    let empty: Vec<&String> = getters
+        .iter()
+        .filter(|(k, v)| v["empty"] == true && !may_be_empty.contains(&k.as_str()))
+        .map(|(k, _)| k)
+        .collect();
+    assert!(empty.is_empty(), "getters with no data: {empty:?}");
+    let sample = |k: &str| {
+        getters[k]["sample"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string()
+    };
+    assert!(
+        sample("get_interfaces").contains(r#""description": "to r2""#),
+        "{}",
+        sample("get_interfaces")
+    );
+    assert!(
+        sample("get_snmp_information")
+            .contains(r#""community": {"public": {"acl": "", "mode": "ro"}}"#),
+        "{}",
+        sample("get_snmp_information")
+    );
+    assert!(
+        sample("get_ntp_servers").contains("192.0.2.123"),
+        "{}",
+        sample("get_ntp_servers")
+    );
+    assert!(
+        sample("get_environment").contains(r#""Routing Engine 0": {"temperature": 38.0"#),
+        "{}",
+        sample("get_environment")
+    );
+    assert!(
+        sample("ping").contains(r#""packet_loss": 0"#),
+        "{}",
+        sample("ping")
+    );
+    // The configuration cycle, with Junos's hierarchical diff.
+    let c = &j["config"];
+    let setup = c["setup_compare"].as_str().unwrap_or_default();
+    assert!(setup.contains("[edit system]\n+    ntp {\n"), "{setup}");
+    assert!(
+        setup.contains("[edit interfaces ge-0/0/0]\n+    description \"to r2\";"),
+        "{setup}"
+    );
+    assert_eq!(
+        c["compare"], "[edit system login]\n+    message napalm-was-here;",
+        "{c}"
+    );
+    assert_eq!(c["committed"], true, "{c}");
+    assert_eq!(c["rolled_back"], true, "{c}");
+    assert_eq!(r1.running_value(&["system", "login", "message"]), None);
+    assert_eq!(
+        r1.running_value(&["system", "ntp", "server"]).as_deref(),
+        Some("192.0.2.123"),
+        "the setup commit stays after the rollback of the second"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs the Python interop venv (NETPOOL_INTEROP_PYTHON); .ci/run provides it"]
 async fn pyez_open_facts_cli_rpc_and_config_work_unmodified() {
     let (j, fleet) = run_client("pyez_check.py").await;
     let r1 = &fleet.devices()[0];
@@ -91,7 +175,7 @@ async fn pyez_open_facts_cli_rpc_and_config_work_unmodified() {
         j["diff"]
             .as_str()
             .unwrap()
-            .contains("+ set system host-name pyez-renamed"),
+            .contains("[edit system]\n-    host-name r1;\n+    host-name pyez-renamed;"),
         "{}",
         j["diff"]
     );

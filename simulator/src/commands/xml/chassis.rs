@@ -117,7 +117,7 @@ fn instances(config: &ConfigTree) -> Vec<(String, String)> {
         ("__master.anon__".into(), "forwarding".into()),
         ("mgmt_junos".into(), "forwarding".into()),
     ];
-    for name in config.entries(&["routing-instances"]) {
+    for name in config.entries(&["routing-instances"], "instance") {
         let kind = config
             .value(&["routing-instances", &name, "instance-type"])
             .unwrap_or("forwarding")

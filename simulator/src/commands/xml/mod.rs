@@ -194,6 +194,13 @@ pub fn render_xml(show: &Show, spec: &DeviceSpec, state: &DeviceState) -> Pieces
         Show::BridgeMacTable { count } => chassis::bridge_mac_table(*count),
         Show::Ipv6Neighbors => chassis::ipv6_nd(),
         Show::SystemCommit => chassis::commit_information(state),
+        Show::LldpDetail { interface } => routing::lldp_detail(spec, interface.as_deref()),
+        Show::Optics => routing::optics(),
+        Show::ProbeResults => routing::probe_results(),
+        Show::BridgeInstances => routing::bridge_instances(),
+        Show::NtpAssociations => one(super::output_element(&super::text::ntp_associations(state))),
+        Show::Ping { host, count } => routing::ping(spec, *host, *count),
+        Show::Traceroute { host } => routing::traceroute(spec, *host),
         Show::Configuration(path) => one(format!(
             "<configuration junos:commit-seconds=\"{}\">\n{}\n</configuration>\n",
             unix_now(),

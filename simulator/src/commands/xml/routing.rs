@@ -384,3 +384,137 @@ pub(super) fn route_xml(spec: &DeviceSpec, route: &Show) -> Pieces {
         }
     }
 }
+
+/// `get-lldp-interface-neighbors-information` (`show lldp neighbors interface X`): the
+/// neighbor on each up interface the name matches, in detail, as NAPALM's
+/// `get_lldp_neighbors_detail` reads it.
+pub(super) fn lldp_detail(spec: &DeviceSpec, interface: Option<&str>) -> Pieces {
+    let mut x = X::with_ns("lldp-neighbors-information", "junos-lldp", Some("detail"));
+    for (k, i) in spec.interfaces().iter().filter(|i| i.up).enumerate() {
+        if interface.is_some_and(|pat| !crate::spec::glob_match(pat, &i.name)) {
+            continue;
+        }
+        x.open("lldp-neighbor-information")
+            .leaf("lldp-index", k + 1)
+            .leaf("lldp-ttl", 120)
+            .leaf("lldp-age", 12)
+            .leaf("lldp-local-interface", &i.name)
+            .leaf("lldp-local-parent-interface-name", "-")
+            .leaf("lldp-local-port-id", 500 + k)
+            .leaf("lldp-remote-chassis-id-subtype", "Mac address")
+            .leaf(
+                "lldp-remote-chassis-id",
+                format!("56:68:a{}:00:{:02x}:00", (spec.index + 1) % 10, k),
+            )
+            .leaf("lldp-remote-port-id-subtype", "Interface name")
+            .leaf("lldp-remote-port-id", &i.name)
+            .leaf("lldp-remote-port-description", &i.name)
+            .leaf("lldp-remote-system-name", format!("r{}", spec.index + 2))
+            .open("lldp-system-description")
+            .leaf(
+                "lldp-remote-system-description",
+                format!(
+                    "Juniper Networks, Inc. vmx internet router, kernel JUNOS {}",
+                    spec.version
+                ),
+            )
+            .close("lldp-system-description")
+            .leaf("lldp-remote-system-capabilities-supported", "Bridge Router")
+            .leaf("lldp-remote-system-capabilities-enabled", "Bridge Router")
+            .leaf("lldp-remote-management-address-type", "IPv4(1)")
+            .leaf("lldp-remote-management-address", i.neighbor)
+            .close("lldp-neighbor-information");
+    }
+    x.done("lldp-neighbors-information")
+}
+
+/// `get-interface-optics-diagnostics-information`: a vMX's virtual ports have no
+/// optics, so the reply holds no interface.
+pub(super) fn optics() -> Pieces {
+    let x = X::with_ns("interface-information", "junos-interface", Some("normal"));
+    x.done("interface-information")
+}
+
+/// `get-probe-results` (RPM): no probe is configured on the simulated routers.
+pub(super) fn probe_results() -> Pieces {
+    let x = X::with_ns("probe-results", "junos-rpm", None);
+    x.done("probe-results")
+}
+
+/// `get-bridge-instance-information` (`show bridge domain`): none configured.
+pub(super) fn bridge_instances() -> Pieces {
+    let x = X::with_ns("l2ald-bridge-instance-information", "junos-l2al", None);
+    x.done("l2ald-bridge-instance-information")
+}
+
+/// Round-trip times of the simulated probes, in microseconds.
+const RTTS: [u32; 5] = [1_020, 1_450, 1_180, 1_230, 1_300];
+
+/// `ping HOST [count N]`: answered when the router has a route to the host.
+pub(super) fn ping(spec: &DeviceSpec, host: Ipv4Addr, count: u32) -> Pieces {
+    let reachable = !spec.lookup(host).is_empty();
+    let count = count.clamp(1, 100);
+    let mut x = X::with_ns("ping-results", "junos-probe-tests", None);
+    x.leaf("target-host", host)
+        .leaf("target-ip", host)
+        .leaf("packet-size", 56);
+    let rtts: Vec<u32> = (0..count).map(|n| RTTS[n as usize % RTTS.len()]).collect();
+    if reachable {
+        for (n, rtt) in rtts.iter().enumerate() {
+            x.open("probe-result")
+                .leaf("probe-index", n + 1)
+                .flag("probe-success")
+                .leaf("sequence-number", n)
+                .leaf("ip-address", host)
+                .leaf("time-to-live", 64)
+                .leaf("response-size", 64)
+                .leaf("rtt", rtt)
+                .close("probe-result");
+        }
+    }
+    let received = if reachable { count } else { 0 };
+    x.open("probe-results-summary")
+        .leaf("probes-sent", count)
+        .leaf("responses-received", received)
+        .leaf("packet-loss", if reachable { 0 } else { 100 });
+    if reachable {
+        let min = rtts.iter().min().copied().unwrap_or(0);
+        let max = rtts.iter().max().copied().unwrap_or(0);
+        let avg = rtts.iter().sum::<u32>() / count;
+        x.leaf("rtt-minimum", min)
+            .leaf("rtt-maximum", max)
+            .leaf("rtt-average", avg)
+            .leaf("rtt-stddev", (max - min) / 2);
+    }
+    x.close("probe-results-summary");
+    if reachable {
+        x.flag("ping-success");
+    } else {
+        x.flag("ping-failure");
+    }
+    x.done("ping-results")
+}
+
+/// `traceroute HOST`: one hop to a host the router has a route to.
+pub(super) fn traceroute(spec: &DeviceSpec, host: Ipv4Addr) -> Pieces {
+    let mut x = X::with_ns("traceroute-results", "junos-traceroute", None);
+    x.leaf("target-host", host)
+        .leaf("target-ip", host)
+        .leaf("max-hops", 30)
+        .leaf("packet-size", 52);
+    if spec.lookup(host).is_empty() {
+        x.leaf("traceroute-failure", "no route to host");
+        return x.done("traceroute-results");
+    }
+    x.open("hop").leaf("ttl-value", 1);
+    for (n, rtt) in RTTS.iter().take(3).enumerate() {
+        x.open("probe-result")
+            .leaf("probe-index", n + 1)
+            .leaf("ip-address", host)
+            .leaf("host-name", host)
+            .leaf("rtt", rtt)
+            .close("probe-result");
+    }
+    x.close("hop");
+    x.done("traceroute-results")
+}
