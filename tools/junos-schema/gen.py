@@ -38,6 +38,8 @@ How the keyword-less statements are found (the YANG does not mark them):
   prefix-list-item`, `bridge-domains domain`); one list has help text and is still
   written without its keyword, `vlans vlan` (`set vlans v100 vlan-id 100`), named in
   KEYLESS below;
+- Junos's hidden statements are not in the YANG; one that clients send is added: `enable`,
+  the other case of every `enable-disable` choice (`disable`);
 - a container whose first statement is a value leaf takes a bare value as that leaf
   (`metric 10` -> `<metric><metric-value>10`), but only where the value cannot be a
   keyword of the container; the simulator applies that rule at run time.
@@ -228,6 +230,11 @@ class Gen:
                 t = s.sub("type")
                 if t is not None and t.arg == "empty":
                     lines.append(pad + "f " + s.arg + tag)
+                    if s.arg == "disable" and (choice or "").startswith("enable-disable/"):
+                        # The choice's other case, `enable`, is a hidden statement the
+                        # YANG leaves out; Junos takes it (Ansible's junos_interfaces
+                        # writes `<enable/>`).
+                        lines.append(pad + "f enable ^enable-disable/hidden-enable")
                 else:
                     num, enums = leaf_type(t)
                     extra = " =" + "|".join(enums) if enums and len(enums) <= 24 else ""

@@ -133,13 +133,26 @@ fn load_el(
             }
             vec![text.to_string()]
         }
-        _ => {
-            if !text.is_empty() {
-                return err(errors, "syntax error".into(), text);
-            }
-            Vec::new()
-        }
+        _ => Vec::new(),
     };
+    // A container whose first leaf takes a bare value can carry that value as its
+    // text, as clients write it (`<autonomous-system>65534</autonomous-system>` is
+    // `<autonomous-system><as-number>65534</as-number>`).
+    let mut bare = None;
+    if matches!(s.kind, Kind::Container | Kind::Presence | Kind::Flag) && !text.trim().is_empty() {
+        match sc.positional(sid) {
+            Some(leaf) if s.kind != Kind::Flag => {
+                if let Err(m) = schema::check_value(sc.get(leaf), text.trim()) {
+                    return err(errors, m, text.trim());
+                }
+                bare = Some(Step {
+                    sid: leaf,
+                    keys: vec![text.trim().to_string()],
+                });
+            }
+            _ => return err(errors, "syntax error".into(), text),
+        }
+    }
     let step = Step { sid, keys };
     if delete {
         remove(children, std::slice::from_ref(&step));
@@ -150,6 +163,9 @@ fn load_el(
         remove(children, std::slice::from_ref(&step));
     }
     let node = place(children, parent, &step);
+    if let Some(b) = &bare {
+        place(&mut node.children, sid, b);
+    }
     let kids: Vec<&Element> = el
         .children
         .iter()

@@ -394,6 +394,46 @@ async fn ansible_junos_modules_work_unmodified() {
     );
 }
 
+/// Ansible's resource modules (tests/interop/ansible_resources.py): each writes its
+/// configuration as Junos XML (`merged`), finds nothing to change the second time, and
+/// reads the configuration back (`gathered`).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs the Python interop venv with ansible (NETPOOL_INTEROP_PYTHON); .ci/run provides it"]
+async fn ansible_junos_resource_modules_merge_idempotently_and_gather() {
+    let fleet = fleet(1).await;
+    let r1 = &fleet.devices()[0];
+    let out = tokio::time::timeout(
+        Duration::from_secs(900),
+        tokio::process::Command::new(python())
+            .arg(script("ansible_resources.py"))
+            .arg(r1.addr().ip().to_string())
+            .arg(r1.addr().port().to_string())
+            .arg(USER)
+            .arg(PASSWORD)
+            .output(),
+    )
+    .await
+    .expect("the modules finished within 900 s")
+    .expect("python runs");
+    let stdout = succeeded("ansible_resources.py", &out);
+    let j: Value = serde_json::from_str(stdout.lines().last().unwrap_or(""))
+        .unwrap_or_else(|e| panic!("{e}: {stdout}"));
+    let rows = j.as_object().expect("one row per module");
+    assert!(rows.len() >= 21, "{}", rows.len());
+    let bad: Vec<String> = rows
+        .iter()
+        .filter(|(_, v)| v["merged"] != true || v["idempotent"] != true || v["gathered"] != true)
+        .map(|(k, v)| format!("{k}: {}", v["error"]))
+        .collect();
+    assert!(bad.is_empty(), "{bad:#?}");
+    // What the modules wrote is in the router's configuration, in Junos's places.
+    assert_eq!(
+        r1.running_value(&["interfaces", "ge-0/0/1", "description"])
+            .as_deref(),
+        Some("by ansible")
+    );
+}
+
 /// Run tests/interop/ansible/playbook.yml against one router at `addr`; its stdout.
 pub(crate) async fn run_playbook(addr: std::net::SocketAddr, password: &str) -> String {
     let dir = tempfile::tempdir().unwrap();
