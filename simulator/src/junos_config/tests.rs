@@ -362,16 +362,20 @@ mod round_trips {
 
     fn statement() -> impl Strategy<Value = String> {
         (0..TEMPLATES.len(), proptest::collection::vec(word(), 3)).prop_map(|(i, w)| {
-            let mut s = TEMPLATES[i].to_string();
-            for v in w {
-                s = s.replacen("{}", &text::quote(&v), 1);
+            // Fill the holes in order (a value can itself hold `{}`).
+            let mut s = String::new();
+            for (k, part) in TEMPLATES[i].split("{}").enumerate() {
+                if k > 0 {
+                    s.push_str(&text::quote(&w[k - 1]));
+                }
+                s.push_str(part);
             }
             s
         })
     }
 
     proptest! {
-        #![proptest_config(ProptestConfig::with_cases(64))]
+        #![proptest_config(ProptestConfig::with_cases(256))]
         #[test]
         fn every_view_reads_back_to_the_same_tree(lines in proptest::collection::vec(statement(), 1..12)) {
             let mut t = ConfigTree::default();
