@@ -120,46 +120,32 @@ fn load_members(
         };
         let s = sc.get(sid);
         match (s.kind, v) {
-            (Kind::Leaf, v) => match scalar(v) {
-                Some(text) => match schema::check_value(s, &text) {
-                    Ok(()) => {
-                        place(
-                            children,
-                            parent,
-                            &Step {
-                                sid,
-                                keys: vec![text],
-                            },
-                        );
-                    }
-                    Err(m) => bad(errors, m),
-                },
-                None => bad(errors, format!("syntax error, expecting <{name}>")),
-            },
             (Kind::Flag, Value::Array(_) | Value::Null) => {
                 place(children, parent, &Step { sid, keys: vec![] });
             }
-            (Kind::LeafList, v) => {
+            // A leaf is one scalar; a leaf-list an array of them (or one).
+            (Kind::Leaf | Kind::LeafList, v) => {
                 let items: Vec<&Value> = match v {
-                    Value::Array(a) => a.iter().collect(),
+                    Value::Array(a) if s.kind == Kind::LeafList => a.iter().collect(),
                     one => vec![one],
                 };
                 for item in items {
-                    match scalar(item) {
-                        Some(text) => match schema::check_value(s, &text) {
-                            Ok(()) => {
-                                place(
-                                    children,
-                                    parent,
-                                    &Step {
-                                        sid,
-                                        keys: vec![text],
-                                    },
-                                );
-                            }
-                            Err(m) => bad(errors, m),
-                        },
-                        None => bad(errors, format!("syntax error, expecting <{name}>")),
+                    let Some(text) = scalar(item) else {
+                        bad(errors, format!("syntax error, expecting <{name}>"));
+                        continue;
+                    };
+                    match schema::check_value(s, &text) {
+                        Ok(()) => {
+                            place(
+                                children,
+                                parent,
+                                &Step {
+                                    sid,
+                                    keys: vec![text],
+                                },
+                            );
+                        }
+                        Err(m) => bad(errors, m),
                     }
                 }
             }
