@@ -174,7 +174,7 @@ pub fn render_text(show: &Show, spec: &DeviceSpec, state: &DeviceState) -> Piece
             interface.as_deref().unwrap_or("-")
         )),
         Show::Optics | Show::ProbeResults | Show::BridgeInstances => one(String::new()),
-        Show::NtpAssociations => one(ntp_associations(state)),
+        Show::NtpAssociations => one(chassis::ntp_associations(state)),
         Show::Ping { host, count } => {
             let mut s = format!("PING {host} ({host}): 56 data bytes\n");
             let reachable = !spec.lookup(*host).is_empty();
@@ -199,27 +199,6 @@ pub fn render_text(show: &Show, spec: &DeviceSpec, state: &DeviceState) -> Piece
             one(s)
         }
     }
-}
-
-/// `show ntp associations`: one line per configured server (and peer), synchronised to
-/// the first.
-pub(crate) fn ntp_associations(state: &DeviceState) -> String {
-    let mut s = String::from(
-        "     remote           refid      st t when poll reach   delay   offset  jitter\n==============================================================================\n",
-    );
-    let servers = state.running.entries(&["system", "ntp"], "server");
-    for (n, server) in servers.iter().enumerate() {
-        let mark = if n == 0 { '*' } else { '+' };
-        let _ = writeln!(
-            s,
-            "{mark}{server:<16} .GPS.            1 u   {:>3}   64  377    0.{:03}   -0.{:03}   0.{:03}",
-            12 + n,
-            512 + n,
-            100 + n,
-            40 + n
-        );
-    }
-    s
 }
 
 fn route_line(s: &mut String, r: &Route, extensive: bool) {

@@ -267,3 +267,24 @@ pub(crate) fn environment_text() -> String {
     s.push_str("Power PEM 0                          OK\n");
     s
 }
+
+/// `show ntp associations`: one line per configured server (and peer), synchronised to
+/// the first.
+pub(crate) fn ntp_associations(state: &DeviceState) -> String {
+    let mut s = String::from(
+        "     remote           refid      st t when poll reach   delay   offset  jitter\n==============================================================================\n",
+    );
+    let servers = state.running.entries(&["system", "ntp"], "server");
+    for (n, server) in servers.iter().enumerate() {
+        let mark = if n == 0 { '*' } else { '+' };
+        let _ = writeln!(
+            s,
+            "{mark}{server:<16} .GPS.            1 u   {:>3}   64  377    0.{:03}   -0.{:03}   0.{:03}",
+            12 + n,
+            512 + n,
+            100 + n,
+            40 + n
+        );
+    }
+    s
+}

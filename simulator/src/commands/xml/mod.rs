@@ -198,7 +198,7 @@ pub fn render_xml(show: &Show, spec: &DeviceSpec, state: &DeviceState) -> Pieces
         Show::Optics => routing::optics(),
         Show::ProbeResults => routing::probe_results(),
         Show::BridgeInstances => routing::bridge_instances(),
-        Show::NtpAssociations => one(super::output_element(&super::text::ntp_associations(state))),
+        Show::NtpAssociations => one(super::output_element(&chassis::ntp_associations(state))),
         Show::Ping { host, count } => routing::ping(spec, *host, *count),
         Show::Traceroute { host } => routing::traceroute(spec, *host),
         Show::Configuration(path) => one(format!(

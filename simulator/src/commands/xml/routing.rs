@@ -108,17 +108,9 @@ pub(super) fn lldp(spec: &DeviceSpec) -> Pieces {
     for (k, i) in spec.interfaces().iter().filter(|i| i.up).enumerate() {
         x.open("lldp-neighbor-information")
             .leaf("lldp-local-port-id", &i.name)
-            .leaf("lldp-local-parent-interface-name", "-")
-            .leaf("lldp-remote-chassis-id-subtype", "Mac address")
-            .leaf(
-                "lldp-remote-chassis-id",
-                format!("56:68:a{}:00:{:02x}:00", (spec.index + 1) % 10, k),
-            )
-            .leaf("lldp-remote-port-id-subtype", "Interface name")
-            .leaf("lldp-remote-port-id", &i.name)
-            .leaf("lldp-remote-port-description", &i.name)
-            .leaf("lldp-remote-system-name", format!("r{}", spec.index + 2))
-            .close("lldp-neighbor-information");
+            .leaf("lldp-local-parent-interface-name", "-");
+        lldp_remote(&mut x, spec, k, &i.name);
+        x.close("lldp-neighbor-information");
     }
     x.done("lldp-neighbors-information")
 }
@@ -385,6 +377,20 @@ pub(super) fn route_xml(spec: &DeviceSpec, route: &Show) -> Pieces {
     }
 }
 
+/// The neighbor's side of the LLDP entry on up interface number `k`, `name`: its
+/// chassis, port and system name, in both the brief and the detailed reply.
+fn lldp_remote(x: &mut X, spec: &DeviceSpec, k: usize, name: &str) {
+    x.leaf("lldp-remote-chassis-id-subtype", "Mac address")
+        .leaf(
+            "lldp-remote-chassis-id",
+            format!("56:68:a{}:00:{:02x}:00", (spec.index + 1) % 10, k),
+        )
+        .leaf("lldp-remote-port-id-subtype", "Interface name")
+        .leaf("lldp-remote-port-id", name)
+        .leaf("lldp-remote-port-description", name)
+        .leaf("lldp-remote-system-name", format!("r{}", spec.index + 2));
+}
+
 /// `get-lldp-interface-neighbors-information` (`show lldp neighbors interface X`): the
 /// neighbor on each up interface the name matches, in detail, as NAPALM's
 /// `get_lldp_neighbors_detail` reads it.
@@ -400,17 +406,9 @@ pub(super) fn lldp_detail(spec: &DeviceSpec, interface: Option<&str>) -> Pieces 
             .leaf("lldp-age", 12)
             .leaf("lldp-local-interface", &i.name)
             .leaf("lldp-local-parent-interface-name", "-")
-            .leaf("lldp-local-port-id", 500 + k)
-            .leaf("lldp-remote-chassis-id-subtype", "Mac address")
-            .leaf(
-                "lldp-remote-chassis-id",
-                format!("56:68:a{}:00:{:02x}:00", (spec.index + 1) % 10, k),
-            )
-            .leaf("lldp-remote-port-id-subtype", "Interface name")
-            .leaf("lldp-remote-port-id", &i.name)
-            .leaf("lldp-remote-port-description", &i.name)
-            .leaf("lldp-remote-system-name", format!("r{}", spec.index + 2))
-            .open("lldp-system-description")
+            .leaf("lldp-local-port-id", 500 + k);
+        lldp_remote(&mut x, spec, k, &i.name);
+        x.open("lldp-system-description")
             .leaf(
                 "lldp-remote-system-description",
                 format!(
