@@ -225,6 +225,7 @@ pub fn latency_cdf(r: &BenchReport) -> Result<Chart, String> {
         names = entries.into_iter().map(|e| e.0).collect();
     }
     Ok(Chart {
+        plot_width: PLOT_W,
         kind: "cdf",
         caption: format!(
             "Per-operation latency of each mode ({} profile, {} routers, workload {}): the share of operations that took at most x.",
@@ -326,6 +327,7 @@ pub fn speedup_bars(r: &BenchReport) -> Result<Chart, String> {
         names = entries.into_iter().map(|e| e.0).collect();
     }
     Ok(Chart {
+        plot_width: PLOT_W,
         kind: "speedup",
         caption: format!(
             "Total time of per-call divided by each mode's, per transport ({} profile); the lines are the published Python pool's 6.2x sequential and 20.7x parallel.",
@@ -441,6 +443,7 @@ pub fn scaling(rows: &[SweepRow]) -> Result<Chart, String> {
         names = entries.into_iter().map(|e| e.0).collect();
     }
     Ok(Chart {
+        plot_width: PLOT_W,
         kind: "scaling",
         caption: "The scaling sweep: pooled operations per second and p99 latency against the number of devices, a line per number of concurrent callers.".into(),
         svg,
@@ -513,6 +516,7 @@ pub fn chaos_times(results: &[netchaos::ScenarioResult]) -> Result<Chart, String
         root.present().map_err(err)?;
     }
     Ok(Chart {
+        plot_width: PLOT_W,
         kind: "chaos",
         caption: "Chaos matrix: time from a fault's first call to the error that reports it, and from the fault's end to the next successful call.".into(),
         svg,

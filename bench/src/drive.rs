@@ -47,6 +47,16 @@ pub struct DriveReport {
     pub idle_cpu_share_of_core: f64,
     /// Checkouts in the sweep (each device in turn, each returned at once).
     pub checkouts: usize,
+    /// Checkouts of the sweep that failed (a session that died in the idle window is one).
+    #[serde(default)]
+    pub checkout_errors: usize,
+    /// The first failed checkout, if any.
+    #[serde(default)]
+    pub first_checkout_error: Option<String>,
+    /// When the ramp (opening every session) started and ended, seconds since the Unix
+    /// epoch: merged workers' rate is their connects over the span of all their ramps.
+    #[serde(default)]
+    pub ramp_unix_s: [f64; 2],
     /// Checkout wait, microseconds: p50, p99, max.
     pub checkout_us: [f64; 3],
     /// Connect + hello times, ms, at 2 significant digits: `[value, count]`, so that
@@ -133,8 +143,22 @@ pub fn merge(reports: &[DriveReport]) -> Result<DriveReport, String> {
     {
         return Err("a report has no distributions (written by an older netlab): percentiles cannot be merged".into());
     }
+    if reports.iter().any(|r| r.ramp_unix_s[1] <= 0.0) {
+        return Err("a report has no ramp timestamps (written by an older netlab): the fleet's connect rate cannot be computed".into());
+    }
     let sum = |f: fn(&DriveReport) -> usize| reports.iter().map(f).sum::<usize>();
     let sumf = |f: fn(&DriveReport) -> f64| reports.iter().map(f).sum::<f64>();
+    // The rate of the fleet: every worker's connects over the span from the first ramp's
+    // start to the last one's end (workers that did not run at once get a lower rate, not
+    // the sum of their own).
+    let ramp = [
+        reports
+            .iter()
+            .map(|r| r.ramp_unix_s[0])
+            .fold(f64::INFINITY, f64::min),
+        reports.iter().map(|r| r.ramp_unix_s[1]).fold(0.0, f64::max),
+    ];
+    let opened = sum(|r| r.devices - r.errors);
     let connect = merge_hist(
         &reports
             .iter()
@@ -160,7 +184,7 @@ pub fn merge(reports: &[DriveReport]) -> Result<DriveReport, String> {
         first_error: reports.iter().find_map(|r| r.first_error.clone()),
         concurrency: sum(|r| r.concurrency),
         connect_hello_ms: [0.5, 0.9, 0.99].map(|q| hist_percentile(&connect, q)),
-        connects_per_s: sumf(|r| r.connects_per_s),
+        connects_per_s: opened as f64 / (ramp[1] - ramp[0]).max(1e-6),
         rss_kib: rss,
         rss_per_client_session_kib: rss[1].saturating_sub(rss[0]) as f64 / sessions.max(1) as f64,
         keepalive_interval_s: first.keepalive_interval_s,
@@ -170,6 +194,9 @@ pub fn merge(reports: &[DriveReport]) -> Result<DriveReport, String> {
             .fold(f64::INFINITY, f64::min),
         idle_cpu_share_of_core: sumf(|r| r.idle_cpu_share_of_core),
         checkouts: sum(|r| r.checkouts),
+        checkout_errors: sum(|r| r.checkout_errors),
+        first_checkout_error: reports.iter().find_map(|r| r.first_checkout_error.clone()),
+        ramp_unix_s: ramp,
         checkout_us: [
             hist_percentile(&checkout, 0.5),
             hist_percentile(&checkout, 0.99),
@@ -201,6 +228,12 @@ pub async fn drive(
         .build()
         .map_err(|e| e.to_string())?;
     let rss0 = rss_kib();
+    let unix_now = || {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0.0, |d| d.as_secs_f64())
+    };
+    let ramp_start = unix_now();
     let t = Instant::now();
     let opened: Vec<Result<f64, String>> = futures::stream::iter(devices.iter().cloned())
         .map(|d| {
@@ -216,6 +249,7 @@ pub async fn drive(
         .collect()
         .await;
     let ramp = t.elapsed().as_secs_f64();
+    let ramp_unix_s = [ramp_start, unix_now()];
     let mut ms: Vec<f64> = opened
         .iter()
         .filter_map(|r| r.as_ref().ok().copied())
@@ -234,12 +268,19 @@ pub async fn drive(
     let idle_cpu = (cpu_ms() - cpu0) / 1000.0 / idle_s;
 
     let mut waits = Vec::with_capacity(devices.len() * rounds);
+    let (mut checkout_errors, mut first_checkout_error) = (0, None);
     for _ in 0..rounds {
         for d in devices {
             let t = Instant::now();
-            if let Ok(g) = pool.netconf(d).await {
-                waits.push(t.elapsed().as_secs_f64() * 1e6);
-                drop(g);
+            match pool.netconf(d).await {
+                Ok(g) => {
+                    waits.push(t.elapsed().as_secs_f64() * 1e6);
+                    drop(g);
+                }
+                Err(e) => {
+                    checkout_errors += 1;
+                    first_checkout_error.get_or_insert_with(|| format!("{}: {e}", d.label()));
+                }
             }
         }
     }
@@ -258,7 +299,10 @@ pub async fn drive(
         keepalive_interval_s: keepalive.as_secs_f64(),
         idle_s,
         idle_cpu_share_of_core: idle_cpu,
-        checkouts: waits.len(),
+        checkouts: waits.len() + checkout_errors,
+        checkout_errors,
+        first_checkout_error,
+        ramp_unix_s,
         checkout_us: [
             percentile(&waits, 0.5),
             percentile(&waits, 0.99),
@@ -294,6 +338,9 @@ mod tests {
             idle_s: 30.0,
             idle_cpu_share_of_core: cpu,
             checkouts: w.len(),
+            checkout_errors: 0,
+            first_checkout_error: None,
+            ramp_unix_s: [1000.0, 1001.0],
             checkout_us: [
                 percentile(&w, 0.5),
                 percentile(&w, 0.99),
@@ -347,7 +394,25 @@ mod tests {
         assert!(merge(&[a.clone(), b]).unwrap_err().contains("keepalive"));
         let mut old = a.clone();
         old.connect_hello_ms_hist.clear();
-        assert!(merge(&[a, old]).unwrap_err().contains("distributions"));
+        assert!(merge(&[a.clone(), old])
+            .unwrap_err()
+            .contains("distributions"));
+        let mut untimed = a.clone();
+        untimed.ramp_unix_s = [0.0, 0.0];
+        assert!(merge(&[a, untimed]).unwrap_err().contains("timestamps"));
+    }
+
+    #[test]
+    fn workers_that_did_not_run_at_once_do_not_add_up_their_rates() {
+        // Each opened 100 sessions in 1 s; one after the other, the fleet opened 200 in 2 s.
+        let a = report(&[20.0; 100], &[3.0; 100], 0.0);
+        let mut b = a.clone();
+        b.ramp_unix_s = [1001.0, 1002.0];
+        assert_eq!(merge(&[a.clone(), b]).unwrap().connects_per_s, 100.0);
+        // At once, 200 in 1 s; failed opens are not connects.
+        let mut c = a.clone();
+        c.errors = 50;
+        assert_eq!(merge(&[a, c]).unwrap().connects_per_s, 150.0);
     }
 
     #[test]

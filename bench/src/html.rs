@@ -33,6 +33,9 @@ pub struct Chart {
     pub axes: Vec<String>,
     /// Legend entries that must be drawn (their first 20 characters).
     pub legend: Vec<String>,
+    /// Width of the plot area, from the SVG's left edge: data marks are counted only
+    /// there (the legend column's swatches are not data).
+    pub plot_width: u32,
 }
 
 fn esc(s: &str) -> String {
@@ -120,12 +123,15 @@ const CHECK: &str = r#"
         });
       }
       var axes = JSON.parse(fig.dataset.axes), legend = JSON.parse(fig.dataset.legend);
-      var marks = 0;
+      // Data marks: lines, points and bars with a box, inside the plot area (not the
+      // legend column beside it, whose swatches are not data; plotters draws axes and grid
+      // lines as <line>, not counted).
+      var marks = 0, plotWidth = Number(fig.dataset.plotWidth);
       if (svg) svg.querySelectorAll('polyline,path,circle,rect').forEach(function (m) {
         var b = m.getBBox();
         var fill = (m.getAttribute('fill') || '').toUpperCase();
         var bg = m.tagName === 'rect' && (fill === '#FFFFFF' || fill === 'WHITE' || fill === 'NONE');
-        if (!bg && (b.width > 0 || b.height > 0)) marks++;
+        if (!bg && (b.width > 0 || b.height > 0) && b.x + b.width <= plotWidth) marks++;
       });
       checks.push({kind: fig.dataset.kind, width: r.width, height: r.height,
                    axes: axes, axes_drawn: drawn(axes), legend: legend,
@@ -174,8 +180,9 @@ pub fn render(
                     .unwrap_or(&c.svg);
                 let _ = writeln!(
                     s,
-                    "<figure class=\"chart\" data-kind=\"{}\" data-axes=\"{}\" data-legend=\"{}\">{}<figcaption>{}</figcaption></figure>",
+                    "<figure class=\"chart\" data-kind=\"{}\" data-plot-width=\"{}\" data-axes=\"{}\" data-legend=\"{}\">{}<figcaption>{}</figcaption></figure>",
                     c.kind,
+                    c.plot_width,
                     esc(&serde_json::to_string(&c.axes).unwrap_or_default()),
                     esc(&serde_json::to_string(
                         &c.legend

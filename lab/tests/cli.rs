@@ -166,7 +166,12 @@ fn pyez_and_ncclient_use_the_inventory_netlab_sim_wrote() {
         .expect("NETPOOL_INTEROP_PYTHON names the interop venv's python");
     let sim = start_sim("127.0.3.11");
     let (host, port) = first_device(&sim.inventory);
-    let scripts = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/interop");
+    // At run time: cargo sets it for the test process. The compile-time value names the
+    // checkout that built the binary, which a shared build directory may outlive.
+    let scripts = PathBuf::from(
+        std::env::var_os("CARGO_MANIFEST_DIR").expect("cargo test sets CARGO_MANIFEST_DIR"),
+    )
+    .join("../tests/interop");
     for script in ["pyez_check.py", "ncclient_check.py"] {
         let out = Command::new(&python)
             .arg(scripts.join(script))
@@ -193,7 +198,8 @@ fn pyez_and_ncclient_use_the_inventory_netlab_sim_wrote() {
                 assert_eq!(j["commit"], true, "{j}");
             }
             _ => {
-                assert_eq!(j["hostname"], "r1", "{j}");
+                // Junos names the committed host-name: PyEZ's rename, just before.
+                assert_eq!(j["hostname"], "pyez-renamed", "{j}");
                 assert_eq!(j["version"], "21.4R3-S5.4", "{j}");
                 assert!(
                     j["session_id"]
@@ -324,6 +330,96 @@ fn a_hung_device_never_holds_validate_hostage() {
         stdout
             .lines()
             .any(|l| l.starts_with("wrong-password") && l.contains("PASS")),
+        "{stdout}"
+    );
+}
+
+/// `netlab proxy` without `--host-key` keeps its private key under the user's state
+/// directory (mode 0600, directory 0700), never in the directory it runs from.
+#[test]
+fn the_proxy_keeps_its_host_key_in_the_state_directory() {
+    use std::os::unix::fs::PermissionsExt as _;
+    let sim = start_sim("127.78.1.1");
+    let home = tempfile::tempdir().unwrap();
+    let cwd = tempfile::tempdir().unwrap();
+    let proxied = cwd.path().join("proxied.toml");
+    let mut child = netlab()
+        .args(["proxy", "--first-port", "0", "--inventory"])
+        .arg(&sim.inventory)
+        .arg("--inventory-out")
+        .arg(&proxied)
+        .current_dir(cwd.path())
+        .env("HOME", home.path())
+        .env_remove("XDG_STATE_HOME")
+        .env("NETLAB_PROXY_PASSWORD", "proxy-pw")
+        .env("NETLAB_SIM_PASSWORD", "lab123")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !proxied.exists() && child.try_wait().unwrap().is_none() {
+        assert!(Instant::now() < deadline, "netlab proxy wrote no inventory");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let _ = child.kill();
+    let out = child.wait_with_output().unwrap();
+    let key = home.path().join(".local/state/netlab/proxy-host-key");
+    assert!(
+        key.exists(),
+        "no host key at {}: {}",
+        key.display(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(&key), 0o600);
+    assert_eq!(mode(key.parent().unwrap()), 0o700);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains(&key.display().to_string()), "{stdout}");
+    let left: Vec<_> = std::fs::read_dir(cwd.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(left, ["proxied.toml"], "files the proxy made where it ran");
+}
+
+/// `netlab scale --inventory`: when every session dies in the idle window (the fleet is
+/// killed), the checkouts after it fail, and so does the run, naming them.
+#[test]
+fn scale_fails_when_checkouts_after_the_idle_window_fail() {
+    let mut sim = start_sim("127.78.2.1");
+    let run = netlab()
+        .args([
+            "scale",
+            "--idle-secs",
+            "4",
+            "--keepalive-secs",
+            "1",
+            "--inventory",
+        ])
+        .arg(&sim.inventory)
+        .env("NETLAB_SIM_PASSWORD", "lab123")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // The sessions open within a second or two; then the fleet goes away for good.
+    std::thread::sleep(Duration::from_millis(2500));
+    sim.child.kill().unwrap();
+    sim.child.wait().unwrap();
+    let out = run.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        !out.status.success(),
+        "scale passed with the fleet gone:\n{stdout}\n{stderr}"
+    );
+    assert!(
+        stderr.contains("checkouts after the idle window failed"),
+        "{stdout}\n{stderr}"
+    );
+    assert!(
+        stdout.contains("sessions open                 2 (0 failed"),
         "{stdout}"
     );
 }

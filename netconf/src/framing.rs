@@ -242,6 +242,101 @@ impl FrameCodec {
     }
 }
 
+/// The framing around a message written as parts ([`FrameCodec::frame_parts`]): write
+/// `prefix`, then every part as it is, then `suffix`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Framed {
+    /// Before the first part (a chunk header, or nothing).
+    pub prefix: Vec<u8>,
+    /// After the last part (the end-of-message delimiter, or the end of chunks).
+    pub suffix: &'static [u8],
+}
+
+impl FrameCodec {
+    /// Frame a message given as consecutive parts (a rewritten head and the rest of a
+    /// relayed document) without copying them: the same checks as `encode` (size, and
+    /// `]]>]]>` in base:1.0, also across the seams between parts), then what to write
+    /// around the parts. Chunked framing sends the message as one chunk.
+    pub fn frame_parts(&self, parts: &[&[u8]]) -> Result<Framed, FrameError> {
+        let len: usize = parts.iter().map(|p| p.len()).sum();
+        if len > self.max_frame {
+            return Err(FrameError::TooLarge {
+                max: self.max_frame,
+            });
+        }
+        Ok(match self.framing {
+            Framing::EndOfMessage => {
+                if let Some(at) = find_across(parts, EOM) {
+                    return Err(FrameError::DelimiterInMessage { at });
+                }
+                Framed {
+                    prefix: Vec::new(),
+                    suffix: b"]]>]]>\n",
+                }
+            }
+            Framing::Chunked => Framed {
+                prefix: if len == 0 {
+                    Vec::new()
+                } else {
+                    format!("\n#{len}\n").into_bytes()
+                },
+                suffix: b"\n##\n",
+            },
+        })
+    }
+}
+
+/// Messages up to this size are written as one buffer (one SSH packet, as a small
+/// message always went); larger ones are written where they lie, part by part.
+pub const ONE_WRITE: usize = 64 * 1024;
+
+impl Framed {
+    /// Write the framed message: `prefix`, the parts, `suffix`. A small message is joined
+    /// first and written at once; a large one is not copied. Not flushed.
+    pub async fn write_to<W>(&self, w: &mut W, parts: &[&[u8]]) -> std::io::Result<()>
+    where
+        W: tokio::io::AsyncWrite + Unpin,
+    {
+        use tokio::io::AsyncWriteExt;
+        let len: usize = parts.iter().map(|p| p.len()).sum();
+        if len <= ONE_WRITE {
+            let mut buf = Vec::with_capacity(self.prefix.len() + len + self.suffix.len());
+            buf.extend_from_slice(&self.prefix);
+            parts.iter().for_each(|p| buf.extend_from_slice(p));
+            buf.extend_from_slice(self.suffix);
+            return w.write_all(&buf).await;
+        }
+        w.write_all(&self.prefix).await?;
+        for part in parts {
+            w.write_all(part).await?;
+        }
+        w.write_all(self.suffix).await
+    }
+}
+
+/// Where `needle` first occurs in the concatenation of `parts` (which are not copied).
+fn find_across(parts: &[&[u8]], needle: &[u8]) -> Option<usize> {
+    let mut offset = 0;
+    // The last bytes seen, for a needle that straddles a seam.
+    let mut tail: Vec<u8> = Vec::with_capacity(2 * needle.len());
+    for part in parts {
+        let lead = &part[..part.len().min(needle.len() - 1)];
+        let mut seam = tail.clone();
+        seam.extend_from_slice(lead);
+        if let Some(at) = find(&seam, needle) {
+            return Some(offset - tail.len() + at);
+        }
+        if let Some(at) = find(part, needle) {
+            return Some(offset + at);
+        }
+        offset += part.len();
+        tail.extend_from_slice(&part[part.len().saturating_sub(needle.len() - 1)..]);
+        let cut = tail.len().saturating_sub(needle.len() - 1);
+        tail.drain(..cut);
+    }
+    None
+}
+
 impl<T: AsRef<[u8]>> Encoder<T> for FrameCodec {
     type Error = FrameError;
 
@@ -339,6 +434,43 @@ mod tests {
                 vec![Bytes::from_static(b"<a/>"), Bytes::from_static(b"<b/>")]
             );
         }
+    }
+
+    #[test]
+    fn framing_parts_finds_the_delimiter_across_seams_and_frames_as_encode_does() {
+        let eom = FrameCodec::new(1 << 20);
+        for split in 0..=6 {
+            let (a, b) = b"]]>]]>".split_at(split);
+            let parts: [&[u8]; 3] = [b"<rpc>x", a, b];
+            let r = eom.frame_parts(&parts);
+            assert!(
+                matches!(r, Err(FrameError::DelimiterInMessage { at: 6 })),
+                "split at {split}: {r:?}"
+            );
+        }
+        let clean: [&[u8]; 2] = [b"<rpc message-id=\"1\">", b"<x/>]]></rpc>"];
+        let f = eom.frame_parts(&clean).unwrap();
+        let mut by_parts = f.prefix.clone();
+        clean.iter().for_each(|p| by_parts.extend_from_slice(p));
+        by_parts.extend_from_slice(f.suffix);
+        let mut encoded = BytesMut::new();
+        let mut enc = FrameCodec::new(1 << 20);
+        enc.encode(clean.concat(), &mut encoded).unwrap();
+        assert_eq!(by_parts, encoded.to_vec());
+        // Chunked: one chunk, decoded back to the message.
+        let mut chunked = FrameCodec::new(1 << 20);
+        chunked.set_framing(Framing::Chunked);
+        let f = chunked.frame_parts(&clean).unwrap();
+        let mut wire = BytesMut::from(&f.prefix[..]);
+        clean.iter().for_each(|p| wire.extend_from_slice(p));
+        wire.extend_from_slice(f.suffix);
+        let got = chunked.decode(&mut wire).unwrap().unwrap();
+        assert_eq!(&got[..], &clean.concat()[..]);
+        let small = FrameCodec::new(8);
+        assert!(matches!(
+            small.frame_parts(&clean),
+            Err(FrameError::TooLarge { .. })
+        ));
     }
 
     #[test]

@@ -28,7 +28,7 @@ mod relay;
 mod xml;
 
 pub use error::{FrameError, ParseError};
-pub use framing::{FrameCodec, Framing, DEFAULT_MAX_FRAME, EOM};
+pub use framing::{FrameCodec, Framed, Framing, DEFAULT_MAX_FRAME, EOM, ONE_WRITE};
 pub use message::{ErrorSeverity, Hello, Rpc, RpcError, RpcReply, BASE_1_0, BASE_1_1, NETCONF_NS};
-pub use relay::{set_message_id, Rewritten};
-pub use xml::{escape_text, unescape_text, Element};
+pub use relay::{rewrite_head, set_message_id, Head, Rewritten};
+pub use xml::{escape_text, unescape_text, Element, Keep};

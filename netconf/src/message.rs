@@ -2,7 +2,7 @@
 
 use std::fmt::Write as _;
 
-use crate::xml::{escape_text, Element};
+use crate::xml::{escape_text, Element, Keep};
 use crate::{Framing, ParseError};
 
 /// The NETCONF base namespace.
@@ -13,8 +13,8 @@ pub const BASE_1_0: &str = "urn:ietf:params:netconf:base:1.0";
 pub const BASE_1_1: &str = "urn:ietf:params:netconf:base:1.1";
 
 /// Parse a document whose root must be `expected`.
-fn parse_root(input: &[u8], expected: &'static str) -> Result<Element, ParseError> {
-    let root = Element::parse(input)?;
+fn parse_root(input: &[u8], expected: &'static str, keep: Keep) -> Result<Element, ParseError> {
+    let root = Element::parse_kept(input, keep)?;
     if root.name != expected {
         return Err(ParseError::UnexpectedElement {
             expected,
@@ -84,7 +84,7 @@ impl Hello {
 
     /// Parse a hello.
     pub fn parse(input: &[u8]) -> Result<Hello, ParseError> {
-        let root = parse_root(input, "hello")?;
+        let root = parse_root(input, "hello", Keep::ALL)?;
         let caps = root
             .child("capabilities")
             .ok_or(ParseError::Missing("<capabilities>"))?;
@@ -121,7 +121,18 @@ pub struct Rpc {
 impl Rpc {
     /// Parse an `<rpc>`.
     pub fn parse(input: &[u8]) -> Result<Rpc, ParseError> {
-        let mut root = parse_root(input, "rpc")?;
+        Self::parse_keeping(input, Keep::ALL)
+    }
+
+    /// Parse an `<rpc>` whole, but keep only its head ([`Keep::RPC_HEAD`]): what a relay
+    /// needs to know about a message it passes on as bytes, in memory bounded whatever
+    /// the message holds.
+    pub fn parse_head(input: &[u8]) -> Result<Rpc, ParseError> {
+        Self::parse_keeping(input, Keep::RPC_HEAD)
+    }
+
+    fn parse_keeping(input: &[u8], keep: Keep) -> Result<Rpc, ParseError> {
+        let mut root = parse_root(input, "rpc", keep)?;
         if root.children.is_empty() {
             return Err(ParseError::Missing("operation inside <rpc>"));
         }
@@ -314,7 +325,7 @@ impl RpcReply {
     /// `<rpc-error>`. A `<load-error-count>` above zero with no error beside it is an
     /// error too, so a refused load is never taken for a success.
     pub fn parse(input: &[u8]) -> Result<RpcReply, ParseError> {
-        let root = parse_root(input, "rpc-reply")?;
+        let root = parse_root(input, "rpc-reply", Keep::ALL)?;
         let errors = collect_errors(&root);
         Ok(RpcReply { root, errors })
     }

@@ -19,12 +19,45 @@ pub struct Rewritten {
     pub root: String,
 }
 
+/// The root's start tag of a document, rewritten: what [`rewrite_head`] returns. The
+/// rewritten document is `head` followed by `doc[rest..]`, so that a large message is
+/// relayed without a copy of its body ([`Head::parts`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Head {
+    /// Everything up to and including the root's start tag, rewritten.
+    pub head: Vec<u8>,
+    /// Where the rest of the original document starts.
+    pub rest: usize,
+    /// The root's `message-id` before the rewrite, as written (still escaped).
+    pub old_id: Option<Vec<u8>>,
+    /// The root element's local name (`rpc`, `rpc-reply`, `hello`...).
+    pub root: String,
+}
+
+impl Head {
+    /// The rewritten document as two slices: the new head, then the untouched rest.
+    pub fn parts<'a>(&'a self, doc: &'a [u8]) -> [&'a [u8]; 2] {
+        [&self.head, &doc[self.rest..]]
+    }
+}
+
 /// Replace (`Some`) or remove (`None`) the `message-id` attribute of the root element
 /// of `doc`. `new_id` is written as given, so it must already be escaped for an
 /// attribute value (a value taken from [`Rewritten::old_id`] is). The root element must
 /// come first: only an XML declaration, comments, processing instructions and
 /// whitespace may precede it.
 pub fn set_message_id(doc: &[u8], new_id: Option<&[u8]>) -> Result<Rewritten, ParseError> {
+    let h = rewrite_head(doc, new_id)?;
+    Ok(Rewritten {
+        doc: h.parts(doc).concat(),
+        old_id: h.old_id,
+        root: h.root,
+    })
+}
+
+/// [`set_message_id`] without copying the document: the rewritten head, and where the
+/// rest of `doc` goes on.
+pub fn rewrite_head(doc: &[u8], new_id: Option<&[u8]>) -> Result<Head, ParseError> {
     let mut reader = Reader::from_reader(doc);
     let xml_err = |reader: &Reader<&[u8]>, why: String| ParseError::Xml {
         position: reader.error_position(),
@@ -46,14 +79,23 @@ pub fn set_message_id(doc: &[u8], new_id: Option<&[u8]>) -> Result<Rewritten, Pa
         let end = reader.buffer_position() as usize;
         let qname = tag.name();
         let root = String::from_utf8_lossy(qname.local_name().as_ref()).into_owned();
-        let mut out = Vec::with_capacity(doc.len() + 16);
+        let mut out = Vec::with_capacity(end + 32);
         out.extend_from_slice(&doc[..start]);
         out.push(b'<');
         out.extend_from_slice(qname.as_ref());
         let mut old_id = None;
         let mut attrs = tag.attributes();
         attrs.with_checks(true);
-        for a in attrs {
+        for (i, a) in attrs.enumerate() {
+            if i == crate::xml::MAX_ATTRIBUTES {
+                return Err(xml_err(
+                    &reader,
+                    format!(
+                        "more than {} attributes on <{root}>",
+                        crate::xml::MAX_ATTRIBUTES
+                    ),
+                ));
+            }
             let a = a.map_err(|e| xml_err(&reader, e.to_string()))?;
             let value = a.value.as_ref();
             if a.key.as_ref() == b"message-id" {
@@ -66,9 +108,9 @@ pub fn set_message_id(doc: &[u8], new_id: Option<&[u8]>) -> Result<Rewritten, Pa
             push_attr(&mut out, b"message-id", id);
         }
         out.extend_from_slice(if empty { b"/>" } else { b">" });
-        out.extend_from_slice(&doc[end..]);
-        return Ok(Rewritten {
-            doc: out,
+        return Ok(Head {
+            head: out,
+            rest: end,
             old_id,
             root,
         });

@@ -5,7 +5,7 @@ use netconf_wire::{escape_text, Framing, Rpc, RpcReply};
 use crate::checkout::Lease;
 use crate::config_change::{CommitOutcome, ConfigChange, Datastore};
 use crate::error::{DiscardReason, Error, Result};
-use crate::netconf::NetconfSession;
+use crate::netconf::{NetconfSession, RelayedReply};
 
 /// A NETCONF session checked out of the pool. Dropping it returns the session, unless it
 /// holds the configuration lock, has uncommitted changes, failed, timed out or was
@@ -80,8 +80,9 @@ impl NetconfGuard {
     /// Configuration state is tracked whichever method sends the RPC, raw or typed: a
     /// `load-configuration`, `edit-config` or `open-configuration` marks the session
     /// dirty before it is sent, a lock marks it locked once granted, and only a
-    /// successful commit (not a check), `discard-changes`, unlock or
-    /// `close-configuration` clears those marks. A dirty or locked session is never
+    /// successful commit (not a check), `discard-changes` or unlock clears those marks
+    /// (`close-configuration` only ends a private configuration: changes loaded into the
+    /// shared candidate stay, as on Junos). A dirty or locked session is never
     /// lent again.
     pub async fn rpc(&mut self, operation_xml: &str) -> Result<RpcReply> {
         let effect = ConfigEffect::of(operation_xml);
@@ -136,10 +137,21 @@ impl NetconfGuard {
     /// with the client's own message-id; rpc-errors are part of it, not an `Err`. A
     /// timeout, transport or protocol failure is an `Err` and discards the session, and
     /// lock and candidate state are tracked as for [`NetconfGuard::rpc`].
-    pub async fn relay(&mut self, rpc: &Rpc, doc: &[u8]) -> Result<Vec<u8>> {
+    pub async fn relay(&mut self, rpc: &Rpc, doc: &[u8]) -> Result<RelayedReply> {
+        let timeout = self.lease().rpc_timeout();
+        self.relay_within(rpc, doc, timeout).await
+    }
+
+    /// [`NetconfGuard::relay`] bounded by `timeout` instead of the pool's `rpc_timeout`:
+    /// for a client that sets its own (PyEZ's `dev.timeout`, ncclient's `m.timeout`).
+    pub async fn relay_within(
+        &mut self,
+        rpc: &Rpc,
+        doc: &[u8],
+        timeout: std::time::Duration,
+    ) -> Result<RelayedReply> {
         let effect = ConfigEffect::of_operation(&rpc.operation);
         self.begin(effect);
-        let timeout = self.lease().rpc_timeout();
         let (sess, device) = self.parts();
         let res = match tokio::time::timeout(timeout, sess.relay(&device, doc)).await {
             Ok(r) => r,
@@ -202,11 +214,10 @@ impl NetconfGuard {
             ConfigEffect::Locks => sess.locked = true,
             ConfigEffect::Unlocks => sess.locked = false,
             ConfigEffect::Cleans => sess.dirty = false,
-            ConfigEffect::Closes => {
-                sess.dirty = false;
-                sess.locked = false;
-                sess.private = false;
-            }
+            // Junos keeps what was loaded into the shared candidate across
+            // close-configuration, and a lock outlives it: only the private
+            // configuration is gone. A session that loaded stays dirty, to be discarded.
+            ConfigEffect::Closes => sess.private = false,
             ConfigEffect::Opens => sess.private = true,
             ConfigEffect::Dirties | ConfigEffect::None => {}
         }
@@ -365,7 +376,8 @@ enum ConfigEffect {
     Unlocks,
     /// Leaves the candidate clean (a commit that is not a check, discard-changes).
     Cleans,
-    /// Closes a private or exclusive configuration: clean and unlocked.
+    /// Closes a private or exclusive configuration (the shared candidate's changes and
+    /// the lock stay, as on Junos).
     Closes,
     /// Opens a private or exclusive configuration (dirty until closed).
     Opens,

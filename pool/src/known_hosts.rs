@@ -102,16 +102,20 @@ pub(crate) fn entries(text: &str, host: &str, port: u16) -> Vec<Entry> {
         let (Some(_kind), Some(b64)) = (fields.next(), fields.next()) else {
             continue;
         };
+        // Only the keys of lines that concern this host are decoded.
+        if marker != Marker::Revoked && !hosts_match(first, &name) {
+            continue;
+        }
+        #[cfg(test)]
+        tests::DECODED.with(|d| d.set(d.get() + 1));
         let Ok(key) = russh::keys::parse_public_key_base64(b64) else {
             continue;
         };
-        if marker == Marker::Revoked || hosts_match(first, &name) {
-            out.push(Entry {
-                line: i + 1,
-                marker,
-                key,
-            });
-        }
+        out.push(Entry {
+            line: i + 1,
+            marker,
+            key,
+        });
     }
     out
 }
@@ -257,12 +261,10 @@ pub(crate) fn learn(
         return Ok(now);
     }
     let hashed = existing.lines().any(|l| l.trim_start().starts_with("|1|"));
-    let name = host_name(host, port);
-    let name = if hashed {
-        hash_name(&name)
-    } else {
-        name.into_owned()
-    };
+    // Written lowercased, as OpenSSH writes and as `entries` looks names up: a hash of
+    // "R1" would never match the lookup of "r1", and every connect would add a line.
+    let name = host_name(host, port).to_ascii_lowercase();
+    let name = if hashed { hash_name(&name) } else { name };
     let key_text = key
         .to_openssh()
         .map_err(|e| format!("cannot encode the host key: {e}"))?;
@@ -287,6 +289,11 @@ pub(crate) fn hash_name(name: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    thread_local! {
+        /// Keys decoded by `entries` on this thread.
+        pub(super) static DECODED: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+    }
 
     const ED_A: &str = "AAAAC3NzaC1lZDI1NTE5AAAAIJdD7y3aLq454yWBdwLWbieU1ebz9/cu7/QEXn9OIeZJ";
     const ED_B: &str = "AAAAC3NzaC1lZDI1NTE5AAAAILIG2T/B0l0gaqj3puu510tu9N1OkQ4znY3LYuEm5zCF";
@@ -415,6 +422,51 @@ mod tests {
             Verdict::Changed { lines: vec![2] }
         );
         std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn a_mixed_case_host_is_learned_once_hashed_or_not() {
+        for hashed in [true, false] {
+            let dir = std::env::temp_dir()
+                .join(format!("netpool-kh-case-{hashed}-{}", std::process::id()));
+            std::fs::create_dir_all(&dir).unwrap();
+            let path = dir.join("known_hosts");
+            let other = if hashed {
+                hash_name("other")
+            } else {
+                "other".into()
+            };
+            std::fs::write(&path, format!("{other} ssh-ed25519 {ED_B}\n")).unwrap();
+            assert_eq!(
+                learn(&path, "Router-A.Example", 2200, &key(ED_A)).unwrap(),
+                Verdict::Unknown
+            );
+            for host in ["Router-A.Example", "router-a.example", "ROUTER-A.EXAMPLE"] {
+                assert_eq!(
+                    learn(&path, host, 2200, &key(ED_A)).unwrap(),
+                    Verdict::Known,
+                    "{host} (hashed file: {hashed})"
+                );
+            }
+            let text = std::fs::read_to_string(&path).unwrap();
+            assert_eq!(text.lines().count(), 2, "{text}");
+            assert!(!text.contains("Router-A"), "{text}");
+            std::fs::remove_dir_all(&dir).unwrap();
+        }
+    }
+
+    #[test]
+    fn only_the_keys_of_matching_lines_are_decoded() {
+        // A line for another host with a key that does not decode is never looked at: it
+        // is neither an error nor a cost; a matching line with such a key is skipped.
+        let text = format!(
+            "other ssh-ed25519 !!not-base64!!\nr1 ssh-ed25519 {ED_A}\nr1 ssh-ed25519 !!bad!!\nr2 ssh-ed25519 {ED_B}\n"
+        );
+        let before = DECODED.with(|d| d.get());
+        let got = entries(&text, "r1", 22);
+        assert_eq!(DECODED.with(|d| d.get()) - before, 2, "keys decoded");
+        assert_eq!(got.len(), 1);
+        assert_eq!(got[0].line, 2);
     }
 
     #[test]

@@ -70,6 +70,7 @@ pub use config_change::{CommitOutcome, ConfigChange, ConfigFormat, Datastore, Lo
 pub use device::{Auth, Device};
 pub use error::{DiscardReason, Error, Result};
 pub use guard::NetconfGuard;
+pub use netconf::RelayedReply;
 pub use netconf_wire::{RpcError, RpcReply};
 pub use pool::Pool;
 pub use ssh::CliOutput;

@@ -95,8 +95,39 @@ impl<R: AsyncRead + Unpin> AsyncRead for Metered<R> {
 
 /// A relayed reply: the bytes for the relay's client and the parsed reply.
 pub(crate) struct Relayed {
-    pub(crate) reply: Vec<u8>,
+    pub(crate) reply: RelayedReply,
     pub(crate) parsed: RpcReply,
+}
+
+/// A reply relayed back to the one who wrote the request, with its own message-id: the
+/// device's frame as read, with its root start tag rewritten. Kept as the two pieces, so
+/// that a large reply is written on without a copy ([`RelayedReply::parts`]).
+#[derive(Debug, Clone)]
+pub struct RelayedReply {
+    head: netconf_wire::Head,
+    frame: bytes::Bytes,
+}
+
+impl RelayedReply {
+    /// The reply as two consecutive slices: the rewritten head, then the rest as read.
+    pub fn parts(&self) -> [&[u8]; 2] {
+        self.head.parts(&self.frame)
+    }
+
+    /// The reply's length in bytes.
+    pub fn len(&self) -> usize {
+        self.head.head.len() + self.frame.len() - self.head.rest
+    }
+
+    /// Whether the reply is empty (it never is: it has a root element).
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The reply in one buffer (a copy).
+    pub fn to_vec(&self) -> Vec<u8> {
+        self.parts().concat()
+    }
 }
 
 /// An open NETCONF session.
@@ -251,7 +282,7 @@ impl NetconfSession {
         let id = self.next_id;
         self.next_id += 1;
         let (_, reply) = self
-            .round_trip(device, Rpc::xml(id, operation_xml).as_bytes(), id)
+            .round_trip(device, &[Rpc::xml(id, operation_xml).as_bytes()], id)
             .await?;
         if let Some(err) = reply.first_error() {
             return Err(Error::Rpc {
@@ -267,16 +298,20 @@ impl NetconfSession {
     /// message-id is replaced by this session's own on the way out, and the reply gets
     /// the original back, byte for byte otherwise. An rpc-error stays in the reply.
     pub(crate) async fn relay(&mut self, device: &Device, rpc_doc: &[u8]) -> Result<Relayed> {
-        let bad_request = |e: netconf_wire::ParseError| Error::Protocol {
+        // A document whose root cannot be rewritten is the sender's error, found before
+        // anything is sent: the session stays healthy.
+        let bad_request = |e: netconf_wire::ParseError| Error::InvalidRequest {
             device: device.label().to_string(),
             detail: format!("relayed rpc: {e}"),
         };
         let id = self.next_id;
         self.next_id += 1;
-        let out = netconf_wire::set_message_id(rpc_doc, Some(id.to_string().as_bytes()))
+        // The request goes out as its rewritten head and the rest of the client's bytes,
+        // and the reply comes back the same way: no copy of either body.
+        let out = netconf_wire::rewrite_head(rpc_doc, Some(id.to_string().as_bytes()))
             .map_err(bad_request)?;
-        let (frame, parsed) = self.round_trip(device, &out.doc, id).await?;
-        let back = netconf_wire::set_message_id(&frame, out.old_id.as_deref()).map_err(|e| {
+        let (frame, parsed) = self.round_trip(device, &out.parts(rpc_doc), id).await?;
+        let head = netconf_wire::rewrite_head(&frame, out.old_id.as_deref()).map_err(|e| {
             Error::Protocol {
                 device: device.label().to_string(),
                 detail: format!("bad rpc-reply: {e}"),
@@ -284,7 +319,7 @@ impl NetconfSession {
         })?;
         self.mark_used();
         Ok(Relayed {
-            reply: back.doc,
+            reply: RelayedReply { head, frame },
             parsed,
         })
     }
@@ -293,12 +328,11 @@ impl NetconfSession {
     async fn round_trip(
         &mut self,
         device: &Device,
-        doc: &[u8],
+        parts: &[&[u8]],
         id: u64,
     ) -> Result<(bytes::Bytes, RpcReply)> {
         let label = || device.label().to_string();
-        let mut buf = BytesMut::new();
-        self.enc.encode(doc, &mut buf).map_err(|e| match e {
+        let framed = self.enc.frame_parts(parts).map_err(|e| match e {
             netconf_wire::FrameError::DelimiterInMessage { .. } => Error::InvalidRequest {
                 device: label(),
                 detail: e.to_string(),
@@ -309,13 +343,14 @@ impl NetconfSession {
             },
         })?;
         self.in_flight = true;
-        self.writer
-            .write_all(&buf)
+        let sending = |e: std::io::Error| Error::Transport {
+            device: label(),
+            detail: format!("sending rpc: {e}"),
+        };
+        framed
+            .write_to(&mut self.writer, parts)
             .await
-            .map_err(|e| Error::Transport {
-                device: label(),
-                detail: format!("sending rpc: {e}"),
-            })?;
+            .map_err(sending)?;
         let frame = next_frame(
             &mut self.reader,
             device,

@@ -11,11 +11,14 @@ On the ``instant`` profile (no artificial delay: the clients' own cost):
 - ``rss``: the client's resident memory per SSH connection and per NETCONF session.
 
 On the ``vmx`` profile, the published seed workload (5 routers x 7 commands): PyEZ per call,
-PyEZ with one ``Device`` per router behind a lock (the published pool's design), and netpool.
+PyEZ with one ``Device`` per router behind a lock (the published pool's design), netpool, and
+PyEZ code on ``netpool.pyez.Device`` in turn and from threads (``bench_pyez``).
 
 The clients: netpool (sync and asyncio), asyncssh, hussh, paramiko and PyEZ, each measured
-only if it is installed (a missing one is reported, never silently left out). ``--json FILE``
-writes everything; the table goes to stdout.
+only if it is installed (a missing one is reported, never silently left out; ``--require
+asyncssh,hussh,paramiko,pyez`` makes a missing one an error). On ``vmx``, also 32 threads on one
+sync pool with a pure-Python counter thread beside them (the GIL while netpool waits).
+``--json FILE`` writes everything; the table goes to stdout.
 """
 
 from __future__ import annotations
@@ -54,7 +57,9 @@ PUBLISHED = {"per_call_s": 24.48, "pooled_seq_s": 3.98, "pooled_par_s": 1.18}
 
 
 def _find_netlab(explicit: Optional[str]) -> str:
-    for c in (explicit, os.environ.get("NETLAB_BIN"), "target/release/netlab", "target/debug/netlab", shutil.which("netlab")):
+    target = os.environ.get("CARGO_TARGET_DIR") or "target"
+    built = [os.path.join(target, profile, "netlab") for profile in ("release", "debug")]
+    for c in (explicit, os.environ.get("NETLAB_BIN"), *built, shutil.which("netlab")):
         if c and os.path.exists(c):
             return c
     sys.exit("netpool.bench: no netlab binary (cargo build --release -p netlab, or --netlab PATH)")
@@ -422,13 +427,75 @@ def bench_seed(fleet: Fleet, rep: Report) -> Dict[str, float]:
         return took
     out["netpool_par_s"] = asyncio.run(par())
     rep.add("seed_s", "netpool AsyncPool.command, par", out["netpool_par_s"], "s")
+    if _have("jnpr.junos"):
+        from .bench_pyez import bench_pyez_layer
+
+        bench_pyez_layer(fleet.hosts, SEED, rep, out)
     base = out.get("pyez_per_call_s")
     if base:
         for k in list(out):
-            if k != "pyez_per_call_s":
+            if k != "pyez_per_call_s" and k.endswith("_s"):
                 out[f"speedup_{k[:-2]}"] = base / out[k]
         print("speedup over PyEZ per call: " + ", ".join(
             f"{k[8:]} {v:.1f}x" for k, v in out.items() if k.startswith("speedup_")), flush=True)
+    return out
+
+
+CLIENTS = {"asyncssh": "asyncssh", "paramiko": "paramiko", "hussh": "hussh", "pyez": "jnpr.junos"}
+
+
+def bench_threads(fleet: Fleet, rep: Report, quick: bool) -> Dict[str, float]:
+    """32 threads x 10 commands on one sync pool (vmx timing), against 10 calls on one thread,
+    and the rate of a pure-Python counter thread meanwhile, as a share of its idle rate: the
+    GIL is free while netpool waits on the network (the tests keep only the last as a bound)."""
+    import threading
+
+    threads, calls = 32, 5 if quick else 10
+    names = [f"r{i + 1}" for i in range(len(fleet.hosts))]
+    stop = threading.Event()
+    count = [0]
+
+    def counter() -> None:
+        while not stop.is_set():
+            count[0] += 1
+
+    def rate(seconds: float) -> float:
+        n0, t0 = count[0], time.perf_counter()
+        time.sleep(seconds)
+        return (count[0] - n0) / (time.perf_counter() - t0)
+
+    with netpool.Pool(inventory=fleet.inventory, max_connections_per_device=2) as p:
+        def worker(i: int) -> None:
+            for _ in range(calls):
+                p.command(names[i % len(names)], "show ospf neighbor")
+
+        def threaded() -> Tuple[float, List[float]]:
+            ts = [threading.Thread(target=worker, args=(i,)) for i in range(threads)]
+            rates: List[float] = []
+            t0 = time.perf_counter()
+            for t in ts:
+                t.start()
+            while any(t.is_alive() for t in ts):
+                rates.append(rate(0.1))
+            for t in ts:
+                t.join()
+            return time.perf_counter() - t0, rates
+
+        threaded()  # opens the sessions (0.43 s each on vmx)
+        t0 = time.perf_counter()
+        for _ in range(calls):
+            p.command(names[0], "show ospf neighbor")
+        one = time.perf_counter() - t0
+        took, _ = threaded()
+        c = threading.Thread(target=counter, daemon=True)
+        c.start()
+        idle = rate(0.5)
+        _, rates = threaded()
+        stop.set()
+    out = {"one_thread_s": one, "threaded_s": took, "sequential_s": one * threads,
+           "counter_share": (sum(rates) / len(rates)) / idle if rates and idle else 0.0}
+    rep.add("threads_s", f"netpool Pool, {threads} threads x {calls}", took, "s",
+            one_thread_s=one, x_one_thread=took / one, counter_share=out["counter_share"])
     return out
 
 
@@ -437,8 +504,19 @@ def main(argv: Optional[List[str]] = None) -> int:
     ap.add_argument("--profile", choices=["instant", "vmx", "both"], default="both")
     ap.add_argument("--json", help="write the results here")
     ap.add_argument("--quick", action="store_true", help="fewer repetitions (a smoke run)")
-    ap.add_argument("--netlab", help="the netlab binary (default: NETLAB_BIN, target/release or target/debug)")
+    ap.add_argument("--netlab", help="the netlab binary (default: NETLAB_BIN, then release or debug under CARGO_TARGET_DIR or target/)")
+    ap.add_argument("--require", default="",
+                    help="comma-separated clients that must be measured (" + ", ".join(CLIENTS)
+                    + "); one that is not installed is an error, before anything runs")
     a = ap.parse_args(argv)
+    required = [c.strip() for c in a.require.split(",") if c.strip()]
+    unknown = [c for c in required if c not in CLIENTS]
+    if unknown:
+        ap.error(f"--require: unknown client {', '.join(unknown)} (known: {', '.join(CLIENTS)})")
+    absent = [c for c in required if not _have(CLIENTS[c])]
+    if absent:
+        print(f"python -m netpool.bench: required but not installed: {', '.join(absent)}", file=sys.stderr)
+        return 2
     os.environ.setdefault("NETLAB_SIM_PASSWORD", PASSWORD)  # the inventories name it
     netlab = _find_netlab(a.netlab)
     rep = Report()
@@ -454,6 +532,7 @@ def main(argv: Optional[List[str]] = None) -> int:
         f = Fleet(netlab, 5, "vmx", "127.66.2.1")
         try:
             result["seed"] = bench_seed(f, rep)
+            result["threads"] = bench_threads(f, rep, a.quick)
         finally:
             f.stop()
         result["seed"]["published"] = PUBLISHED

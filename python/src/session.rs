@@ -29,10 +29,20 @@ pub enum Op {
     Commit(Option<String>),
     CommitCheck,
     DiscardChanges,
+    /// A whole `<rpc>` as a client library wrote it (ncclient), relayed as written; the
+    /// reply comes back whole, rpc-errors included, bounded by the timeout when given.
+    Relay(Vec<u8>, Option<std::time::Duration>),
+    /// Close a private configuration, discard changes and unlock: the session is then
+    /// fit for its next borrower.
+    Reset,
 }
 
 impl Op {
-    async fn run(self, g: &mut netpool::NetconfGuard) -> netpool::Result<Outcome> {
+    async fn run(
+        self,
+        g: &mut netpool::NetconfGuard,
+        device: &netpool::Device,
+    ) -> netpool::Result<Outcome> {
         Ok(match self {
             Op::Rpc(x) => value(g.rpc(&x).await?.root.to_xml()),
             Op::Command(c, f) => value(f.run(g, &c).await?),
@@ -45,8 +55,37 @@ impl Op {
             Op::Commit(comment) => value(g.commit(comment.as_deref()).await?.reply.root.to_xml()),
             Op::CommitCheck => value(g.commit_check().await?.root.to_xml()),
             Op::DiscardChanges => value(g.discard_changes().await?),
+            Op::Relay(doc, timeout) => value(relay(g, device, &doc, timeout).await?),
+            Op::Reset => {
+                if g.needs_reset() {
+                    g.reset().await?;
+                }
+                value(())
+            }
         })
     }
+}
+
+/// Relay `doc` (a whole `<rpc>`); the reply as the device wrote it.
+async fn relay(
+    g: &mut netpool::NetconfGuard,
+    device: &netpool::Device,
+    doc: &[u8],
+    timeout: Option<std::time::Duration>,
+) -> netpool::Result<String> {
+    let label = device.label().to_string();
+    let rpc = netconf_wire::Rpc::parse_head(doc).map_err(|e| netpool::Error::InvalidRequest {
+        device: label.clone(),
+        detail: format!("not an <rpc>: {e}"),
+    })?;
+    let reply = match timeout {
+        Some(t) => g.relay_within(&rpc, doc, t).await?,
+        None => g.relay(&rpc, doc).await?,
+    };
+    String::from_utf8(reply.to_vec()).map_err(|e| netpool::Error::Protocol {
+        device: label,
+        detail: format!("the reply is not UTF-8: {e}"),
+    })
 }
 
 /// Run `op` on the leased session (calls on one session take turns).
@@ -60,7 +99,7 @@ pub fn call(
     async move {
         let mut slot = cell.get().lock().await;
         let g = slot.as_mut().ok_or(Failure::Released("NETCONF session"))?;
-        op.run(g).await.map_err(Failure::at(&device))
+        op.run(g, &device).await.map_err(Failure::at(&device))
     }
 }
 
@@ -108,6 +147,14 @@ pub fn describe(cell: &Cell) -> (Option<u32>, Vec<String>) {
         },
         Err(_) => (None, Vec::new()),
     }
+}
+
+/// Whether the leased session would need a reset before its next borrower (false while
+/// an RPC holds it, or once released).
+pub fn needs_reset(cell: &Cell) -> bool {
+    cell.get()
+        .try_lock()
+        .is_ok_and(|g| g.as_ref().is_some_and(|g| g.needs_reset()))
 }
 
 pub fn datastore(py: Python<'_>, source: &str) -> PyResult<netpool::Datastore> {

@@ -283,6 +283,40 @@ impl NetconfSession {
         self.run(py, Op::DiscardChanges)
     }
 
+    /// Close a private configuration, discard uncommitted changes and release the lock,
+    /// when the session holds any of them: it can then be handed back rather than closed.
+    fn reset(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        self.run(py, Op::Reset)
+    }
+
+    /// Whether the session holds the lock, uncommitted changes or a private configuration
+    /// (False while an RPC holds the session).
+    #[getter]
+    fn needs_reset(&self) -> bool {
+        session::needs_reset(&self.cell)
+    }
+
+    /// Relay a whole `<rpc>` message as a client library wrote it (ncclient does, for
+    /// `netpool.ncclient` and `netpool.pyez`); the reply whole, as the device wrote it,
+    /// rpc-errors included. `timeout` (seconds) replaces the pool's `rpc_timeout`.
+    #[pyo3(signature = (message, timeout=None))]
+    fn _relay(&self, py: Python<'_>, message: &str, timeout: Option<f64>) -> PyResult<Py<PyAny>> {
+        let timeout = match timeout {
+            None => None,
+            Some(t) if t.is_finite() && t > 0.0 && t < 1e9 => {
+                Some(std::time::Duration::from_secs_f64(t))
+            }
+            Some(t) => {
+                return Err(crate::errors::config_error(
+                    py,
+                    Some("timeout"),
+                    format!("timeout={t}: expected a positive number of seconds"),
+                ))
+            }
+        };
+        self.run(py, Op::Relay(message.as_bytes().to_vec(), timeout))
+    }
+
     /// Hand the session back to the pool (closed instead if it holds a lock or changes).
     fn close(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
         self.core.sync(py, session::release(&self.cell, false))

@@ -1,8 +1,8 @@
 """Fixtures: simulated Junos fleets served by `netlab sim` (a real SSH/NETCONF server in
 another process), a real OpenSSH sshd, a blackhole address, and an event-loop ticker.
 
-The `netlab` binary comes from NETLAB_BIN, or target/{debug,release}/netlab of this
-checkout (`cargo build -p netlab`). A missing binary fails the tests; nothing is skipped.
+The `netlab` binary comes from NETLAB_BIN, or {debug,release}/netlab of the build directory
+(CARGO_TARGET_DIR, else target/ of this checkout; `cargo build -p netlab`). A missing binary fails the tests; nothing is skipped.
 """
 
 from __future__ import annotations
@@ -32,8 +32,9 @@ def netlab_bin() -> str:
     env = os.environ.get("NETLAB_BIN")
     if env:
         return env
+    target = Path(os.environ.get("CARGO_TARGET_DIR") or ROOT / "target")
     for profile in ("debug", "release"):
-        p = ROOT / "target" / profile / "netlab"
+        p = target / profile / "netlab"
         if p.exists():
             return str(p)
     pytest.fail("no netlab binary: run `cargo build -p netlab` or set NETLAB_BIN")
@@ -112,8 +113,9 @@ def vmx_fleet() -> Iterator[Fleet]:
 
 @pytest.fixture
 def lone_router() -> Iterator[Fleet]:
-    """One router in a process of its own, to be killed."""
-    f = Fleet(1, "instant")
+    """One router in a process of its own, to be killed; vmx timing (~20 ms a command), so that
+    calls are in flight when it dies."""
+    f = Fleet(1, "vmx")
     yield f
     f.stop()
 
@@ -151,6 +153,14 @@ def blackhole() -> Iterator[Blackhole]:
     b.close()
 
 
+# A blocked loop is told from a busy one by this bound. The fleets the probes use make a blocking
+# call cost 20 ms or more (the vmx profile's command time, a connect timeout), and twenty of them in
+# one gather then hold the loop for 400 ms or more; the scheduler noise of this shared two-core
+# machine, with both cores busy, reached 5.5 ms at p99 (CI, 2026-12).
+LATE_P99_MS = 25.0
+MIN_TICKS = 300
+
+
 class Ticker:
     """A 10 ms ticker on the running loop: how late each tick woke, in ms."""
 
@@ -179,6 +189,26 @@ class Ticker:
         assert len(s) >= 5, f"only {len(s)} ticks"
         return s[min(len(s) - 1, int(len(s) * 0.99))]
 
+    def check(self, min_ticks: int = MIN_TICKS) -> None:
+        """The loop was never blocked: enough ticks to judge, and p99 lateness under the bound."""
+        assert len(self.late) >= min_ticks, f"only {len(self.late)} ticks: the loop was starved or the run too short"
+        assert self.p99() < LATE_P99_MS, (
+            f"event loop blocked: tick lateness p99 {self.p99():.1f} ms >= {LATE_P99_MS} ms "
+            f"over {len(self.late)} ticks; latest five {[round(x, 1) for x in sorted(self.late)[-5:]]}"
+        )
+
+
+async def under_ticker(workload, min_ticks: int = MIN_TICKS, cap: float = 20.0) -> Ticker:
+    """Runs `await workload()` again and again with a ticker on the loop until the ticker has
+    `min_ticks` ticks (or `cap` seconds went by), then lets it tick a little longer."""
+    loop = asyncio.get_running_loop()
+    with Ticker() as t:
+        deadline = loop.time() + cap
+        while len(t.late) < min_ticks and loop.time() < deadline:
+            await workload()
+        await asyncio.sleep(0.05)
+    return t
+
 
 def wait_until(cond, timeout: float = 5.0, what: str = "condition") -> None:
     deadline = time.monotonic() + timeout
@@ -191,6 +221,28 @@ def wait_until(cond, timeout: float = 5.0, what: str = "condition") -> None:
 def held(pool) -> int:
     """Sessions lent out or callers waiting, over every device of the pool."""
     return sum(s["in_use"] + s["waiting"] for s in pool.stats())
+
+
+@pytest.fixture(scope="module")
+def pyez_shared_pool(tmp_path_factory) -> Iterator[None]:
+    """netpool.pyez's shared pool for one test module, learning host keys into a file of
+    this test run (fleets reuse addresses and ports with other keys)."""
+    import netpool.pyez as npyez
+
+    npyez.close()
+    npyez.configure(known_hosts_file=str(tmp_path_factory.mktemp("known") / "known_hosts"))
+    yield
+    npyez.close()
+
+
+def shared_stats(stats: dict, at: tuple) -> dict:
+    """netpool.pyez.stats()'s counters for the router at (host, port), summed over its
+    entries (a wrong password is a device of its own, under the same label)."""
+    host, port = at
+    mine = [s for s in stats["devices"] if s["device"].endswith(f"@{host}:{port}")]
+    assert mine, f"no stats for {host}:{port}: {stats}"
+    keys = ("connects", "reused", "in_use", "netconf_opened", "checkouts")
+    return {k: sum(s[k] for s in mine) for k in keys}
 
 
 class Sshd:

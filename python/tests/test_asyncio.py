@@ -1,5 +1,6 @@
 """The asyncio API: results, the event loop never blocked (a 10 ms ticker on the same loop,
-p99 lateness under 5 ms through a stampede, a killed router and an unreachable host), and
+p99 lateness under conftest.LATE_P99_MS over at least 300 ticks through a stampede, a killed
+router and an unreachable host; the same probe fails when the awaitable blocks), and
 cancellation that leaks nothing."""
 
 from __future__ import annotations
@@ -10,10 +11,7 @@ import time
 import pytest
 
 import netpool
-from conftest import PASSWORD, Ticker, held
-
-LATE_P99_MS = 5.0
-
+from conftest import LATE_P99_MS, PASSWORD, held, under_ticker
 
 def run(coro):
     return asyncio.run(coro)
@@ -66,36 +64,71 @@ def test_async_connection_pool_and_connection(fleet):
     run(main())
 
 
-def test_loop_stays_responsive_through_a_stampede(fleet):
+def test_loop_stays_responsive_through_a_stampede(vmx_fleet):
     async def main():
-        async with netpool.AsyncPool(inventory=fleet.inventory) as p:
+        async with netpool.AsyncPool(inventory=vmx_fleet.inventory) as p:
             await p.cli("r1", "show version")
-            with Ticker() as t:
-                for _ in range(5):
-                    rs = await asyncio.gather(*(p.cli("r1", "show route") for _ in range(20)))
-                    assert all(r.stdout for r in rs)
-                    rs = await asyncio.gather(*(p.command("r1", "show ospf neighbor") for _ in range(20)))
-                await asyncio.sleep(0.05)
-            assert t.p99() < LATE_P99_MS, sorted(t.late)[-5:]
+
+            async def stampede():
+                rs = await asyncio.gather(*(p.cli("r1", "show route") for _ in range(20)))
+                assert all(r.stdout for r in rs)
+                rs = await asyncio.gather(*(p.command("r1", "show ospf neighbor") for _ in range(20)))
+                assert all(rs)
+
+            (await under_ticker(stampede)).check()
+            assert held(p) == 0
 
     run(main())
+
+
+def test_the_probe_fails_when_the_loop_is_blocked(vmx_fleet):
+    """The negative control of the three probes: the same stampede, with each awaitable made
+    to call the blocking pool on the loop's thread, must fail the check."""
+    sync = netpool.Pool(inventory=vmx_fleet.inventory)
+    try:
+        sync.cli("r1", "show version")
+
+        async def blocking_cli(cmd):
+            return sync.cli("r1", cmd)
+
+        async def stampede():
+            rs = await asyncio.gather(*(blocking_cli("show route") for _ in range(20)))
+            assert all(r.stdout for r in rs)
+
+        async def main():
+            t = await under_ticker(stampede, cap=3.0)
+            assert t.p99() >= LATE_P99_MS, sorted(t.late)[-5:]
+            with pytest.raises(AssertionError, match="event loop blocked|ticks"):
+                t.check()
+
+        run(main())
+    finally:
+        sync.close()
 
 
 def test_loop_stays_responsive_when_a_router_is_killed(lone_router):
     async def main():
         async with netpool.AsyncPool(inventory=lone_router.inventory, connect_retries=1, rpc_timeout=5) as p:
             await p.command("r1", "show version")
-            with Ticker() as t:
-                calls = [asyncio.ensure_future(p.command("r1", "show route")) for _ in range(20)]
-                await asyncio.sleep(0)
-                lone_router.kill()
-                results = await asyncio.gather(*calls, return_exceptions=True)
-                for _ in range(5):
-                    with pytest.raises(netpool.Error):
-                        await p.cli("r1", "show version")
-                await asyncio.sleep(0.05)
-            assert t.p99() < LATE_P99_MS, sorted(t.late)[-5:]
+            results = []
+
+            async def kill_then_call():
+                if lone_router.proc.poll() is None:
+                    calls = [asyncio.ensure_future(p.command("r1", "show route")) for _ in range(20)]
+                    await asyncio.sleep(0)
+                    lone_router.kill()
+                    results.extend(await asyncio.gather(*calls, return_exceptions=True))
+                with pytest.raises(netpool.Error):
+                    await p.cli("r1", "show version")
+                await asyncio.sleep(0.01)
+
+            (await under_ticker(kill_then_call)).check()
+            assert len(results) == 20
             assert all(isinstance(r, (str, netpool.Error)) for r in results), results
+            # The precondition of the probe: the kill caught calls in flight, and they got an error by kind.
+            failed = [r for r in results if isinstance(r, netpool.Error)]
+            assert failed, "all 20 calls finished before the kill: nothing was in flight"
+            assert all(type(r) is not netpool.Error for r in failed), failed
             assert held(p) == 0
 
     run(main())
@@ -106,15 +139,19 @@ def test_loop_stays_responsive_while_a_connect_hangs(blackhole):
 
     async def main():
         async with netpool.AsyncPool(devices=[d], connect_timeout=1.0, connect_retries=0) as p:
-            with Ticker() as t:
+            rounds = []
+
+            async def hanging_connects():
                 t0 = time.monotonic()
                 rs = await asyncio.gather(*(p.cli(d, "show version") for _ in range(5)), return_exceptions=True)
-                took = time.monotonic() - t0
-            assert all(isinstance(r, (netpool.ConnectTimeout, netpool.CircuitOpen, netpool.CheckoutTimeout))
-                       for r in rs), rs
-            assert 0.8 < took < 5, took
-            assert len(t.late) > 50
-            assert t.p99() < LATE_P99_MS, sorted(t.late)[-5:]
+                rounds.append(time.monotonic() - t0)
+                assert all(isinstance(r, (netpool.ConnectTimeout, netpool.CircuitOpen, netpool.CheckoutTimeout))
+                           for r in rs), rs
+                await asyncio.sleep(0.01)
+
+            t = await under_ticker(hanging_connects)
+            assert 0.8 < rounds[0] < 5, rounds
+            t.check()
 
     run(main())
 

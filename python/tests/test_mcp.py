@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import socket
 import subprocess
 import sys
@@ -22,6 +21,7 @@ from mcp import ClientSession  # noqa: E402
 from mcp.client.streamable_http import streamablehttp_client  # noqa: E402
 
 import mcp_bench  # noqa: E402
+import netpool  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -52,7 +52,18 @@ def server(vmx_fleet):
         proc.kill()
 
 
+def neighbors(text: str) -> set:
+    """The neighbor addresses of `show ospf neighbor`."""
+    return {line.split()[0] for line in text.splitlines()[1:] if line[:1].isdigit()}
+
+
 def test_the_three_tools(server, vmx_fleet):
+    with netpool.Pool(inventory=vmx_fleet.inventory) as p:
+        direct = {
+            "ospf": p.cli("r1", "show ospf neighbor | no-more").stdout,
+            "hardware": {n: p.cli(n, "show chassis hardware | no-more").stdout for n in vmx_fleet.names},
+        }
+
     async def main():
         async with streamablehttp_client(server) as (read, write, _):
             async with ClientSession(read, write) as s:
@@ -63,7 +74,10 @@ def test_the_three_tools(server, vmx_fleet):
                 assert [r["name"] for r in routers] == vmx_fleet.names
                 out = mcp_bench.text_of(await s.call_tool(
                     "execute_junos_command", {"router_name": "r1", "command": "show ospf neighbor | no-more"}))
-                assert "Neighbor" in out or "Address" in out, out[:300]
+                # The fleet's own answer, straight from the router: the same neighbors, all Full.
+                assert out.split("\n", 1)[0].split()[:3] == ["Address", "Interface", "State"], out[:300]
+                assert neighbors(out) == neighbors(direct["ospf"]) and neighbors(out), out[:300]
+                assert all(row.split()[2] == "Full" for row in out.splitlines()[1:] if row.strip()), out[:300]
                 bad = mcp_bench.text_of(await s.call_tool(
                     "execute_junos_command", {"router_name": "r99", "command": "show version"}))
                 assert bad.startswith("Error") and "r99" in bad
@@ -74,7 +88,9 @@ def test_the_three_tools(server, vmx_fleet):
                 assert batch["summary"]["successful"] == 5 and batch["summary"]["failed"] == 1
                 assert batch["summary"]["total_duration"] > 0
                 ok = [r for r in batch["results"] if r["status"] == "success"]
-                assert all("Chassis" in r["output"] for r in ok)
+                assert sorted(r["router_name"] for r in ok) == vmx_fleet.names
+                for r in ok:
+                    assert r["output"].strip() == direct["hardware"][r["router_name"]].strip(), r["router_name"]
 
     asyncio.run(main())
 
@@ -89,4 +105,3 @@ def test_pooled_phases_of_the_benchmark(server, vmx_fleet):
     # here, the pooled phases must be far below per call.
     assert res["pooled_seq_s"] < ops * 0.70 / 6, res
     assert res["pooled_par_s"] < ops * 0.70 / 20, res
-    assert os.environ.get("NETLAB_SIM_PASSWORD")

@@ -65,23 +65,60 @@ def test_rpc_error_carries_every_error(pool):
     assert e.errors and e.errors[0].severity == "error" and e.errors[0].tag
     assert e.device in str(e) and "rpc" in str(e)
     assert held(pool) == 0
+    # A reply with two errors (Junos's commit of a candidate without a mandatory statement):
+    # both, in order, each with its own fields.
+    with pool.netconf("r1") as nc:
+        nc.load("delete system root-authentication")
+        with pytest.raises(netpool.RpcError) as ei:
+            nc.commit()
+        nc.discard_changes()
+    errs = ei.value.errors
+    assert len(errs) == 2, errs
+    assert errs[0].message == "Missing mandatory statement: 'root-authentication'", errs
+    assert errs[0].path == "[edit system]" and errs[0].bad_element == "system", errs
+    assert errs[1].message == "configuration check-out failed: (missing mandatory statements)", errs
+    assert errs[1].path is None and all(x.severity == "error" for x in errs), errs
     # the session stays usable
     assert "Junos" in pool.command("r1", "show version")
 
 
-def test_configure_commits_and_a_refused_change_leaves_nothing(pool):
+def locks_and_candidate(fleet, name: str) -> tuple:
+    """From a pool of its own (another SSH connection, another session): whether the
+    configuration can be locked, and the candidate as that session sees it."""
+    with netpool.Pool(inventory=fleet.inventory) as other, other.netconf(name) as nc:
+        candidate = nc.get_config("candidate")
+        try:
+            nc.lock()
+        except netpool.RpcError as e:
+            return False, candidate, e
+        nc.unlock()
+        return True, candidate, None
+
+
+def test_configure_commits_and_a_refused_change_leaves_nothing(pool, fleet):
     pool.configure("r4", 'set interfaces ge-0/0/1 description "set-by-python"', comment="py test")
     with pool.netconf("r4") as nc:
         running = nc.get_config("running")
     assert "set-by-python" in running
+    # A load that is refused: its valid line reaches the candidate, as on Junos (a set load
+    # applies its lines one by one); configure must discard it, so nothing of it may stay.
     with pytest.raises(netpool.RpcError) as ei:
         pool.configure("r4", "set interfaces ge-0/0/1 no-such-knob 7\nset interfaces ge-0/0/2 description refused")
     assert ei.value.errors
     assert held(pool) == 0
+    lockable, candidate, why = locks_and_candidate(fleet, "r4")
+    assert lockable, why
+    assert "refused" not in candidate
+    # A load that succeeds and a commit that fails: configure must discard and unlock, and a
+    # second session then sees a clean candidate and no lock.
+    with pytest.raises(netpool.RpcError, match="root-authentication"):
+        pool.configure("r4", 'delete system root-authentication\nset interfaces ge-0/0/2 description "commit-refused"')
+    assert held(pool) == 0
+    lockable, candidate, why = locks_and_candidate(fleet, "r4")
+    assert lockable, f"configure left the configuration locked after a failed commit: {why}"
+    assert "commit-refused" not in candidate and "root-authentication" in candidate, candidate[:500]
     with pool.netconf("r4") as nc:
-        running = nc.get_config("running")
-        candidate = nc.get_config("candidate")
-    assert "refused" not in running and "refused" not in candidate
+        assert "commit-refused" not in nc.get_config("running")
     with pytest.raises(netpool.ConfigError, match="format"):
         pool.configure("r4", "x", format="yaml")
 
@@ -163,7 +200,9 @@ def test_wrong_password_is_an_authentication_error_without_the_secret(fleet, cap
     e = ei.value
     assert e.stage == "auth" and e.device == d.label and d.label in str(e)
     assert secret not in str(e) and secret not in repr(e) and secret not in repr(p)
-    time.sleep(0.3)  # records reach logging from netpool's delivery thread
+    # Records reach logging from netpool's delivery thread: wait for the one about this failure,
+    # so that the check below runs over records that exist.
+    wait_until(lambda: any(d.label in r.getMessage() for r in caplog.records), what="a log record naming the device")
     assert all(secret not in r.getMessage() for r in caplog.records)
     assert held(p) == 0
     p.close()
@@ -237,7 +276,8 @@ def test_connection_pool_hussh_shape(fleet):
         with cp.connection() as conn:
             r = conn.execute("show version")
             assert "Junos" in r.stdout and r.stderr == "" and r.status in (0, None)
-        assert "Junos" in cp.execute("show system uptime").stdout or True
+        up = cp.execute("show system uptime").stdout
+        assert up.startswith("Current time: ") and "System booted: " in up and " up " in up, up
         with cp.netconf() as nc:
             assert "Junos" in nc.command("show version")
         assert cp.stats()[0]["connections"] <= 2

@@ -80,15 +80,13 @@ def test_32_threads_share_one_pool_and_the_gil_stays_free(vmx_fleet):
         threaded()
         counter.stop.set()
         assert not errors, errors[:3]
-        sequential = ten_calls * THREADS
-        print(f"10 calls {ten_calls:.3f} s; {THREADS}x{CALLS} threaded {took:.3f} s (sequential would be "
-              f"{sequential:.1f} s); counter {min(busy_rates) / idle:.0%}..{max(busy_rates) / idle:.0%} of idle")
-        # 32 threads over 5 routers, each serving 4 commands at once: ~1.6-2x the time of 10
-        # calls (measured here: 1.8x), nowhere near 32x.
-        assert took < 3 * ten_calls, (took, ten_calls)
-        assert took < sequential / 6, (took, sequential)
+        print(f"10 calls {ten_calls:.3f} s; {THREADS}x{CALLS} threaded {took:.3f} s; counter "
+              f"{min(busy_rates) / idle:.0%}..{max(busy_rates) / idle:.0%} of idle")
+        # One bound, the one that separates "GIL released" (93-103% of the idle rate measured
+        # here) from "GIL held" (4% with `detach` removed). The time ratios are a benchmark's:
+        # `python -m netpool.bench --profile vmx` reports them (threads_s).
         busy = sum(busy_rates) / len(busy_rates)
-        assert busy > 0.5 * idle, (busy, idle)
+        assert busy > 0.3 * idle, f"a pure-Python thread ran at {busy / idle:.0%} of its idle rate: the GIL was held"
         assert held(p) == 0
 
 
@@ -104,7 +102,7 @@ def test_ctrl_c_interrupts_a_hanging_call_and_leaks_nothing(fleet, blackhole):
         took = time.monotonic() - t0
         assert took < 1.5, took
         assert held(p) == 0
-        # and mid-RPC on a healthy router
+        # the pool goes on serving the healthy router after the interrupt
         with p.netconf("r1") as nc:
             nc.command("show version")
         assert "Junos" in p.cli("r1", "show version").stdout

@@ -21,6 +21,7 @@ pub struct Counters {
     pub(crate) netconf_open: AtomicU64,
     pub(crate) channels_open: AtomicU64,
     pub(crate) bad_frames: AtomicU64,
+    pub(crate) cut_pre_auth: AtomicU64,
 }
 
 /// A snapshot of a device's counters.
@@ -29,7 +30,8 @@ pub struct Counters {
 pub struct CounterSnapshot {
     /// TCP connections accepted.
     pub tcp_accepts: u64,
-    /// Connections closed at once by connection-limit or rate-limit.
+    /// Connections closed at once by connection-limit, rate-limit or the cap on
+    /// connections not logged in yet.
     pub refused_by_limit: u64,
     /// Successful SSH authentications.
     pub auth_ok: u64,
@@ -55,6 +57,9 @@ pub struct CounterSnapshot {
     pub channels_open: u64,
     /// Malformed NETCONF frames or XML received.
     pub bad_frames: u64,
+    /// Connections cut before login: no key exchange within the handshake timeout, or no
+    /// login within the login grace time.
+    pub cut_pre_auth: u64,
 }
 
 impl Counters {
@@ -75,6 +80,7 @@ impl Counters {
             netconf_open: self.netconf_open.load(Relaxed),
             channels_open: self.channels_open.load(Relaxed),
             bad_frames: self.bad_frames.load(Relaxed),
+            cut_pre_auth: self.cut_pre_auth.load(Relaxed),
         }
     }
 }

@@ -1,10 +1,9 @@
 //! A simulated device: its knobs, its accounts, its listeners and what it holds.
 
-use std::collections::VecDeque;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering::Relaxed};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use russh::keys::ssh_key::private::Ed25519Keypair;
 use russh::keys::{HashAlg, PrivateKey, PublicKey};
@@ -72,6 +71,10 @@ pub struct DeviceConfig {
     /// How long a connection may stay unauthenticated before it is closed (OpenSSH's
     /// LoginGraceTime; 120 s).
     pub login_grace: Duration,
+    /// How long a client has for its version line and key exchange (30 s).
+    pub handshake_timeout: Duration,
+    /// Connections not logged in yet, at once (OpenSSH's MaxStartups hard limit: 100).
+    pub max_startups: usize,
     /// How long one minute of a `commit confirmed` timeout lasts: 60 s, as on Junos;
     /// tests shorten it to see a confirmed commit expire.
     pub confirm_minute: Duration,
@@ -95,6 +98,8 @@ impl Default for DeviceConfig {
             max_frame: 16 * 1024 * 1024,
             confirm_minute: Duration::from_secs(60),
             login_grace: Duration::from_secs(120),
+            handshake_timeout: Duration::from_secs(30),
+            max_startups: 100,
         }
     }
 }
@@ -122,12 +127,14 @@ pub(crate) struct DeviceInner {
     pub(crate) addrs: Mutex<Vec<SocketAddr>>,
     /// Cancelled by `kill`; replaced by `restart`.
     pub(crate) kill: Mutex<CancellationToken>,
-    pub(crate) recent_accepts: Mutex<VecDeque<Instant>>,
+    /// Cancelled by `shutdown`: connections are told goodbye; replaced by `restart`.
+    pub(crate) halt: Mutex<CancellationToken>,
+    /// The SSH server's limits (from `config`) and the state its caps count in.
+    pub(crate) limits: crate::sshd::Limits,
+    pub(crate) gate: crate::sshd::Gate,
+    pub(crate) ssh_config: Arc<russh::server::Config>,
     /// NETCONF sessions by id, for kill-session.
     pub(crate) netconf_kill: Mutex<std::collections::HashMap<u32, CancellationToken>>,
-    /// Open SSH connections, for a polite shutdown.
-    pub(crate) connections: Mutex<std::collections::HashMap<u64, russh::server::Handle>>,
-    pub(crate) next_connection: AtomicU64,
 }
 
 /// A running simulated device. Cheap to clone; the device stops when the fleet is dropped
@@ -151,6 +158,8 @@ impl Device {
     pub(crate) fn new(spec: DeviceSpec, config: DeviceConfig, addrs: &[SocketAddr]) -> Device {
         let key = PrivateKey::from(Ed25519Keypair::from_seed(&seed_bytes(spec.seed)));
         let concurrency = config.timing.concurrency.max(1);
+        let limits = crate::ssh::limits_of(&config);
+        let ssh_config = Arc::new(crate::sshd::russh_config("OpenSSH_junos_sim", key.clone()));
         Device {
             inner: Arc::new(DeviceInner {
                 state: Mutex::new(DeviceState::new(&spec)),
@@ -163,10 +172,11 @@ impl Device {
                 engine: Semaphore::new(concurrency),
                 addrs: Mutex::new(addrs.to_vec()),
                 kill: Mutex::new(CancellationToken::new()),
-                recent_accepts: Mutex::new(VecDeque::new()),
+                halt: Mutex::new(CancellationToken::new()),
+                limits,
+                gate: crate::sshd::Gate::default(),
+                ssh_config,
                 netconf_kill: Mutex::default(),
-                connections: Mutex::default(),
-                next_connection: AtomicU64::new(1),
             }),
         }
     }
@@ -231,6 +241,26 @@ impl Device {
         self.state().lock_holder
     }
 
+    /// A value of the shared candidate configuration.
+    pub fn candidate_value(&self, path: &[&str]) -> Option<String> {
+        self.state().candidate.value(path).map(str::to_string)
+    }
+
+    /// Whether a `commit confirmed` awaits its confirmation.
+    pub fn commit_confirm_pending(&self) -> bool {
+        self.state().pending_confirm.is_some()
+    }
+
+    /// The comment (`log`) of the latest commit.
+    pub fn last_commit_comment(&self) -> Option<String> {
+        self.state().commits.last().and_then(|c| c.comment.clone())
+    }
+
+    /// Sessions with a private candidate open.
+    pub fn private_candidates(&self) -> usize {
+        self.state().private.len()
+    }
+
     /// A value of the running configuration, such as `["system", "host-name"]`.
     pub fn running_value(&self, path: &[&str]) -> Option<String> {
         self.state().running.value(path).map(str::to_string)
@@ -239,25 +269,7 @@ impl Device {
     /// Stop as a router does on `request system halt`: refuse new connections, tell every
     /// SSH client goodbye (SSH disconnect), then drop what is left after `grace`.
     pub async fn shutdown(&self, grace: Duration) {
-        let handles: Vec<russh::server::Handle> = self
-            .inner
-            .connections
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .values()
-            .cloned()
-            .collect();
-        for h in &handles {
-            let _ = tokio::time::timeout(
-                grace,
-                h.disconnect(
-                    russh::Disconnect::ByApplication,
-                    "router shutting down".into(),
-                    String::new(),
-                ),
-            )
-            .await;
-        }
+        lock(&self.inner.halt).cancel();
         let end = tokio::time::Instant::now() + grace;
         while self.inner.counters.sessions_open.load(Relaxed) > 0
             && tokio::time::Instant::now() < end

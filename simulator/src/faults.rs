@@ -35,6 +35,7 @@ impl Device {
                 return Ok(());
             }
             *k = CancellationToken::new();
+            *lock(&self.inner.halt) = CancellationToken::new();
         }
         self.bind_within(Duration::from_secs(2)).await?;
         tracing::info!(device = %self.hostname(), "restarted");

@@ -34,6 +34,7 @@ pub mod schema;
 mod shell;
 pub mod spec;
 mod ssh;
+pub mod sshd;
 pub mod state;
 mod sync;
 

@@ -99,6 +99,14 @@ pub struct DeviceState {
 pub const MAX_ROLLBACK: usize = 49;
 
 impl DeviceState {
+    /// The host name as Junos reports it (`show version`, `get-software-information`):
+    /// the committed `system host-name`, else the device's own name.
+    pub fn host_name<'a>(&'a self, spec: &'a DeviceSpec) -> &'a str {
+        self.running
+            .value(&["system", "host-name"])
+            .unwrap_or(&spec.hostname)
+    }
+
     /// A fresh device with its factory configuration.
     pub fn new(spec: &DeviceSpec) -> Self {
         // The candidate shares the running tree until a change (a copy per idle router
@@ -188,20 +196,36 @@ impl DeviceState {
         session: u32,
         edit: impl FnOnce(&mut ConfigTree) -> Result<(), E>,
     ) -> Result<Result<(), E>, Denied> {
+        self.edit_candidate_keeping(session, false, edit)
+    }
+
+    /// As [`DeviceState::edit_candidate`], but with `keep_partial` what the edit did
+    /// before or besides its errors stays: Junos applies the lines of a `set` load one by
+    /// one and keeps those that were valid ("load complete (N errors)"), which is why
+    /// PyEZ's documentation has a failed load followed by a rollback.
+    pub fn edit_candidate_keeping<E>(
+        &mut self,
+        session: u32,
+        keep_partial: bool,
+        edit: impl FnOnce(&mut ConfigTree) -> Result<(), E>,
+    ) -> Result<Result<(), E>, Denied> {
         if let Some(private) = self.private.get_mut(&session) {
             let mut next = ConfigTree::clone(private);
-            return Ok(edit(&mut next).map(|()| *private = Arc::new(next)));
+            let r = edit(&mut next);
+            if r.is_ok() || keep_partial {
+                *private = Arc::new(next);
+            }
+            return Ok(r);
         }
         self.writable_by(session)?;
         let mut next = ConfigTree::clone(&self.candidate);
-        Ok(match edit(&mut next) {
-            Ok(()) => {
-                self.candidate = Arc::new(next);
-                self.candidate_owner = Some(session);
-                Ok(())
-            }
-            Err(e) => Err(e),
-        })
+        let r = edit(&mut next);
+        // A load whose every line failed changed nothing, and takes no ownership.
+        if r.is_ok() || (keep_partial && next != *self.candidate) {
+            self.candidate = Arc::new(next);
+            self.candidate_owner = Some(session);
+        }
+        Ok(r)
     }
 
     /// The candidate `session` works on: its private one, or the shared one.

@@ -1,7 +1,8 @@
 """Ansible's junipernetworks.junos resource modules, unmodified, against one junos-sim
 router over NETCONF: for each module whose feature a vMX has, `merged` (the module
 writes Junos XML), `merged` again (idempotent: nothing changes), then `gathered` (the
-module parses the configuration the router holds back into its model). Prints one JSON
+module parses the configuration the router holds back into its model, which must hold every
+key and value that was merged). Prints one JSON
 object {module: {"merged": ..., "idempotent": ..., "gathered": ..., "error": ...}}.
 
 Usage: ansible_resources.py HOST PORT USER PASSWORD [MODULE,...]
@@ -69,6 +70,30 @@ def dig(v, path):
     return v
 
 
+def missing(want, got, at="config"):
+    """Where `got` (what `gathered` returned) lacks `want` (what was merged): None if every
+    key, entry and value merged is there. A list entry may match any entry of the gathered
+    list; scalars compare as text (a module may gather 9000 as "9000")."""
+    if isinstance(want, dict):
+        if not isinstance(got, dict):
+            return f"{at}: want a mapping, gathered {got!r}"[:300]
+        for k, w in want.items():
+            why = missing(w, got.get(k), f"{at}.{k}")
+            if why:
+                return why
+        return None
+    if isinstance(want, list):
+        if not isinstance(got, list):
+            return f"{at}: want a list, gathered {got!r}"[:300]
+        for i, w in enumerate(want):
+            if all(missing(w, g) for g in got):
+                return f"{at}[{i}] = {w!r} not among the gathered {got!r}"[:300]
+        return None
+    if isinstance(want, bool) or isinstance(got, bool):
+        return None if want == got else f"{at}: want {want!r}, gathered {got!r}"
+    return None if str(want) == str(got) else f"{at}: want {want!r}, gathered {got!r}"
+
+
 out = {}
 with tempfile.TemporaryDirectory() as d:
     inv = os.path.join(d, "hosts.ini")
@@ -97,6 +122,7 @@ with tempfile.TemporaryDirectory() as d:
         print(json.dumps({"error": "no JSON from ansible-playbook", "stdout": run.stdout[-3000:], "stderr": run.stderr[-3000:]}))
         sys.exit(1)
     want = {m: (p, v) for m, _, p, v in MODULES}
+    merged_config = {m: c for m, c, _, _ in MODULES}
     for p in report["plays"]:
         module = p["play"]["name"]
         tasks = {t["task"]["name"]: t["hosts"].get("r1", {}) for t in p["tasks"]}
@@ -112,6 +138,12 @@ with tempfile.TemporaryDirectory() as d:
         if path is not None and dig(gathered, path) != value:
             row["gathered"] = False
             row["error"] = f"gathered {path} = {dig(gathered, path)!r}, want {value!r}"
+        # Every module gathers back what it merged (the factory configuration already fills
+        # interfaces, OSPF, BGP and LLDP, so "non-empty" would not tell).
+        lack = missing(merged_config[module], gathered) if row["gathered"] else None
+        if lack:
+            row["gathered"] = False
+            row["error"] = row["error"] or f"gathered lacks what was merged: {lack}"
         for name, t in (("merged", m1), ("merged again", m2), ("gathered", g)):
             if t.get("failed") and row["error"] is None:
                 row["error"] = f"{name}: {' '.join(str(t.get('msg')).split())[:1500]}"

@@ -1,7 +1,7 @@
 """NAPALM's junos driver (PyPI `napalm`), unmodified, against one junos-sim router: the
 configuration cycle (merge NTP, SNMP, RPM probes and an interface description; compare;
 commit), every getter a vMX supports, then rollback. Prints one JSON object:
-{"getters": {name: {"ok": bool, "empty": bool, "error": str | None, "sample": ...}},
+{"getters": {name: {"ok": bool, "empty": bool, "error": str | None, "sample": ..., "value": ...}},
  "config": {...}}. A getter that raises is recorded, never fatal: the caller counts.
 
 Usage: napalm_check.py HOST PORT USER PASSWORD
@@ -53,8 +53,9 @@ def short(v):
 
 
 def empty(v):
-    """No data: None, or an empty dict, list or string (NTP servers are `{addr: {}}`:
-    that is data)."""
+    """No data at the top level: None, or an empty dict, list or string (NTP servers are
+    `{addr: {}}`: that is data). The caller checks the values themselves (the "value" field),
+    as an answer can be non-empty and still hold nothing (`{"success": {}}`)."""
     if isinstance(v, (dict, list, str)):
         return not v
     return v is None
@@ -73,6 +74,7 @@ set snmp community public authorization read-only
 set services rpm probe P1 test T1 probe-type icmp-ping
 set services rpm probe P1 test T1 target address 10.0.14.2
 set interfaces ge-0/0/0 description "to r2"
+set interfaces ge-0/0/0 unit 0 family inet6
 """
 dev.open()
 try:
@@ -85,7 +87,8 @@ except Exception as e:  # noqa: BLE001
 for name, args in GETTERS:
     try:
         v = getattr(dev, name)(**args)
-        out["getters"][name] = {"ok": True, "empty": empty(v), "error": None, "sample": short(v)}
+        out["getters"][name] = {"ok": True, "empty": empty(v), "error": None, "sample": short(v),
+                                "value": json.loads(json.dumps(v, default=str))}
     except Exception as e:  # noqa: BLE001 - every failure is what we count
         last = traceback.extract_tb(e.__traceback__)[-1]
         out["getters"][name] = {

@@ -19,7 +19,9 @@ with manager.connect(host=host, port=port, username=user, password=password,
     text = m.command("show version", format="text")
     out["command_text"] = text.xpath("//output")[0].text.strip().splitlines()[0]
     xml = m.command("show route 10.0.15.0 extensive")
+    # extensive: the address and the length apart, as Junos writes them in that style
     out["route_destinations"] = [e.text for e in xml.xpath("//rt-destination")]
+    out["route_prefix_lengths"] = [e.text for e in xml.xpath("//rt-prefix-length")]
     cfg = m.get_config(source="running")
     out["config_host_name"] = cfg.xpath("//host-name")[0].text
     m.lock(target="candidate")

@@ -2,8 +2,24 @@
 
 use std::time::Duration;
 
+pub mod hostile;
+
 use junos_sim::{DeviceConfig, Fleet, FleetConfig};
 use netpool::{Device, Pool, PoolConfig};
+
+/// An SSH client handler that accepts any host key: for tests that speak raw SSH to a
+/// server they started themselves.
+pub struct AnyKey;
+
+impl russh::client::Handler for AnyKey {
+    type Error = russh::Error;
+    async fn check_server_key(
+        &mut self,
+        _key: &russh::keys::PublicKeyOrCertificate,
+    ) -> Result<bool, Self::Error> {
+        Ok(true)
+    }
+}
 
 /// The simulator's default credentials.
 pub const USER: &str = junos_sim::DEFAULT_USER;

@@ -76,11 +76,15 @@ async fn run_pyez(
     addrs: &[String],
     per_call_only: bool,
 ) -> Result<Value, String> {
-    let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/interop/pyez_bench.py");
+    // The script travels inside the binary: a path into the source tree would be the
+    // build machine's, wrong for an installed netlab or a build directory reused by
+    // another checkout.
+    const SCRIPT: &str = include_str!("../../../tests/interop/pyez_bench.py");
     let out = tokio::time::timeout(
         Duration::from_secs(300),
         tokio::process::Command::new(&a.python)
-            .arg(&script)
+            .arg("-c")
+            .arg(SCRIPT)
             .env(
                 "NETLAB_SEED_COMMANDS",
                 serde_json::to_string(&junos_sim::commands::SEED_COMMANDS).expect("strings"),
@@ -97,9 +101,8 @@ async fn run_pyez(
     let stdout = String::from_utf8_lossy(&out.stdout);
     if !out.status.success() {
         return Err(format!(
-            "{} {} failed (is PyEZ installed? see tests/interop/requirements.txt):\n{}",
+            "{} tests/interop/pyez_bench.py failed (is PyEZ installed? see tests/interop/requirements.txt):\n{}",
             a.python.display(),
-            script.display(),
             String::from_utf8_lossy(&out.stderr)
         ));
     }
@@ -251,6 +254,9 @@ async fn through_proxy(a: &CalibrateArgs, client_cost: f64) -> Result<Value, Str
                 russh::keys::ssh_key::private::Ed25519Keypair::from_seed(&key),
             ),
             client_idle_timeout: Duration::from_secs(60),
+            ssh_limits: netlab::proxy::ProxyConfig::default_ssh_limits(),
+            max_message: netlab::proxy::DEFAULT_MAX_MESSAGE,
+            client_keepalive: netlab::proxy::DEFAULT_CLIENT_KEEPALIVE,
         },
     )
     .await?;

@@ -15,6 +15,97 @@ use netpool_bench::Target;
 
 use crate::inventory::Inventory;
 
+/// The SSH server's limits, as flags of `netlab sim` and `netlab proxy` (the defaults
+/// are the server's own: see `junos_sim::sshd`).
+#[derive(clap::Args, Clone, Debug)]
+pub struct SshLimitArgs {
+    /// Seconds a client has for its version line and key exchange before it is cut.
+    #[arg(long, value_name = "SECS")]
+    pub handshake_timeout: Option<f64>,
+    /// Seconds from connect to a successful login before a client is cut (OpenSSH's
+    /// LoginGraceTime).
+    #[arg(long, value_name = "SECS")]
+    pub login_grace: Option<f64>,
+    /// Connections not logged in yet, at once, per device (OpenSSH's MaxStartups).
+    #[arg(long, value_name = "N")]
+    pub max_startups: Option<usize>,
+    /// SSH connections at once, per device.
+    #[arg(long, value_name = "N")]
+    pub max_connections: Option<usize>,
+    /// Channels one SSH connection may hold open.
+    #[arg(long, value_name = "N")]
+    pub max_channels: Option<usize>,
+}
+
+impl SshLimitArgs {
+    /// The flags given, for a child process.
+    pub fn to_args(&self) -> Vec<String> {
+        let mut v = Vec::new();
+        let mut add = |flag: &str, value: Option<String>| {
+            if let Some(value) = value {
+                v.push(format!("--{flag}"));
+                v.push(value);
+            }
+        };
+        add(
+            "handshake-timeout",
+            self.handshake_timeout.map(|x| x.to_string()),
+        );
+        add("login-grace", self.login_grace.map(|x| x.to_string()));
+        add("max-startups", self.max_startups.map(|x| x.to_string()));
+        add(
+            "max-connections",
+            self.max_connections.map(|x| x.to_string()),
+        );
+        add("max-channels", self.max_channels.map(|x| x.to_string()));
+        v
+    }
+
+    /// `base` with the flags given applied; an error names a flag that cannot work.
+    pub fn apply(&self, base: junos_sim::sshd::Limits) -> Result<junos_sim::sshd::Limits, String> {
+        let secs = |flag: &str, v: f64| {
+            if v.is_finite() && v > 0.0 && v <= 86_400.0 {
+                Ok(std::time::Duration::from_secs_f64(v))
+            } else {
+                Err(format!("--{flag} {v}: seconds, above 0 and at most 86400"))
+            }
+        };
+        let mut l = base;
+        if let Some(v) = self.handshake_timeout {
+            l.handshake_timeout = secs("handshake-timeout", v)?;
+        }
+        if let Some(v) = self.login_grace {
+            l.login_grace = secs("login-grace", v)?;
+        }
+        l.max_startups = self.max_startups.unwrap_or(l.max_startups);
+        l.max_connections = self.max_connections.unwrap_or(l.max_connections);
+        l.max_channels = self.max_channels.unwrap_or(l.max_channels);
+        l.check().map_err(|e| {
+            format!("{e} (flags --max-startups, --max-connections, --max-channels)")
+        })?;
+        Ok(l)
+    }
+}
+
+/// Write `text` to `path` whole or not at all: a temporary file beside it, then a rename,
+/// so that a reader waiting for the file never reads half of it.
+pub fn write_atomic(path: &Path, text: &str) -> Result<(), String> {
+    let name = path
+        .file_name()
+        .ok_or_else(|| format!("{}: not a file name", path.display()))?;
+    let tmp = path.with_file_name(format!(
+        ".{}.{}.tmp",
+        name.to_string_lossy(),
+        std::process::id()
+    ));
+    std::fs::write(&tmp, text)
+        .and_then(|()| std::fs::rename(&tmp, path))
+        .map_err(|e| {
+            let _ = std::fs::remove_file(&tmp);
+            format!("{}: {e}", path.display())
+        })
+}
+
 /// PASS in green and FAIL in red when stdout is a terminal.
 pub fn paint(verdict: &str) -> String {
     use std::io::IsTerminal;

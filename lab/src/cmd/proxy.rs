@@ -26,9 +26,11 @@ pub struct ProxyArgs {
     /// OpenSSH authorized_keys file: keys clients may log in with.
     #[arg(long)]
     pub authorized_keys: Option<PathBuf>,
-    /// The proxy's host key (OpenSSH format), created on first use.
-    #[arg(long, default_value = "netlab-proxy-host-key")]
-    pub host_key: PathBuf,
+    /// The proxy's host key (OpenSSH format), created on first use (mode 0600). Default:
+    /// `$XDG_STATE_HOME/netlab/proxy-host-key`, else `~/.local/state/netlab/proxy-host-key`
+    /// (never the current directory, where a `git add .` could pick it up).
+    #[arg(long)]
+    pub host_key: Option<PathBuf>,
     /// Write an inventory pointing at the endpoints (same format as `netlab sim`'s).
     #[arg(long)]
     pub inventory_out: Option<PathBuf>,
@@ -38,6 +40,16 @@ pub struct ProxyArgs {
     /// Close a client session silent this long (seconds), handing its lease back.
     #[arg(long, default_value_t = 600)]
     pub client_idle_timeout: u64,
+    /// The largest NETCONF message a client may send (bytes; default netpool's max_frame,
+    /// 16 MiB). A larger one ends that client's session with a framing error.
+    #[arg(long, default_value_t = proxy::DEFAULT_MAX_MESSAGE)]
+    pub max_message: usize,
+    /// SSH keepalive interval towards clients, seconds: a client that vanishes without
+    /// closing is dropped after three unanswered keepalives, and its lease goes back.
+    #[arg(long, default_value_t = proxy::DEFAULT_CLIENT_KEEPALIVE.as_secs())]
+    pub client_keepalive: u64,
+    #[command(flatten)]
+    pub ssh: super::SshLimitArgs,
 }
 
 pub async fn run(a: ProxyArgs) -> Result<(), String> {
@@ -56,7 +68,11 @@ pub async fn run(a: ProxyArgs) -> Result<(), String> {
             a.client_password_env
         ));
     }
-    let host_key = proxy::load_or_create_host_key(&a.host_key)?;
+    let host_key_path = match a.host_key.clone() {
+        Some(p) => p,
+        None => proxy::default_host_key_path()?,
+    };
+    let host_key = proxy::load_or_create_host_key(&host_key_path)?;
     let pool = netpool::Pool::new(inv.pool.clone()).map_err(|e| e.to_string())?;
     let upstreams = inv
         .devices
@@ -76,6 +92,9 @@ pub async fn run(a: ProxyArgs) -> Result<(), String> {
             authorized_keys,
             host_key,
             client_idle_timeout: Duration::from_secs(a.client_idle_timeout.max(1)),
+            ssh_limits: a.ssh.apply(ProxyConfig::default_ssh_limits())?,
+            max_message: a.max_message,
+            client_keepalive: Duration::from_secs(a.client_keepalive),
         },
     )
     .await?;
@@ -92,11 +111,10 @@ pub async fn run(a: ProxyArgs) -> Result<(), String> {
     println!(
         "proxy host key {} ({})",
         px.host_key_fingerprint(),
-        a.host_key.display()
+        host_key_path.display()
     );
     if let Some(p) = &a.inventory_out {
-        std::fs::write(p, px.inventory(&a.client_password_env))
-            .map_err(|e| format!("{}: {e}", p.display()))?;
+        super::write_atomic(p, &px.inventory(&a.client_password_env))?;
         println!("inventory written to {}", p.display());
     }
     let cfg = px.pool().config();

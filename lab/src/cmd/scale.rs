@@ -268,7 +268,7 @@ fn report_drive(
     source: &str,
 ) -> Result<(), String> {
     let text = format!(
-        "{}devices                       {}\nsessions open                 {} ({} failed{})\nconnect+hello p50/p90/p99     {:.1} / {:.1} / {:.1} ms ({} at a time)\nestablished / s               {:.0}\nRSS per client session        {:.1} KiB ({} -> {} KiB, {})\nidle CPU (keepalives)         {:.2}% of one core ({} s interval, {:.0} s window{})\ncheckout p50/p99/max          {:.1} / {:.1} / {:.1} us over {} checkouts\n",
+        "{}devices                       {}\nsessions open                 {} ({} failed{})\nconnect+hello p50/p90/p99     {:.1} / {:.1} / {:.1} ms ({} at a time)\nestablished / s               {:.0}\nRSS per client session        {:.1} KiB ({} -> {} KiB, {})\nidle CPU (keepalives)         {:.2}% of one core ({} s interval, {:.0} s window{})\ncheckout p50/p99/max          {:.1} / {:.1} / {:.1} us over {} checkouts ({} failed)\n",
         if r.workers > 1 {
             format!("workers                       {}\n", r.workers)
         } else {
@@ -294,7 +294,8 @@ fn report_drive(
         r.checkout_us[0],
         r.checkout_us[1],
         r.checkout_us[2],
-        r.checkouts
+        r.checkouts,
+        r.checkout_errors
     );
     print!("{text}");
     if let Some(p) = &a.json {
@@ -318,6 +319,14 @@ fn report_drive(
         return Err(format!(
             "{} of {} sessions failed to open",
             r.errors, r.devices
+        ));
+    }
+    if r.checkout_errors > 0 {
+        return Err(format!(
+            "{} of {} checkouts after the idle window failed; first: {}",
+            r.checkout_errors,
+            r.checkouts,
+            r.first_checkout_error.as_deref().unwrap_or("-")
         ));
     }
     Ok(())

@@ -41,6 +41,8 @@ pub struct SimArgs {
     /// (Set by `--shards` for its child processes) serve slice K of the fleet only.
     #[arg(long, hide = true)]
     pub shard: Option<usize>,
+    #[command(flatten)]
+    pub ssh: super::SshLimitArgs,
 }
 
 /// Routers `[lo, hi)` of `routers` for shard `k` of `n`.
@@ -67,6 +69,15 @@ pub async fn run(a: SimArgs) -> Result<(), String> {
         "Serve the fleet from several processes: `netlab sim --shards N`.",
     )?;
     let timing = a.profile.timing();
+    let defaults = DeviceConfig::default();
+    let limits = a.ssh.apply(junos_sim::sshd::Limits {
+        handshake_timeout: defaults.handshake_timeout,
+        login_grace: defaults.login_grace,
+        max_startups: defaults.max_startups,
+        max_connections: defaults.connection_limit,
+        rate_per_minute: defaults.rate_limit_per_minute,
+        max_channels: defaults.channels_per_connection,
+    })?;
     let first = Ipv4Addr::from(u32::from(a.listen) + lo as u32);
     let fleet = Fleet::start(FleetConfig {
         routers: hi - lo,
@@ -79,7 +90,12 @@ pub async fn run(a: SimArgs) -> Result<(), String> {
         device: DeviceConfig {
             route_count: a.routes,
             timing,
-            ..Default::default()
+            handshake_timeout: limits.handshake_timeout,
+            login_grace: limits.login_grace,
+            max_startups: limits.max_startups,
+            connection_limit: limits.max_connections,
+            channels_per_connection: limits.max_channels,
+            ..defaults
         },
     })
     .await
@@ -97,8 +113,7 @@ pub async fn run(a: SimArgs) -> Result<(), String> {
         }
     }
     if let Some(p) = &a.inventory_out {
-        std::fs::write(p, inventory::for_fleet(&fleet, &a.password_env))
-            .map_err(|e| format!("{}: {e}", p.display()))?;
+        super::write_atomic(p, &inventory::for_fleet(&fleet, &a.password_env))?;
         if a.shard.is_none() {
             println!(
                 "inventory written to {} (export {}={DEFAULT_PASSWORD})",
@@ -153,6 +168,7 @@ async fn run_shards(a: SimArgs) -> Result<(), String> {
             .args(["--password-env", &a.password_env])
             .args(["--shards", &a.shards.to_string()])
             .args(["--shard", &k.to_string()])
+            .args(a.ssh.to_args())
             .arg("--inventory-out")
             .arg(&inv)
             .kill_on_drop(true)
@@ -178,7 +194,7 @@ async fn run_shards(a: SimArgs) -> Result<(), String> {
     }
     let merged = merge(children.iter().map(|c| c.2.as_path()))?;
     if let Some(p) = &a.inventory_out {
-        std::fs::write(p, &merged).map_err(|e| format!("{}: {e}", p.display()))?;
+        super::write_atomic(p, &merged)?;
         println!(
             "inventory of {} routers from {} shards written to {} (export {}={DEFAULT_PASSWORD})",
             a.routers,

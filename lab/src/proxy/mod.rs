@@ -23,7 +23,7 @@ mod server;
 pub mod shell;
 
 use std::net::{IpAddr, SocketAddr};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering::Relaxed};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -46,7 +46,31 @@ pub struct ProxyConfig {
     pub host_key: PrivateKey,
     /// A client session silent this long is closed and its lease given back.
     pub client_idle_timeout: Duration,
+    /// What a client may do before and after logging in (the SSH server core's limits;
+    /// `max_connections` is per endpoint).
+    pub ssh_limits: junos_sim::sshd::Limits,
+    /// The largest NETCONF message a client may send, in bytes.
+    pub max_message: usize,
+    /// SSH keepalive interval towards clients: one that vanishes without a FIN (cable
+    /// pulled, VM paused) is dropped after three unanswered, and its leases go back.
+    pub client_keepalive: Duration,
 }
+
+impl ProxyConfig {
+    /// The default limits of a proxy facing clients it does not control.
+    pub fn default_ssh_limits() -> junos_sim::sshd::Limits {
+        junos_sim::sshd::Limits {
+            max_connections: 1_000,
+            ..Default::default()
+        }
+    }
+}
+
+/// The default of [`ProxyConfig::client_keepalive`].
+pub const DEFAULT_CLIENT_KEEPALIVE: Duration = Duration::from_secs(15);
+
+/// The default of [`ProxyConfig::max_message`]: netpool's own `max_frame`.
+pub const DEFAULT_MAX_MESSAGE: usize = 16 * 1024 * 1024;
 
 /// An upstream device: its inventory name and how the pool reaches it.
 #[derive(Clone, Debug)]
@@ -78,6 +102,12 @@ pub struct EndpointCounters {
     pub resets: AtomicU64,
     /// Failures a client saw (no session in time, upstream broke, timeouts).
     pub errors: AtomicU64,
+    /// Client connections closed at accept, over a cap.
+    pub refused: AtomicU64,
+    /// Client connections cut before login (handshake timeout, login grace time).
+    pub cut_pre_auth: AtomicU64,
+    /// Channel opens refused (over the channels-per-connection cap).
+    pub channels_refused: AtomicU64,
 }
 
 /// One device's local endpoint.
@@ -90,6 +120,8 @@ pub struct Endpoint {
     pub device: netpool::Device,
     /// Counters.
     pub counters: EndpointCounters,
+    /// The state the SSH caps count in.
+    gate: junos_sim::sshd::Gate,
 }
 
 /// Client session-ids the proxy handed out, with the upstream session each one leases
@@ -100,29 +132,50 @@ pub(crate) struct Sessions {
     live: Mutex<std::collections::HashMap<u32, Live>>,
 }
 
-#[derive(Clone, Copy)]
+/// A client NETCONF session of the proxy: its endpoint, and the token `kill-session`
+/// cancels to end it.
+#[derive(Clone)]
 pub(crate) struct Live {
     endpoint: usize,
-    upstream: Option<u32>,
+    kill: CancellationToken,
 }
 
 impl Sessions {
-    pub(crate) fn open(&self, endpoint: usize, upstream: Option<u32>) -> u32 {
+    /// Register a client session of `endpoint`: its id, and the token that ends it.
+    pub(crate) fn open(&self, endpoint: usize) -> (u32, CancellationToken) {
         let id = self.next.fetch_add(1, Relaxed) + 1;
-        self.lock().insert(id, Live { endpoint, upstream });
-        id
+        let kill = CancellationToken::new();
+        self.lock().insert(
+            id,
+            Live {
+                endpoint,
+                kill: kill.clone(),
+            },
+        );
+        (id, kill)
     }
 
+    /// Called once the session's lease is back in the pool (cleaned or discarded).
     pub(crate) fn close(&self, id: u32) {
         self.lock().remove(&id);
     }
 
-    /// The upstream session-id of client session `id` on `endpoint`.
-    pub(crate) fn upstream_of(&self, endpoint: usize, id: u32) -> Option<Option<u32>> {
-        self.lock()
-            .get(&id)
-            .filter(|l| l.endpoint == endpoint)
-            .map(|l| l.upstream)
+    /// End client session `id` of `endpoint`, as Junos's kill-session ends the session it
+    /// names. False if no such live session: an id the proxy never gave out, one that
+    /// ended, or one of another endpoint.
+    pub(crate) fn kill(&self, endpoint: usize, id: u32) -> bool {
+        match self.lock().get(&id).filter(|l| l.endpoint == endpoint) {
+            Some(l) => {
+                l.kill.cancel();
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Whether client session `id` is still registered (its lease not yet back).
+    pub(crate) fn is_live(&self, id: u32) -> bool {
+        self.lock().contains_key(&id)
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, std::collections::HashMap<u32, Live>> {
@@ -139,6 +192,8 @@ pub(crate) struct Shared {
     pub(crate) client_password: Option<String>,
     pub(crate) authorized_keys: Vec<PublicKey>,
     pub(crate) client_idle_timeout: Duration,
+    pub(crate) ssh_limits: junos_sim::sshd::Limits,
+    pub(crate) max_message: usize,
     pub(crate) token: CancellationToken,
 }
 
@@ -189,6 +244,11 @@ impl Shared {
 impl Leased<'_> {
     /// Hand the session back fit for the next client: cleaned (close-configuration,
     /// discard-changes, unlock) if it holds state, discarded if cleaning fails.
+    /// Drop the upstream session without cleaning it: its transport failed.
+    pub(crate) fn discard(self) {
+        self.session.discard();
+    }
+
     pub(crate) async fn give_back(self) {
         let Leased {
             mut session,
@@ -219,6 +279,16 @@ impl Proxy {
         upstreams: Vec<Upstream>,
         cfg: ProxyConfig,
     ) -> Result<Proxy, String> {
+        cfg.ssh_limits.check()?;
+        if cfg.client_keepalive.is_zero() {
+            return Err("client keepalive 0: clients that vanish would never be found".into());
+        }
+        if cfg.max_message < 1024 {
+            return Err(format!(
+                "max message {} bytes: at least 1024 (a hello must fit)",
+                cfg.max_message
+            ));
+        }
         if cfg.client_password.is_none() && cfg.authorized_keys.is_empty() {
             return Err(
                 "no way for clients to log in: give a client password or authorized keys".into(),
@@ -241,6 +311,7 @@ impl Proxy {
                 addr: l.local_addr().map_err(|e| e.to_string())?,
                 device: u.device,
                 counters: EndpointCounters::default(),
+                gate: Default::default(),
             });
             listeners.push(l);
         }
@@ -256,15 +327,33 @@ impl Proxy {
             client_password: cfg.client_password,
             authorized_keys: cfg.authorized_keys,
             client_idle_timeout: cfg.client_idle_timeout,
+            ssh_limits: cfg.ssh_limits,
+            max_message: cfg.max_message,
             token: CancellationToken::new(),
         });
-        let server_config = Arc::new(server::config(cfg.host_key));
+        let mut server_config = junos_sim::sshd::russh_config("netlab_proxy", cfg.host_key);
+        // A client that vanishes without a FIN (cable pulled, VM paused) is found by the
+        // keepalives, and its leases go back to the pool.
+        server_config.keepalive_interval = Some(cfg.client_keepalive);
+        server_config.keepalive_max = 3;
+        server_config.auth_rejection_time = Duration::from_millis(200);
+        let server_config = Arc::new(server_config);
+        let stop = junos_sim::sshd::Stop {
+            kill: CancellationToken::new(),
+            halt: shared.token.clone(),
+            goodbye: "netlab proxy shutting down",
+            linger: Duration::from_secs(1),
+        };
         for (i, l) in listeners.into_iter().enumerate() {
-            tokio::spawn(server::accept_loop(
-                shared.clone(),
-                i,
+            let service = server::Endpoint {
+                shared: shared.clone(),
+                endpoint: i,
+            };
+            tokio::spawn(junos_sim::sshd::serve(
+                Arc::new(service),
                 l,
                 server_config.clone(),
+                stop.clone(),
             ));
         }
         Ok(Proxy {
@@ -367,8 +456,23 @@ impl Proxy {
     }
 }
 
-/// Read the proxy's host key from `path`, or create an Ed25519 key there (mode 0600)
-/// if the file does not exist. Errors name the file.
+/// Where `netlab proxy` keeps its host key when `--host-key` is not given: under the
+/// user's state directory (`$XDG_STATE_HOME/netlab/`, else `~/.local/state/netlab/`).
+pub fn default_host_key_path() -> Result<PathBuf, String> {
+    let env = |k: &str| {
+        std::env::var_os(k)
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from)
+    };
+    let state = env("XDG_STATE_HOME")
+        .filter(|p| p.is_absolute())
+        .or_else(|| env("HOME").map(|h| h.join(".local/state")))
+        .ok_or("no state directory for the proxy's host key: HOME and XDG_STATE_HOME are unset; give --host-key FILE")?;
+    Ok(state.join("netlab").join("proxy-host-key"))
+}
+
+/// Read the proxy's host key from `path`, or create an Ed25519 key there (mode 0600; its
+/// directory, if missing, mode 0700) if the file does not exist. Errors name the file.
 pub fn load_or_create_host_key(path: &Path) -> Result<PrivateKey, String> {
     let at = |e: &dyn std::fmt::Display| format!("host key {}: {e}", path.display());
     match std::fs::read_to_string(path) {
@@ -381,6 +485,14 @@ pub fn load_or_create_host_key(path: &Path) -> Result<PrivateKey, String> {
             let text = key
                 .to_openssh(russh::keys::ssh_key::LineEnding::LF)
                 .map_err(|e| at(&e))?;
+            if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+                use std::os::unix::fs::DirBuilderExt as _;
+                std::fs::DirBuilder::new()
+                    .recursive(true)
+                    .mode(0o700)
+                    .create(dir)
+                    .map_err(|e| at(&e))?;
+            }
             write_private(path, text.as_bytes()).map_err(|e| at(&e))?;
             Ok(key)
         }
@@ -460,13 +572,17 @@ mod tests {
     #[test]
     fn session_ids_map_to_their_endpoint_only() {
         let s = Sessions::default();
-        let a = s.open(0, Some(41));
-        let b = s.open(1, None);
+        let (a, ka) = s.open(0);
+        let (b, kb) = s.open(1);
         assert_ne!(a, b);
-        assert_eq!(s.upstream_of(0, a), Some(Some(41)));
-        assert_eq!(s.upstream_of(1, a), None);
-        assert_eq!(s.upstream_of(1, b), Some(None));
+        assert!(!s.kill(1, a), "another endpoint's session");
+        assert!(!ka.is_cancelled());
+        assert!(!s.kill(0, 9999), "an id never given out");
+        assert!(s.kill(0, a));
+        assert!(ka.is_cancelled() && !kb.is_cancelled());
+        assert!(s.is_live(a), "live until its lease is back");
         s.close(a);
-        assert_eq!(s.upstream_of(0, a), None);
+        assert!(!s.is_live(a));
+        assert!(!s.kill(0, a), "an ended session");
     }
 }

@@ -6,9 +6,10 @@
 //! out and back), and handles two operations itself:
 //!
 //! - `close-session`: answered `<ok/>`; the upstream session goes back to the pool.
-//! - `kill-session`: the proxy's session-id is mapped to the upstream one it leases, and
-//!   the upstream session is killed on the device; an id that is not a live session of
-//!   this endpoint is `invalid-value`, as on Junos.
+//! - `kill-session`: the client session with that proxy session-id ends, as Junos ends
+//!   the session it names: its channel closes and its lease goes back cleaned (whatever
+//!   upstream session it holds by then, or none); `<ok/>` once it has. An id that is not a
+//!   live session of this endpoint is `invalid-value`, as on Junos.
 //!
 //! However the client leaves (close-session, disconnect, idle timeout, proxy shutdown),
 //! an upstream session that holds the lock, uncommitted changes or an open private
@@ -21,20 +22,14 @@
 
 use std::sync::atomic::Ordering::Relaxed;
 
-use bytes::BytesMut;
 use futures::StreamExt;
-use netconf_wire::{
-    Element, FrameCodec, Framing, Hello, Rpc, RpcError, RpcReply, BASE_1_0, BASE_1_1,
-};
+use netconf_wire::{FrameCodec, Framing, Hello, Rpc, RpcError, RpcReply, BASE_1_0};
 use russh::server::Msg;
 use russh::Channel;
 use tokio::io::{AsyncWrite, AsyncWriteExt};
-use tokio_util::codec::{Encoder, FramedRead};
+use tokio_util::codec::FramedRead;
 
 use super::Shared;
-
-/// The largest client message the proxy takes (a large configuration load fits).
-const MAX_CLIENT_FRAME: usize = 64 * 1024 * 1024;
 
 /// Serve a client NETCONF channel until it ends.
 pub(super) async fn serve(shared: &Shared, endpoint: usize, channel: Channel<Msg>) {
@@ -48,8 +43,7 @@ pub(super) async fn serve(shared: &Shared, endpoint: usize, channel: Channel<Msg
         Err(_) if shared.token.is_cancelled() => return,
         Err(why) => (None, Some(why)),
     };
-    let upstream_id = lease.as_ref().and_then(|l| l.session.session_id());
-    let id = shared.sessions.open(endpoint, upstream_id);
+    let (id, killed) = shared.sessions.open(endpoint);
     let (mut rd, wr) = channel.split();
     let mut relay = Relay {
         shared,
@@ -58,10 +52,11 @@ pub(super) async fn serve(shared: &Shared, endpoint: usize, channel: Channel<Msg
         lease,
         refusal,
         enc: FrameCodec::default(),
+        killed,
     };
     let ended = relay
         .run(
-            FramedRead::with_capacity(rd.make_reader(), FrameCodec::new(MAX_CLIENT_FRAME), 2048),
+            FramedRead::with_capacity(rd.make_reader(), FrameCodec::new(shared.max_message), 2048),
             wr.make_writer(),
         )
         .await;
@@ -83,6 +78,8 @@ struct Relay<'a> {
     /// the one after tries to lease again).
     refusal: Option<String>,
     enc: FrameCodec,
+    /// Cancelled by another client's kill-session of this one.
+    killed: tokio_util::sync::CancellationToken,
 }
 
 impl Relay<'_> {
@@ -98,7 +95,9 @@ impl Relay<'_> {
     {
         let caps = match &self.lease {
             Some(l) => l.session.capabilities().to_vec(),
-            None => vec![BASE_1_0.to_string(), BASE_1_1.to_string()],
+            // No upstream session yet: its framing is unknown, so base:1.0 alone (the
+            // proxy never offers chunked framing it might have to relay over base:1.0).
+            None => vec![BASE_1_0.to_string()],
         };
         let ours = Hello::server(caps, self.id);
         if self.write(&mut wr, ours.to_xml().as_bytes()).await.is_err() {
@@ -120,7 +119,9 @@ impl Relay<'_> {
                 Ok(f) => f,
                 Err(why) => return why,
             };
-            let rpc = match Rpc::parse(&frame) {
+            // The head of the message only: it is relayed as bytes, so its body never becomes
+            // a tree here (memory per message: the frame, and a bounded head).
+            let rpc = match Rpc::parse_head(&frame) {
                 Ok(r) => r,
                 Err(e) => {
                     let err =
@@ -166,9 +167,12 @@ impl Relay<'_> {
                 continue;
             };
             let stateful = lease.session.needs_reset();
-            match lease.session.relay(&rpc, &frame).await {
+            let relayed = lease.session.relay(&rpc, &frame).await;
+            // The request's bytes are no longer needed while the reply is written.
+            drop(frame);
+            match relayed {
                 Ok(reply) => {
-                    if self.write(&mut wr, &reply).await.is_err() {
+                    if self.write_parts(&mut wr, &reply.parts()).await.is_err() {
                         return "client gone";
                     }
                 }
@@ -221,27 +225,44 @@ impl Relay<'_> {
                 Err(_) => Err("client idle timeout"),
             },
             _ = self.shared.token.cancelled() => Err("proxy shutting down"),
+            _ = self.killed.cancelled() => Err("killed by kill-session"),
         }
     }
 
+    /// Write one message to the client.
     async fn write<W: AsyncWrite + Unpin>(
         &mut self,
         wr: &mut W,
         doc: &[u8],
     ) -> std::io::Result<()> {
-        let mut buf = BytesMut::with_capacity(doc.len() + 32);
-        if let Err(e) = self.enc.encode(doc, &mut buf) {
-            // A reply base:1.0 cannot frame (it holds "]]>]]>"): an error instead.
-            buf.clear();
-            let err = RpcError::new("rpc", "operation-failed", format!("netlab proxy: {e}"));
-            let _ = self.enc.encode(error_reply(&[], &err).as_slice(), &mut buf);
+        self.write_parts(wr, &[doc]).await
+    }
+
+    /// Write a message given as consecutive parts (a relayed reply: its rewritten head,
+    /// then the device's bytes) without joining large ones. One that base:1.0 cannot
+    /// frame (it holds "]]>]]>") becomes an error reply instead.
+    async fn write_parts<W: AsyncWrite + Unpin>(
+        &mut self,
+        wr: &mut W,
+        parts: &[&[u8]],
+    ) -> std::io::Result<()> {
+        match self.enc.frame_parts(parts) {
+            Ok(framed) => framed.write_to(wr, parts).await?,
+            Err(e) => {
+                let err = RpcError::new("rpc", "operation-failed", format!("netlab proxy: {e}"));
+                let doc = error_reply(&[], &err);
+                // Its text is escaped, so it frames in either framing.
+                if let Ok(framed) = self.enc.frame_parts(&[&doc]) {
+                    framed.write_to(wr, &[&doc]).await?;
+                }
+            }
         }
-        wr.write_all(&buf).await?;
         wr.flush().await
     }
 
-    /// `kill-session` with the proxy's session-id: kill the upstream session that client
-    /// session leases.
+    /// `kill-session` with the proxy's session-id: the named client session ends, as on
+    /// Junos. Its channel closes and its lease goes back cleaned, whatever upstream
+    /// session it holds now (or none); the reply waits until it has (bounded).
     async fn kill_session(&mut self, rpc: &Rpc) -> Vec<u8> {
         let invalid =
             |msg: String| error_reply(&rpc.attrs, &RpcError::new("protocol", "invalid-value", msg));
@@ -265,47 +286,36 @@ impl Relay<'_> {
                 "session-id {target} is this session (use close-session)"
             ));
         }
-        let upstream = match self.shared.sessions.upstream_of(self.endpoint, target) {
-            None => {
-                return invalid(format!(
-                    "session-id {target} is not a session of this device"
-                ))
-            }
-            Some(None) => return ok_reply(rpc).into_bytes(),
-            Some(Some(u)) => u,
-        };
-        let Some(lease) = self.lease.as_mut() else {
-            let why = self.refusal.clone().unwrap_or_default();
-            return error_reply(
-                &rpc.attrs,
-                &RpcError::new("application", "resource-denied", why),
-            );
-        };
-        // The client's rpc with the upstream session-id in place of the proxy's.
-        let forwarded = Rpc {
-            attrs: rpc.attrs.clone(),
-            operation: Element::new("kill-session")
-                .with_child(Element::new("session-id").with_text(upstream.to_string())),
-        };
-        let mut root = Element::new("rpc").with_child(forwarded.operation.clone());
-        root.attrs = forwarded.attrs.clone();
-        match lease
-            .session
-            .relay(&forwarded, root.to_xml().as_bytes())
-            .await
-        {
-            Ok(reply) => reply,
-            Err(e) => error_reply(
-                &rpc.attrs,
-                &RpcError::new(
-                    "application",
-                    "operation-failed",
-                    format!("netlab proxy: {e}"),
-                ),
-            ),
+        if !self.shared.sessions.kill(self.endpoint, target) {
+            return invalid(format!(
+                "session-id {target} is not a session of this device"
+            ));
         }
+        let deadline = tokio::time::Instant::now() + KILL_WAIT;
+        while self.shared.sessions.is_live(target) {
+            if tokio::time::Instant::now() > deadline {
+                return error_reply(
+                    &rpc.attrs,
+                    &RpcError::new(
+                        "application",
+                        "operation-failed",
+                        format!("netlab proxy: session {target} was told to end and has not within {KILL_WAIT:?} (its current RPC is still running)"),
+                    ),
+                );
+            }
+            tokio::select! {
+                _ = tokio::time::sleep(std::time::Duration::from_millis(5)) => {}
+                // Killed itself meanwhile (two sessions killing each other): answer now,
+                // then end at the next read.
+                _ = self.killed.cancelled() => break,
+            }
+        }
+        ok_reply(rpc).into_bytes()
     }
 }
+
+/// How long kill-session waits for its target to end (an RPC in flight finishes first).
+const KILL_WAIT: std::time::Duration = std::time::Duration::from_secs(30);
 
 fn ok_reply(rpc: &Rpc) -> String {
     format!(

@@ -5,8 +5,9 @@
 //! - A shell (netmiko, a person at a terminal) gets the Junos CLI prompt. It leases one
 //!   NETCONF session for its lifetime and runs each operational command over it with the
 //!   `command` RPC; configuration mode maps to the configuration RPCs (`set`/`delete` as
-//!   a set load, `commit [check] [and-quit] [comment]`, `show | compare`, `rollback N`,
-//!   `configure private|exclusive`), so a pooled session serves it too. Other
+//!   a set load, `commit [check] [confirmed [N]] [comment "text"] [and-quit]`,
+//!   `show | compare`, `rollback N`, `configure private|exclusive`, leaving them as Junos
+//!   does), so a pooled session serves it too. Other
 //!   configuration-mode commands (`edit`, `insert`, `annotate`...) are refused with a
 //!   message that says so.
 
@@ -55,10 +56,85 @@ pub(super) async fn exec(shared: &Shared, endpoint: usize, channel: Channel<Msg>
     let _ = channel.close().await;
 }
 
-#[derive(PartialEq, Eq)]
+#[derive(PartialEq, Eq, Clone, Copy)]
 enum Mode {
     Operational,
+    /// `configure`: the shared candidate.
     Configuration,
+    /// `configure exclusive`: the shared candidate, locked; uncommitted changes are
+    /// discarded and the lock released on exit, as Junos does.
+    Exclusive,
+    /// `configure private`: a private candidate, gone on exit.
+    Private,
+}
+
+/// `commit` and its options, in any order, as the Junos CLI takes them.
+#[derive(Debug, Default, PartialEq, Eq)]
+struct Commit {
+    check: bool,
+    /// `confirmed [minutes]`: Junos's default is 10 minutes.
+    confirmed: Option<u32>,
+    comment: Option<String>,
+    and_quit: bool,
+}
+
+impl Commit {
+    fn parse(rest: &[&str]) -> Result<Commit, String> {
+        let mut c = Commit::default();
+        let mut i = 0;
+        while i < rest.len() {
+            match rest[i] {
+                "check" => c.check = true,
+                "and-quit" => c.and_quit = true,
+                "synchronize" => {}
+                "comment" => {
+                    i += 1;
+                    let text = rest
+                        .get(i)
+                        .ok_or("error: syntax error, expecting <comment>")?;
+                    c.comment = Some(text.to_string());
+                }
+                "confirmed" => {
+                    let minutes = match rest.get(i + 1).map(|m| m.parse::<u32>()) {
+                        Some(Ok(m)) => {
+                            i += 1;
+                            if !(1..=65_535).contains(&m) {
+                                return Err(format!(
+                                    "error: value {m} is not within range (1..65535)"
+                                ));
+                            }
+                            m
+                        }
+                        _ => 10,
+                    };
+                    c.confirmed = Some(minutes);
+                }
+                other => return Err(format!("error: syntax error: {other}")),
+            }
+            i += 1;
+        }
+        if c.check && (c.confirmed.is_some() || c.and_quit) {
+            return Err("error: syntax error: check".into());
+        }
+        Ok(c)
+    }
+
+    fn rpc(&self) -> String {
+        if self.check {
+            return "<commit-configuration><check/></commit-configuration>".into();
+        }
+        let mut r = String::from("<commit-configuration>");
+        if let Some(m) = self.confirmed {
+            r.push_str(&format!(
+                "<confirmed/><confirm-timeout>{m}</confirm-timeout>"
+            ));
+        }
+        if let Some(c) = &self.comment {
+            r.push_str(&format!("<log>{}</log>", netconf_wire::escape_text(c)));
+        }
+        r.push_str("</commit-configuration>");
+        r
+    }
 }
 
 struct Shell<'a> {
@@ -144,8 +220,17 @@ pub(super) async fn serve(shared: &Shared, endpoint: usize, channel: Channel<Msg
                         break 'session;
                     }
                     Some(reply) => {
+                        // Each reply is written as it comes: a pasted packet of many
+                        // lines never holds all their replies at once.
                         out.push_str(&editor.for_terminal(&reply));
                         out.push_str(&sh.prompt());
+                        if wr
+                            .data_bytes(std::mem::take(&mut out).into_bytes())
+                            .await
+                            .is_err()
+                        {
+                            break 'session;
+                        }
                     }
                     None => {
                         let _ = wr.data_bytes(std::mem::take(&mut out).into_bytes()).await;
@@ -164,14 +249,19 @@ pub(super) async fn serve(shared: &Shared, endpoint: usize, channel: Channel<Msg
     let _ = wr.exit_status(0).await;
     let _ = wr.eof().await;
     let _ = wr.close().await;
-    sh.lease.give_back().await;
+    if sh.broken {
+        // Resetting a session whose transport failed would only wait out its timeouts.
+        sh.lease.discard();
+    } else {
+        sh.lease.give_back().await;
+    }
 }
 
 impl Shell<'_> {
     fn prompt(&self) -> String {
         match self.mode {
             Mode::Operational => format!("{}@{}> ", self.user, self.host),
-            Mode::Configuration => format!("\n[edit]\n{}@{}# ", self.user, self.host),
+            _ => format!("\n[edit]\n{}@{}# ", self.user, self.host),
         }
     }
 
@@ -181,10 +271,15 @@ impl Shell<'_> {
             return Some(String::new());
         }
         self.counters.commands.fetch_add(1, Relaxed);
-        let w: Vec<&str> = line.split_whitespace().collect();
+        // Words as the Junos CLI reads them (a double-quoted string is one word).
+        let words = match junos_sim::junos_config::split_words(line) {
+            Ok(w) => w,
+            Err(e) => return Some(format!("error: syntax error: {e}\n")),
+        };
+        let w: Vec<&str> = words.iter().map(String::as_str).collect();
         match self.mode {
             Mode::Operational => self.operational(line, &w).await,
-            Mode::Configuration => Some(self.configuration(line, &w).await),
+            _ => Some(self.configuration(line, &w).await),
         }
     }
 
@@ -195,14 +290,20 @@ impl Shell<'_> {
             ["set", "cli", "screen-width", n] => format!("Screen width set to {n}\n"),
             ["set", "cli", "complete-on-space", "off"] => "Disabling complete-on-space\n".into(),
             ["set", "cli", ..] => String::new(),
-            ["configure"] => self.enter("").await,
+            ["configure"] => self.enter("", Mode::Configuration).await,
             ["configure", "private"] => {
-                self.enter("<open-configuration><private/></open-configuration>")
-                    .await
+                self.enter(
+                    "<open-configuration><private/></open-configuration>",
+                    Mode::Private,
+                )
+                .await
             }
             ["configure", "exclusive"] => {
-                self.enter("<lock><target><candidate/></target></lock>")
-                    .await
+                self.enter(
+                    "<lock><target><candidate/></target></lock>",
+                    Mode::Exclusive,
+                )
+                .await
             }
             _ => self.command(line).await,
         })
@@ -225,14 +326,60 @@ impl Shell<'_> {
         errors(e)
     }
 
-    async fn enter(&mut self, rpc: &str) -> String {
+    async fn enter(&mut self, rpc: &str, mode: Mode) -> String {
         if !rpc.is_empty() {
             if let Err(e) = self.rpc(rpc).await {
                 return e;
             }
         }
-        self.mode = Mode::Configuration;
+        self.mode = mode;
         "Entering configuration mode\n".into()
+    }
+
+    /// Whether the candidate this mode edits differs from the running configuration.
+    async fn uncommitted(&mut self) -> Result<bool, String> {
+        let r = self
+            .rpc("<get-configuration compare=\"rollback\" rollback=\"0\" format=\"text\"/>")
+            .await?;
+        Ok(r.root
+            .find(&["configuration-information", "configuration-output"])
+            .or_else(|| r.root.child("configuration-output"))
+            .is_some_and(|e| !e.text.trim().is_empty()))
+    }
+
+    /// Leave configuration mode as Junos does: the shared candidate keeps its changes
+    /// (with a warning); exclusive mode discards them and unlocks; private mode discards
+    /// its candidate.
+    async fn leave(&mut self) -> String {
+        let mut out = String::new();
+        let changed = match self.uncommitted().await {
+            Ok(c) => c,
+            Err(e) => return e,
+        };
+        let release: &[&str] = match self.mode {
+            Mode::Exclusive => &[
+                "<discard-changes/>",
+                "<unlock><target><candidate/></target></unlock>",
+            ],
+            Mode::Private => &["<close-configuration/>"],
+            _ => &[],
+        };
+        if changed {
+            out.push_str(if release.is_empty() {
+                "The configuration has been changed but not committed\n"
+            } else {
+                "warning: uncommitted changes will be discarded on exit\n"
+            });
+        }
+        for rpc in release {
+            if let Err(e) = self.rpc(rpc).await {
+                out.push_str(&e);
+                return out;
+            }
+        }
+        self.mode = Mode::Operational;
+        out.push_str("Exiting configuration mode\n");
+        out
     }
 
     async fn command(&mut self, line: &str) -> String {
@@ -246,10 +393,7 @@ impl Shell<'_> {
     async fn configuration(&mut self, line: &str, w: &[&str]) -> String {
         match w {
             ["run", ..] => self.command(line.trim_start_matches("run").trim()).await,
-            ["exit"] | ["quit"] | ["exit", "configuration-mode"] => {
-                self.mode = Mode::Operational;
-                "Exiting configuration mode\n".into()
-            }
+            ["exit"] | ["quit"] | ["exit", "configuration-mode"] => self.leave().await,
             ["top"] | ["up"] => String::new(),
             [verb, _, ..]
                 if matches!(*verb, "set" | "delete" | "activate" | "deactivate" | "rename") =>
@@ -304,30 +448,25 @@ impl Shell<'_> {
     }
 
     async fn commit(&mut self, rest: &[&str]) -> String {
-        let check = rest.first() == Some(&"check");
-        let comment = rest
-            .iter()
-            .position(|x| *x == "comment")
-            .and_then(|i| rest.get(i + 1))
-            .map(|c| {
-                format!(
-                    "<log>{}</log>",
-                    netconf_wire::escape_text(c.trim_matches('"'))
-                )
-            })
-            .unwrap_or_default();
-        let rpc = if check {
-            "<commit-configuration><check/></commit-configuration>".to_string()
-        } else {
-            format!("<commit-configuration>{comment}</commit-configuration>")
+        let c = match Commit::parse(rest) {
+            Ok(c) => c,
+            Err(e) => return format!("{e}\n"),
         };
-        match self.rpc(&rpc).await {
-            Ok(_) if check => "configuration check succeeds\n".into(),
-            Ok(_) if rest.contains(&"and-quit") => {
-                self.mode = Mode::Operational;
-                "commit complete\nExiting configuration mode\n".into()
+        match self.rpc(&c.rpc()).await {
+            Ok(_) if c.check => "configuration check succeeds\n".into(),
+            Ok(_) => {
+                let mut out = String::new();
+                if let Some(m) = c.confirmed {
+                    out.push_str(&format!(
+                        "commit confirmed will be automatically rolled back in {m} minutes unless confirmed\n"
+                    ));
+                }
+                out.push_str("commit complete\n");
+                if c.and_quit {
+                    out.push_str(&self.leave().await);
+                }
+                out
             }
-            Ok(_) => "commit complete\n".into(),
             Err(e) => format!("{e}error: commit failed\n"),
         }
     }

@@ -112,12 +112,20 @@ pub enum Show {
     OspfDatabase,
     /// `show ospf neighbor`.
     OspfNeighbor,
+    /// `show ospf overview` / get-ospf-overview-information.
+    OspfOverview,
+    /// `show chassis fpc` / get-fpc-information.
+    ChassisFpc,
     /// `show lldp neighbors` / get-lldp-neighbors-information.
     LldpNeighbors,
     /// `show bfd session` / get-bfd-session-information.
     BfdSessions,
-    /// `show arp no-resolve` / get-arp-table-information.
-    Arp,
+    /// `show arp [no-resolve] [expiration-time]` / get-arp-table-information; with
+    /// `expiration-time`, each entry's time to expire (NAPALM's ARP `age` reads it).
+    Arp {
+        /// `expiration-time` asked.
+        expiration: bool,
+    },
     /// `show bgp summary` / get-bgp-summary-information.
     BgpSummary,
     /// `show bgp neighbor [ADDR]` / get-bgp-neighbor-information.

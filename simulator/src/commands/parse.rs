@@ -76,6 +76,7 @@ impl CommandLine {
                 b if is(b, "environment") => Show::ChassisEnvironment,
                 b if is(b, "temperature-thresholds") => Show::TemperatureThresholds,
                 b if is(b, "power") => Show::PowerUsage,
+                b if is(b, "fpc") => Show::ChassisFpc,
                 _ => return Err(err(2, "command")),
             },
             a if is(a, "ntp") && a.len() >= 2 => match arg(2) {
@@ -108,8 +109,11 @@ impl CommandLine {
                 _ => return Err(err(2, "command")),
             },
             a if is(a, "arp") && a.len() >= 2 => match arg(2) {
-                "" => Show::Arp,
-                b if is(b, "no-resolve") => Show::Arp,
+                "" => Show::Arp { expiration: false },
+                b if is(b, "no-resolve") => Show::Arp {
+                    expiration: is(arg(3), "expiration-time") && !arg(3).is_empty(),
+                },
+                b if is(b, "expiration-time") => Show::Arp { expiration: true },
                 _ => return Err(err(2, "command")),
             },
             a if is(a, "bgp") && a.len() >= 2 => match arg(2) {
@@ -124,6 +128,7 @@ impl CommandLine {
                 b if is(b, "interface") => Show::OspfInterface,
                 b if is(b, "database") => Show::OspfDatabase,
                 b if is(b, "neighbor") => Show::OspfNeighbor,
+                b if is(b, "overview") => Show::OspfOverview,
                 _ => return Err(err(2, "command")),
             },
             a if is(a, "configuration") && a.len() >= 2 => {

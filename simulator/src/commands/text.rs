@@ -16,7 +16,7 @@ pub fn render_text(show: &Show, spec: &DeviceSpec, state: &DeviceState) -> Piece
     match show {
         Show::Version => one(format!(
             "Hostname: {}\nModel: {}\nJunos: {}\nJUNOS OS Kernel 64-bit  [20230321.a5b9d7f_builder_stable_12]\nJUNOS OS libs [20230321.a5b9d7f_builder_stable_12]\nJUNOS OS runtime [20230321.a5b9d7f_builder_stable_12]\nJUNOS Packet Forwarding Engine Simulation Package [{}]\nJUNOS py base [{}]\nJUNOS Routing Software Suite [{}]\n",
-            spec.hostname, spec.model, spec.version, spec.version, spec.version, spec.version
+            state.host_name(spec), spec.model, spec.version, spec.version, spec.version, spec.version
         )),
         Show::Interfaces { name, level } => interfaces_text(spec, name.as_deref(), *level),
         Show::SystemUptime => {
@@ -29,7 +29,7 @@ pub fn render_text(show: &Show, spec: &DeviceSpec, state: &DeviceState) -> Piece
         }
         Show::SystemInformation => one(format!(
             "Model: {}\nFamily: junos\nJunos: {}\nHostname: {}\n",
-            spec.model, spec.version, spec.hostname
+            spec.model, spec.version, state.host_name(spec)
         )),
         Show::SystemUsers => {
             let mut s = format!(
@@ -69,6 +69,20 @@ pub fn render_text(show: &Show, spec: &DeviceSpec, state: &DeviceState) -> Piece
             let _ = writeln!(s, "Router  *{:<17}{:<17}0x80000a3c   412  0x22 0x5d2a  84", spec.router_id(), spec.router_id());
             for i in spec.interfaces().iter().filter(|i| i.up) {
                 let _ = writeln!(s, "Router   {:<17}{:<17}0x80000b11  1203  0x22 0x8f10  84", i.neighbor_id, i.neighbor_id);
+            }
+            one(s)
+        }
+        Show::OspfOverview => {
+            let up = spec.interfaces().iter().filter(|i| i.up).count();
+            one(format!(
+                "Instance: master\n  Router ID: {}\n  Route table index: 0\n  LSA refresh time: 50 minutes\n  Area: 0.0.0.0\n    Stub type: Not Stub\n    Authentication Type: None\n    Area border routers: 0, AS boundary routers: 0\n    Neighbors\n      Up (in full state): {up}\n  Topology: default (ID 0)\n    Full SPF runs: 4\n",
+                spec.router_id()
+            ))
+        }
+        Show::ChassisFpc => {
+            let mut s = String::from("                     Temp  CPU Utilization (%)   CPU Utilization (%)  Memory    Utilization (%)\nSlot State            (C)  Total  Interrupt      1min   5min   15min  DRAM (MB) Heap     Buffer\n  0  Online           37      6          0        6      5      5    2048       22          0\n");
+            for slot in 1..12 {
+                let _ = writeln!(s, "{slot:>3}  Empty");
             }
             one(s)
         }
@@ -117,14 +131,15 @@ pub fn render_text(show: &Show, spec: &DeviceSpec, state: &DeviceState) -> Piece
             let _ = writeln!(s, "\n{} sessions, {} clients\nCumulative transmit rate {:.1} pps, cumulative receive rate {:.1} pps", up.len(), up.len(), up.len() as f64 * 3.3, up.len() as f64 * 3.3);
             one(s)
         }
-        Show::Arp => {
-            let mut s = String::from("MAC Address       Address         Interface                Flags\n");
+        Show::Arp { expiration } => {
+            let tte = |k: usize| if *expiration { format!("  {}", super::xml::arp_time_to_expire(spec, k)) } else { String::new() };
+            let mut s = format!("MAC Address       Address         Interface                Flags{}\n", if *expiration { "    TTE" } else { "" });
             let mut n = 0;
             for (k, i) in spec.interfaces().iter().filter(|i| i.up).enumerate() {
-                let _ = writeln!(s, "56:68:a{}:00:{:02x}:01 {:<16}{:<25}none", (spec.index + 1) % 10, k, i.neighbor, format!("{}.0", i.name));
+                let _ = writeln!(s, "56:68:a{}:00:{:02x}:01 {:<16}{:<25}none{}", (spec.index + 1) % 10, k, i.neighbor, format!("{}.0", i.name), tte(k));
                 n += 1;
             }
-            let _ = writeln!(s, "56:68:a0:ff:ff:fe {:<16}{:<25}none\nTotal entries: {}", "192.168.255.254", "fxp0.0", n + 1);
+            let _ = writeln!(s, "56:68:a0:ff:ff:fe {:<16}{:<25}none{}\nTotal entries: {}", "192.168.255.254", "fxp0.0", tte(n), n + 1);
             one(s)
         }
         Show::BgpSummary => {
@@ -167,7 +182,7 @@ pub fn render_text(show: &Show, spec: &DeviceSpec, state: &DeviceState) -> Piece
         Show::RouteInstance => one(chassis::instance_text(state, route_total(spec))),
         Show::BridgeMacTable { count: true } => one("0 MAC address learned in routing instance default-switch bridge domain __all_bds__\n".into()),
         Show::BridgeMacTable { count: false } => one(String::new()),
-        Show::Ipv6Neighbors => one(String::new()),
+        Show::Ipv6Neighbors => one(super::xml::ipv6_nd_text(spec, &state.running)),
         Show::SystemCommit => one(chassis::commit_text(state)),
         Show::LldpDetail { interface } => one(format!(
             "LLDP Neighbor Information:\nLocal Information:\nIndex: 1 Time to live: 120 Time mark: 0 Age: 12 secs\nLocal Interface    : {}\n",

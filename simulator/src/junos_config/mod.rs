@@ -227,9 +227,10 @@ impl ConfigTree {
         Ok(found)
     }
 
-    /// Load `set`/`delete` lines. Every refused line is reported, with Junos's message
-    /// and the offending word; callers load into a copy, so a refused load changes
-    /// nothing.
+    /// Load `set`/`delete` lines, one by one. Every refused line is reported, with
+    /// Junos's message and the offending word, and the valid lines are applied whatever
+    /// (the NETCONF load keeps them, as Junos does; callers that want all or nothing load
+    /// into a copy).
     pub fn load_set(&mut self, text: &str) -> Result<(), Vec<LoadError>> {
         let mut errors = Vec::new();
         for (n, line) in text.lines().enumerate() {

@@ -8,6 +8,28 @@ mod views {
     use super::*;
 
     #[test]
+    fn an_empty_leaf_with_only_active_loads_as_nothing_and_without_it_is_an_error() {
+        // What Ansible's junos_system writes for options it was not given.
+        let xml = "<configuration><system><host-name active=\"active\">sysr1</host-name>\
+                   <domain-search active=\"active\"/><name-server><name>192.0.2.53</name>\
+                   </name-server></system></configuration>";
+        let mut t = ConfigTree::default();
+        t.load_xml(&Element::parse(xml.as_bytes()).unwrap(), false)
+            .unwrap();
+        assert_eq!(t.value(&["system", "host-name"]), Some("sysr1"));
+        assert!(!t.to_set_lines().iter().any(|l| l.contains("domain-search")));
+        let bare = "<configuration><system><domain-search/></system></configuration>";
+        let err = ConfigTree::default()
+            .load_xml(&Element::parse(bare.as_bytes()).unwrap(), false)
+            .unwrap_err();
+        assert!(
+            err[0].message.contains("expecting <domain-search>"),
+            "{:?}",
+            err[0].message
+        );
+    }
+
+    #[test]
     fn set_text_and_xml_views_agree() {
         let spec = DeviceSpec::new(0, 1, 10);
         let t = ConfigTree::factory(&spec);

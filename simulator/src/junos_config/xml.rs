@@ -119,6 +119,16 @@ fn load_el(
             }
             keys
         }
+        // An empty leaf that only carries `active`/`inactive` names no value to set:
+        // Junos loads it as nothing (Ansible's junos_system writes
+        // `<domain-search active="active"/>` for every option not given).
+        Kind::Leaf | Kind::LeafList
+            if text.is_empty()
+                && !delete
+                && (el.attr("active").is_some() || el.attr("inactive").is_some()) =>
+        {
+            return;
+        }
         Kind::Leaf | Kind::LeafList if text.is_empty() && !delete => {
             return err(
                 errors,

@@ -279,10 +279,10 @@ impl Session<'_> {
         let from_scratch = matches!(action, "override" | "update");
         let replace = action == "replace";
         let result = if let Some(set) = op.child("configuration-set") {
-            self.edit(|t| t.load_set(&set.text))
+            self.edit_set(&set.text)
         } else if let Some(txt) = op.child("configuration-text") {
             if action == "set" {
-                self.edit(|t| t.load_set(&txt.text))
+                self.edit_set(&txt.text)
             } else {
                 self.edit(|t| {
                     if from_scratch {
@@ -298,11 +298,13 @@ impl Session<'_> {
                 }
                 t.load_xml(cfg, replace)
             })
-        } else if op.has("configuration-json") {
-            return load_failed(
-                "the simulator does not load JSON configuration".into(),
-                Some("configuration-json"),
-            );
+        } else if let Some(json) = op.child("configuration-json") {
+            self.edit(|t| {
+                if from_scratch {
+                    *t = ConfigTree::default();
+                }
+                t.load_json(&json.text)
+            })
         } else {
             return missing(
                 "load-configuration needs configuration, configuration-text, configuration-set, rollback or rescue",
@@ -316,6 +318,18 @@ impl Session<'_> {
     /// cleanly) and answer with Junos's load results.
     fn edit(&self, f: impl FnOnce(&mut ConfigTree) -> Result<(), Vec<LoadError>>) -> Body {
         match self.state().edit_candidate(self.id, f) {
+            Ok(Ok(())) => load_results(&[]),
+            Ok(Err(errors)) => load_results(&errors),
+            Err(d) => denied(&d),
+        }
+    }
+
+    /// A `set` load: line by line, the valid lines kept beside the errors of the others.
+    fn edit_set(&self, text: &str) -> Body {
+        match self
+            .state()
+            .edit_candidate_keeping(self.id, true, |t| t.load_set(text))
+        {
             Ok(Ok(())) => load_results(&[]),
             Ok(Err(errors)) => load_results(&errors),
             Err(d) => denied(&d),

@@ -51,18 +51,21 @@ fn set_line() -> impl Strategy<Value = String> {
 static CASES: AtomicUsize = AtomicUsize::new(0);
 static LOADED: AtomicUsize = AtomicUsize::new(0);
 
-/// The set-line fuzz really checks round trips: most of its cases load.
+/// The set-line fuzz really checks round trips: a good share of its cases load (the
+/// rest exercise refusals). A fixed seed and 1,000 cases: the share measured over random
+/// seeds was 33-37% of 200 (six runs), so 30% of a fixed 1,000 neither flakes nor passes
+/// a generator whose loads almost all fail.
 #[test]
 fn most_generated_set_loads_are_accepted() {
-    let mut runner = proptest::test_runner::TestRunner::default();
+    let mut runner = proptest::test_runner::TestRunner::deterministic();
     let strategy = prop::collection::vec(set_line(), 1..8);
     let mut ok = 0;
-    for _ in 0..200 {
+    for _ in 0..1000 {
         let lines =
             proptest::strategy::ValueTree::current(&strategy.new_tree(&mut runner).unwrap());
         ok += usize::from(ConfigTree::default().load_set(&lines.join("\n")).is_ok());
     }
-    assert!(ok >= 60, "only {ok} of 200 generated loads were accepted");
+    assert!(ok >= 300, "only {ok} of 1000 generated loads were accepted");
 }
 
 fn quote(w: &str) -> String {
@@ -182,22 +185,11 @@ proptest! {
 /// candidate outlives the session (a new NETCONF session can discard, lock and unlock).
 pub(crate) mod shell {
     use super::*;
-    use netpool_tests::{config_for, device, fleet, PASSWORD, USER};
+    use netpool_tests::{config_for, device, fleet, AnyKey, PASSWORD, USER};
     use russh::client;
     use russh::ChannelMsg;
     use std::sync::{Arc, OnceLock};
     use std::time::Duration;
-
-    pub(crate) struct AnyKey;
-    impl client::Handler for AnyKey {
-        type Error = russh::Error;
-        async fn check_server_key(
-            &mut self,
-            _key: &russh::keys::PublicKeyOrCertificate,
-        ) -> Result<bool, Self::Error> {
-            Ok(true)
-        }
-    }
 
     struct Lab {
         rt: tokio::runtime::Runtime,

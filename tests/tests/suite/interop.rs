@@ -19,9 +19,13 @@ pub(crate) fn python() -> String {
 }
 
 pub(crate) fn script(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("interop")
-        .join(name)
+    // At run time (cargo sets it for the test process): the compile-time value names the
+    // checkout that built the binary, which a shared build directory may outlive.
+    PathBuf::from(
+        std::env::var_os("CARGO_MANIFEST_DIR").expect("cargo test sets CARGO_MANIFEST_DIR"),
+    )
+    .join("interop")
+    .join(name)
 }
 
 async fn run_client(name: &str) -> (Value, junos_sim::Fleet) {
@@ -61,7 +65,8 @@ async fn ncclient_junos_device_handler_works_unmodified() {
     assert_eq!(j["hostname"], "r1");
     assert_eq!(j["version"], "21.4R3-S5.4");
     assert_eq!(j["command_text"], "Hostname: r1");
-    assert_eq!(j["route_destinations"], serde_json::json!(["10.0.15.0/24"]));
+    assert_eq!(j["route_destinations"], serde_json::json!(["10.0.15.0"]));
+    assert_eq!(j["route_prefix_lengths"], serde_json::json!(["24"]));
     assert_eq!(j["config_host_name"], "r1");
     assert_eq!(j["after_commit_host_name"], "nc-renamed");
     assert_eq!(j["unknown_rpc"], "RPCError");
@@ -74,6 +79,144 @@ async fn ncclient_junos_device_handler_works_unmodified() {
         eventually(Duration::from_secs(2), || r1.counters().sessions_open == 0).await,
         "client closed its session"
     );
+}
+
+/// The values NAPALM's getters must return for r1 of a one-router fleet after
+/// napalm_check.py's setup commit: what its configuration and state imply, looked at below
+/// the top level (an answer like `{"success": {}}` is not empty there but holds nothing).
+/// One line per value that is not so.
+fn napalm_values_wrong(getters: &serde_json::Map<String, Value>, serial: &str) -> Vec<String> {
+    let v = |k: &str| getters[k]["value"].clone();
+    let mut wrong = Vec::new();
+    let mut want = |ok: bool, what: &str, got: &Value| {
+        if !ok {
+            let mut got = got.to_string();
+            got.truncate(400);
+            wrong.push(format!("{what}: got {got}"));
+        }
+    };
+    let is_prefix = |p: &str| {
+        p.split_once('/').is_some_and(|(a, l)| {
+            a.parse::<std::net::Ipv4Addr>().is_ok() && l.parse::<u8>().is_ok_and(|l| l <= 32)
+        })
+    };
+    let facts = v("get_facts");
+    want(
+        facts["hostname"] == "r1",
+        "get_facts hostname is the router's name",
+        &facts,
+    );
+    want(facts["vendor"] == "Juniper", "get_facts vendor", &facts);
+    want(
+        facts["serial_number"] == serial,
+        "get_facts serial_number",
+        &facts,
+    );
+    want(
+        facts["os_version"] == "21.4R3-S5.4",
+        "get_facts os_version",
+        &facts,
+    );
+    want(
+        facts["interface_list"]
+            .as_array()
+            .is_some_and(|l| l.iter().any(|i| i == "ge-0/0/0")),
+        "get_facts interface_list holds ge-0/0/0",
+        &facts,
+    );
+    let config = v("get_config");
+    let running = config["running"].as_str().unwrap_or_default();
+    want(
+        running.contains("host-name r1;") && running.contains("description \"to r2\";"),
+        "get_config running holds the host name and the committed description",
+        &config,
+    );
+    let alive = v("is_alive");
+    want(alive["is_alive"] == true, "is_alive is true", &alive);
+    let trace = v("traceroute");
+    let hops = trace["success"].as_object();
+    want(
+        hops.is_some_and(|h| {
+            !h.is_empty()
+                && h.values().all(|hop| {
+                    hop["probes"].as_object().is_some_and(|p| {
+                        !p.is_empty() && p.values().all(|pr| pr["ip_address"].is_string())
+                    })
+                })
+        }),
+        "traceroute has hops, each with probes that name an address",
+        &trace,
+    );
+    let arp = v("get_arp_table");
+    let arp_rows = arp.as_array().cloned().unwrap_or_default();
+    want(
+        !arp_rows.is_empty() && arp_rows.iter().all(|e| e["age"].is_number()),
+        "get_arp_table ages are numbers",
+        &arp,
+    );
+    want(
+        arp_rows
+            .iter()
+            .any(|e| e["ip"] == "10.0.14.2" && e["interface"] == "ge-0/0/0.0"),
+        "get_arp_table holds the neighbor 10.0.14.2 on ge-0/0/0.0",
+        &arp,
+    );
+    let routes = v("get_route_to");
+    want(
+        routes
+            .as_object()
+            .is_some_and(|r| r.contains_key("10.0.14.0/24") && r.keys().all(|p| is_prefix(p))),
+        "get_route_to is keyed by address/length and holds 10.0.14.0/24",
+        &routes,
+    );
+    let nd = v("get_ipv6_neighbors_table");
+    want(
+        nd.as_array().is_some_and(|l| {
+            l.iter().any(|e| {
+                e["interface"] == "ge-0/0/0.0"
+                    && e["ip"].as_str().is_some_and(|ip| ip.starts_with("fe80::"))
+            })
+        }),
+        "get_ipv6_neighbors_table holds a link-local neighbor on ge-0/0/0.0 (inet6 set up)",
+        &nd,
+    );
+    let ips = v("get_interfaces_ip");
+    want(
+        ips["ge-0/0/0.0"]["ipv4"]["10.0.14.1"]["prefix_length"] == 24,
+        "get_interfaces_ip ge-0/0/0.0 is 10.0.14.1/24",
+        &ips,
+    );
+    let ntp = v("get_ntp_peers");
+    want(
+        ntp.as_object()
+            .is_some_and(|p| p.contains_key("192.0.2.124")),
+        "get_ntp_peers holds the peer set up",
+        &ntp,
+    );
+    let probes = v("get_probes_config");
+    want(
+        probes["P1"]["T1"]["target"] == "10.0.14.2",
+        "get_probes_config P1/T1 targets 10.0.14.2",
+        &probes,
+    );
+    let lldp = v("get_lldp_neighbors");
+    want(
+        lldp["ge-0/0/0"].as_array().is_some_and(|n| {
+            n.iter()
+                .any(|x| x["hostname"].is_string() && x["port"].is_string())
+        }),
+        "get_lldp_neighbors names a neighbor on ge-0/0/0",
+        &lldp,
+    );
+    let ni = v("get_network_instances");
+    want(
+        ni["default"]["interfaces"]["interface"]
+            .as_object()
+            .is_some_and(|i| i.contains_key("ge-0/0/0.0")),
+        "get_network_instances default holds ge-0/0/0.0",
+        &ni,
+    );
+    wrong
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -91,15 +234,9 @@ async fn napalm_junos_getters_and_config_cycle_work_unmodified() {
         .collect();
     assert!(failed.is_empty(), "getters that raised: {failed:#?}");
     // What the router's state and the configuration the script committed imply is there.
-    // Empty by design: IPv6 neighbors (the routers run IPv4), optics (a vMX has none), MAC
-    // table and VLANs (no bridge domain configured), RPM results (not simulated yet).
-    let may_be_empty = [
-        "get_ipv6_neighbors_table",
-        "get_optics",
-        "get_mac_address_table",
-        "get_vlans",
-        "get_probes_results",
-    ];
+    // Empty by design: optics (a vMX has none), MAC table and VLANs (no bridge domain
+    // configured).
+    let may_be_empty = ["get_optics", "get_mac_address_table", "get_vlans"];
     let empty: Vec<&String> = getters
         .iter()
         .filter(|(k, v)| v["empty"] == true && !may_be_empty.contains(&k.as_str()))
@@ -137,6 +274,17 @@ async fn napalm_junos_getters_and_config_cycle_work_unmodified() {
         sample("ping").contains(r#""packet_loss": 0"#),
         "{}",
         sample("ping")
+    );
+    // The RPM test the script configured (probe P1, test T1, to 10.0.14.2) has results.
+    let rpm = &getters["get_probes_results"]["value"]["P1"]["T1"];
+    assert_eq!(rpm["target"], "10.0.14.2", "{rpm}");
+    assert!(rpm["rtt"].as_f64().is_some_and(|r| r > 0.0), "{rpm}");
+    assert_eq!(rpm["last_test_loss"], 0, "{rpm}");
+    let wrong = napalm_values_wrong(getters, &r1.spec().serial);
+    assert!(
+        wrong.is_empty(),
+        "getters whose values are not what the router holds:\n{}",
+        wrong.join("\n")
     );
     // The configuration cycle, with Junos's hierarchical diff.
     let c = &j["config"];
@@ -387,6 +535,31 @@ async fn ansible_junos_modules_work_unmodified() {
     assert!(stdout.contains("failed=0"), "{stdout}");
     // The set line was rolled back; junos_netconf's change stayed.
     assert_eq!(r1.running_value(&["system", "location", "building"]), None);
+    // The declarative modules' changes, in Junos's places.
+    assert_eq!(
+        r1.running_value(&["system", "login", "announcement"])
+            .as_deref(),
+        Some("hello from ansible")
+    );
+    assert_eq!(
+        r1.running_value(&["system", "domain-name"]).as_deref(),
+        Some("example.net")
+    );
+    assert_eq!(
+        r1.running_value(&["system", "login", "user", "ansible1", "class"])
+            .as_deref(),
+        Some("read-only")
+    );
+    assert_eq!(
+        r1.running_value(&[
+            "routing-instances",
+            "VRFX",
+            "route-distinguisher",
+            "rd-type"
+        ])
+        .as_deref(),
+        Some("10.0.0.1:77")
+    );
     assert_eq!(
         r1.running_value(&["system", "services", "netconf", "ssh", "port"])
             .as_deref(),

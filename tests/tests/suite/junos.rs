@@ -35,6 +35,17 @@ async fn every_rpc_answers_with_the_element_paths_real_junos_has() {
     let mut total = 0;
     for r in rpcs {
         let name = r["name"].as_str().unwrap();
+        if let Some(setup) = r.get("setup").and_then(|v| v.as_str()) {
+            g.rpc(&format!(
+                "<load-configuration action=\"set\" format=\"text\"><configuration-set>{}</configuration-set></load-configuration>",
+                netconf_wire::escape_text(setup)
+            ))
+            .await
+            .unwrap_or_else(|e| panic!("{name}: setup load: {e}"));
+            g.rpc("<commit-configuration/>")
+                .await
+                .unwrap_or_else(|e| panic!("{name}: setup commit: {e}"));
+        }
         let reply = g
             .rpc(r["rpc"].as_str().unwrap())
             .await
@@ -139,6 +150,26 @@ async fn rpc_arguments_are_honoured_and_unknown_ones_refused() {
 async fn a_refused_change_is_an_error_with_every_error_and_nothing_is_committed() {
     let (fleet, pool, dev) = one_router().await;
     let r1 = &fleet.devices()[0];
+    // As on Junos, a set load applies its valid lines beside the errors of the others
+    // ("load complete (1 errors)"): what a refused load leaves is the caller's to discard.
+    let mut g = pool.netconf(&dev).await.unwrap();
+    let e = g
+        .rpc("<load-configuration action=\"set\" format=\"text\"><configuration-set>set system host-name kept-line\nset system foo bar</configuration-set></load-configuration>")
+        .await
+        .expect_err("a load with a bad line is an error");
+    assert!(e.to_string().contains("foo"), "{e}");
+    assert_eq!(
+        r1.candidate_value(&["system", "host-name"]).as_deref(),
+        Some("kept-line"),
+        "the valid line of a refused set load is in the candidate, as on Junos"
+    );
+    g.rpc("<discard-changes/>").await.unwrap();
+    assert_eq!(
+        r1.candidate_value(&["system", "host-name"]).as_deref(),
+        Some("r1")
+    );
+    drop(g);
+    // netpool's configure discards it: nothing stays, nothing is committed.
     let e = pool
         .configure(
             &dev,

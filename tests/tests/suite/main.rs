@@ -12,7 +12,9 @@
 //! - `proxy`: `netlab proxy` in-process, netpool's own clients through it;
 //! - `proxy_fuzz`: random shell and NETCONF input through the proxy, nothing left behind;
 //! - `proxy_interop`: PyEZ, ncclient, netmiko and OpenSSH through the proxy (ignored: needs them);
+//! - `proxy_shell`: the proxy's shell: configuration modes, commit options, departures;
 //! - `hostile`: a misbehaving router written here, against the pool;
+//! - `preauth`: clients that never log in, against a router and the proxy (one SSH core);
 //! - `openssh`: the pool against a real OpenSSH sshd (ignored: needs sshd);
 //! - `interop`: real Python clients and OpenSSH against junos-sim (ignored: needs them);
 //! - `container`, `netns`, `crpd`: Docker, network namespaces, a Juniper image (ignored).
@@ -32,7 +34,9 @@ mod netns;
 mod openssh;
 mod paused;
 mod pool;
+mod preauth;
 mod proxy;
 mod proxy_fuzz;
 mod proxy_interop;
+mod proxy_shell;
 mod sim;

@@ -7,11 +7,11 @@ use std::sync::atomic::Ordering::Relaxed;
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
-use netpool_tests::{config_for, device, fleet, runtime};
+use netpool_tests::{config_for, device, fleet, runtime, AnyKey};
 use proptest::prelude::*;
 use russh::client;
 
-use crate::fuzz::shell::{run_session_as, session_input, AnyKey};
+use crate::fuzz::shell::{run_session_as, session_input};
 use crate::proxy::{proxy_for, CLIENT_PASSWORD};
 
 struct Lab {
@@ -21,9 +21,13 @@ struct Lab {
     direct: netpool::Pool,
 }
 
-fn lab() -> &'static Lab {
-    static LAB: OnceLock<Lab> = OnceLock::new();
-    LAB.get_or_init(|| {
+/// The two properties run in parallel: each has a router and proxy of its own, so that
+/// one's "nothing left behind" never sees the other's lock or change.
+static SHELL_LAB: OnceLock<Lab> = OnceLock::new();
+static NETCONF_LAB: OnceLock<Lab> = OnceLock::new();
+
+fn lab(cell: &'static OnceLock<Lab>) -> &'static Lab {
+    cell.get_or_init(|| {
         let rt = runtime();
         let (fleet, proxy, direct) = rt.block_on(async {
             let fleet = fleet(1).await;
@@ -154,7 +158,7 @@ proptest! {
 
     #[test]
     fn random_shell_input_through_the_proxy_leaves_nothing_behind(chunks in session_input()) {
-        let lab = lab();
+        let lab = lab(&SHELL_LAB);
         let r = lab.rt.block_on(async {
             run_session_as(lab.proxy.endpoints()[0].addr, CLIENT_PASSWORD, &chunks).await?;
             nothing_left_behind(lab).await
@@ -167,7 +171,7 @@ proptest! {
         chunks in prop::collection::vec(netconf_chunk(), 1..10),
         polite in any::<bool>(),
     ) {
-        let lab = lab();
+        let lab = lab(&NETCONF_LAB);
         let r = lab.rt.block_on(async {
             netconf_session(lab.proxy.endpoints()[0].addr, &chunks, polite).await?;
             nothing_left_behind(lab).await

@@ -61,7 +61,8 @@ async fn pyez_ncclient_and_netmiko_work_unmodified_through_the_proxy() {
 
     let j = through("ncclient_check.py", at, CLIENT_PASSWORD, &[]).await;
     assert_eq!(j["version"], "21.4R3-S5.4");
-    assert_eq!(j["command_text"], "Hostname: r1");
+    // Junos's show version names the committed host-name: PyEZ's rename above.
+    assert_eq!(j["command_text"], "Hostname: pyez-renamed");
     assert_eq!(j["after_commit_host_name"], "nc-renamed");
     assert_eq!(
         j["unknown_rpc"], "RPCError",
@@ -69,8 +70,9 @@ async fn pyez_ncclient_and_netmiko_work_unmodified_through_the_proxy() {
     );
 
     let j = through("netmiko_check.py", at, CLIENT_PASSWORD, &[]).await;
-    // The prompt's host is what the router's get-software-information says.
-    let host = r1.hostname();
+    // The prompt's host is what the router's get-software-information says: the
+    // host-name ncclient committed above.
+    let host = "nc-renamed";
     assert_eq!(j["prompt"], format!("lab@{host}>"));
     assert_eq!(j["show_version"], format!("Hostname: {host}"));
     assert!(

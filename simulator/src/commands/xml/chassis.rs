@@ -55,6 +55,31 @@ pub(super) fn environment() -> Pieces {
     x.done("environment-information")
 }
 
+/// `get-fpc-information` (`show chassis fpc`): a vMX has one virtual FPC, in slot 0.
+pub(super) fn fpc() -> Pieces {
+    let mut x = X::with_ns("fpc-information", "junos-chassis", Some("brief"));
+    x.open("fpc")
+        .leaf("slot", 0)
+        .leaf("state", "Online")
+        .leaf_attr("temperature", "celsius", 37, "37 degrees C / 98 degrees F")
+        .leaf("cpu-total", 6)
+        .leaf("cpu-interrupt", 0)
+        .leaf("cpu-1min-avg", 6)
+        .leaf("cpu-5min-avg", 5)
+        .leaf("cpu-15min-avg", 5)
+        .leaf("memory-dram-size", 2048)
+        .leaf("memory-heap-utilization", 22)
+        .leaf("memory-buffer-utilization", 0)
+        .close("fpc");
+    for slot in 1..12 {
+        x.open("fpc")
+            .leaf("slot", slot)
+            .leaf("state", "Empty")
+            .close("fpc");
+    }
+    x.done("fpc-information")
+}
+
 /// `get-temperature-threshold-information`.
 pub(super) fn temperature_thresholds() -> Pieces {
     let mut x = X::with_ns("temperature-threshold-information", "junos-chassis", None);
@@ -187,13 +212,6 @@ pub(super) fn bridge_mac_table(count: bool) -> Pieces {
     }
     let x = X::with_ns("l2ald-rtb-macdb", "junos-l2al", None);
     x.done("l2ald-rtb-macdb")
-}
-
-/// `get-ipv6-nd-information`: the simulated routers run IPv4 only, so the table is
-/// empty, in Junos's element.
-pub(super) fn ipv6_nd() -> Pieces {
-    let x = X::with_ns("ipv6-nd-information", "junos-arp", None);
-    x.done("ipv6-nd-information")
 }
 
 /// The commit history, newest first; a router that was never committed to shows the

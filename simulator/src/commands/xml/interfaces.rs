@@ -137,9 +137,9 @@ fn physical_interface(x: &mut X, p: &Port, c: &Configured, level: Level, with_un
         let (inp, outp) = p.packets;
         if matches!(level, Level::Detail | Level::Extensive) {
             x.open_style("traffic-statistics", "verbose")
-                .leaf("input-bytes", inp * 612)
+                .leaf("input-bytes", inp * IN_BYTES)
                 .leaf("input-bps", 2_112)
-                .leaf("output-bytes", outp * 598)
+                .leaf("output-bytes", outp * OUT_BYTES)
                 .leaf("output-bps", 1_984)
                 .leaf("input-packets", inp)
                 .leaf("input-pps", 3)
@@ -159,8 +159,8 @@ fn physical_interface(x: &mut X, p: &Port, c: &Configured, level: Level, with_un
             zeros(x, "output-error-list", "carrier-transitions output-errors output-collisions output-drops aged-packets mtu-errors hs-link-crc-errors output-fifo-errors output-resource-errors");
             x.open("ethernet-mac-statistics");
             for (t, v) in [
-                ("input-bytes", inp * 612),
-                ("output-bytes", outp * 598),
+                ("input-bytes", inp * IN_BYTES),
+                ("output-bytes", outp * OUT_BYTES),
                 ("input-packets", inp),
                 ("output-packets", outp),
                 ("input-unicasts", inp - inp / 50),
@@ -182,6 +182,8 @@ fn physical_interface(x: &mut X, p: &Port, c: &Configured, level: Level, with_un
                 ("input-fragment-frames", 0),
                 ("input-vlan-tagged-frames", 0),
                 ("input-code-violations", 0),
+                ("input-total-errors", 0),
+                ("output-total-errors", 0),
             ] {
                 x.leaf(t, v);
             }
@@ -209,8 +211,8 @@ fn physical_interface(x: &mut X, p: &Port, c: &Configured, level: Level, with_un
                 .leaf("local-remote-fault", "Link OK")
                 .close("local-info")
                 .close("ethernet-autonegotiation")
-                .open("interface-transmit-statistics")
-                .close("interface-transmit-statistics");
+                .leaf("interface-transmit-statistics", "Disabled");
+            extensive_physical(x, p);
         }
         x.open("active-alarms")
             .open("interface-alarms")
@@ -254,16 +256,47 @@ fn logical_interface(x: &mut X, p: &Port, level: Level) {
             .leaf("internal-flags", "0x4004000")
             .close("if-config-flags")
             .leaf("encapsulation", "ENET2")
-            .flag("policer-overhead")
-            .open_style("traffic-statistics", "brief")
-            .leaf("input-packets", inp)
-            .leaf("output-packets", outp)
-            .close("traffic-statistics")
-            .flag("filter-information")
+            .flag("policer-overhead");
+        if matches!(level, Level::Detail | Level::Extensive) {
+            // Junos splits a unit's counters into all, local (to and from the routing
+            // engine) and transit traffic at these levels.
+            let (local_in, local_out) = (inp / 10, outp / 10);
+            x.open_style("traffic-statistics", "verbose");
+            unit_counters(x, inp, outp);
+            x.close("traffic-statistics")
+                .open("local-traffic-statistics");
+            unit_counters(x, local_in, local_out);
+            x.close("local-traffic-statistics")
+                .open("transit-traffic-statistics")
+                .leaf("input-bytes", (inp - local_in) * IN_BYTES)
+                .leaf("input-bps", 1_896)
+                .leaf("output-bytes", (outp - local_out) * OUT_BYTES)
+                .leaf("output-bps", 1_784)
+                .leaf("input-packets", inp - local_in)
+                .leaf("input-pps", 3)
+                .leaf("output-packets", outp - local_out)
+                .leaf("output-pps", 3)
+                .close("transit-traffic-statistics");
+        } else {
+            x.open_style("traffic-statistics", "brief")
+                .leaf("input-packets", inp)
+                .leaf("output-packets", outp)
+                .close("traffic-statistics");
+        }
+        x.flag("filter-information")
             .open("address-family")
             .leaf("address-family-name", "inet")
-            .leaf("mtu", 1500)
-            .open("address-family-flags")
+            .leaf("mtu", 1500);
+        if matches!(level, Level::Detail | Level::Extensive) {
+            x.leaf("max-local-cache", 75_000)
+                .leaf("new-hold-limit", 75_000)
+                .leaf("intf-curr-cnt", 0)
+                .leaf("intf-unresolved-cnt", 0)
+                .leaf("intf-dropcnt", 0)
+                .leaf("generation", 150 + p.local_index)
+                .leaf("route-table", 0);
+        }
+        x.open("address-family-flags")
             .flag("ifff-is-primary")
             .flag("ifff-sendbcast-pkt-to-re")
             .close("address-family-flags")
@@ -282,6 +315,94 @@ fn logical_interface(x: &mut X, p: &Port, level: Level) {
             .close("address-family");
     }
     x.close("logical-interface");
+}
+
+/// What `extensive` adds to a physical interface beyond its error and MAC counters: hold
+/// times, PCS and FEC counters, the class-of-service queues and their counters, and where
+/// the interface sits in the forwarding engine (element names as Junos writes them).
+fn extensive_physical(x: &mut X, p: &Port) {
+    let (_, outp) = p.packets;
+    x.leaf("statistics-cleared", "Never")
+        .leaf("pad-to-minimum-frame-size", "Disabled")
+        .leaf("up-hold-time", 0)
+        .leaf("down-hold-time", 0);
+    zeros(x, "stp-traffic-statistics", "stp-input-bytes-dropped stp-output-bytes-dropped stp-input-packets-dropped stp-output-packets-dropped");
+    zeros(
+        x,
+        "ethernet-pcs-statistics",
+        "bit-error-seconds errored-blocks-seconds",
+    );
+    zeros(
+        x,
+        "ethernet-fec-statistics",
+        "fec_ccw_count fec_nccw_count fec_ccw_error_rate fec_nccw_error_rate",
+    );
+    x.open("queue-counters")
+        .open("interface-cos-short-summary")
+        .leaf("intf-cos-num-queues-supported", 8)
+        .leaf("intf-cos-num-queues-in-use", 4)
+        .leaf("intf-cos-queue-type", "Egress queues")
+        .close("interface-cos-short-summary");
+    for (n, class) in QUEUES.iter().enumerate() {
+        // Network control carries the routing protocols' few packets; best effort the rest.
+        let sent = match n {
+            0 => outp - outp / 20,
+            3 => outp / 20,
+            _ => 0,
+        };
+        x.open("queue")
+            .leaf("queue-number", n)
+            .leaf("forwarding-class-name", class)
+            .leaf("queue-counters-queued-packets", sent)
+            .leaf("queue-counters-trans-packets", sent)
+            .leaf("queue-counters-total-drop-packets", 0)
+            .close("queue");
+    }
+    x.close("queue-counters")
+        .open("physical-interface-cos-information")
+        .leaf("physical-interface-cos-hw-max-queues", 8)
+        .leaf("physical-interface-cos-use-max-queues", 8)
+        .close("physical-interface-cos-information")
+        .open("pfe-information")
+        .leaf("destination-slot", 0)
+        .leaf("destination-mask", "(0x00)")
+        .close("pfe-information")
+        .open("cos-information")
+        .open("cos-stream-information")
+        .leaf("cos-direction", "Output");
+    for (n, class, share) in [(0, QUEUES[0], 95u64), (3, QUEUES[3], 5)] {
+        x.open("cos-queue-configuration")
+            .leaf("cos-queue-number", n)
+            .leaf("cos-queue-forwarding-class", class)
+            .leaf("cos-queue-bandwidth", share)
+            .leaf("cos-queue-bandwidth-bps", share * 10_000_000)
+            .leaf("cos-queue-buffer", share)
+            .leaf("cos-queue-buffer-bytes", 0)
+            .leaf("cos-queue-priority", "low")
+            .leaf("cos-queue-limit", "none")
+            .close("cos-queue-configuration");
+    }
+    x.close("cos-stream-information").close("cos-information");
+}
+
+/// Junos's default forwarding classes, by queue number.
+const QUEUES: [&str; 4] = [
+    "best-effort",
+    "expedited-forwarding",
+    "assured-forwarding",
+    "network-control",
+];
+
+/// Mean packet sizes of the simulated traffic, in and out (bytes per packet).
+const IN_BYTES: u64 = 612;
+const OUT_BYTES: u64 = 598;
+
+/// A unit's byte and packet counters, in Junos's order.
+fn unit_counters(x: &mut X, inp: u64, outp: u64) {
+    x.leaf("input-bytes", inp * IN_BYTES)
+        .leaf("output-bytes", outp * OUT_BYTES)
+        .leaf("input-packets", inp)
+        .leaf("output-packets", outp);
 }
 
 /// An element holding a zero counter for each name (space-separated).

@@ -13,6 +13,7 @@ use crate::spec::DeviceSpec;
 use crate::state::DeviceState;
 
 mod interfaces;
+mod probes;
 mod routing;
 mod system;
 
@@ -20,9 +21,12 @@ use interfaces::interfaces;
 
 pub(crate) mod chassis;
 use routing::{
-    arp, bfd, bgp_neighbors, bgp_summary, lldp, ospf_database, ospf_interfaces, ospf_neighbors,
+    bfd, bgp_neighbors, bgp_summary, lldp, ospf_database, ospf_interfaces, ospf_neighbors,
     route_summary, route_xml,
 };
+mod neighbors;
+use neighbors::arp;
+pub(crate) use neighbors::{arp_time_to_expire, ipv6_nd_text};
 use system::{chassis_inventory, route_engine, system_memory, system_uptime, system_users};
 
 pub(super) const NS: &str = "http://xml.juniper.net/junos/21.4R0";
@@ -100,7 +104,7 @@ impl X {
 /// Render a command as the XML Junos returns for its RPC (the reply's children).
 pub fn render_xml(show: &Show, spec: &DeviceSpec, state: &DeviceState) -> Pieces {
     match show {
-        Show::Version => version(spec),
+        Show::Version => version(spec, state),
         Show::Interfaces { name, level } => {
             interfaces(spec, &state.running, name.as_deref(), *level)
         }
@@ -112,7 +116,7 @@ pub fn render_xml(show: &Show, spec: &DeviceSpec, state: &DeviceState) -> Pieces
                 ("os-name", &"junos"),
                 ("os-version", &spec.version),
                 ("serial-number", &spec.serial),
-                ("host-name", &spec.hostname),
+                ("host-name", &state.host_name(spec)),
             ]);
             x.done("system-information")
         }
@@ -159,9 +163,11 @@ pub fn render_xml(show: &Show, spec: &DeviceSpec, state: &DeviceState) -> Pieces
         Show::OspfInterface => ospf_interfaces(spec),
         Show::OspfDatabase => ospf_database(spec),
         Show::OspfNeighbor => ospf_neighbors(spec),
+        Show::OspfOverview => routing::ospf_overview(spec),
+        Show::ChassisFpc => chassis::fpc(),
         Show::LldpNeighbors => lldp(spec),
         Show::BfdSessions => bfd(spec),
-        Show::Arp => arp(spec),
+        Show::Arp { expiration } => arp(spec, *expiration),
         Show::BgpSummary => bgp_summary(spec),
         Show::BgpNeighbor(addr) => bgp_neighbors(spec, *addr),
         route @ Show::Route { .. } => route_xml(spec, route),
@@ -192,15 +198,15 @@ pub fn render_xml(show: &Show, spec: &DeviceSpec, state: &DeviceState) -> Pieces
         Show::PowerUsage => chassis::power_usage(),
         Show::RouteInstance => chassis::instance_information(state, route_total(spec)),
         Show::BridgeMacTable { count } => chassis::bridge_mac_table(*count),
-        Show::Ipv6Neighbors => chassis::ipv6_nd(),
+        Show::Ipv6Neighbors => neighbors::ipv6_nd(spec, &state.running),
         Show::SystemCommit => chassis::commit_information(state),
         Show::LldpDetail { interface } => routing::lldp_detail(spec, interface.as_deref()),
         Show::Optics => routing::optics(),
-        Show::ProbeResults => routing::probe_results(),
+        Show::ProbeResults => probes::probe_results(spec, &state.running),
         Show::BridgeInstances => routing::bridge_instances(),
         Show::NtpAssociations => one(super::output_element(&chassis::ntp_associations(state))),
-        Show::Ping { host, count } => routing::ping(spec, *host, *count),
-        Show::Traceroute { host } => routing::traceroute(spec, *host),
+        Show::Ping { host, count } => probes::ping(spec, *host, *count),
+        Show::Traceroute { host } => probes::traceroute(spec, *host),
         Show::Configuration(path) => one(format!(
             "<configuration junos:commit-seconds=\"{}\">\n{}\n</configuration>\n",
             unix_now(),
@@ -209,10 +215,10 @@ pub fn render_xml(show: &Show, spec: &DeviceSpec, state: &DeviceState) -> Pieces
     }
 }
 
-fn version(spec: &DeviceSpec) -> Pieces {
+fn version(spec: &DeviceSpec, state: &DeviceState) -> Pieces {
     let mut x = X::default();
     x.open("software-information").leaves(&[
-        ("host-name", &spec.hostname),
+        ("host-name", &state.host_name(spec)),
         ("product-model", &spec.model),
         ("product-name", &spec.model),
         ("junos-version", &spec.version),

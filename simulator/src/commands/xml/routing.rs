@@ -103,6 +103,33 @@ pub(super) fn ospf_neighbors(spec: &DeviceSpec) -> Pieces {
     x.done("ospf-neighbor-information")
 }
 
+/// `get-ospf-overview-information`: the instance, its router id and its one area (the
+/// backbone, where every simulated adjacency is), with the neighbors that are up.
+pub(super) fn ospf_overview(spec: &DeviceSpec) -> Pieces {
+    let up = spec.interfaces().iter().filter(|i| i.up).count();
+    let mut x = X::with_ns("ospf-overview-information", "junos-routing", None);
+    x.open("ospf-overview")
+        .leaf("instance-name", "master")
+        .leaf("ospf-router-id", spec.router_id())
+        .leaf("ospf-route-table-index", 0)
+        .leaf("ospf-lsa-refresh-time", 50)
+        .open("ospf-area-overview")
+        .leaf("ospf-area", "0.0.0.0")
+        .leaf("ospf-stub-type", "Not Stub")
+        .leaf("authentication-type", "None")
+        .leaf("ospf-abr-count", 0)
+        .leaf("ospf-asbr-count", 0)
+        .leaf("ospf-nbr-up-count", up)
+        .close("ospf-area-overview")
+        .open("ospf-topology-overview")
+        .leaf("ospf-topology-name", "default")
+        .leaf("ospf-topology-id", 0)
+        .leaf("ospf-full-spf-count", 4)
+        .close("ospf-topology-overview")
+        .close("ospf-overview");
+    x.done("ospf-overview-information")
+}
+
 pub(super) fn lldp(spec: &DeviceSpec) -> Pieces {
     let mut x = X::with_ns("lldp-neighbors-information", "junos-lldp", Some("brief"));
     for (k, i) in spec.interfaces().iter().filter(|i| i.up).enumerate() {
@@ -165,39 +192,6 @@ pub(super) fn bfd(spec: &DeviceSpec) -> Pieces {
             format!("{:.1}", up.len() as f64 * 3.3),
         );
     x.done("bfd-session-information")
-}
-
-pub(super) fn arp(spec: &DeviceSpec) -> Pieces {
-    let mut x = X::with_ns("arp-table-information", "junos-arp", Some("normal"));
-    let mut n = 0;
-    for (k, i) in spec.interfaces().iter().filter(|i| i.up).enumerate() {
-        x.open("arp-table-entry")
-            .leaf(
-                "mac-address",
-                format!("56:68:a{}:00:{:02x}:01", (spec.index + 1) % 10, k),
-            )
-            .leaf("ip-address", i.neighbor)
-            .leaf("hostname", i.neighbor)
-            .leaf("interface-name", format!("{}.0", i.name))
-            .open("arp-table-entry-flags")
-            .flag("none")
-            .close("arp-table-entry-flags")
-            .close("arp-table-entry");
-        n += 1;
-    }
-    let gw = Ipv4Addr::new(192, 168, 255, 254);
-    x.open("arp-table-entry")
-        .leaf("mac-address", "56:68:a0:ff:ff:fe")
-        .leaf("ip-address", gw)
-        .leaf("hostname", gw)
-        .leaf("interface-name", "fxp0.0")
-        .open("arp-table-entry-flags")
-        .flag("none")
-        .close("arp-table-entry-flags")
-        .close("arp-table-entry");
-    n += 1;
-    x.leaf("arp-entry-count", n);
-    x.done("arp-table-information")
 }
 
 pub(super) fn bgp_summary(spec: &DeviceSpec) -> Pieces {
@@ -304,8 +298,23 @@ pub(super) fn bgp_neighbors(spec: &DeviceSpec, only: Option<Ipv4Addr>) -> Pieces
 }
 
 fn route_entry_xml(s: &mut String, r: &Route, style: &str) {
-    let _ = write!(s, "<rt junos:style=\"{style}\">\n<rt-destination>{}/{}</rt-destination>\n<rt-entry>\n<active-tag>*</active-tag>\n<current-active/>\n<last-active/>\n<protocol-name>{}</protocol-name>\n<preference>{}</preference>\n<age junos:seconds=\"{}\">{}</age>\n<metric>{}</metric>\n<nh>\n<selected-next-hop/>\n{}<via>{}</via>\n</nh>\n",
-        r.prefix, r.len, r.protocol, r.preference, r.age_s, fmt_age(r.age_s), r.metric,
+    // Brief and terse replies write `10.0.14.0/24`; detail and extensive ones the bare
+    // address and the length apart (NAPALM's get_route_to joins the two).
+    let _ = if style == "detail" {
+        write!(
+            s,
+            "<rt junos:style=\"{style}\">\n<rt-destination>{}</rt-destination>\n<rt-prefix-length junos:emit=\"emit\">{}</rt-prefix-length>\n",
+            r.prefix, r.len
+        )
+    } else {
+        write!(
+            s,
+            "<rt junos:style=\"{style}\">\n<rt-destination>{}/{}</rt-destination>\n",
+            r.prefix, r.len
+        )
+    };
+    let _ = write!(s, "<rt-entry>\n<active-tag>*</active-tag>\n<current-active/>\n<last-active/>\n<protocol-name>{}</protocol-name>\n<preference>{}</preference>\n<age junos:seconds=\"{}\">{}</age>\n<metric>{}</metric>\n<nh>\n<selected-next-hop/>\n{}<via>{}</via>\n</nh>\n",
+        r.protocol, r.preference, r.age_s, fmt_age(r.age_s), r.metric,
         if r.next_hop.is_unspecified() { String::new() } else { format!("<to>{}</to>\n", r.next_hop) }, r.via);
     if style == "detail" {
         let _ = write!(s, "<rt-entry-state>Active Int Ext</rt-entry-state>\n<task-name>{}</task-name>\n<announce-bits>2</announce-bits>\n<announce-tasks>0-KRT 2-Resolve tree 1</announce-tasks>\n<validation-state>unverified</validation-state>\n<as-path>I</as-path>\n", r.protocol);
@@ -433,86 +442,8 @@ pub(super) fn optics() -> Pieces {
     x.done("interface-information")
 }
 
-/// `get-probe-results` (RPM): no probe is configured on the simulated routers.
-pub(super) fn probe_results() -> Pieces {
-    let x = X::with_ns("probe-results", "junos-rpm", None);
-    x.done("probe-results")
-}
-
 /// `get-bridge-instance-information` (`show bridge domain`): none configured.
 pub(super) fn bridge_instances() -> Pieces {
     let x = X::with_ns("l2ald-bridge-instance-information", "junos-l2al", None);
     x.done("l2ald-bridge-instance-information")
-}
-
-/// Round-trip times of the simulated probes, in microseconds.
-const RTTS: [u32; 5] = [1_020, 1_450, 1_180, 1_230, 1_300];
-
-/// `ping HOST [count N]`: answered when the router has a route to the host.
-pub(super) fn ping(spec: &DeviceSpec, host: Ipv4Addr, count: u32) -> Pieces {
-    let reachable = !spec.lookup(host).is_empty();
-    let count = count.clamp(1, 100);
-    let mut x = X::with_ns("ping-results", "junos-probe-tests", None);
-    x.leaf("target-host", host)
-        .leaf("target-ip", host)
-        .leaf("packet-size", 56);
-    let rtts: Vec<u32> = (0..count).map(|n| RTTS[n as usize % RTTS.len()]).collect();
-    if reachable {
-        for (n, rtt) in rtts.iter().enumerate() {
-            x.open("probe-result")
-                .leaf("probe-index", n + 1)
-                .flag("probe-success")
-                .leaf("sequence-number", n)
-                .leaf("ip-address", host)
-                .leaf("time-to-live", 64)
-                .leaf("response-size", 64)
-                .leaf("rtt", rtt)
-                .close("probe-result");
-        }
-    }
-    let received = if reachable { count } else { 0 };
-    x.open("probe-results-summary")
-        .leaf("probes-sent", count)
-        .leaf("responses-received", received)
-        .leaf("packet-loss", if reachable { 0 } else { 100 });
-    if reachable {
-        let min = rtts.iter().min().copied().unwrap_or(0);
-        let max = rtts.iter().max().copied().unwrap_or(0);
-        let avg = rtts.iter().sum::<u32>() / count;
-        x.leaf("rtt-minimum", min)
-            .leaf("rtt-maximum", max)
-            .leaf("rtt-average", avg)
-            .leaf("rtt-stddev", (max - min) / 2);
-    }
-    x.close("probe-results-summary");
-    if reachable {
-        x.flag("ping-success");
-    } else {
-        x.flag("ping-failure");
-    }
-    x.done("ping-results")
-}
-
-/// `traceroute HOST`: one hop to a host the router has a route to.
-pub(super) fn traceroute(spec: &DeviceSpec, host: Ipv4Addr) -> Pieces {
-    let mut x = X::with_ns("traceroute-results", "junos-traceroute", None);
-    x.leaf("target-host", host)
-        .leaf("target-ip", host)
-        .leaf("max-hops", 30)
-        .leaf("packet-size", 52);
-    if spec.lookup(host).is_empty() {
-        x.leaf("traceroute-failure", "no route to host");
-        return x.done("traceroute-results");
-    }
-    x.open("hop").leaf("ttl-value", 1);
-    for (n, rtt) in RTTS.iter().take(3).enumerate() {
-        x.open("probe-result")
-            .leaf("probe-index", n + 1)
-            .leaf("ip-address", host)
-            .leaf("host-name", host)
-            .leaf("rtt", rtt)
-            .close("probe-result");
-    }
-    x.close("hop");
-    x.done("traceroute-results")
 }
