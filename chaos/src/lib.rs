@@ -18,11 +18,17 @@ pub use scenarios::{run, Scenario, ScenarioResult, Size, SCENARIOS};
 
 /// Resident set size of this process in KiB (Linux `/proc/self/status`; 0 elsewhere).
 pub fn rss_kib() -> u64 {
-    std::fs::read_to_string("/proc/self/status")
+    status_kib("self", "VmRSS")
+}
+
+/// One KiB figure of `/proc/<process>/status` (`process`: a pid, or `self`), such as
+/// `VmRSS` or `VmHWM` (the peak resident set); 0 when it cannot be read.
+pub fn status_kib(process: &str, field: &str) -> u64 {
+    std::fs::read_to_string(format!("/proc/{process}/status"))
         .ok()
         .and_then(|s| {
             s.lines()
-                .find(|l| l.starts_with("VmRSS:"))
+                .find(|l| l.strip_prefix(field).is_some_and(|r| r.starts_with(':')))
                 .and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
         })
         .unwrap_or(0)

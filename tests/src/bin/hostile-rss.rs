@@ -7,18 +7,8 @@
 
 use std::time::Duration;
 
+use netchaos::status_kib;
 use netpool_tests::hostile::{run_case, start_hostile, CASES};
-
-fn status_kib(field: &str) -> u64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with(field))
-                .and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
-        })
-        .unwrap_or(0)
-}
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() {
@@ -34,7 +24,7 @@ async fn main() {
     cfg.max_frame = max_frame;
     cfg.breaker_threshold = 0;
     let pool = netpool::Pool::new(cfg).expect("a valid pool config");
-    let before = status_kib("VmRSS:");
+    let before = status_kib("self", "VmRSS");
     for user in CASES
         .iter()
         .filter(|c| only.is_empty() || only.iter().any(|o| o == *c))
@@ -45,7 +35,7 @@ async fn main() {
             r.err().map_or("no error".into(), |e| e.to_string())
         );
     }
-    let peak = status_kib("VmHWM:");
+    let peak = status_kib("self", "VmHWM");
     assert!(before > 0 && peak > 0, "VmRSS / VmHWM not readable");
     println!("peak_growth_kib {}", peak.saturating_sub(before));
     pool.shutdown(Duration::from_secs(1)).await;

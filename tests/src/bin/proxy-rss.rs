@@ -19,6 +19,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use netchaos::status_kib;
 use netpool_tests::AnyKey;
 use russh::client::{self, Handle, Msg};
 use russh::{Channel, ChannelMsg};
@@ -69,14 +70,8 @@ fn number(s: &str) -> Result<usize, String> {
 
 /// `VmRSS` and `VmHWM` of process `pid`, in KiB.
 fn rss_kib(pid: u32) -> (u64, u64) {
-    let s = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
-    let field = |name: &str| {
-        s.lines()
-            .find(|l| l.starts_with(name))
-            .and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
-            .unwrap_or(0)
-    };
-    (field("VmRSS:"), field("VmHWM:"))
+    let pid = pid.to_string();
+    (status_kib(&pid, "VmRSS"), status_kib(&pid, "VmHWM"))
 }
 
 /// A `netlab proxy` process; killed when dropped.
@@ -321,25 +316,26 @@ async fn case_idle(a: &Args, px: &ProxyProcess) -> [Row; 2] {
     );
     drop(channels);
     drop(handles);
-    let per = |from: u64, to: u64| to.saturating_sub(from) as f64 / a.idle as f64;
-    let (p1, p2) = (per(before, logged), per(before, sessions));
+    let row = |case: String, after_kib: u64| {
+        let per = after_kib.saturating_sub(before) as f64 / a.idle as f64;
+        Row {
+            case,
+            before_kib: before,
+            after_kib,
+            per: format!("{per:.1} KiB per client"),
+            goal: "< 20 KiB".into(),
+            met: per < 20.0,
+        }
+    };
     [
-        Row {
-            case: format!("idle: {} logged-in SSH connections, no channel", a.idle),
-            before_kib: before,
-            after_kib: logged,
-            per: format!("{p1:.1} KiB per client"),
-            goal: "< 20 KiB".into(),
-            met: p1 < 20.0,
-        },
-        Row {
-            case: "idle: the same with a NETCONF session each (hellos exchanged)".into(),
-            before_kib: before,
-            after_kib: sessions,
-            per: format!("{p2:.1} KiB per client"),
-            goal: "< 20 KiB".into(),
-            met: p2 < 20.0,
-        },
+        row(
+            format!("idle: {} logged-in SSH connections, no channel", a.idle),
+            logged,
+        ),
+        row(
+            "idle: the same with a NETCONF session each (hellos exchanged)".into(),
+            sessions,
+        ),
     ]
 }
 
