@@ -94,6 +94,13 @@ impl FrameCodec {
         let start = self.scanned.saturating_sub(EOM.len() - 1);
         if let Some(pos) = find(&src[start..], EOM) {
             let end = start + pos;
+            // A whole message can arrive in one read: its delimiter being here already
+            // does not make it small enough.
+            if end > self.max_frame {
+                return Err(FrameError::TooLarge {
+                    max: self.max_frame,
+                });
+            }
             let frame = src.split_to(end);
             src.advance(EOM.len());
             self.scanned = 0;
@@ -551,6 +558,18 @@ mod tests {
             c.decode(&mut buf),
             Err(FrameError::TooLarge { max: 16 })
         ));
+        // Delimited, and whole in one buffer: one byte over is still over.
+        let mut c = FrameCodec::new(16);
+        let mut buf = BytesMut::from(&b"0123456789abcdefg]]>]]>"[..]);
+        assert!(matches!(
+            c.decode(&mut buf),
+            Err(FrameError::TooLarge { max: 16 })
+        ));
+        let mut buf = BytesMut::from(&b"0123456789abcdef]]>]]>"[..]);
+        assert_eq!(
+            &c.decode(&mut buf).unwrap().unwrap()[..],
+            b"0123456789abcdef"
+        );
 
         let mut c = FrameCodec::new(16);
         c.set_framing(Framing::Chunked);

@@ -11,6 +11,8 @@
 //! - `host_keys`: pins per device, known_hosts as OpenSSH reads it, accept-new;
 //! - `proxy`: `netlab proxy` in-process, netpool's own clients through it;
 //! - `proxy_fuzz`: random shell and NETCONF input through the proxy, nothing left behind;
+//! - `proxy_hostile`: endless and oversize frames, chunk headers past the cap, bad prologues,
+//!   the hello offered with no free upstream session;
 //! - `proxy_interop`: PyEZ, ncclient, netmiko and OpenSSH through the proxy (ignored: needs them);
 //! - `proxy_shell`: the proxy's shell: configuration modes, commit options, departures;
 //! - `hostile`: a misbehaving router written here, against the pool;
@@ -37,6 +39,7 @@ mod pool;
 mod preauth;
 mod proxy;
 mod proxy_fuzz;
+mod proxy_hostile;
 mod proxy_interop;
 mod proxy_shell;
 mod sim;
