@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use indicatif::ProgressBar;
 use netpool::{Device, Pool};
 
-use crate::runner::{Target, Transport};
+use crate::plan::{Target, Transport};
 
 /// Why one operation failed: the pool's error (classified), or a check of the output.
 pub(crate) enum OpError {

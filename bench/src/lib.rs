@@ -11,6 +11,7 @@ pub mod html;
 pub mod lab;
 mod limit;
 mod peers;
+mod plan;
 pub mod report;
 pub mod runner;
 pub mod scale;

@@ -4,7 +4,7 @@
 use junos_sim::commands::CommandLine;
 use junos_sim::Timing;
 
-use crate::runner::{Mode, Transport};
+use crate::plan::{Mode, Transport};
 use crate::workload::Workload;
 
 /// The model's lower bound on one pass: what the device's own setup and service times

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use netpool::Device;
 
-use crate::runner::{concurrent_pass, BenchOptions, Pass, Target};
+use crate::plan::{concurrent_pass, BenchOptions, Pass, Target};
 use crate::workload::Workload;
 
 /// One command through OpenSSH with connection multiplexing.

@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 
 use serde::Serialize;
 
-use crate::runner::ModeResult;
+use crate::plan::ModeResult;
 
 /// The bench JSON (design.md contract, extended).
 #[derive(Debug, Serialize)]
