@@ -50,6 +50,7 @@ mod config_change;
 mod connect;
 mod detached;
 mod device;
+mod due;
 mod error;
 mod guard;
 mod host_key;

@@ -1,6 +1,6 @@
 //! The background maintenance task: retire idle, old and dead sessions and connections, and
 //! keep `min_idle_connections` open. A pass looks only at the devices with something due
-//! (see [`crate::slot::Due`]). It holds only a weak reference to the pool, so
+//! (see [`crate::due::Due`]). It holds only a weak reference to the pool, so
 //! dropping the last `Pool` handle ends it.
 
 use std::sync::atomic::Ordering::Relaxed;

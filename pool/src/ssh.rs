@@ -18,9 +18,9 @@ use tokio::net::TcpStream;
 
 use crate::config::{HostKeyPolicy, PoolConfig};
 use crate::device::{Auth, Device};
+use crate::due::{Due, DueOnDrop};
 use crate::error::{Error, Result};
 use crate::host_key::HostKeyCheck;
-use crate::slot::{Due, DueOnDrop};
 
 /// The result of one CLI command run over an exec channel.
 #[derive(Debug, Clone, PartialEq, Eq)]
