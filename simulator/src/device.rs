@@ -85,6 +85,20 @@ pub const DEFAULT_USER: &str = "lab";
 /// Its password (a lab's, printed by `netlab sim`; never a real credential).
 pub const DEFAULT_PASSWORD: &str = "lab123";
 
+impl DeviceConfig {
+    /// The SSH limits this configuration gives the device's server.
+    pub(crate) fn ssh_limits(&self) -> crate::sshd::Limits {
+        crate::sshd::Limits {
+            handshake_timeout: self.handshake_timeout,
+            login_grace: self.login_grace,
+            max_startups: self.max_startups,
+            max_connections: self.connection_limit,
+            rate_per_minute: self.rate_limit_per_minute,
+            max_channels: self.channels_per_connection,
+        }
+    }
+}
+
 impl Default for DeviceConfig {
     fn default() -> Self {
         Self {
@@ -158,7 +172,7 @@ impl Device {
     pub(crate) fn new(spec: DeviceSpec, config: DeviceConfig, addrs: &[SocketAddr]) -> Device {
         let key = PrivateKey::from(Ed25519Keypair::from_seed(&seed_bytes(spec.seed)));
         let concurrency = config.timing.concurrency.max(1);
-        let limits = crate::ssh::limits_of(&config);
+        let limits = config.ssh_limits();
         let ssh_config = Arc::new(crate::sshd::russh_config("OpenSSH_junos_sim", key.clone()));
         Device {
             inner: Arc::new(DeviceInner {

@@ -100,18 +100,6 @@ impl sshd::Service for Router {
     }
 }
 
-/// The SSH limits a device's configuration gives.
-pub(crate) fn limits_of(cfg: &crate::device::DeviceConfig) -> sshd::Limits {
-    sshd::Limits {
-        handshake_timeout: cfg.handshake_timeout,
-        login_grace: cfg.login_grace,
-        max_startups: cfg.max_startups,
-        max_connections: cfg.connection_limit,
-        rate_per_minute: cfg.rate_limit_per_minute,
-        max_channels: cfg.channels_per_connection,
-    }
-}
-
 /// Starting a device: binding its listeners (here, beside the accept loop they feed, so
 /// that the device itself knows nothing of SSH).
 impl Device {
