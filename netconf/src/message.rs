@@ -11,6 +11,8 @@ pub const NETCONF_NS: &str = "urn:ietf:params:xml:ns:netconf:base:1.0";
 pub const BASE_1_0: &str = "urn:ietf:params:netconf:base:1.0";
 /// The base:1.1 capability (chunked framing).
 pub const BASE_1_1: &str = "urn:ietf:params:netconf:base:1.1";
+/// base:1.0 under the name of RFC 4741's drafts, which Junos still announces.
+const LEGACY_BASE_1_0: &str = "urn:ietf:params:xml:ns:netconf:base:1.0";
 
 /// Parse a document whose root must be `expected`.
 fn parse_root(input: &[u8], expected: &'static str, keep: Keep) -> Result<Element, ParseError> {
@@ -55,6 +57,17 @@ impl Hello {
         self.capabilities
             .iter()
             .any(|c| c.split('?').next() == Some(capability))
+    }
+
+    /// Whether the peer announces base versions and none of them is one of ours (base:1.0,
+    /// also under its older `urn:ietf:params:xml:ns:netconf:base:1.0` name, or base:1.1).
+    /// Then there is no framing both sides speak, and RFC 6241 (section 8.1) ends the
+    /// session. A hello that announces no base version at all is taken as base:1.0, as
+    /// Junos does.
+    pub fn shares_no_base(&self, peer: &Hello) -> bool {
+        const BASES: [&[&str]; 2] = [&[BASE_1_0, LEGACY_BASE_1_0], &[BASE_1_1]];
+        let has = |h: &Hello, names: &[&str]| names.iter().any(|n| h.supports(n));
+        BASES.iter().any(|b| has(peer, b)) && !BASES.iter().any(|b| has(self, b) && has(peer, b))
     }
 
     /// The framing to use after this hello and the peer's: chunked when both
@@ -449,6 +462,22 @@ mod tests {
         assert_eq!(server.negotiate(&old_client), Framing::EndOfMessage);
         let new_client = Hello::client(vec![format!("{BASE_1_1}?x=y")]);
         assert_eq!(server.negotiate(&new_client), Framing::Chunked);
+    }
+
+    #[test]
+    fn a_peer_announcing_only_other_base_versions_shares_none() {
+        let only_1_0 = Hello::server(vec![BASE_1_0.into()], 1);
+        let only_1_1 = Hello::client(vec![BASE_1_1.into()]);
+        let both = Hello::client(vec![BASE_1_0.into(), BASE_1_1.into()]);
+        let legacy = Hello::client(vec![LEGACY_BASE_1_0.into()]);
+        let no_base = Hello::client(vec![
+            "urn:ietf:params:netconf:capability:candidate:1.0".into()
+        ]);
+        assert!(only_1_0.shares_no_base(&only_1_1));
+        assert!(!only_1_0.shares_no_base(&both));
+        assert!(!only_1_0.shares_no_base(&legacy));
+        assert!(!only_1_0.shares_no_base(&no_base));
+        assert!(!both.shares_no_base(&only_1_1));
     }
 
     #[test]

@@ -38,7 +38,8 @@ pub(super) async fn serve(shared: &Shared, endpoint: usize, channel: Channel<Msg
     // Session mode: the lease is taken before the hello, so the client is answered with
     // the device's own capabilities (and waits FIFO, up to the checkout timeout, when
     // every upstream session is lent).
-    let (lease, refusal) = match shared.lease(endpoint).await {
+    // Boxed, as the other rare waits below: the idle client's task stays small.
+    let (lease, refusal) = match Box::pin(shared.lease(endpoint)).await {
         Ok(l) => (Some(l), None),
         Err(_) if shared.token.is_cancelled() => return,
         Err(why) => (None, Some(why)),
@@ -110,6 +111,10 @@ impl Relay<'_> {
             },
             Err(why) => return why,
         };
+        if ours.shares_no_base(&theirs) {
+            // Say so in the log; the client gets its channel closed (RFC 6241 section 8.1).
+            return "client hello shares no base capability with the proxy's";
+        }
         if ours.negotiate(&theirs) == Framing::Chunked {
             rd.decoder_mut().set_framing(Framing::Chunked);
             self.enc.set_framing(Framing::Chunked);
@@ -138,7 +143,7 @@ impl Relay<'_> {
                     return "close-session";
                 }
                 "kill-session" => {
-                    let reply = self.kill_session(&rpc).await;
+                    let reply = Box::pin(self.kill_session(&rpc)).await;
                     if self.write(&mut wr, &reply).await.is_err() {
                         return "client gone";
                     }
@@ -149,7 +154,7 @@ impl Relay<'_> {
             self.counters().rpcs.fetch_add(1, Relaxed);
             if self.lease.is_none() && self.refusal.is_none() {
                 // The last upstream session failed holding nothing: a fresh one.
-                match self.shared.lease(self.endpoint).await {
+                match Box::pin(self.shared.lease(self.endpoint)).await {
                     Ok(l) => self.lease = Some(l),
                     Err(why) => self.refusal = Some(why),
                 }
@@ -167,7 +172,7 @@ impl Relay<'_> {
                 continue;
             };
             let stateful = lease.session.needs_reset();
-            let relayed = lease.session.relay(&rpc, &frame).await;
+            let relayed = Box::pin(lease.session.relay(&rpc, &frame)).await;
             // The request's bytes are no longer needed while the reply is written.
             drop(frame);
             match relayed {

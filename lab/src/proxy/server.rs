@@ -58,10 +58,8 @@ impl sshd::Service for Endpoint {
     fn channel(&self, _user: &str, channel: Channel<Msg>, held: HeldChannel) {
         let shared = self.shared.clone();
         let endpoint = self.endpoint;
-        tokio::spawn(async move {
-            serve_channel(shared, endpoint, channel).await;
-            drop(held);
-        });
+        // Spawned as it is: an `async move` block around it would hold the future twice.
+        tokio::spawn(serve_channel(shared, endpoint, channel, held));
     }
 
     fn event(&self, event: Event, peer: SocketAddr) {
@@ -90,7 +88,12 @@ impl sshd::Service for Endpoint {
 }
 
 /// One client channel: its first request decides what it carries, as on Junos.
-async fn serve_channel(shared: Arc<Shared>, endpoint: usize, mut channel: Channel<Msg>) {
+async fn serve_channel(
+    shared: Arc<Shared>,
+    endpoint: usize,
+    mut channel: Channel<Msg>,
+    _held: HeldChannel,
+) {
     let mut pty = false;
     loop {
         let msg = tokio::select! {
@@ -103,7 +106,7 @@ async fn serve_channel(shared: Arc<Shared>, endpoint: usize, mut channel: Channe
                 if super::shell::is_xml_mode(&command) {
                     super::netconf::serve(&shared, endpoint, channel).await;
                 } else {
-                    super::shell::exec(&shared, endpoint, channel, &command).await;
+                    Box::pin(super::shell::exec(&shared, endpoint, channel, &command)).await;
                 }
                 return;
             }
@@ -115,7 +118,7 @@ async fn serve_channel(shared: Arc<Shared>, endpoint: usize, mut channel: Channe
             }
             Some(ChannelMsg::RequestPty { .. }) => pty = true,
             Some(ChannelMsg::RequestShell { .. }) => {
-                super::shell::serve(&shared, endpoint, channel, pty).await;
+                Box::pin(super::shell::serve(&shared, endpoint, channel, pty)).await;
                 return;
             }
             Some(ChannelMsg::Eof) | Some(ChannelMsg::Close) | None => return,

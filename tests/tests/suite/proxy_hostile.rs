@@ -280,3 +280,30 @@ async fn a_hello_without_a_free_upstream_session_offers_base_1_0_alone() {
     bye(hb, b).await;
     nothing_left(&px, &fleet).await;
 }
+
+/// A client whose hello shares no base version with the proxy's (it offers base:1.1 alone,
+/// the proxy base:1.0 alone, as when no upstream session is free) has no framing both
+/// sides speak: its session ends at the hello (RFC 6241 section 8.1), rather than wait
+/// with its chunked bytes taken as an unfinished end-of-message frame. A well-behaved
+/// client is served meanwhile.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_hello_sharing_no_base_version_ends_the_session() {
+    let fleet = fleet_with(1, DeviceConfig::default()).await;
+    let px = capped_proxy(&fleet).await;
+    let (h, mut ch, hello) = raw(&px).await;
+    assert!(
+        hello.contains("base:1.0") && !hello.contains("base:1.1"),
+        "a base:1.0 router: {hello}"
+    );
+    let seen = ends(
+        &mut ch,
+        HELLO_1_1,
+        Duration::from_secs(5),
+        "a base:1.1-only hello",
+    )
+    .await;
+    assert!(!seen.contains("<rpc-reply"), "answered: {seen}");
+    served(&px, &fleet).await;
+    bye(h, ch).await;
+    nothing_left(&px, &fleet).await;
+}

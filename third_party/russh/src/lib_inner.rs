@@ -32,6 +32,7 @@ mod msg;
 mod negotiation;
 mod ssh_read;
 mod sshbuffer;
+mod task;
 
 pub use negotiation::{Names, Preferred};
 

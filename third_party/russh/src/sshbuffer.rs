@@ -321,6 +321,13 @@ fn packet_bytes_compressed_matches_packet_output() {
 
 /// SSH packet read/write buffer. Uses Vec<u8> (not CryptoVec/mlocked) because
 /// packet data is not secret material.
+/// Replace an empty buffer by one that holds no memory (netpool lab, see PATCHES.md).
+pub(crate) fn release_if_empty(buffer: &mut Vec<u8>) {
+    if buffer.is_empty() && buffer.capacity() > 0 {
+        *buffer = Vec::new();
+    }
+}
+
 #[derive(Debug, Default)]
 pub struct SSHBuffer {
     pub buffer: Vec<u8>,
@@ -605,6 +612,14 @@ impl PacketWriter {
 
     pub fn reset_seqn(&mut self) {
         self.write_buffer.seqn = Wrapping(0);
+    }
+
+    /// Give back the space the write buffers grew to, once they are empty (netpool lab,
+    /// see PATCHES.md): called when a key exchange ends, so an idle connection does not
+    /// keep the key exchange's largest packets for its whole life.
+    pub fn release_buffers(&mut self) {
+        release_if_empty(&mut self.packet_buffer);
+        release_if_empty(&mut self.write_buffer.buffer);
     }
 
     pub async fn flush_into<W: AsyncWrite + Unpin>(&mut self, w: &mut W) -> std::io::Result<()> {

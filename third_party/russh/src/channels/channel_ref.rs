@@ -1,3 +1,4 @@
+use tokio::sync::mpsc::error::{SendError, TrySendError};
 use tokio::sync::mpsc::Sender;
 
 use super::WindowSizeRef;
@@ -7,12 +8,14 @@ use crate::ChannelMsg;
 /// to it and update it's `window_size`.
 #[derive(Debug)]
 pub struct ChannelRef {
-    pub(super) sender: Sender<ChannelMsg>,
+    // Boxed messages: the channel's first block of 32 slots is allocated when the
+    // channel is made, so a slot's size is paid by every open channel (netpool lab).
+    pub(super) sender: Sender<Box<ChannelMsg>>,
     pub(super) window_size: WindowSizeRef,
 }
 
 impl ChannelRef {
-    pub fn new(sender: Sender<ChannelMsg>) -> Self {
+    pub fn new(sender: Sender<Box<ChannelMsg>>) -> Self {
         Self {
             sender,
             window_size: WindowSizeRef::new(0),
@@ -22,10 +25,26 @@ impl ChannelRef {
     pub(crate) fn window_size(&self) -> &WindowSizeRef {
         &self.window_size
     }
+
+    /// Send a message to the channel, waiting for room.
+    pub async fn send(&self, msg: ChannelMsg) -> Result<(), SendError<ChannelMsg>> {
+        self.sender
+            .send(Box::new(msg))
+            .await
+            .map_err(|e| SendError(*e.0))
+    }
+
+    /// Send a message to the channel if there is room now.
+    pub fn try_send(&self, msg: ChannelMsg) -> Result<(), TrySendError<ChannelMsg>> {
+        self.sender.try_send(Box::new(msg)).map_err(|e| match e {
+            TrySendError::Full(m) => TrySendError::Full(*m),
+            TrySendError::Closed(m) => TrySendError::Closed(*m),
+        })
+    }
 }
 
 impl std::ops::Deref for ChannelRef {
-    type Target = Sender<ChannelMsg>;
+    type Target = Sender<Box<ChannelMsg>>;
 
     fn deref(&self) -> &Self::Target {
         &self.sender

@@ -144,7 +144,7 @@ impl WindowSizeRef {
 ///
 /// Allows you to read from a channel without borrowing the session
 pub struct ChannelReadHalf {
-    pub(crate) receiver: Receiver<ChannelMsg>,
+    pub(crate) receiver: Receiver<Box<ChannelMsg>>,
 }
 
 impl std::fmt::Debug for ChannelReadHalf {
@@ -156,7 +156,7 @@ impl std::fmt::Debug for ChannelReadHalf {
 impl ChannelReadHalf {
     /// Awaits an incoming [`ChannelMsg`], this method returns [`None`] if the channel has been closed.
     pub async fn wait(&mut self) -> Option<ChannelMsg> {
-        self.receiver.recv().await
+        self.receiver.recv().await.map(|m| *m)
     }
 
     /// Make a reader for the [`Channel`] to receive [`ChannelMsg::Data`]

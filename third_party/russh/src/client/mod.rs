@@ -147,9 +147,23 @@ enum Reply {
     },
 }
 
+/// A message to a session's task, from its [`Handle`] and its channels. Boxed: tokio
+/// allocates an mpsc channel's first block of 32 slots when the channel is made, and a
+/// client session makes three of them, so the size of a slot was paid 96 times by every
+/// connection, idle or not (netpool lab, see PATCHES.md).
+#[derive(Debug)]
+pub struct Msg(pub(crate) Box<MsgKind>);
+
+impl From<MsgKind> for Msg {
+    fn from(kind: MsgKind) -> Self {
+        Msg(Box::new(kind))
+    }
+}
+
+/// What a [`Msg`] carries.
 #[derive(Debug)]
 #[allow(clippy::large_enum_variant)]
-pub enum Msg {
+pub(crate) enum MsgKind {
     Authenticate {
         user: String,
         method: auth::Method,
@@ -216,6 +230,8 @@ pub enum Msg {
         reply_channel: Option<oneshot::Sender<bool>>,
         socket_path: String,
     },
+    // Never sent by russh itself (upstream kept it public for callers).
+    #[allow(dead_code)]
     Close {
         id: ChannelId,
     },
@@ -262,7 +278,7 @@ pub enum Msg {
 
 impl From<(ChannelId, ChannelMsg)> for Msg {
     fn from((id, msg): (ChannelId, ChannelMsg)) -> Self {
-        Msg::Channel(id, msg)
+        MsgKind::Channel(id, msg).into()
     }
 }
 
@@ -316,7 +332,7 @@ pub enum DisconnectReason<E: From<crate::Error> + Send> {
 pub struct Handle<H: Handler> {
     sender: Sender<Msg>,
     receiver: UnboundedReceiver<Reply>,
-    join: russh_util::runtime::JoinHandle<Result<(), H::Error>>,
+    join: crate::task::SessionTask<Result<(), H::Error>>,
     channel_buffer_size: usize,
     agent_session_binding: Option<crate::keys::agent::AgentSessionBinding>,
 }
@@ -349,10 +365,10 @@ impl<H: Handler> Handle<H> {
     ) -> Result<AuthResult, crate::Error> {
         let user = user.into();
         self.sender
-            .send(Msg::Authenticate {
+            .send(MsgKind::Authenticate {
                 user,
                 method: auth::Method::None,
-            })
+            }.into())
             .await
             .map_err(|_| crate::Error::SendError)?;
         self.wait_recv_reply().await
@@ -366,12 +382,12 @@ impl<H: Handler> Handle<H> {
     ) -> Result<AuthResult, crate::Error> {
         let user = user.into();
         self.sender
-            .send(Msg::Authenticate {
+            .send(MsgKind::Authenticate {
                 user,
                 method: auth::Method::Password {
                     password: password.into(),
                 },
-            })
+            }.into())
             .await
             .map_err(|_| crate::Error::SendError)?;
         self.wait_recv_reply().await
@@ -389,12 +405,12 @@ impl<H: Handler> Handle<H> {
         submethods: S,
     ) -> Result<KeyboardInteractiveAuthResponse, crate::Error> {
         self.sender
-            .send(Msg::Authenticate {
+            .send(MsgKind::Authenticate {
                 user: user.into(),
                 method: auth::Method::KeyboardInteractive {
                     submethods: submethods.into().unwrap_or_else(|| "".to_owned()),
                 },
-            })
+            }.into())
             .await
             .map_err(|_| crate::Error::SendError)?;
         self.wait_recv_keyboard_interactive_reply().await
@@ -411,7 +427,7 @@ impl<H: Handler> Handle<H> {
         responses: Vec<String>,
     ) -> Result<KeyboardInteractiveAuthResponse, crate::Error> {
         self.sender
-            .send(Msg::AuthInfoResponse { responses })
+            .send(MsgKind::AuthInfoResponse { responses }.into())
             .await
             .map_err(|_| crate::Error::SendError)?;
         self.wait_recv_keyboard_interactive_reply().await
@@ -456,7 +472,7 @@ impl<H: Handler> Handle<H> {
     async fn abandon_sign_request(&mut self) {
         // A send error means the session is gone; the signer's error is still
         // the one the caller needs.
-        let _ = self.sender.send(Msg::SignFailed).await;
+        let _ = self.sender.send(MsgKind::SignFailed.into()).await;
     }
 
     async fn wait_recv_reply(&mut self) -> Result<AuthResult, crate::Error> {
@@ -497,10 +513,10 @@ impl<H: Handler> Handle<H> {
     ) -> Result<AuthResult, crate::Error> {
         let user = user.into();
         self.sender
-            .send(Msg::Authenticate {
+            .send(MsgKind::Authenticate {
                 user,
                 method: auth::Method::PublicKey { key },
-            })
+            }.into())
             .await
             .map_err(|_| crate::Error::SendError)?;
         self.wait_recv_reply().await
@@ -515,10 +531,10 @@ impl<H: Handler> Handle<H> {
     ) -> Result<AuthResult, crate::Error> {
         let user = user.into();
         self.sender
-            .send(Msg::Authenticate {
+            .send(MsgKind::Authenticate {
                 user,
                 method: auth::Method::OpenSshCertificate { key, cert },
-            })
+            }.into())
             .await
             .map_err(|_| crate::Error::SendError)?;
         self.wait_recv_reply().await
@@ -542,10 +558,10 @@ impl<H: Handler> Handle<H> {
         let user = user.into();
         if self
             .sender
-            .send(Msg::Authenticate {
+            .send(MsgKind::Authenticate {
                 user,
                 method: auth::Method::FuturePublicKey { key, hash_alg },
-            })
+            }.into())
             .await
             .is_err()
         {
@@ -573,7 +589,7 @@ impl<H: Handler> Handle<H> {
                             return Err(e);
                         }
                     };
-                    if self.sender.send(Msg::Signed { data }).await.is_err() {
+                    if self.sender.send(MsgKind::Signed { data }.into()).await.is_err() {
                         return Err((crate::SendError {}).into());
                     }
                 }
@@ -603,10 +619,10 @@ impl<H: Handler> Handle<H> {
         let user = user.into();
         if self
             .sender
-            .send(Msg::Authenticate {
+            .send(MsgKind::Authenticate {
                 user,
                 method: auth::Method::GssapiWithMic { mechanism_oids },
-            })
+            }.into())
             .await
             .is_err()
         {
@@ -656,16 +672,16 @@ impl<H: Handler> Handle<H> {
 
     async fn send_gssapi_step(&mut self, step: auth::GssapiStep) -> Result<(), crate::SendError> {
         let msg = match step {
-            auth::GssapiStep::Continue { token } => Msg::AuthGssapiToken { token },
+            auth::GssapiStep::Continue { token } => MsgKind::AuthGssapiToken { token },
             auth::GssapiStep::Complete {
                 token,
                 mic: Some(mic),
-            } => Msg::AuthGssapiMic { token, mic },
+            } => MsgKind::AuthGssapiMic { token, mic },
             auth::GssapiStep::Complete { token, mic: None } => {
-                Msg::AuthGssapiExchangeComplete { token }
+                MsgKind::AuthGssapiExchangeComplete { token }
             }
         };
-        self.sender.send(msg).await.map_err(|_| crate::SendError {})
+        self.sender.send(msg.into()).await.map_err(|_| crate::SendError {})
     }
 
     /// Authenticate using a certificate with a custom signer that implements the
@@ -687,10 +703,10 @@ impl<H: Handler> Handle<H> {
         let user = user.into();
         if self
             .sender
-            .send(Msg::Authenticate {
+            .send(MsgKind::Authenticate {
                 user,
                 method: auth::Method::FutureCertificate { cert, hash_alg },
-            })
+            }.into())
             .await
             .is_err()
         {
@@ -722,7 +738,7 @@ impl<H: Handler> Handle<H> {
                             return Err(e);
                         }
                     };
-                    if self.sender.send(Msg::Signed { data }).await.is_err() {
+                    if self.sender.send(MsgKind::Signed { data }.into()).await.is_err() {
                         return Err((crate::SendError {}).into());
                     }
                 }
@@ -740,11 +756,11 @@ impl<H: Handler> Handle<H> {
     /// Wait for confirmation that a channel is open
     async fn wait_channel_confirmation(
         &self,
-        mut receiver: Receiver<ChannelMsg>,
+        mut receiver: Receiver<Box<ChannelMsg>>,
         window_size_ref: WindowSizeRef,
     ) -> Result<Channel<Msg>, crate::Error> {
         loop {
-            match receiver.recv().await {
+            match receiver.recv().await.map(|m| *m) {
                 Some(ChannelMsg::Open {
                     id,
                     max_packet_size,
@@ -781,10 +797,10 @@ impl<H: Handler> Handle<H> {
     async fn await_extension_info(&self, extension_name: String) -> Result<(), crate::Error> {
         let (sender, receiver) = oneshot::channel();
         self.sender
-            .send(Msg::AwaitExtensionInfo {
+            .send(MsgKind::AwaitExtensionInfo {
                 extension_name,
                 reply_channel: sender,
-            })
+            }.into())
             .await
             .map_err(|_| crate::Error::SendError)?;
         let _ = tokio::time::timeout(Duration::from_secs(1), receiver).await;
@@ -814,9 +830,9 @@ impl<H: Handler> Handle<H> {
         let (sender, receiver) = oneshot::channel();
 
         self.sender
-            .send(Msg::GetServerSigAlgs {
+            .send(MsgKind::GetServerSigAlgs {
                 reply_channel: sender,
-            })
+            }.into())
             .await
             .map_err(|_| crate::Error::SendError)?;
 
@@ -847,7 +863,7 @@ impl<H: Handler> Handle<H> {
         let window_size_ref = channel_ref.window_size().clone();
 
         self.sender
-            .send(Msg::ChannelOpenSession { channel_ref })
+            .send(MsgKind::ChannelOpenSession { channel_ref }.into())
             .await
             .map_err(|_| crate::Error::SendError)?;
         self.wait_channel_confirmation(receiver, window_size_ref)
@@ -865,11 +881,11 @@ impl<H: Handler> Handle<H> {
         let window_size_ref = channel_ref.window_size().clone();
 
         self.sender
-            .send(Msg::ChannelOpenX11 {
+            .send(MsgKind::ChannelOpenX11 {
                 originator_address: originator_address.into(),
                 originator_port,
                 channel_ref,
-            })
+            }.into())
             .await
             .map_err(|_| crate::Error::SendError)?;
         self.wait_channel_confirmation(receiver, window_size_ref)
@@ -896,13 +912,13 @@ impl<H: Handler> Handle<H> {
         let window_size_ref = channel_ref.window_size().clone();
 
         self.sender
-            .send(Msg::ChannelOpenDirectTcpIp {
+            .send(MsgKind::ChannelOpenDirectTcpIp {
                 host_to_connect: host_to_connect.into(),
                 port_to_connect,
                 originator_address: originator_address.into(),
                 originator_port,
                 channel_ref,
-            })
+            }.into())
             .await
             .map_err(|_| crate::Error::SendError)?;
         self.wait_channel_confirmation(receiver, window_size_ref)
@@ -918,10 +934,10 @@ impl<H: Handler> Handle<H> {
         let window_size_ref = channel_ref.window_size().clone();
 
         self.sender
-            .send(Msg::ChannelOpenDirectStreamLocal {
+            .send(MsgKind::ChannelOpenDirectStreamLocal {
                 socket_path: socket_path.into(),
                 channel_ref,
-            })
+            }.into())
             .await
             .map_err(|_| crate::Error::SendError)?;
         self.wait_channel_confirmation(receiver, window_size_ref)
@@ -938,11 +954,11 @@ impl<H: Handler> Handle<H> {
     ) -> Result<u32, crate::Error> {
         let (reply_send, reply_recv) = oneshot::channel();
         self.sender
-            .send(Msg::TcpIpForward {
+            .send(MsgKind::TcpIpForward {
                 reply_channel: Some(reply_send),
                 address: address.into(),
                 port,
-            })
+            }.into())
             .await
             .map_err(|_| crate::Error::SendError)?;
 
@@ -964,11 +980,11 @@ impl<H: Handler> Handle<H> {
     ) -> Result<(), crate::Error> {
         let (reply_send, reply_recv) = oneshot::channel();
         self.sender
-            .send(Msg::CancelTcpIpForward {
+            .send(MsgKind::CancelTcpIpForward {
                 reply_channel: Some(reply_send),
                 address: address.into(),
                 port,
-            })
+            }.into())
             .await
             .map_err(|_| crate::Error::SendError)?;
 
@@ -989,10 +1005,10 @@ impl<H: Handler> Handle<H> {
     ) -> Result<(), crate::Error> {
         let (reply_send, reply_recv) = oneshot::channel();
         self.sender
-            .send(Msg::StreamLocalForward {
+            .send(MsgKind::StreamLocalForward {
                 reply_channel: Some(reply_send),
                 socket_path: socket_path.into(),
-            })
+            }.into())
             .await
             .map_err(|_| crate::Error::SendError)?;
 
@@ -1013,10 +1029,10 @@ impl<H: Handler> Handle<H> {
     ) -> Result<(), crate::Error> {
         let (reply_send, reply_recv) = oneshot::channel();
         self.sender
-            .send(Msg::CancelStreamLocalForward {
+            .send(MsgKind::CancelStreamLocalForward {
                 reply_channel: Some(reply_send),
                 socket_path: socket_path.into(),
-            })
+            }.into())
             .await
             .map_err(|_| crate::Error::SendError)?;
 
@@ -1038,11 +1054,11 @@ impl<H: Handler> Handle<H> {
         language_tag: &str,
     ) -> Result<(), crate::Error> {
         self.sender
-            .send(Msg::Disconnect {
+            .send(MsgKind::Disconnect {
                 reason,
                 description: description.into(),
                 language_tag: language_tag.into(),
-            })
+            }.into())
             .await
             .map_err(|_| crate::Error::SendError)?;
         Ok(())
@@ -1059,10 +1075,10 @@ impl<H: Handler> Handle<H> {
     ) -> Result<(), bytes::Bytes> {
         let data = data.into();
         self.sender
-            .send(Msg::Channel(id, ChannelMsg::Data { data }))
+            .send(MsgKind::Channel(id, ChannelMsg::Data { data }).into())
             .await
-            .map_err(|e| match e.0 {
-                Msg::Channel(_, ChannelMsg::Data { data, .. }) => data,
+            .map_err(|e| match *e.0 .0 {
+                MsgKind::Channel(_, ChannelMsg::Data { data, .. }) => data,
                 _ => unreachable!(),
             })
     }
@@ -1070,7 +1086,7 @@ impl<H: Handler> Handle<H> {
     /// Asynchronously perform a session re-key at the next opportunity
     pub async fn rekey_soon(&self) -> Result<(), Error> {
         self.sender
-            .send(Msg::Rekey)
+            .send(MsgKind::Rekey.into())
             .await
             .map_err(|_| Error::SendError)?;
 
@@ -1080,7 +1096,7 @@ impl<H: Handler> Handle<H> {
     /// Send a keepalive package to the remote peer.
     pub async fn send_keepalive(&self, want_reply: bool) -> Result<(), Error> {
         self.sender
-            .send(Msg::Keepalive { want_reply })
+            .send(MsgKind::Keepalive { want_reply }.into())
             .await
             .map_err(|_| Error::SendError)
     }
@@ -1089,9 +1105,9 @@ impl<H: Handler> Handle<H> {
     pub async fn send_ping(&self) -> Result<(), Error> {
         let (sender, receiver) = oneshot::channel();
         self.sender
-            .send(Msg::Ping {
+            .send(MsgKind::Ping {
                 reply_channel: sender,
-            })
+            }.into())
             .await
             .map_err(|_| Error::SendError)?;
         let _ = receiver.await;
@@ -1101,7 +1117,7 @@ impl<H: Handler> Handle<H> {
     /// Send a no-more-sessions request to the remote peer.
     pub async fn no_more_sessions(&self, want_reply: bool) -> Result<(), Error> {
         self.sender
-            .send(Msg::NoMoreSessions { want_reply })
+            .send(MsgKind::NoMoreSessions { want_reply }.into())
             .await
             .map_err(|_| Error::SendError)
     }
@@ -1112,10 +1128,10 @@ impl<H: Handler> Handle<H> {
     pub async fn hostkeys_prove(&self, keys: Vec<PublicKey>) -> Result<(), Error> {
         let (reply_channel, reply_recv) = oneshot::channel();
         self.sender
-            .send(Msg::HostKeysProve {
+            .send(MsgKind::HostKeysProve {
                 reply_channel,
                 keys,
-            })
+            }.into())
             .await
             .map_err(|_| Error::SendError)?;
         reply_recv.await.unwrap_or(Err(Error::Disconnect))
@@ -1141,11 +1157,11 @@ impl<H: Handler> Handle<H> {
             (None, None)
         };
         self.sender
-            .send(Msg::SendGlobalRequest {
+            .send(MsgKind::SendGlobalRequest {
                 name: name.into(),
                 data: CryptoVec::from_slice(data),
                 reply_channel,
-            })
+            }.into())
             .await
             .map_err(|_| Error::SendError)?;
 
@@ -1258,7 +1274,7 @@ where
     );
     session.begin_rekey()?;
     let (kex_done_signal, kex_done_signal_rx) = oneshot::channel();
-    let join = russh_util::runtime::spawn(session.run(stream, handler, Some(kex_done_signal)));
+    let join = crate::task::spawn(session.run(stream, handler, Some(kex_done_signal)));
 
     let agent_session_binding = match kex_done_signal_rx.await {
         Ok(binding) => binding,
@@ -1621,32 +1637,32 @@ impl Session {
     }
 
     fn handle_msg(&mut self, msg: Msg) -> Result<(), crate::Error> {
-        match msg {
-            Msg::Authenticate { user, method } => {
+        match *msg.0 {
+            MsgKind::Authenticate { user, method } => {
                 self.write_auth_request_if_needed(&user, method)?;
             }
-            Msg::Signed { .. } | Msg::SignFailed => {}
-            Msg::AuthInfoResponse { .. } => {}
-            Msg::AuthGssapiToken { token } => {
+            MsgKind::Signed { .. } | MsgKind::SignFailed => {}
+            MsgKind::AuthInfoResponse { .. } => {}
+            MsgKind::AuthGssapiToken { token } => {
                 if let Some(ref mut enc) = self.common.encrypted {
                     enc.client_send_gssapi_token(&token)?;
                 }
             }
-            Msg::AuthGssapiMic { token, mic } => {
+            MsgKind::AuthGssapiMic { token, mic } => {
                 if let Some(ref mut enc) = self.common.encrypted {
                     enc.client_send_gssapi_mic(token.as_deref(), &mic)?;
                 }
             }
-            Msg::AuthGssapiExchangeComplete { token } => {
+            MsgKind::AuthGssapiExchangeComplete { token } => {
                 if let Some(ref mut enc) = self.common.encrypted {
                     enc.client_send_gssapi_exchange_complete(token.as_deref())?;
                 }
             }
-            Msg::ChannelOpenSession { channel_ref } => {
+            MsgKind::ChannelOpenSession { channel_ref } => {
                 let id = self.channel_open_session()?;
                 self.channels.insert(id, channel_ref);
             }
-            Msg::ChannelOpenX11 {
+            MsgKind::ChannelOpenX11 {
                 originator_address,
                 originator_port,
                 channel_ref,
@@ -1654,7 +1670,7 @@ impl Session {
                 let id = self.channel_open_x11(&originator_address, originator_port)?;
                 self.channels.insert(id, channel_ref);
             }
-            Msg::ChannelOpenDirectTcpIp {
+            MsgKind::ChannelOpenDirectTcpIp {
                 host_to_connect,
                 port_to_connect,
                 originator_address,
@@ -1669,44 +1685,44 @@ impl Session {
                 )?;
                 self.channels.insert(id, channel_ref);
             }
-            Msg::ChannelOpenDirectStreamLocal {
+            MsgKind::ChannelOpenDirectStreamLocal {
                 socket_path,
                 channel_ref,
             } => {
                 let id = self.channel_open_direct_streamlocal(&socket_path)?;
                 self.channels.insert(id, channel_ref);
             }
-            Msg::TcpIpForward {
+            MsgKind::TcpIpForward {
                 reply_channel,
                 address,
                 port,
             } => self.tcpip_forward(reply_channel, &address, port)?,
-            Msg::CancelTcpIpForward {
+            MsgKind::CancelTcpIpForward {
                 reply_channel,
                 address,
                 port,
             } => self.cancel_tcpip_forward(reply_channel, &address, port)?,
-            Msg::StreamLocalForward {
+            MsgKind::StreamLocalForward {
                 reply_channel,
                 socket_path,
             } => self.streamlocal_forward(reply_channel, &socket_path)?,
-            Msg::CancelStreamLocalForward {
+            MsgKind::CancelStreamLocalForward {
                 reply_channel,
                 socket_path,
             } => self.cancel_streamlocal_forward(reply_channel, &socket_path)?,
-            Msg::Disconnect {
+            MsgKind::Disconnect {
                 reason,
                 description,
                 language_tag,
             } => self.disconnect(reason, &description, &language_tag)?,
-            Msg::Channel(id, ChannelMsg::Data { data }) => self.data(id, data)?,
-            Msg::Channel(id, ChannelMsg::Eof) => {
+            MsgKind::Channel(id, ChannelMsg::Data { data }) => self.data(id, data)?,
+            MsgKind::Channel(id, ChannelMsg::Eof) => {
                 self.eof(id)?;
             }
-            Msg::Channel(id, ChannelMsg::ExtendedData { data, ext }) => {
+            MsgKind::Channel(id, ChannelMsg::ExtendedData { data, ext }) => {
                 self.extended_data(id, ext, data)?;
             }
-            Msg::Channel(
+            MsgKind::Channel(
                 id,
                 ChannelMsg::RequestPty {
                     want_reply,
@@ -1727,7 +1743,7 @@ impl Session {
                 pix_height,
                 &terminal_modes,
             )?,
-            Msg::Channel(
+            MsgKind::Channel(
                 id,
                 ChannelMsg::WindowChange {
                     col_width,
@@ -1736,7 +1752,7 @@ impl Session {
                     pix_height,
                 },
             ) => self.window_change(id, col_width, row_height, pix_width, pix_height)?,
-            Msg::Channel(
+            MsgKind::Channel(
                 id,
                 ChannelMsg::RequestX11 {
                     want_reply,
@@ -1753,7 +1769,7 @@ impl Session {
                 &x11_authentication_cookie,
                 x11_screen_number,
             )?,
-            Msg::Channel(
+            MsgKind::Channel(
                 id,
                 ChannelMsg::SetEnv {
                     want_reply,
@@ -1761,26 +1777,26 @@ impl Session {
                     variable_value,
                 },
             ) => self.set_env(id, want_reply, &variable_name, &variable_value)?,
-            Msg::Channel(id, ChannelMsg::RequestShell { want_reply }) => {
+            MsgKind::Channel(id, ChannelMsg::RequestShell { want_reply }) => {
                 self.request_shell(want_reply, id)?
             }
-            Msg::Channel(
+            MsgKind::Channel(
                 id,
                 ChannelMsg::Exec {
                     want_reply,
                     command,
                 },
             ) => self.exec(id, want_reply, &command)?,
-            Msg::Channel(id, ChannelMsg::Signal { signal }) => self.signal(id, signal)?,
-            Msg::Channel(id, ChannelMsg::RequestSubsystem { want_reply, name }) => {
+            MsgKind::Channel(id, ChannelMsg::Signal { signal }) => self.signal(id, signal)?,
+            MsgKind::Channel(id, ChannelMsg::RequestSubsystem { want_reply, name }) => {
                 self.request_subsystem(want_reply, id, &name)?
             }
-            Msg::Channel(id, ChannelMsg::AgentForward { want_reply }) => {
+            MsgKind::Channel(id, ChannelMsg::AgentForward { want_reply }) => {
                 self.agent_forward(id, want_reply)?
             }
-            Msg::Channel(id, ChannelMsg::Close) => self.close(id)?,
-            Msg::Rekey => self.initiate_rekey()?,
-            Msg::AwaitExtensionInfo {
+            MsgKind::Channel(id, ChannelMsg::Close) => self.close(id)?,
+            MsgKind::Rekey => self.initiate_rekey()?,
+            MsgKind::AwaitExtensionInfo {
                 extension_name,
                 reply_channel,
             } => {
@@ -1798,32 +1814,32 @@ impl Session {
                     }
                 }
             }
-            Msg::GetServerSigAlgs { reply_channel } => {
+            MsgKind::GetServerSigAlgs { reply_channel } => {
                 let _ = reply_channel.send(self.server_sig_algs.clone());
             }
-            Msg::Keepalive { want_reply } => {
+            MsgKind::Keepalive { want_reply } => {
                 let _ = self.send_keepalive(want_reply);
             }
-            Msg::Ping { reply_channel } => {
+            MsgKind::Ping { reply_channel } => {
                 let _ = self.send_ping(reply_channel);
             }
-            Msg::NoMoreSessions { want_reply } => {
+            MsgKind::NoMoreSessions { want_reply } => {
                 let _ = self.no_more_sessions(want_reply);
             }
-            Msg::HostKeysProve {
+            MsgKind::HostKeysProve {
                 reply_channel,
                 keys,
             } => {
                 self.request_hostkeys_prove(reply_channel, keys)?;
             }
-            Msg::SendGlobalRequest {
+            MsgKind::SendGlobalRequest {
                 name,
                 data,
                 reply_channel,
             } => {
                 let _ = self.send_global_request(reply_channel, &name, &data);
             }
-            Msg::ServerChannelOpenReply { pending, result } => {
+            MsgKind::ServerChannelOpenReply { pending, result } => {
                 self.finalize_server_channel_open_reply(pending, result)?;
             }
             msg => {

@@ -31,8 +31,22 @@ pub struct Session {
     pub(crate) kex: SessionKexState<ServerKex>,
 }
 
+/// A message to a session's task, from its [`Handle`] and its channels. Boxed: tokio
+/// allocates an mpsc channel's first block of 32 slots when the channel is made, so the
+/// size of a slot is paid twice by every connection, idle or not (netpool lab, see
+/// PATCHES.md).
 #[derive(Debug)]
-pub enum Msg {
+pub struct Msg(pub(crate) Box<MsgKind>);
+
+impl From<MsgKind> for Msg {
+    fn from(kind: MsgKind) -> Self {
+        Msg(Box::new(kind))
+    }
+}
+
+/// What a [`Msg`] carries.
+#[derive(Debug)]
+pub(crate) enum MsgKind {
     ChannelOpenAgent {
         channel_ref: ChannelRef,
     },
@@ -92,7 +106,7 @@ pub enum Msg {
 
 impl From<(ChannelId, ChannelMsg)> for Msg {
     fn from((id, msg): (ChannelId, ChannelMsg)) -> Self {
-        Msg::Channel(id, msg)
+        MsgKind::Channel(id, msg).into()
     }
 }
 
@@ -124,10 +138,10 @@ impl Handle {
     ) -> Result<(), bytes::Bytes> {
         let data = data.into();
         self.sender
-            .send(Msg::Channel(id, ChannelMsg::Data { data }))
+            .send(MsgKind::Channel(id, ChannelMsg::Data { data }).into())
             .await
-            .map_err(|e| match e.0 {
-                Msg::Channel(_, ChannelMsg::Data { data }) => data,
+            .map_err(|e| match *e.0 .0 {
+                MsgKind::Channel(_, ChannelMsg::Data { data }) => data,
                 _ => unreachable!(),
             })
     }
@@ -141,10 +155,10 @@ impl Handle {
     ) -> Result<(), bytes::Bytes> {
         let data = data.into();
         self.sender
-            .send(Msg::Channel(id, ChannelMsg::ExtendedData { ext, data }))
+            .send(MsgKind::Channel(id, ChannelMsg::ExtendedData { ext, data }).into())
             .await
-            .map_err(|e| match e.0 {
-                Msg::Channel(_, ChannelMsg::ExtendedData { data, .. }) => data,
+            .map_err(|e| match *e.0 .0 {
+                MsgKind::Channel(_, ChannelMsg::ExtendedData { data, .. }) => data,
                 _ => unreachable!(),
             })
     }
@@ -152,7 +166,7 @@ impl Handle {
     /// Send EOF to the session referenced by this handler.
     pub async fn eof(&self, id: ChannelId) -> Result<(), ()> {
         self.sender
-            .send(Msg::Channel(id, ChannelMsg::Eof))
+            .send(MsgKind::Channel(id, ChannelMsg::Eof).into())
             .await
             .map_err(|_| ())
     }
@@ -160,7 +174,7 @@ impl Handle {
     /// Send success to the session referenced by this handler.
     pub async fn channel_success(&self, id: ChannelId) -> Result<(), ()> {
         self.sender
-            .send(Msg::Channel(id, ChannelMsg::Success))
+            .send(MsgKind::Channel(id, ChannelMsg::Success).into())
             .await
             .map_err(|_| ())
     }
@@ -168,7 +182,7 @@ impl Handle {
     /// Send failure to the session referenced by this handler.
     pub async fn channel_failure(&self, id: ChannelId) -> Result<(), ()> {
         self.sender
-            .send(Msg::Channel(id, ChannelMsg::Failure))
+            .send(MsgKind::Channel(id, ChannelMsg::Failure).into())
             .await
             .map_err(|_| ())
     }
@@ -176,7 +190,7 @@ impl Handle {
     /// Close a channel.
     pub async fn close(&self, id: ChannelId) -> Result<(), ()> {
         self.sender
-            .send(Msg::Channel(id, ChannelMsg::Close))
+            .send(MsgKind::Channel(id, ChannelMsg::Close).into())
             .await
             .map_err(|_| ())
     }
@@ -186,7 +200,7 @@ impl Handle {
     /// [RFC4254](https://tools.ietf.org/html/rfc4254#section-6.8).
     pub async fn xon_xoff_request(&self, id: ChannelId, client_can_do: bool) -> Result<(), ()> {
         self.sender
-            .send(Msg::Channel(id, ChannelMsg::XonXoff { client_can_do }))
+            .send(MsgKind::Channel(id, ChannelMsg::XonXoff { client_can_do }).into())
             .await
             .map_err(|_| ())
     }
@@ -194,7 +208,7 @@ impl Handle {
     /// Send the exit status of a program.
     pub async fn exit_status_request(&self, id: ChannelId, exit_status: u32) -> Result<(), ()> {
         self.sender
-            .send(Msg::Channel(id, ChannelMsg::ExitStatus { exit_status }))
+            .send(MsgKind::Channel(id, ChannelMsg::ExitStatus { exit_status }).into())
             .await
             .map_err(|_| ())
     }
@@ -203,11 +217,11 @@ impl Handle {
     pub async fn forward_tcpip(&self, address: String, port: u32) -> Result<u32, ()> {
         let (reply_send, reply_recv) = oneshot::channel();
         self.sender
-            .send(Msg::TcpIpForward {
+            .send(MsgKind::TcpIpForward {
                 reply_channel: Some(reply_send),
                 address,
                 port,
-            })
+            }.into())
             .await
             .map_err(|_| ())?;
 
@@ -225,11 +239,11 @@ impl Handle {
     pub async fn cancel_forward_tcpip(&self, address: String, port: u32) -> Result<(), ()> {
         let (reply_send, reply_recv) = oneshot::channel();
         self.sender
-            .send(Msg::CancelTcpIpForward {
+            .send(MsgKind::CancelTcpIpForward {
                 reply_channel: Some(reply_send),
                 address,
                 port,
-            })
+            }.into())
             .await
             .map_err(|_| ())?;
         match reply_recv.await {
@@ -251,7 +265,7 @@ impl Handle {
         let window_size_ref = channel_ref.window_size().clone();
 
         self.sender
-            .send(Msg::ChannelOpenAgent { channel_ref })
+            .send(MsgKind::ChannelOpenAgent { channel_ref }.into())
             .await
             .map_err(|_| Error::SendError)?;
 
@@ -270,7 +284,7 @@ impl Handle {
         let window_size_ref = channel_ref.window_size().clone();
 
         self.sender
-            .send(Msg::ChannelOpenSession { channel_ref })
+            .send(MsgKind::ChannelOpenSession { channel_ref }.into())
             .await
             .map_err(|_| Error::SendError)?;
 
@@ -295,13 +309,13 @@ impl Handle {
         let window_size_ref = channel_ref.window_size().clone();
 
         self.sender
-            .send(Msg::ChannelOpenDirectTcpIp {
+            .send(MsgKind::ChannelOpenDirectTcpIp {
                 host_to_connect: host_to_connect.into(),
                 port_to_connect,
                 originator_address: originator_address.into(),
                 originator_port,
                 channel_ref,
-            })
+            }.into())
             .await
             .map_err(|_| Error::SendError)?;
         self.wait_channel_confirmation(receiver, window_size_ref)
@@ -318,10 +332,10 @@ impl Handle {
         let window_size_ref = channel_ref.window_size().clone();
 
         self.sender
-            .send(Msg::ChannelOpenDirectStreamLocal {
+            .send(MsgKind::ChannelOpenDirectStreamLocal {
                 socket_path: socket_path.into(),
                 channel_ref,
-            })
+            }.into())
             .await
             .map_err(|_| Error::SendError)?;
         self.wait_channel_confirmation(receiver, window_size_ref)
@@ -340,13 +354,13 @@ impl Handle {
         let window_size_ref = channel_ref.window_size().clone();
 
         self.sender
-            .send(Msg::ChannelOpenForwardedTcpIp {
+            .send(MsgKind::ChannelOpenForwardedTcpIp {
                 connected_address: connected_address.into(),
                 connected_port,
                 originator_address: originator_address.into(),
                 originator_port,
                 channel_ref,
-            })
+            }.into())
             .await
             .map_err(|_| Error::SendError)?;
         self.wait_channel_confirmation(receiver, window_size_ref)
@@ -362,10 +376,10 @@ impl Handle {
         let window_size_ref = channel_ref.window_size().clone();
 
         self.sender
-            .send(Msg::ChannelOpenForwardedStreamLocal {
+            .send(MsgKind::ChannelOpenForwardedStreamLocal {
                 server_socket_path: server_socket_path.into(),
                 channel_ref,
-            })
+            }.into())
             .await
             .map_err(|_| Error::SendError)?;
         self.wait_channel_confirmation(receiver, window_size_ref)
@@ -382,11 +396,11 @@ impl Handle {
         let window_size_ref = channel_ref.window_size().clone();
 
         self.sender
-            .send(Msg::ChannelOpenX11 {
+            .send(MsgKind::ChannelOpenX11 {
                 originator_address: originator_address.into(),
                 originator_port,
                 channel_ref,
-            })
+            }.into())
             .await
             .map_err(|_| Error::SendError)?;
         self.wait_channel_confirmation(receiver, window_size_ref)
@@ -395,11 +409,11 @@ impl Handle {
 
     async fn wait_channel_confirmation(
         &self,
-        mut receiver: Receiver<ChannelMsg>,
+        mut receiver: Receiver<Box<ChannelMsg>>,
         window_size_ref: WindowSizeRef,
     ) -> Result<Channel<Msg>, Error> {
         loop {
-            match receiver.recv().await {
+            match receiver.recv().await.map(|m| *m) {
                 Some(ChannelMsg::Open {
                     id,
                     max_packet_size,
@@ -440,7 +454,7 @@ impl Handle {
         lang_tag: String,
     ) -> Result<(), ()> {
         self.sender
-            .send(Msg::Channel(
+            .send(MsgKind::Channel(
                 id,
                 ChannelMsg::ExitSignal {
                     signal_name,
@@ -448,7 +462,7 @@ impl Handle {
                     error_message,
                     lang_tag,
                 },
-            ))
+            ).into())
             .await
             .map_err(|_| ())
     }
@@ -461,11 +475,11 @@ impl Handle {
         language_tag: String,
     ) -> Result<(), Error> {
         self.sender
-            .send(Msg::Disconnect {
+            .send(MsgKind::Disconnect {
                 reason,
                 description,
                 language_tag,
-            })
+            }.into())
             .await
             .map_err(|_| Error::SendError)
     }
@@ -496,32 +510,32 @@ impl Session {
     /// (sent via [`Handle`]). Shared by the `select!` receiver arm and the
     /// pre-`select!` backlog drain so the two can't drift apart.
     fn dispatch_msg(&mut self, msg: Msg) -> Result<(), Error> {
-        match msg {
-            Msg::Channel(id, ChannelMsg::Data { data }) => {
+        match *msg.0 {
+            MsgKind::Channel(id, ChannelMsg::Data { data }) => {
                 self.data(id, data)?;
             }
-            Msg::Channel(id, ChannelMsg::ExtendedData { ext, data }) => {
+            MsgKind::Channel(id, ChannelMsg::ExtendedData { ext, data }) => {
                 self.extended_data(id, ext, data)?;
             }
-            Msg::Channel(id, ChannelMsg::Eof) => {
+            MsgKind::Channel(id, ChannelMsg::Eof) => {
                 self.eof(id)?;
             }
-            Msg::Channel(id, ChannelMsg::Close) => {
+            MsgKind::Channel(id, ChannelMsg::Close) => {
                 self.close(id)?;
             }
-            Msg::Channel(id, ChannelMsg::Success) => {
+            MsgKind::Channel(id, ChannelMsg::Success) => {
                 self.channel_success(id)?;
             }
-            Msg::Channel(id, ChannelMsg::Failure) => {
+            MsgKind::Channel(id, ChannelMsg::Failure) => {
                 self.channel_failure(id)?;
             }
-            Msg::Channel(id, ChannelMsg::XonXoff { client_can_do }) => {
+            MsgKind::Channel(id, ChannelMsg::XonXoff { client_can_do }) => {
                 self.xon_xoff_request(id, client_can_do)?;
             }
-            Msg::Channel(id, ChannelMsg::ExitStatus { exit_status }) => {
+            MsgKind::Channel(id, ChannelMsg::ExitStatus { exit_status }) => {
                 self.exit_status_request(id, exit_status)?;
             }
-            Msg::Channel(
+            MsgKind::Channel(
                 id,
                 ChannelMsg::ExitSignal {
                     signal_name,
@@ -532,18 +546,18 @@ impl Session {
             ) => {
                 self.exit_signal_request(id, signal_name, core_dumped, &error_message, &lang_tag)?;
             }
-            Msg::Channel(id, ChannelMsg::WindowAdjusted { new_size }) => {
+            MsgKind::Channel(id, ChannelMsg::WindowAdjusted { new_size }) => {
                 debug!("window adjusted to {new_size:?} for channel {id:?}");
             }
-            Msg::ChannelOpenAgent { channel_ref } => {
+            MsgKind::ChannelOpenAgent { channel_ref } => {
                 let id = self.channel_open_agent()?;
                 self.channels.insert(id, channel_ref);
             }
-            Msg::ChannelOpenSession { channel_ref } => {
+            MsgKind::ChannelOpenSession { channel_ref } => {
                 let id = self.channel_open_session()?;
                 self.channels.insert(id, channel_ref);
             }
-            Msg::ChannelOpenDirectTcpIp {
+            MsgKind::ChannelOpenDirectTcpIp {
                 host_to_connect,
                 port_to_connect,
                 originator_address,
@@ -558,14 +572,14 @@ impl Session {
                 )?;
                 self.channels.insert(id, channel_ref);
             }
-            Msg::ChannelOpenDirectStreamLocal {
+            MsgKind::ChannelOpenDirectStreamLocal {
                 socket_path,
                 channel_ref,
             } => {
                 let id = self.channel_open_direct_streamlocal(&socket_path)?;
                 self.channels.insert(id, channel_ref);
             }
-            Msg::ChannelOpenForwardedTcpIp {
+            MsgKind::ChannelOpenForwardedTcpIp {
                 connected_address,
                 connected_port,
                 originator_address,
@@ -580,14 +594,14 @@ impl Session {
                 )?;
                 self.channels.insert(id, channel_ref);
             }
-            Msg::ChannelOpenForwardedStreamLocal {
+            MsgKind::ChannelOpenForwardedStreamLocal {
                 server_socket_path,
                 channel_ref,
             } => {
                 let id = self.channel_open_forwarded_streamlocal(&server_socket_path)?;
                 self.channels.insert(id, channel_ref);
             }
-            Msg::ChannelOpenX11 {
+            MsgKind::ChannelOpenX11 {
                 originator_address,
                 originator_port,
                 channel_ref,
@@ -595,21 +609,21 @@ impl Session {
                 let id = self.channel_open_x11(&originator_address, originator_port)?;
                 self.channels.insert(id, channel_ref);
             }
-            Msg::TcpIpForward {
+            MsgKind::TcpIpForward {
                 address,
                 port,
                 reply_channel,
             } => {
                 self.tcpip_forward(&address, port, reply_channel)?;
             }
-            Msg::CancelTcpIpForward {
+            MsgKind::CancelTcpIpForward {
                 address,
                 port,
                 reply_channel,
             } => {
                 self.cancel_tcpip_forward(&address, port, reply_channel)?;
             }
-            Msg::Disconnect {
+            MsgKind::Disconnect {
                 reason,
                 description,
                 language_tag,
@@ -617,7 +631,7 @@ impl Session {
                 self.common
                     .disconnect(reason, &description, &language_tag)?;
             }
-            Msg::ChannelOpenReply { pending, result } => {
+            MsgKind::ChannelOpenReply { pending, result } => {
                 self.finalize_channel_open_reply(pending, result)?;
             }
             other => {
@@ -660,6 +674,7 @@ impl Session {
         let reading = start_reading(stream_read, buffer, opening_cipher);
         pin!(reading);
         let mut is_reading = None;
+        let mut trim_after_flush = false;
 
         #[allow(clippy::panic)] // false positive in macro
         while !self.common.disconnected {
@@ -751,6 +766,10 @@ impl Session {
 
                             if kex_was_active && !self.kex.active() {
                                 buffer.bytes = 0;
+                                // The key exchange's packets were the largest an idle
+                                // connection sees: do not keep their space (netpool lab).
+                                trim_after_flush = true;
+                                buffer.buffer = Vec::new();
                             } else if self.automatic_rekey_allowed()
                                 && buffer.bytes >= self.common.config.limits.rekey_read_limit
                             {
@@ -817,6 +836,9 @@ impl Session {
                 inactivity_timer.as_mut(),
             )
             .await?;
+            if std::mem::take(&mut trim_after_flush) {
+                self.common.packet_writer.release_buffers();
+            }
 
             if self.common.received_data {
                 // Reset the number of failed keepalive attempts. We don't
