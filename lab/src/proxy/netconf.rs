@@ -57,7 +57,11 @@ pub(super) async fn serve(shared: &Shared, endpoint: usize, channel: Channel<Msg
     };
     let ended = relay
         .run(
-            FramedRead::with_capacity(rd.make_reader(), FrameCodec::new(shared.max_message), 2048),
+            FramedRead::with_capacity(
+                rd.make_reader(),
+                FrameCodec::new(shared.max_message),
+                READ_BUFFER,
+            ),
             wr.make_writer(),
         )
         .await;
@@ -318,6 +322,10 @@ impl Relay<'_> {
         ok_reply(rpc).into_bytes()
     }
 }
+
+/// A client's read buffer to begin with: a hello or a small RPC fits, a larger message
+/// grows it (up to `--max-message`). Every idle client session holds it.
+const READ_BUFFER: usize = 512;
 
 /// How long kill-session waits for its target to end (an RPC in flight finishes first).
 const KILL_WAIT: std::time::Duration = std::time::Duration::from_secs(30);

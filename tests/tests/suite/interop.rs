@@ -445,6 +445,78 @@ async fn openssh_exec_and_netconf_subsystem() {
     );
 }
 
+/// OpenSSH renegotiating keys after every KiB (`RekeyLimit`) in a NETCONF session of six
+/// RPCs, one at a time: key exchanges complete between them, each answered by the
+/// router's server (which keeps no payloads of the last exchange: the vendored russh's
+/// third change), and every reply arrives whole.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs Debian's openssh-client (ssh, ssh-keygen); .ci/run installs it"]
+async fn openssh_rekeys_again_and_again_in_one_netconf_session() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let dir = tempfile::tempdir().unwrap();
+    let (key, public) = ssh_keygen(dir.path()).await;
+    let mut user = User::with_password(USER, PASSWORD);
+    user.keys.push(public);
+    let fleet = fleet_one(|c| c.users = vec![user]).await;
+    let port = fleet.devices()[0].addr().port();
+    let mut child = ssh(
+        &key,
+        port,
+        None,
+        &[
+            "-v",
+            "-o",
+            "RekeyLimit=1K",
+            "-s",
+            "lab@127.0.0.1",
+            "netconf",
+        ],
+    )
+    .stdin(std::process::Stdio::piped())
+    .stdout(std::process::Stdio::piped())
+    .stderr(std::process::Stdio::piped())
+    .spawn()
+    .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let mut stdout = child.stdout.take().unwrap();
+    let mut text = Vec::new();
+    let mut buf = vec![0u8; 64 * 1024];
+    let frames = |t: &[u8]| t.windows(6).filter(|w| w == b"]]>]]>").count();
+    let hello = b"<hello xmlns=\"urn:ietf:params:xml:ns:netconf:base:1.0\"><capabilities><capability>urn:ietf:params:netconf:base:1.0</capability></capabilities></hello>]]>]]>";
+    stdin.write_all(hello).await.unwrap();
+    for i in 1..=6 {
+        let rpc = format!("<rpc message-id=\"{i}\"><get-route-information/></rpc>]]>]]>");
+        stdin.write_all(rpc.as_bytes()).await.unwrap();
+        while frames(&text) < i + 1 {
+            let n = tokio::time::timeout(Duration::from_secs(20), stdout.read(&mut buf))
+                .await
+                .expect("a reply within 20 s")
+                .unwrap();
+            assert!(n > 0, "the session ended before reply {i}");
+            text.extend_from_slice(&buf[..n]);
+        }
+    }
+    stdin
+        .write_all(b"<rpc message-id=\"bye\"><close-session/></rpc>]]>]]>")
+        .await
+        .unwrap();
+    drop(stdin);
+    let out = tokio::time::timeout(Duration::from_secs(20), child.wait_with_output())
+        .await
+        .expect("the session ends on close-session")
+        .unwrap();
+    let log = String::from_utf8_lossy(&out.stderr).into_owned();
+    let done = log.matches("SSH2_MSG_NEWKEYS received").count();
+    assert!(done >= 3, "{done} key exchanges completed: {log}");
+    let text = String::from_utf8_lossy(&text).into_owned();
+    let replies: Vec<&str> = text.split("]]>]]>").skip(1).map(str::trim).collect();
+    for (i, r) in replies.iter().take(6).enumerate() {
+        let reply = netconf_wire::RpcReply::parse(r.as_bytes()).unwrap();
+        assert_eq!(reply.message_id(), Some((i + 1).to_string().as_str()));
+        assert!(reply.root.find(&["route-information"]).is_some(), "{r}");
+    }
+}
+
 /// A new Ed25519 key pair made by ssh-keygen in `dir`: the private key's path and the
 /// public key.
 pub(crate) async fn ssh_keygen(dir: &std::path::Path) -> (PathBuf, russh::keys::PublicKey) {

@@ -1290,6 +1290,18 @@ async fn reply<H: Handler + Send>(
 
                         session.maybe_send_ext_info()?;
                     }
+                    // The exchange's payloads (both KEXINITs, both ephemeral keys: 4 KB
+                    // with ML-KEM) were needed for the exchange hash and the extension
+                    // check above; only whether there is one matters from here (it gates
+                    // the automatic rekey), so keep an empty one (netpool lab, PATCHES.md).
+                    if let Some(exchange) = session
+                        .common
+                        .encrypted
+                        .as_mut()
+                        .and_then(|enc| enc.exchange.as_mut())
+                    {
+                        *exchange = crate::session::Exchange::default();
+                    }
 
                     session.kex = SessionKexState::Idle;
 
