@@ -418,6 +418,12 @@ async fn a_hidden_rpc_after_the_base_1_0_delimiter_is_never_sent() {
     assert!(matches!(e, Error::InvalidRequest { .. }), "{e}");
     let msg = e.to_string();
     assert!(msg.contains("]]>]]>") && msg.contains("not sent"), "{msg}");
+    // The proxy's path: a client's whole message (as chunked framing would deliver it)
+    // relayed as bytes onto this base:1.0 session.
+    let frame = format!("<rpc message-id=\"101\">{smuggled}</rpc>");
+    let head = netconf_wire::Rpc::parse_head(frame.as_bytes()).unwrap();
+    let e = g.relay(&head, frame.as_bytes()).await.unwrap_err();
+    assert!(matches!(e, Error::InvalidRequest { .. }), "relayed: {e}");
     tokio::time::sleep(Duration::from_millis(200)).await;
     assert_eq!(r1.counters().rpcs, rpcs, "nothing reached the router");
     assert_eq!(r1.commit_count(), commits);
