@@ -35,6 +35,10 @@ pub struct CalibrateArgs {
     /// Write the figures as JSON.
     #[arg(long)]
     pub json: Option<PathBuf>,
+    /// Write a JUnit XML report: one test case per figure compared with the published
+    /// one (failed when `--check` is given and the figure is outside it).
+    #[arg(long)]
+    pub junit: Option<PathBuf>,
     /// Also run PyEZ per call through `netlab proxy` in front of the vmx fleet, beside
     /// PyEZ per call directly and PyEZ's own cost (the instant profile).
     #[arg(long)]
@@ -180,6 +184,27 @@ pub async fn run(a: CalibrateArgs) -> Result<(), String> {
                               "speedup_seq": PUBLISHED_SEQ, "speedup_par": PUBLISHED_PAR},
             }),
         )?;
+    }
+    if let Some(p) = &a.junit {
+        let cases: Vec<_> = rows
+            .iter()
+            .enumerate()
+            .map(|(i, (name, _, v, p))| {
+                let ratio = v / p;
+                let figures = format!("vmx {v:.3}, published {p:.3}, ratio {ratio:.2}");
+                // The first three are the checked ones, as below.
+                let ok = match a.check {
+                    Some(tol) if i < 3 => (ratio - 1.0).abs() <= tol,
+                    _ => true,
+                };
+                let why = format!(
+                    "{name}: {v:.3} against {p:.3}, outside {:.0}%",
+                    a.check.unwrap_or(0.0) * 100.0
+                );
+                super::junit::Case::new(name, ok, why, figures, None)
+            })
+            .collect();
+        super::junit::write(p, "netlab.calibrate", &cases)?;
     }
     if let Some(tol) = a.check {
         let off: Vec<String> = rows[..3]

@@ -4,6 +4,7 @@ pub mod bench;
 pub mod calibrate;
 pub mod chaos;
 pub mod inventory;
+pub mod junit;
 pub mod proxy;
 pub mod scale;
 pub mod sim;

@@ -23,6 +23,10 @@ pub struct ValidateArgs {
     /// Write the results as JSON.
     #[arg(long)]
     pub json: Option<PathBuf>,
+    /// Write a JUnit XML report: one test case per check, its detail as the failure
+    /// message when it failed.
+    #[arg(long)]
+    pub junit: Option<PathBuf>,
 }
 
 #[derive(serde::Serialize)]
@@ -210,6 +214,16 @@ pub async fn run(a: ValidateArgs) -> Result<(), String> {
     println!("{:<18} {:<7} detail", "check", "verdict");
     for c in &checks {
         println!("{:<18} {:<7} {}", c.name, paint(c.verdict), c.detail);
+    }
+    if let Some(p) = &a.junit {
+        let cases: Vec<_> = checks
+            .iter()
+            .map(|c| {
+                let why = format!("{}: {}", c.verdict, c.detail);
+                super::junit::Case::new(&c.name, c.verdict == "PASS", why, c.detail.clone(), None)
+            })
+            .collect();
+        super::junit::write(p, "netlab.validate", &cases)?;
     }
     if let Some(p) = &a.json {
         write_json(p, &serde_json::json!({ "bench": report, "checks": checks }))?;
