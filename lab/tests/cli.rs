@@ -92,6 +92,11 @@ fn sim_inventory_validate_and_ctrl_c() {
         );
     }
     assert!(stdout.contains("pooled-par"), "{stdout}");
+    // The checks' text is for people: no Rust debug output (`Some("...")`).
+    assert!(
+        !stdout.contains("Some(") && !stdout.contains("None"),
+        "{stdout}"
+    );
 
     // A missing password variable is a clear error naming the file and line.
     let out = netlab()

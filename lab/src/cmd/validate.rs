@@ -146,8 +146,10 @@ pub async fn run(a: ValidateArgs) -> Result<(), String> {
         "refused-port",
         matches!(r, Err(Error::ConnectRefused { .. })) && t.elapsed() < Duration::from_secs(1),
         format!(
-            "{:?} in {:.0} ms",
-            r.err().map(|e| e.to_string()),
+            "{} in {:.0} ms",
+            r.err()
+                .map(|e| e.to_string())
+                .unwrap_or_else(|| "answered!".into()),
             t.elapsed().as_secs_f64() * 1e3
         ),
     );
@@ -171,8 +173,10 @@ pub async fn run(a: ValidateArgs) -> Result<(), String> {
             "unreachable-host",
             matches!(r, Err(Error::ConnectTimeout { .. })),
             format!(
-                "{:?} in {:.2} s (bound 2 s)",
-                r.err().map(|e| e.to_string()),
+                "{} in {:.2} s (bound 2 s)",
+                r.err()
+                    .map(|e| e.to_string())
+                    .unwrap_or_else(|| "answered!".into()),
                 t.elapsed().as_secs_f64()
             ),
         );
