@@ -121,10 +121,7 @@ pub async fn run(a: ValidateArgs) -> Result<(), String> {
         matches!(r, Err(Error::AuthFailed { .. })) && warm.is_ok() && after.is_ok(),
         format!(
             "{} in {:.0} ms; the good connection {}",
-            r.as_ref()
-                .err()
-                .map(|e| e.to_string())
-                .unwrap_or_else(|| "accepted!".into()),
+            error_text(&r, "accepted!"),
             t.elapsed().as_secs_f64() * 1e3,
             if after.is_ok() {
                 "kept working"
@@ -147,9 +144,7 @@ pub async fn run(a: ValidateArgs) -> Result<(), String> {
         matches!(r, Err(Error::ConnectRefused { .. })) && t.elapsed() < Duration::from_secs(1),
         format!(
             "{} in {:.0} ms",
-            r.err()
-                .map(|e| e.to_string())
-                .unwrap_or_else(|| "answered!".into()),
+            error_text(&r, "answered!"),
             t.elapsed().as_secs_f64() * 1e3
         ),
     );
@@ -174,9 +169,7 @@ pub async fn run(a: ValidateArgs) -> Result<(), String> {
             matches!(r, Err(Error::ConnectTimeout { .. })),
             format!(
                 "{} in {:.2} s (bound 2 s)",
-                r.err()
-                    .map(|e| e.to_string())
-                    .unwrap_or_else(|| "answered!".into()),
+                error_text(&r, "answered!"),
                 t.elapsed().as_secs_f64()
             ),
         );
@@ -255,4 +248,11 @@ pub async fn run(a: ValidateArgs) -> Result<(), String> {
         });
     }
     Ok(())
+}
+
+/// A check's outcome as text: the error, or `if_ok` when the call succeeded.
+fn error_text<T>(r: &Result<T, netpool::Error>, if_ok: &str) -> String {
+    r.as_ref()
+        .err()
+        .map_or_else(|| if_ok.to_string(), |e| e.to_string())
 }

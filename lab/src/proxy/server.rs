@@ -106,6 +106,8 @@ async fn serve_channel(
                 if super::shell::is_xml_mode(&command) {
                     super::netconf::serve(&shared, endpoint, channel).await;
                 } else {
+                    // The shell's futures are boxed: this task's size is the largest
+                    // future it awaits, and every idle NETCONF client holds one.
                     Box::pin(super::shell::exec(&shared, endpoint, channel, &command)).await;
                 }
                 return;

@@ -413,10 +413,7 @@ async fn netmiko_juniper_junos_drives_the_interactive_cli() {
 #[ignore = "needs Debian's openssh-client (ssh, ssh-keygen); .ci/run installs it"]
 async fn openssh_exec_and_netconf_subsystem() {
     let dir = tempfile::tempdir().unwrap();
-    let (key, public) = ssh_keygen(dir.path()).await;
-    let mut user = User::with_password(USER, PASSWORD);
-    user.keys.push(public);
-    let fleet = fleet_one(|c| c.users = vec![user]).await;
+    let (key, fleet) = keyed_router(dir.path()).await;
     let r1 = &fleet.devices()[0];
     let ssh = |extra: &[&str]| ssh(&key, r1.addr().port(), None, extra);
     let out = ssh(&["lab@127.0.0.1", "show version | no-more"])
@@ -454,10 +451,7 @@ async fn openssh_exec_and_netconf_subsystem() {
 async fn openssh_rekeys_again_and_again_in_one_netconf_session() {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let dir = tempfile::tempdir().unwrap();
-    let (key, public) = ssh_keygen(dir.path()).await;
-    let mut user = User::with_password(USER, PASSWORD);
-    user.keys.push(public);
-    let fleet = fleet_one(|c| c.users = vec![user]).await;
+    let (key, fleet) = keyed_router(dir.path()).await;
     let port = fleet.devices()[0].addr().port();
     let mut child = ssh(
         &key,
@@ -515,6 +509,15 @@ async fn openssh_rekeys_again_and_again_in_one_netconf_session() {
         assert_eq!(reply.message_id(), Some((i + 1).to_string().as_str()));
         assert!(reply.root.find(&["route-information"]).is_some(), "{r}");
     }
+}
+
+/// One router whose user `lab` logs in with the password or with a key ssh-keygen makes
+/// in `dir`: the private key's path and the fleet.
+async fn keyed_router(dir: &std::path::Path) -> (PathBuf, junos_sim::Fleet) {
+    let (key, public) = ssh_keygen(dir).await;
+    let mut user = User::with_password(USER, PASSWORD);
+    user.keys.push(public);
+    (key, fleet_one(|c| c.users = vec![user]).await)
 }
 
 /// A new Ed25519 key pair made by ssh-keygen in `dir`: the private key's path and the
