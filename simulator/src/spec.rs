@@ -47,6 +47,18 @@ impl DeviceSpec {
         )
     }
 
+    /// The IS-IS system id, written as Junos operators derive it from the loopback
+    /// address (`10.255.0.1` -> `0102.5500.0001`).
+    pub fn iso_system_id(&self) -> String {
+        let digits: String = self
+            .router_id()
+            .octets()
+            .iter()
+            .map(|o| format!("{o:03}"))
+            .collect();
+        format!("{}.{}.{}", &digits[0..4], &digits[4..8], &digits[8..12])
+    }
+
     /// The physical interfaces: (name, address, OSPF neighbor router id).
     pub fn interfaces(&self) -> Vec<Interface> {
         (0..4u8)

@@ -10,10 +10,16 @@ use netconf_wire::{escape_text, Element};
 use crate::spec::{DeviceSpec, Route};
 use crate::state::DeviceState;
 
+mod engine;
+mod igp;
+mod joint;
+mod l2;
 mod parse;
 mod rpc;
 mod text;
 mod xml;
+
+pub use joint::Joint;
 
 pub use text::render_text;
 pub use xml::render_xml;
@@ -193,6 +199,8 @@ pub enum Show {
         /// The target.
         host: Ipv4Addr,
     },
+    /// A command kept whole in one place ([`Joint`]).
+    Joint(Joint),
 }
 
 impl Show {

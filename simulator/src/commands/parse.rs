@@ -39,6 +39,11 @@ impl CommandLine {
         if w.is_empty() || !is(w[0], "show") {
             return Err(err(0, "command"));
         }
+        if let Some(joint) = super::Joint::parse(&w) {
+            let show = Show::Joint(joint.map_err(|at| err(at, "command"))?);
+            let pipes = parse_pipes(parts)?;
+            return Ok(CommandLine { show, pipes });
+        }
         let arg = |i: usize| w.get(i).copied().unwrap_or("");
         let show = match arg(1) {
             a if is(a, "version") && a.len() >= 2 => Show::Version,

@@ -59,14 +59,23 @@ impl Show {
     /// not an operational command. An argument the RPC does not take is Junos's
     /// `syntax error` naming it.
     pub fn from_rpc(op: &Element) -> Result<Option<Show>, Box<RpcError>> {
-        if !SERVED.contains(&op.name.as_str()) {
+        let level = ["terse", "brief", "detail", "extensive"]
+            .into_iter()
+            .filter(|l| op.has(l))
+            .filter_map(Level::from_word)
+            .next_back()
+            .unwrap_or_default();
+        let joint = super::Joint::from_rpc(op, level);
+        if !SERVED.contains(&op.name.as_str()) && joint.is_none() {
             return Ok(None);
         }
-        if let Some(bad) = op
-            .children
+        let unpublished = super::joint::UNPUBLISHED_ARGS
             .iter()
-            .find(|c| !crate::schema::rpc_takes(&op.name, &c.name))
-        {
+            .find(|(rpc, _)| *rpc == op.name)
+            .map_or(&[][..], |(_, args)| *args);
+        if let Some(bad) = op.children.iter().find(|c| {
+            !crate::schema::rpc_takes(&op.name, &c.name) && !unpublished.contains(&c.name.as_str())
+        }) {
             return Err(Box::new(
                 RpcError::new("protocol", "operation-failed", "syntax error")
                     .with_info("bad-element", bad.name.clone()),
@@ -81,12 +90,9 @@ impl Show {
                     .ok_or_else(|| Box::new(bad_value(what, d))),
             }
         };
-        let level = ["terse", "brief", "detail", "extensive"]
-            .into_iter()
-            .filter(|l| op.has(l))
-            .filter_map(Level::from_word)
-            .next_back()
-            .unwrap_or_default();
+        if let Some(joint) = joint {
+            return Ok(Some(Show::Joint(joint)));
+        }
         let text = |what: &str| {
             op.child_text(what)
                 .map(str::trim)

@@ -213,6 +213,7 @@ pub fn render_text(show: &Show, spec: &DeviceSpec, state: &DeviceState) -> Piece
             }
             one(s)
         }
+        Show::Joint(joint) => joint.render(spec, state, false),
     }
 }
 

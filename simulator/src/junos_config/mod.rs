@@ -184,6 +184,27 @@ impl ConfigTree {
             lines.push(format!("set protocols bgp group ibgp neighbor {peer}"));
         }
         lines.push("set protocols lldp interface all".into());
+        // IS-IS beside OSPF (level 2 only, as a network moving between IGPs runs it),
+        // MPLS and LDP on the core links: the protocols an MX lab carries.
+        for i in spec.interfaces() {
+            for family in ["iso", "mpls"] {
+                lines.push(format!("set interfaces {} unit 0 family {family}", i.name));
+            }
+        }
+        lines.push(format!(
+            "set interfaces lo0 unit 0 family iso address 49.0001.{}.00",
+            spec.iso_system_id()
+        ));
+        lines.push("set protocols isis level 1 disable".into());
+        for i in spec.interfaces().iter().filter(|i| i.up) {
+            lines.push(format!(
+                "set protocols isis interface {}.0 point-to-point",
+                i.name
+            ));
+            lines.push(format!("set protocols ldp interface {}.0", i.name));
+        }
+        lines.push("set protocols isis interface lo0.0 passive".into());
+        lines.push("set protocols mpls interface all".into());
         t.load_set(&lines.join("\n"))
             .expect("factory configuration is valid");
         t

@@ -308,6 +308,60 @@ async fn napalm_junos_getters_and_config_cycle_work_unmodified() {
     );
 }
 
+/// PyEZ's shipped op tables that do not apply to a vMX, and why. Every other table must
+/// return rows.
+const PYEZ_TABLES_NOT_ON_A_VMX: &[(&str, &str)] = &[
+    ("ElsEthernetSwitchingTable", "EX/QFX (ELS) switching"),
+    ("EthernetSwitchingTable", "EX switching"),
+    ("VlanTable", "EX VLANs: an MX has bridge domains"),
+    ("IDPAttackTable", "SRX intrusion detection"),
+    ("SecurityZoneTable", "SRX security zones"),
+    (
+        "PhyPortDiagTable",
+        "optics diagnostics: a vMX's ports have no optics",
+    ),
+    ("XcvrTable", "transceivers: a vMX has none"),
+    (
+        "NdTable",
+        "IPv6 neighbors: the simulated fleet is IPv4-only",
+    ),
+];
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs the Python interop venv (NETPOOL_INTEROP_PYTHON); .ci/run provides it"]
+async fn pyez_op_tables_that_apply_to_an_mx_return_rows() {
+    // Layer 2 services committed first (an LACP bundle, a Layer 2 circuit, a CCC
+    // connection): the fleet does not carry them by default.
+    let (j, _fleet) = run_client_on("pyez_tables.py", fleet(1).await, &["--l2-services"]).await;
+    let tables = j["tables"].as_object().expect("tables");
+    assert!(
+        tables.len() >= 40,
+        "PyEZ ships 41 op tables; read {}",
+        tables.len()
+    );
+    let mut wrong = Vec::new();
+    for (name, t) in tables {
+        if PYEZ_TABLES_NOT_ON_A_VMX.iter().any(|(n, _)| n == name) {
+            continue;
+        }
+        if t["rows"].as_u64().unwrap_or(0) == 0 {
+            wrong.push(format!("{name}: {t}"));
+        }
+    }
+    assert!(wrong.is_empty(), "tables without rows: {wrong:#?}");
+    // The state behind the rows is the configuration's: one IS-IS adjacency, one LDP
+    // neighbor and two OSPF routes per up link (3), one bundle with one member, one
+    // circuit, one connection.
+    let rows = |name: &str| tables[name]["rows"].as_u64().unwrap_or(0);
+    assert_eq!(rows("IsisAdjacencyTable"), 3);
+    assert_eq!(rows("LdpNeighborTable"), 3);
+    assert_eq!(rows("OspfRoutesTable"), 6);
+    assert_eq!(rows("TedTable"), 2, "this router and its neighbor");
+    assert_eq!(rows("LacpPortTable"), 1);
+    assert_eq!(rows("L2CircuitConnectionTable"), 1);
+    assert_eq!(rows("CCCTable"), 1);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "needs the Python interop venv (NETPOOL_INTEROP_PYTHON); .ci/run provides it"]
 async fn pyez_open_facts_cli_rpc_and_config_work_unmodified() {

@@ -207,6 +207,7 @@ pub fn render_xml(show: &Show, spec: &DeviceSpec, state: &DeviceState) -> Pieces
         Show::NtpAssociations => one(super::output_element(&chassis::ntp_associations(state))),
         Show::Ping { host, count } => probes::ping(spec, *host, *count),
         Show::Traceroute { host } => probes::traceroute(spec, *host),
+        Show::Joint(joint) => joint.render(spec, state, true),
         Show::Configuration(path) => one(format!(
             "<configuration junos:commit-seconds=\"{}\">\n{}\n</configuration>\n",
             unix_now(),
