@@ -18,6 +18,12 @@ const PUBLISHED_PER_CALL: f64 = 0.70;
 const PUBLISHED_POOLED: f64 = 0.114;
 const PUBLISHED_SEQ: f64 = 6.2;
 const PUBLISHED_PAR: f64 = 20.7;
+/// The same benchmark's per-command rows, pooled and sequential: seconds for the command
+/// on all 5 routers, in the order of `SEED_COMMANDS` (h-network/junos-mcp-server, branch
+/// h-dev, `benchmark/03_IMPROVEMENTS.md`).
+const PUBLISHED_POOLED_BY_COMMAND: [f64; 7] = [0.505, 0.448, 0.445, 0.647, 0.448, 0.446, 1.039];
+/// Routers in the published lab (the per-command rows are summed over them).
+const PUBLISHED_ROUTERS: f64 = 5.0;
 
 #[derive(clap::Args)]
 pub struct CalibrateArgs {
@@ -118,6 +124,29 @@ async fn run_pyez(
     Ok(v)
 }
 
+/// Each seed command's pooled sequential seconds per router: PyEZ against `instant`
+/// (its own cost), against `vmx`, and the published row.
+fn per_command(instant: &Value, vmx: &Value, routers: usize) -> Vec<(&'static str, f64, f64, f64)> {
+    let per_router = |v: &Value, cmd: &str| {
+        v["pooled_seq_by_command_s"][cmd]
+            .as_f64()
+            .unwrap_or(f64::NAN)
+            / routers as f64
+    };
+    junos_sim::commands::SEED_COMMANDS
+        .iter()
+        .zip(PUBLISHED_POOLED_BY_COMMAND)
+        .map(|(cmd, published)| {
+            (
+                *cmd,
+                per_router(instant, cmd),
+                per_router(vmx, cmd),
+                published / PUBLISHED_ROUTERS,
+            )
+        })
+        .collect()
+}
+
 fn f(v: &Value, k: &str) -> f64 {
     v[k].as_f64().unwrap_or(f64::NAN)
 }
@@ -169,6 +198,14 @@ pub async fn run(a: CalibrateArgs) -> Result<(), String> {
         f(&instant, "per_call_per_op_s"),
         f(&instant, "pooled_seq_per_op_s"),
     );
+    let by_command = per_command(&instant, &vmx, a.routers);
+    println!(
+        "\npooled sequential, s per command and router\n{:<56} {:>9} {:>7} {:>9} {:>6}",
+        "", "instant", "vmx", "published", "ratio"
+    );
+    for (cmd, i, v, p) in &by_command {
+        println!("{cmd:<56} {i:>9.3} {v:>7.3} {p:>9.3} {:>6.2}", v / p);
+    }
     let proxy = if a.proxy {
         Some(through_proxy(&a, f(&instant, "per_call_per_op_s")).await?)
     } else {
@@ -180,6 +217,9 @@ pub async fn run(a: CalibrateArgs) -> Result<(), String> {
             &serde_json::json!({
                 "instant": instant, "vmx": vmx, "proxy": proxy,
                 "speedup_seq": seq, "speedup_par": par,
+                "pooled_by_command": by_command.iter().map(|(cmd, i, v, p)| serde_json::json!({
+                    "command": cmd, "instant_s": i, "vmx_s": v, "published_s": p,
+                })).collect::<Vec<_>>(),
                 "published": {"per_call_s": PUBLISHED_PER_CALL, "pooled_s": PUBLISHED_POOLED,
                               "speedup_seq": PUBLISHED_SEQ, "speedup_par": PUBLISHED_PAR},
             }),

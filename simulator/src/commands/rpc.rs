@@ -196,22 +196,24 @@ impl Show {
     /// How long a vMX routing engine works on this command, in milliseconds (scaled by
     /// the profile; see `profile.rs` for the sources).
     pub fn service_ms(&self) -> u64 {
+        // The seed commands' weights follow the published per-command rows (the table
+        // and its derivation are in profile.rs).
         match self {
-            Show::OspfInterface => 90,
-            Show::OspfDatabase => 110,
-            Show::OspfNeighbor => 70,
+            Show::OspfInterface => 65,
+            Show::OspfDatabase => 26,
+            Show::OspfNeighbor => 24,
             Show::Route {
                 dest: Some(_),
                 extensive: false,
                 ..
-            } => 90,
-            Show::ChassisHardware => 120,
+            } => 163,
+            Show::ChassisHardware => 26,
             Show::Route {
                 dest: Some(_),
                 extensive: true,
                 ..
-            } => 150,
-            Show::ForwardingTable { .. } => 130,
+            } => 25,
+            Show::ForwardingTable { .. } => 431,
             Show::Route { dest: None, .. } => 400,
             _ => 80,
         }
