@@ -93,6 +93,8 @@ pub struct DeviceState {
     /// A `commit confirmed` awaiting confirmation: its number; a later commit confirms it.
     pub pending_confirm: Option<u64>,
     confirms: u64,
+    /// The pending `commit confirmed`'s minutes before it rolls back.
+    confirm_minutes: u64,
 }
 
 /// Junos keeps rollbacks 1 to 49 besides the running configuration (rollback 0).
@@ -125,6 +127,7 @@ impl DeviceState {
             private: BTreeMap::new(),
             pending_confirm: None,
             confirms: 0,
+            confirm_minutes: 0,
         }
     }
 
@@ -309,12 +312,30 @@ impl DeviceState {
         });
     }
 
-    /// Mark the last commit as a `commit confirmed`; returns the number a later
-    /// [`DeviceState::expire_confirm`] names it by.
-    pub fn await_confirm(&mut self) -> u64 {
+    /// Mark the last commit as a `commit confirmed` that rolls back after `minutes`;
+    /// returns the number a later [`DeviceState::expire_confirm`] names it by.
+    pub fn await_confirm(&mut self, minutes: u64) -> u64 {
         self.confirms += 1;
         self.pending_confirm = Some(self.confirms);
+        self.confirm_minutes = minutes;
         self.confirms
+    }
+
+    /// What Junos writes as the running revision's comment while a `commit confirmed`
+    /// awaits confirmation ("commit confirmed, rollback in 5mins"); `None` otherwise.
+    pub fn confirm_note(&self) -> Option<String> {
+        self.pending_confirm
+            .map(|_| format!("commit confirmed, rollback in {}mins", self.confirm_minutes))
+    }
+
+    /// The running configuration's revision, as Junos names it: `re0-<commit time in
+    /// seconds>-<commit number>` (`re0-<boot time>-0` before the first commit).
+    pub fn revision(&self) -> String {
+        let at = self.commits.last().map_or(self.booted, |c| c.at);
+        let secs = at
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs());
+        format!("re0-{secs}-{}", self.commits.len())
     }
 
     /// The confirm timer of commit `id` ran out: if it is still unconfirmed, roll back to

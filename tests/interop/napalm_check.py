@@ -107,5 +107,16 @@ try:
     out["config"]["rolled_back"] = True
 except Exception as e:  # noqa: BLE001
     out["config"]["error"] = f"{type(e).__name__}: {e}"[:400]
+# Commit confirm: commit with revert_in, pending (and for how long), then confirmed.
+confirm = out["confirm"] = {}
+try:
+    dev.load_merge_candidate(config="set system location building napalm-confirm")
+    dev.commit_config(revert_in=120)
+    confirm["pending"] = dev.has_pending_commit()
+    confirm["pending_commits"] = dev._get_pending_commits()
+    dev.confirm_commit()
+    confirm["pending_after_confirm"] = dev.has_pending_commit()
+except Exception as e:  # noqa: BLE001
+    confirm["error"] = f"{type(e).__name__}: {e}"[:400]
 dev.close()
 print(json.dumps(out))

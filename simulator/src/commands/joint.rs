@@ -4,9 +4,9 @@
 //! commands of [`Show`](super::Show) are still spread over `rpc.rs`, `parse.rs`,
 //! `text.rs` and `xml/`.)
 
-use netconf_wire::Element;
+use netconf_wire::{Element, RpcError};
 
-use super::{engine, igp, l2, Level, Pieces};
+use super::{engine, host, igp, l2, Level, Pieces};
 use crate::spec::DeviceSpec;
 use crate::state::DeviceState;
 
@@ -48,14 +48,41 @@ pub enum Joint {
         /// Only bundles this name or pattern matches.
         name: Option<String>,
     },
+    /// `file list [detail] [PATH]` / file-list.
+    FileList {
+        /// The path asked for (`~` when none).
+        path: String,
+        /// `detail` asked.
+        detail: bool,
+    },
+    /// `file show PATH` / file-show (the path is a file of the tree: checked when asked).
+    FileShow {
+        /// The file, resolved.
+        path: String,
+    },
+    /// `show system commit revision [detail]` / get-commit-revision-information.
+    CommitRevision {
+        /// `detail` asked.
+        detail: bool,
+    },
+    /// `request pfe execute target T command C` / request-pfe-execute (the target is
+    /// checked when asked).
+    PfeExecute {
+        /// The line card shell command.
+        command: String,
+    },
 }
 
 /// Arguments Junos takes for RPCs its published YANG (21.4R1) leaves out. The YANG has
-/// no `get-ppm-adjacencies`; PyEZ's `PPMTable` sends it `<level>detail</level>`.
-pub(super) const UNPUBLISHED_ARGS: &[(&str, &[&str])] = &[(
-    "get-ppm-adjacencies",
-    &["level", "detail", "brief", "protocol"],
-)];
+/// no `get-ppm-adjacencies` (PyEZ's `PPMTable` sends it `<level>detail</level>`) and no
+/// `request-pfe-execute` (the published MCP server's PFE tool).
+pub(super) const UNPUBLISHED_ARGS: &[(&str, &[&str])] = &[
+    (
+        "get-ppm-adjacencies",
+        &["level", "detail", "brief", "protocol"],
+    ),
+    ("request-pfe-execute", &["target", "command", "timeout"]),
+];
 
 /// Whether `word` abbreviates `keyword` (the CLI takes any unique prefix).
 fn is(word: &str, keyword: &str) -> bool {
@@ -77,9 +104,10 @@ fn level_of(words: &[&str], from: usize) -> Result<Level, usize> {
 }
 
 impl Joint {
-    /// The command an RPC asks for; `None` when the RPC is not one of these. `level` is
-    /// the output level its flags name, `detail` whether `detail` was asked in any form.
-    pub(super) fn from_rpc(op: &Element, level: Level) -> Option<Joint> {
+    /// The command an RPC asks for; `None` when the RPC is not one of these, an error
+    /// when its arguments name something that is not there. `level` is the output level
+    /// its flags name.
+    pub(super) fn from_rpc(op: &Element, level: Level) -> Option<Result<Joint, Box<RpcError>>> {
         let detail = matches!(level, Level::Detail | Level::Extensive)
             || op.child_text("level").is_some_and(|l| l.trim() == "detail");
         let text = |what: &str| {
@@ -88,7 +116,25 @@ impl Joint {
                 .filter(|t| !t.is_empty())
                 .map(str::to_string)
         };
-        Some(match op.name.as_str() {
+        Some(Ok(match op.name.as_str() {
+            "file-list" => Joint::FileList {
+                path: text("path").unwrap_or_else(|| "~".into()),
+                detail: detail || op.child_text("style").is_some_and(|s| s.trim() == "detail"),
+            },
+            "file-show" => match host::check_file_show(text("filename").as_deref()) {
+                Ok(path) => Joint::FileShow { path },
+                Err(e) => return Some(Err(e)),
+            },
+            "get-commit-revision-information" => Joint::CommitRevision { detail },
+            "request-pfe-execute" => {
+                if let Err(e) = host::check_pfe_target(text("target").as_deref()) {
+                    return Some(Err(e));
+                }
+                match text("command") {
+                    Some(command) => Joint::PfeExecute { command },
+                    None => return Some(Err(host::missing("command"))),
+                }
+            }
             "get-ospf-route-information" => Joint::OspfRoute,
             "get-ospf-statistics-information" => Joint::OspfStatistics,
             "get-ospf-io-statistics-information" => Joint::OspfIoStatistics,
@@ -105,7 +151,62 @@ impl Joint {
                 name: text("interface-name"),
             },
             _ => return None,
-        })
+        }))
+    }
+
+    /// The command a CLI line that is not `show ...` names (`file list`, `file show`,
+    /// `request pfe execute`); `None` when it names none of these, `Err(k)` when word `k`
+    /// is wrong, or an error the RPC would answer too.
+    pub(super) fn parse_other(line: &str) -> Option<Result<Result<Joint, Box<RpcError>>, usize>> {
+        let w: Vec<&str> = line.split_whitespace().collect();
+        let arg = |i: usize| w.get(i).copied().unwrap_or("");
+        match (arg(0), arg(1)) {
+            (a, b) if is(a, "file") && is(b, "list") => {
+                // `detail` before or after the path.
+                let mut detail = false;
+                let mut path = None;
+                for (k, word) in w.iter().enumerate().skip(2) {
+                    if is(word, "detail") && word.len() >= 2 {
+                        detail = true;
+                    } else if path.is_none() {
+                        path = Some(word.to_string());
+                    } else {
+                        return Some(Err(k));
+                    }
+                }
+                let path = path.unwrap_or_else(|| "~".into());
+                Some(Ok(Ok(Joint::FileList { path, detail })))
+            }
+            (a, b) if is(a, "file") && is(b, "show") => match &w[2.min(w.len())..] {
+                [p] => Some(Ok(
+                    host::check_file_show(Some(p)).map(|path| Joint::FileShow { path })
+                )),
+                [] => Some(Ok(Err(host::missing("filename")))),
+                _ => Some(Err(3)),
+            },
+            (a, b) if is(a, "request") && is(b, "pfe") => {
+                if !is(arg(2), "execute") {
+                    return Some(Err(2));
+                }
+                if !is(arg(3), "target") {
+                    return Some(Err(3));
+                }
+                if !is(arg(5), "command") {
+                    return Some(Err(5));
+                }
+                // The command is the rest of the line, its quotes removed.
+                let at = line.find(arg(5)).map_or(line.len(), |i| i + arg(5).len());
+                let command = line[at..].trim().trim_matches('"').to_string();
+                Some(Ok(host::check_pfe_target(Some(arg(4))).and_then(|()| {
+                    if command.is_empty() {
+                        Err(host::missing("command"))
+                    } else {
+                        Ok(Joint::PfeExecute { command })
+                    }
+                })))
+            }
+            _ => None,
+        }
     }
 
     /// The command the CLI words after `show` name; `None` when they name none of these,
@@ -115,14 +216,18 @@ impl Joint {
         // Words from index `from` on are only an output level.
         let level_from = |from: usize, make: fn(Level) -> Joint| Some(level_of(w, from).map(make));
         let only = |n: usize, cmd: Joint| Some(if w.len() > n { Err(n) } else { Ok(cmd) });
-        let detail_only = |make: fn(bool) -> Joint| {
-            Some(match &w[3.min(w.len())..] {
+        let detail_only_at = |from: usize, make: fn(bool) -> Joint| {
+            Some(match &w[from.min(w.len())..] {
                 [] => Ok(make(false)),
                 [d] if is(d, "detail") => Ok(make(true)),
-                _ => Err(3),
+                _ => Err(from),
             })
         };
+        let detail_only = |make: fn(bool) -> Joint| detail_only_at(3, make);
         match (arg(1), arg(2)) {
+            (a, b) if is(a, "system") && is(b, "commit") && is(arg(3), "revision") => {
+                detail_only_at(4, |detail| Joint::CommitRevision { detail })
+            }
             (a, b) if is(a, "ospf") && is(b, "route") => only(3, Joint::OspfRoute),
             (a, b) if is(a, "ospf") && is(b, "statistics") && b.len() >= 2 => {
                 only(3, Joint::OspfStatistics)
@@ -177,6 +282,10 @@ impl Joint {
             Joint::LacpInterfaces { name } => {
                 l2::lacp_interfaces(spec, state, name.as_deref(), xml)
             }
+            Joint::FileList { path, detail } => host::file_list(path, *detail, spec, state, xml),
+            Joint::FileShow { path } => host::file_show(path, spec, state, xml),
+            Joint::CommitRevision { detail } => host::commit_revision(state, *detail, xml),
+            Joint::PfeExecute { command } => host::pfe_execute(command, spec, state, xml),
         }
     }
 }

@@ -11,6 +11,7 @@ use crate::spec::{DeviceSpec, Route};
 use crate::state::DeviceState;
 
 mod engine;
+mod host;
 mod igp;
 mod joint;
 mod l2;

@@ -36,6 +36,24 @@ impl CommandLine {
             let pipes = parse_pipes(parts)?;
             return Ok(CommandLine { show, pipes });
         }
+        if let Some(other) = super::Joint::parse_other(cmd) {
+            let joint = other
+                .map_err(|at| err(at, "command"))?
+                .map_err(|e| SyntaxError {
+                    message: format!("error: {}\n", e.message.as_deref().unwrap_or("failed")),
+                    bad_word: e
+                        .info
+                        .iter()
+                        .find(|(k, _)| k == "bad-element")
+                        .map(|(_, v)| v.clone())
+                        .unwrap_or_default(),
+                })?;
+            let pipes = parse_pipes(parts)?;
+            return Ok(CommandLine {
+                show: Show::Joint(joint),
+                pipes,
+            });
+        }
         if w.is_empty() || !is(w[0], "show") {
             return Err(err(0, "command"));
         }

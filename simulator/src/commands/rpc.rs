@@ -91,7 +91,7 @@ impl Show {
             }
         };
         if let Some(joint) = joint {
-            return Ok(Some(Show::Joint(joint)));
+            return joint.map(|j| Some(Show::Joint(j)));
         }
         let text = |what: &str| {
             op.child_text(what)

@@ -429,12 +429,11 @@ impl Session<'_> {
             return commit_results("<commit-check-success/>\n");
         }
         let comment = op.child_text("log").map(str::to_string);
-        let count = match state.commit(self.id, self.user, "netconf", comment) {
-            Ok(n) => n,
-            Err(d) => return denied(&d),
-        };
+        if let Err(d) = state.commit(self.id, self.user, "netconf", comment) {
+            return denied(&d);
+        }
         if op.has("confirmed") {
-            let id = state.await_confirm();
+            let id = state.await_confirm(minutes);
             let dev = self.dev.clone();
             let wait = dev.inner.config.confirm_minute * minutes as u32;
             tokio::spawn(async move {
@@ -448,8 +447,8 @@ impl Session<'_> {
             return Body::Ok;
         }
         commit_results(&format!(
-            "<commit-success/>\n<commit-revision>re0-{}-{count}</commit-revision>\n",
-            unix_now()
+            "<commit-success/>\n<commit-revision>{}</commit-revision>\n",
+            state.revision()
         ))
     }
 

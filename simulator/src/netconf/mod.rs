@@ -251,14 +251,16 @@ impl Session<'_> {
         let cmd = match CommandLine::parse(line) {
             Ok(c) => c,
             Err(e) => {
+                // A command that parses but names something absent ("error: could not
+                // resolve file: ...") keeps its message; the rest are syntax errors.
+                let message = e.message.strip_prefix("error: ").map_or_else(
+                    || "syntax error, expecting <command>".to_string(),
+                    |m| m.trim().to_string(),
+                );
                 return Body::Error(
-                    RpcError::new(
-                        "protocol",
-                        "operation-failed",
-                        "syntax error, expecting <command>",
-                    )
-                    .with_info("bad-element", e.bad_word),
-                )
+                    RpcError::new("protocol", "operation-failed", message)
+                        .with_info("bad-element", e.bad_word),
+                );
             }
         };
         engine_time(

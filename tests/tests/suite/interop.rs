@@ -286,6 +286,29 @@ async fn napalm_junos_getters_and_config_cycle_work_unmodified() {
         "getters whose values are not what the router holds:\n{}",
         wrong.join("\n")
     );
+    // Commit confirm with revert_in: NAPALM reads the pending commit from
+    // get-commit-revision-information (its comment and time) and the uptime reply's
+    // clock: pending for at most the 120 s asked, then confirmed.
+    let confirm = &j["confirm"];
+    assert_eq!(confirm["pending"], true, "{confirm}");
+    let pending = confirm["pending_commits"]
+        .as_object()
+        .expect("pending commits");
+    assert_eq!(pending.len(), 1, "{confirm}");
+    let (revision, left) = pending.iter().next().unwrap();
+    assert!(revision.starts_with("re0-"), "{confirm}");
+    let left = left.as_i64().unwrap_or(-1);
+    assert!(
+        (60..=120).contains(&left),
+        "seconds before the rollback: {confirm}"
+    );
+    assert_eq!(confirm["pending_after_confirm"], false, "{confirm}");
+    assert_eq!(
+        r1.running_value(&["system", "location", "building"])
+            .as_deref(),
+        Some("napalm-confirm"),
+        "the confirmed commit stays"
+    );
     // The configuration cycle, with Junos's hierarchical diff.
     let c = &j["config"];
     let setup = c["setup_compare"].as_str().unwrap_or_default();
@@ -372,6 +395,19 @@ async fn pyez_open_facts_cli_rpc_and_config_work_unmodified() {
     assert_eq!(j["facts"]["version"], "21.4R3-S5.4");
     assert_eq!(j["facts"]["serialnumber"], r1.spec().serial.as_str());
     assert_eq!(j["cli"], "Hostname: r1");
+    assert_eq!(j["home"], "/var/home/lab");
+    assert_eq!(j["is_linux"], false);
+    assert_eq!(
+        j["var_log"],
+        serde_json::json!(["chassisd", "interactive-commands", "messages"])
+    );
+    assert_eq!(j["missing_path"], Value::Null);
+    assert_eq!(j["hosts_junos"], true);
+    assert_eq!(
+        j["pfe"],
+        serde_json::json!(["GOT:   Total number of NH = 24"]),
+        "3 up links x 4 + 12"
+    );
     assert_eq!(j["routes"], serde_json::json!(["10.0.14.0/24"]));
     assert!(
         j["diff"]

@@ -85,6 +85,29 @@ impl X {
         );
         self
     }
+    /// A leaf with a plain attribute (`<file-date format="...">`).
+    pub(super) fn leaf_plain_attr(
+        &mut self,
+        tag: &str,
+        attr: &str,
+        av: impl Display,
+        v: impl Display,
+    ) -> &mut Self {
+        let v = v.to_string();
+        let av = av.to_string();
+        let _ = writeln!(
+            self.0,
+            "<{tag} {attr}=\"{}\">{}</{tag}>",
+            escape_text(&av),
+            escape_text(&v)
+        );
+        self
+    }
+    /// Markup written as it is (already escaped).
+    pub(super) fn raw(&mut self, markup: &str) -> &mut Self {
+        self.0.push_str(markup);
+        self
+    }
     pub(super) fn flag(&mut self, tag: &str) -> &mut Self {
         let _ = writeln!(self.0, "<{tag}/>");
         self
