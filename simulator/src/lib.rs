@@ -20,6 +20,7 @@
 
 mod channel;
 mod cli;
+pub mod clock;
 pub mod commands;
 mod counters;
 mod ctx;

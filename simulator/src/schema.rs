@@ -15,6 +15,12 @@ pub const MAX_WORDS: usize = 48;
 /// commit without them (`Missing mandatory statement: '...'`).
 pub const MANDATORY: &[(&[&str], &str)] = &[(&["system"], "root-authentication")];
 
+/// Containers whose first leaf the CLI still names (container, leaf): the rule that a
+/// container's first leaf takes a bare value (`metric 10`) does not hold for them. The
+/// YANG does not say which; Junos writes an RPM test's `target address 192.0.2.1;`.
+/// Junos writes such a container on one line when that leaf is all it holds.
+pub(crate) const NOT_POSITIONAL: &[(&str, &str)] = &[("target", "address")];
+
 /// The table, as committed (generated; see its header for the source and licence).
 const TABLE: &str = include_str!("../schema/conf.schema");
 
@@ -299,7 +305,11 @@ impl Schema {
             let s = self.get(c);
             !s.name.starts_with("apply-") && !matches!(s.kind, Kind::Container | Kind::Presence)
         })?;
-        (self.get(first).kind == Kind::Leaf).then_some(first)
+        let leaf = self.get(first);
+        let exception = NOT_POSITIONAL
+            .iter()
+            .any(|(c, l)| **c == *p.name && **l == *leaf.name);
+        (leaf.kind == Kind::Leaf && !exception).then_some(first)
     }
 
     /// Where `child` comes among `parent`'s statements: Junos writes them in this order.

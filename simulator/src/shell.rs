@@ -315,6 +315,18 @@ impl Shell<'_> {
                     );
                     return out;
                 }
+                let dangling = st.candidate_for(self.id).dangling_references();
+                if !dangling.is_empty() {
+                    let mut out = String::new();
+                    for d in &dangling {
+                        out.push_str(&format!(
+                            "[edit {}]\n  '{}'\n    {}\n",
+                            d.level, d.element, d.message
+                        ));
+                    }
+                    out.push_str("error: configuration check-out failed\n");
+                    return out;
+                }
                 if rest.first() == Some(&"check") {
                     return match st.writable_by(self.id) {
                         Ok(()) => "configuration check succeeds\n".into(),

@@ -328,14 +328,16 @@ impl DeviceState {
             .map(|_| format!("commit confirmed, rollback in {}mins", self.confirm_minutes))
     }
 
+    /// When the running configuration last changed: the last commit, or the boot
+    /// (seconds since the epoch).
+    pub fn changed_at(&self) -> u64 {
+        crate::clock::unix_secs(self.commits.last().map_or(self.booted, |c| c.at))
+    }
+
     /// The running configuration's revision, as Junos names it: `re0-<commit time in
     /// seconds>-<commit number>` (`re0-<boot time>-0` before the first commit).
     pub fn revision(&self) -> String {
-        let at = self.commits.last().map_or(self.booted, |c| c.at);
-        let secs = at
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_secs());
-        format!("re0-{secs}-{}", self.commits.len())
+        format!("re0-{}-{}", self.changed_at(), self.commits.len())
     }
 
     /// The confirm timer of commit `id` ran out: if it is still unconfirmed, roll back to

@@ -9,7 +9,6 @@
 //! (`file-list`) or "could not resolve file" (`file-show`).
 
 use std::fmt::Write as _;
-use std::time::UNIX_EPOCH;
 
 use netconf_wire::RpcError;
 
@@ -133,10 +132,7 @@ pub(crate) fn file_list(
     xml: bool,
 ) -> Pieces {
     let path = resolve(path);
-    let booted = state
-        .booted
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs());
+    let booted = crate::clock::unix_secs(state.booted);
     let entries: Option<(Option<&str>, Vec<Entry>)> = if let Some((d, names)) = dir(&path) {
         let list = names
             .iter()
@@ -239,16 +235,13 @@ pub(crate) fn file_show(path: &str, spec: &DeviceSpec, state: &DeviceState, xml:
 pub(crate) fn commit_revision(state: &DeviceState, detail: bool, xml: bool) -> Pieces {
     let (secs, user, client, comment) = match state.commits.last() {
         Some(c) => (
-            c.at.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs()),
+            crate::clock::unix_secs(c.at),
             c.user.clone(),
             c.client,
             state.confirm_note().or(c.comment.clone()),
         ),
         None => (
-            state
-                .booted
-                .duration_since(UNIX_EPOCH)
-                .map_or(0, |d| d.as_secs()),
+            crate::clock::unix_secs(state.booted),
             "root".into(),
             "other",
             None,
@@ -271,7 +264,7 @@ pub(crate) fn commit_revision(state: &DeviceState, detail: bool, xml: bool) -> P
     }
     let mut x = X::with_ns("commit-revision-information", "junos-commit", None);
     if detail {
-        x.leaf_attr("date-time", "seconds", secs, super::now_str())
+        x.leaf_attr("date-time", "seconds", secs, crate::clock::junos_time(secs))
             .leaf("user", user)
             .leaf("client", client);
     }

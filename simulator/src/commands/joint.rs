@@ -73,6 +73,28 @@ pub enum Joint {
     },
 }
 
+/// The RPCs these commands answer (each maps to its command in [`Joint::from_rpc`]; a
+/// unit test checks the two agree).
+pub(super) const RPCS: &[&str] = &[
+    "file-list",
+    "file-show",
+    "get-commit-revision-information",
+    "request-pfe-execute",
+    "get-ospf-route-information",
+    "get-ospf-statistics-information",
+    "get-ospf-io-statistics-information",
+    "get-isis-adjacency-information",
+    "get-ldp-neighbor-information",
+    "get-ted-database-information",
+    "get-pfe-statistics",
+    "get-ppm-adjacencies",
+    "get-task-memory-information",
+    "get-ddos-statistics-information",
+    "get-l2ckt-connection-information",
+    "get-ccc-information",
+    "get-lacp-interface-information",
+];
+
 /// Arguments Junos takes for RPCs its published YANG (21.4R1) leaves out. The YANG has
 /// no `get-ppm-adjacencies` (PyEZ's `PPMTable` sends it `<level>detail</level>`) and no
 /// `request-pfe-execute` (the published MCP server's PFE tool).
@@ -297,6 +319,25 @@ mod tests {
     fn parse(line: &str) -> Option<Result<Joint, usize>> {
         let w: Vec<&str> = line.split_whitespace().collect();
         Joint::parse(&w)
+    }
+
+    #[test]
+    fn every_listed_rpc_is_answered_and_no_other() {
+        for rpc in RPCS {
+            // The two that need arguments get them.
+            let xml = match *rpc {
+                "file-show" => "<file-show><filename>/etc/hosts.junos</filename></file-show>".into(),
+                "request-pfe-execute" => "<request-pfe-execute><target>fpc0</target><command>show nhdb summary</command></request-pfe-execute>".into(),
+                other => format!("<{other}/>"),
+            };
+            let op = Element::parse(xml.as_bytes()).unwrap();
+            assert!(
+                matches!(Joint::from_rpc(&op, Level::Normal), Some(Ok(_))),
+                "{rpc} is listed but not answered"
+            );
+        }
+        let other = Element::parse(b"<get-software-information/>").unwrap();
+        assert!(Joint::from_rpc(&other, Level::Normal).is_none());
     }
 
     #[test]

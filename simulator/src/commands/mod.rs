@@ -21,6 +21,7 @@ mod text;
 mod xml;
 
 pub use joint::Joint;
+pub use rpc::served_rpcs;
 
 pub use text::render_text;
 pub use xml::render_xml;
@@ -409,17 +410,11 @@ pub fn uptime(state: &DeviceState) -> u64 {
         .unwrap_or(0)
 }
 
-pub(crate) fn unix_now() -> u64 {
-    SystemTime::now()
-        .duration_since(SystemTime::UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0)
-}
+pub(crate) use crate::clock::unix_now;
 
+/// Now, as Junos writes times in replies.
 pub(crate) fn now_str() -> String {
-    let secs = unix_now();
-    let (h, m, s) = ((secs / 3600) % 24, (secs / 60) % 60, secs % 60);
-    format!("2026-11-21 {h:02}:{m:02}:{s:02} UTC")
+    crate::clock::junos_time(unix_now())
 }
 
 pub(crate) fn fmt_dur(secs: u64) -> String {

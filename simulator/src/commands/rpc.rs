@@ -53,6 +53,12 @@ const SERVED: &[&str] = &[
     "traceroute",
 ];
 
+/// Every operational RPC the simulator answers (the configuration RPCs aside): what
+/// `docs/junos.md` lists, one row each.
+pub fn served_rpcs() -> impl Iterator<Item = &'static str> {
+    SERVED.iter().chain(super::joint::RPCS).copied()
+}
+
 impl Show {
     /// The command a Junos RPC asks for, with its arguments (`interface-name`,
     /// `destination`, `table`, `protocol`, the output level); `Ok(None)` when the RPC is

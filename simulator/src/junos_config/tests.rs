@@ -420,3 +420,98 @@ mod round_trips {
         }
     }
 }
+
+mod commit_check {
+    use super::*;
+
+    fn tree(lines: &str) -> ConfigTree {
+        let mut t = ConfigTree::default();
+        t.load_set(lines).unwrap();
+        t
+    }
+
+    #[test]
+    fn references_to_undefined_filters_and_policies_are_named_where_they_are() {
+        let t = tree(
+            "set interfaces ge-0/0/0 unit 0 family inet filter input f-in\n\
+             set interfaces ge-0/0/0 unit 0 family inet6 filter output f6\n\
+             set protocols bgp group g neighbor 192.0.2.1 import p-in\n\
+             set protocols bgp export p-out",
+        );
+        let got: Vec<(String, &str, String)> = t
+            .dangling_references()
+            .into_iter()
+            .map(|d| (d.level, d.element, d.message))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (
+                    "interfaces ge-0/0/0 unit 0 family inet".to_string(),
+                    "filter",
+                    "Referenced filter 'f-in' is not defined".to_string()
+                ),
+                (
+                    "interfaces ge-0/0/0 unit 0 family inet6".into(),
+                    "filter",
+                    "Referenced filter 'f6' is not defined".into()
+                ),
+                (
+                    "protocols bgp".into(),
+                    "export",
+                    "Policy error: Policy p-out referenced but not defined".into()
+                ),
+                (
+                    "protocols bgp group g neighbor 192.0.2.1".into(),
+                    "import",
+                    "Policy error: Policy p-in referenced but not defined".into()
+                ),
+            ]
+        );
+    }
+
+    #[test]
+    fn defined_references_pass_wherever_junos_defines_them() {
+        // An IPv4 filter may be defined under `firewall filter` or `firewall family inet
+        // filter`; an IPv6 one only under `family inet6`.
+        let t = tree(
+            "set firewall filter f-in term t then accept\n\
+             set firewall family inet6 filter f6 term t then accept\n\
+             set policy-options policy-statement p then accept\n\
+             set interfaces ge-0/0/0 unit 0 family inet filter input f-in\n\
+             set interfaces ge-0/0/0 unit 0 family inet6 filter output f6\n\
+             set protocols bgp group g import p",
+        );
+        assert_eq!(t.dangling_references(), []);
+        let spec = DeviceSpec::new(0, 1, 10);
+        assert_eq!(ConfigTree::factory(&spec).dangling_references(), []);
+    }
+}
+
+mod layout_exceptions {
+    use super::*;
+
+    #[test]
+    fn an_rpm_target_names_its_address_as_junos_writes_it() {
+        let mut t = ConfigTree::default();
+        t.load_set("set services rpm probe P test T target address 192.0.2.1")
+            .unwrap();
+        let text = t.to_text();
+        assert!(text.contains("target address 192.0.2.1;"), "{text}");
+        assert!(
+            t.to_set_lines()
+                .iter()
+                .any(|l| l == "set services rpm probe P test T target address 192.0.2.1"),
+            "{:?}",
+            t.to_set_lines()
+        );
+        // The address is not a bare value of `target` (Junos: `syntax error`).
+        assert!(ConfigTree::default()
+            .load_set("set services rpm probe P test T target 192.0.2.1")
+            .is_err());
+        // The curly text reads back to the same tree.
+        let mut back = ConfigTree::default();
+        back.load_text(&text, false).unwrap();
+        assert_eq!(back.to_set_lines(), t.to_set_lines());
+    }
+}

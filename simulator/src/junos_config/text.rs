@@ -198,9 +198,14 @@ fn one_line(node: &Node, parent: Sid) -> bool {
         Kind::List => ONE_LINE
             .iter()
             .any(|(n, max)| **n == *s.name && node.children.len() <= *max),
-        Kind::Container | Kind::Presence => sc
-            .positional(node.sid)
-            .is_some_and(|p| node.children.first().is_some_and(|c| c.sid == p)),
+        Kind::Container | Kind::Presence => {
+            sc.positional(node.sid)
+                .is_some_and(|p| node.children.first().is_some_and(|c| c.sid == p))
+                || (node.children.len() == 1
+                    && crate::schema::NOT_POSITIONAL
+                        .iter()
+                        .any(|(c, l)| **c == *s.name && *node.children[0].stmt().name == **l))
+        }
         _ => false,
     }
 }

@@ -4,7 +4,6 @@
 //! mode, and the load actions merge, replace, override, update and set.
 
 use std::fmt::Write as _;
-use std::time::SystemTime;
 
 use netconf_wire::{escape_text, Element, RpcError};
 
@@ -91,15 +90,9 @@ fn commit_results(inner: &str) -> Body {
     ))
 }
 
-fn unix_now() -> u64 {
-    SystemTime::now()
-        .duration_since(SystemTime::UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0)
-}
-
-/// The configuration in a format Junos offers: `text`, `set`, `json` or XML.
-fn render(tree: &ConfigTree, format: Option<&str>) -> String {
+/// The configuration in a format Junos offers: `text`, `set`, `json` or XML. `changed`
+/// is when the running configuration last changed (seconds since the epoch).
+fn render(tree: &ConfigTree, format: Option<&str>, changed: u64) -> String {
     match format {
         Some("text") | Some("ascii") => format!(
             "<configuration-text>\n{}</configuration-text>\n",
@@ -111,8 +104,8 @@ fn render(tree: &ConfigTree, format: Option<&str>) -> String {
         ),
         Some("json") => format!("\n{}\n", escape_text(&tree.to_json())),
         _ => format!(
-            "<configuration xmlns=\"http://xml.juniper.net/xnm/1.1/xnm\" junos:changed-seconds=\"{}\" junos:changed-localtime=\"2026-11-21 10:00:00 UTC\">\n{}\n</configuration>\n",
-            unix_now(),
+            "<configuration xmlns=\"http://xml.juniper.net/xnm/1.1/xnm\" junos:changed-seconds=\"{changed}\" junos:changed-localtime=\"{}\">\n{}\n</configuration>\n",
+            crate::clock::junos_time(changed),
             tree.to_xml()
         ),
     }
@@ -188,6 +181,7 @@ impl Session<'_> {
         one(render(
             &filtered(tree, op.child("configuration")),
             op.attr("format"),
+            state.changed_at(),
         ))
     }
 
@@ -425,6 +419,25 @@ impl Session<'_> {
             );
             return commit_results(&inner);
         }
+        let dangling = state.candidate_for(self.id).dangling_references();
+        if !dangling.is_empty() {
+            let mut inner = String::new();
+            for d in &dangling {
+                let mut e = RpcError::new("protocol", "operation-failed", d.message.clone())
+                    .with_info("bad-element", d.element.to_string());
+                e.path = Some(format!("[edit {}]", d.level));
+                inner.push_str(&e.to_xml());
+            }
+            inner.push_str(
+                &RpcError::new(
+                    "protocol",
+                    "operation-failed",
+                    "configuration check-out failed",
+                )
+                .to_xml(),
+            );
+            return commit_results(&inner);
+        }
         if op.has("check") {
             return commit_results("<commit-check-success/>\n");
         }
@@ -482,7 +495,7 @@ impl Session<'_> {
                 escape_text(&tree.to_text())
             )
         } else {
-            render(tree, None)
+            render(tree, None, state.changed_at())
         };
         one(format!(
             "<rollback-information>\n{body}</rollback-information>\n"
@@ -506,7 +519,7 @@ impl Session<'_> {
             return failed("rescue configuration is not set");
         };
         let body = if op.child_text("format") == Some("xml") || op.attr("format") == Some("xml") {
-            render(tree, None)
+            render(tree, None, state.changed_at())
         } else {
             format!(
                 "<configuration-information>\n<configuration-output>{}</configuration-output>\n</configuration-information>\n",

@@ -243,11 +243,59 @@ async fn a_refused_change_is_an_error_with_every_error_and_nothing_is_committed(
         .running_value(&["system", "root-authentication", "encrypted-password"])
         .is_some());
 
+    // A commit that references a filter or a policy nobody defined: Junos's commit
+    // check refuses it, naming each reference and where it is.
+    let e = pool
+        .configure(
+            &dev,
+            &ConfigChange::set_lines(
+                "set interfaces ge-0/0/0 unit 0 family inet filter input no-such-filter\n\
+                 set protocols bgp group ibgp export no-such-policy",
+            ),
+        )
+        .await
+        .unwrap_err();
+    let Error::Rpc { errors, .. } = &e else {
+        panic!("not an rpc-error: {e}")
+    };
+    let messages: Vec<&str> = errors.iter().filter_map(|e| e.message.as_deref()).collect();
+    assert_eq!(
+        messages,
+        [
+            "Referenced filter 'no-such-filter' is not defined",
+            "Policy error: Policy no-such-policy referenced but not defined",
+            "configuration check-out failed",
+        ],
+        "{e}"
+    );
+    assert_eq!(
+        errors[0].path.as_deref(),
+        Some("[edit interfaces ge-0/0/0 unit 0 family inet]")
+    );
+    assert_eq!(
+        errors[1].path.as_deref(),
+        Some("[edit protocols bgp group ibgp]")
+    );
+    assert_eq!(r1.commit_count(), 0);
+    // Defined, the same references commit.
+    pool.configure(
+        &dev,
+        &ConfigChange::set_lines(
+            "set firewall family inet filter no-such-filter term t then accept\n\
+             set policy-options policy-statement no-such-policy then accept\n\
+             set interfaces ge-0/0/0 unit 0 family inet filter input no-such-filter\n\
+             set protocols bgp group ibgp export no-such-policy",
+        ),
+    )
+    .await
+    .unwrap();
+    assert_eq!(r1.commit_count(), 1);
+
     // And a good change goes through.
     pool.configure(&dev, &ConfigChange::set_lines("set system host-name good"))
         .await
         .unwrap();
-    assert_eq!(r1.commit_count(), 1);
+    assert_eq!(r1.commit_count(), 2);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -321,6 +369,70 @@ async fn commit_confirmed_rolls_back_unless_confirmed() {
     tokio::time::sleep(Duration::from_millis(700)).await;
     assert_eq!(host().as_deref(), Some("kept"));
     g.unlock().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_configuration_says_when_it_changed_in_both_forms() {
+    let (fleet, pool, dev) = one_router().await;
+    let r1 = &fleet.devices()[0];
+    let changed = |reply: &netconf_wire::Element| {
+        let c = reply.child("configuration").expect("a configuration");
+        let secs: u64 = c
+            .attr("changed-seconds")
+            .expect("changed-seconds")
+            .parse()
+            .expect("a number");
+        let local = c.attr("changed-localtime").expect("changed-localtime");
+        (secs, local.to_string())
+    };
+    let mut g = pool.netconf(&dev).await.unwrap();
+    let before = changed(
+        &g.rpc("<get-configuration database=\"committed\"/>")
+            .await
+            .unwrap()
+            .root,
+    );
+    assert_eq!(
+        before.1,
+        junos_sim::clock::junos_time(before.0),
+        "{before:?}"
+    );
+    // Asked again later without a commit: the same time (it is not "now").
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    let again = changed(
+        &g.rpc("<get-configuration database=\"committed\"/>")
+            .await
+            .unwrap()
+            .root,
+    );
+    assert_eq!(again, before);
+    drop(g);
+    pool.configure(&dev, &ConfigChange::set_lines("set system host-name later"))
+        .await
+        .unwrap();
+    let mut g = pool.netconf(&dev).await.unwrap();
+    let after = changed(
+        &g.rpc("<get-configuration database=\"committed\"/>")
+            .await
+            .unwrap()
+            .root,
+    );
+    assert!(after.0 > before.0, "{before:?} then {after:?}");
+    assert_eq!(after.1, junos_sim::clock::junos_time(after.0));
+    // The commit revision names the same moment.
+    let rev = g
+        .rpc("<get-commit-revision-information><detail/></get-commit-revision-information>")
+        .await
+        .unwrap();
+    let info = rev
+        .root
+        .child("commit-revision-information")
+        .expect("revision");
+    assert_eq!(
+        info.child_text("revision"),
+        Some(format!("re0-{}-1", after.0).as_str())
+    );
+    assert_eq!(r1.commit_count(), 1);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -437,4 +549,25 @@ async fn a_hidden_rpc_after_the_base_1_0_delimiter_is_never_sent() {
     let s = &pool.stats()[0];
     assert_eq!(s.discarded.values().sum::<u64>(), 0, "{s:?}");
     assert_eq!(s.idle_sessions, 1, "the session went back to the pool");
+}
+
+#[test]
+fn docs_junos_md_has_a_row_for_every_rpc_the_simulator_answers_and_no_other() {
+    // At run time (cargo sets it for the test process), not the compile-time value.
+    let dir = std::path::PathBuf::from(
+        std::env::var_os("CARGO_MANIFEST_DIR").expect("cargo test sets CARGO_MANIFEST_DIR"),
+    );
+    let doc = std::fs::read_to_string(dir.join("../docs/junos.md")).expect("docs/junos.md");
+    let rows: BTreeSet<&str> = doc
+        .lines()
+        .filter_map(|l| l.strip_prefix("| `"))
+        .filter_map(|l| l.split('`').next())
+        .collect();
+    let served: BTreeSet<&str> = junos_sim::commands::served_rpcs().collect();
+    let undocumented: Vec<_> = served.difference(&rows).collect();
+    let unserved: Vec<_> = rows.difference(&served).collect();
+    assert!(
+        undocumented.is_empty() && unserved.is_empty(),
+        "answered without a row: {undocumented:?}; a row but not answered: {unserved:?}"
+    );
 }

@@ -5,7 +5,6 @@
 //! replies in its `mocked_data`, and Juniper's documentation); the values are a vMX's.
 
 use std::fmt::Write as _;
-use std::time::UNIX_EPOCH;
 
 use super::X;
 use crate::commands::Pieces;
@@ -232,15 +231,12 @@ fn history(state: &DeviceState) -> Vec<Commit> {
 pub(super) fn commit_information(state: &DeviceState) -> Pieces {
     let mut x = X::with_ns("commit-information", "junos-commit", None);
     for (n, c) in history(state).iter().enumerate() {
-        let secs =
-            c.at.duration_since(UNIX_EPOCH)
-                .map(|d| d.as_secs())
-                .unwrap_or(0);
+        let secs = crate::clock::unix_secs(c.at);
         x.open("commit-history")
             .leaf("sequence-number", n)
             .leaf("user", &c.user)
             .leaf("client", c.client)
-            .leaf_attr("date-time", "seconds", secs, super::super::now_str());
+            .leaf_attr("date-time", "seconds", secs, crate::clock::junos_time(secs));
         if let Some(comment) = &c.comment {
             x.leaf("log", comment);
         }
@@ -256,7 +252,7 @@ pub(crate) fn commit_text(state: &DeviceState) -> String {
         let _ = writeln!(
             s,
             "{n}   {} by {} via {}",
-            super::super::now_str(),
+            crate::clock::junos_time(crate::clock::unix_secs(c.at)),
             c.user,
             c.client
         );

@@ -275,10 +275,15 @@ pub(super) fn bgp_neighbors(spec: &DeviceSpec, only: Option<Ipv4Addr>) -> Pieces
             .leaf("active-holdtime", 90)
             .leaf("keepalive-interval", 30)
             .leaf("peer-index", 0)
+            .leaf(
+                "peer-4byte-as-capability-advertised",
+                spec.autonomous_system(),
+            )
             .open("bgp-rib")
             .leaf("name", "inet.0")
             .leaf("rib-bit", "10000")
             .leaf("bgp-rib-state", "BGP restart is complete")
+            .leaf("send-state", "in sync")
             .leaf("active-prefix-count", 0)
             .leaf("received-prefix-count", 10)
             .leaf("accepted-prefix-count", 10)

@@ -166,6 +166,9 @@ pub(super) fn route_engine(spec: &DeviceSpec, state: &DeviceState) -> Pieces {
         )
         .leaf("memory-dram-size", "3968 MB")
         .leaf("memory-installed-size", "(4096 MB installed)")
+        // A vMX's routing engine reports DRAM size and buffer utilization; the
+        // `memory-system-total` / control plane / data plane split is the SRX's (and
+        // NAPALM reads one or the other, never both).
         .leaf("memory-buffer-utilization", 31);
     for (suffix, values) in [
         ("", [2, 1, 0, 1, 96]),
