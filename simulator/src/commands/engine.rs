@@ -105,13 +105,7 @@ pub(crate) fn ppm_adjacencies(
     detail: bool,
     xml: bool,
 ) -> Pieces {
-    let ports = spec.ports();
-    let index = |name: &str| {
-        ports
-            .iter()
-            .find(|p| p.name == name)
-            .map_or(0, |p| p.local_index + 185)
-    };
+    let index = |name: &str| super::igp::unit_index(spec, name);
     let up: Vec<_> = spec.interfaces().into_iter().filter(|i| i.up).collect();
     let isis = links_running(spec, &state.running, "isis");
     let rows: Vec<(&str, u32, u32, &crate::spec::Interface)> = up

@@ -39,6 +39,21 @@ pub(crate) fn links_running(spec: &DeviceSpec, config: &ConfigTree, proto: &str)
         .collect()
 }
 
+/// The interface index of a port's unit 0 (`ge-0/0/0.0`), as the interface replies give
+/// it.
+pub(crate) fn unit_index(spec: &DeviceSpec, port: &str) -> u32 {
+    spec.ports()
+        .iter()
+        .find(|p| p.name == port)
+        .map_or(0, |p| p.local_index + 185)
+}
+
+/// The output level's style attribute, and whether it is `detail` or more.
+fn detail_style(level: Level) -> (Option<&'static str>, bool) {
+    let detail = matches!(level, Level::Detail | Level::Extensive);
+    (detail.then_some(level.style()), detail)
+}
+
 /// The name of the router across every link (LLDP's system name for it).
 fn neighbor_name(spec: &DeviceSpec) -> String {
     format!("r{}", spec.index + 2)
@@ -210,8 +225,7 @@ pub(crate) fn isis_adjacencies(
         }
         return one(s);
     }
-    let detail = matches!(level, Level::Detail | Level::Extensive);
-    let style = detail.then_some(level.style());
+    let (style, detail) = detail_style(level);
     let mut x = X::with_ns("isis-adjacency-information", "junos-routing", style);
     for i in &links {
         x.open("isis-adjacency")
@@ -269,8 +283,7 @@ pub(crate) fn ldp_neighbors(
         }
         return one(s);
     }
-    let detail = matches!(level, Level::Detail | Level::Extensive);
-    let style = detail.then_some(level.style());
+    let (style, detail) = detail_style(level);
     let mut x = X::with_ns("ldp-neighbor-information", "junos-routing", style);
     for i in &links {
         x.open("ldp-neighbor")
@@ -325,13 +338,7 @@ fn ted_nodes(spec: &DeviceSpec, state: &DeviceState) -> Vec<TedNode> {
     }
     let mut nodes = Vec::new();
     for (protocol, links) in feeds {
-        let ports = spec.ports();
-        let index = |name: &str| {
-            ports
-                .iter()
-                .find(|p| p.name == name)
-                .map_or(0, |p| p.local_index + 185)
-        };
+        let index = |name: &str| unit_index(spec, name);
         nodes.push(TedNode {
             id: me.clone(),
             protocol,
@@ -375,7 +382,7 @@ pub(crate) fn ted_database(
         }
         return one(s);
     }
-    let style = matches!(level, Level::Detail | Level::Extensive).then_some(level.style());
+    let (style, _) = detail_style(level);
     let mut x = X::with_ns("ted-database-information", "junos-routing", style);
     x.open("ted-database-summary")
         .leaf("ted-database-iso-count", iso)

@@ -99,12 +99,7 @@ impl Show {
         if let Some(joint) = joint {
             return joint.map(|j| Some(Show::Joint(j)));
         }
-        let text = |what: &str| {
-            op.child_text(what)
-                .map(str::trim)
-                .filter(|t| !t.is_empty())
-                .map(str::to_string)
-        };
+        let text = |what: &str| arg_text(op, what);
         Ok(Some(match op.name.as_str() {
             "get-software-information" => Show::Version,
             "get-interface-information" => Show::Interfaces {
@@ -224,6 +219,15 @@ impl Show {
             _ => 80,
         }
     }
+}
+
+/// An argument's text, trimmed; `None` when it is absent or empty (`<neighbor-address/>`
+/// is no argument).
+pub(super) fn arg_text(op: &Element, what: &str) -> Option<String> {
+    op.child_text(what)
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .map(str::to_string)
 }
 
 fn bad_value(what: &str, value: &str) -> RpcError {

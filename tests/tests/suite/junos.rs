@@ -375,23 +375,19 @@ async fn commit_confirmed_rolls_back_unless_confirmed() {
 async fn the_configuration_says_when_it_changed_in_both_forms() {
     let (fleet, pool, dev) = one_router().await;
     let r1 = &fleet.devices()[0];
-    let changed = |reply: &netconf_wire::Element| {
-        let c = reply.child("configuration").expect("a configuration");
-        let secs: u64 = c
-            .attr("changed-seconds")
-            .expect("changed-seconds")
-            .parse()
-            .expect("a number");
-        let local = c.attr("changed-localtime").expect("changed-localtime");
-        (secs, local.to_string())
-    };
-    let mut g = pool.netconf(&dev).await.unwrap();
-    let before = changed(
-        &g.rpc("<get-configuration database=\"committed\"/>")
+    // The committed configuration's (changed-seconds, changed-localtime).
+    async fn changed(g: &mut NetconfGuard) -> (u64, String) {
+        let reply = g
+            .rpc("<get-configuration database=\"committed\"/>")
             .await
-            .unwrap()
-            .root,
-    );
+            .unwrap();
+        let c = reply.root.child("configuration").expect("a configuration");
+        let secs = c.attr("changed-seconds").expect("changed-seconds");
+        let local = c.attr("changed-localtime").expect("changed-localtime");
+        (secs.parse().expect("a number"), local.to_string())
+    }
+    let mut g = pool.netconf(&dev).await.unwrap();
+    let before = changed(&mut g).await;
     assert_eq!(
         before.1,
         junos_sim::clock::junos_time(before.0),
@@ -399,24 +395,13 @@ async fn the_configuration_says_when_it_changed_in_both_forms() {
     );
     // Asked again later without a commit: the same time (it is not "now").
     tokio::time::sleep(Duration::from_millis(1100)).await;
-    let again = changed(
-        &g.rpc("<get-configuration database=\"committed\"/>")
-            .await
-            .unwrap()
-            .root,
-    );
-    assert_eq!(again, before);
+    assert_eq!(changed(&mut g).await, before);
     drop(g);
     pool.configure(&dev, &ConfigChange::set_lines("set system host-name later"))
         .await
         .unwrap();
     let mut g = pool.netconf(&dev).await.unwrap();
-    let after = changed(
-        &g.rpc("<get-configuration database=\"committed\"/>")
-            .await
-            .unwrap()
-            .root,
-    );
+    let after = changed(&mut g).await;
     assert!(after.0 > before.0, "{before:?} then {after:?}");
     assert_eq!(after.1, junos_sim::clock::junos_time(after.0));
     // The commit revision names the same moment.

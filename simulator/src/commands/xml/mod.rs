@@ -70,6 +70,7 @@ impl X {
         let _ = writeln!(self.0, "<{tag}>{}</{tag}>", escape_text(&v));
         self
     }
+    /// A leaf with a `junos:` attribute (`<date-time junos:seconds="...">`).
     pub(super) fn leaf_attr(
         &mut self,
         tag: &str,
@@ -77,13 +78,7 @@ impl X {
         av: impl Display,
         v: impl Display,
     ) -> &mut Self {
-        let v = v.to_string();
-        let _ = writeln!(
-            self.0,
-            "<{tag} junos:{attr}=\"{av}\">{}</{tag}>",
-            escape_text(&v)
-        );
-        self
+        self.leaf_plain_attr(tag, &format!("junos:{attr}"), av, v)
     }
     /// A leaf with a plain attribute (`<file-date format="...">`).
     pub(super) fn leaf_plain_attr(
