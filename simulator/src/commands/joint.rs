@@ -96,14 +96,19 @@ pub(super) const RPCS: &[&str] = &[
 ];
 
 /// Arguments Junos takes for RPCs its published YANG (21.4R1) leaves out. The YANG has
-/// no `get-ppm-adjacencies` (PyEZ's `PPMTable` sends it `<level>detail</level>`) and no
-/// `request-pfe-execute` (the published MCP server's PFE tool).
+/// no `get-ppm-adjacencies` (PyEZ's `PPMTable` sends it `<level>detail</level>`), no
+/// `request-pfe-execute` (the published MCP server's PFE tool), and no arguments for the
+/// pre-13.2 `get-lldp-interface-neighbors-information` (NAPALM's older path).
 pub(super) const UNPUBLISHED_ARGS: &[(&str, &[&str])] = &[
     (
         "get-ppm-adjacencies",
         &["level", "detail", "brief", "protocol"],
     ),
     ("request-pfe-execute", &["target", "command", "timeout"]),
+    (
+        "get-lldp-interface-neighbors-information",
+        &["interface-name"],
+    ),
 ];
 
 /// Whether `word` abbreviates `keyword` (the CLI takes any unique prefix).

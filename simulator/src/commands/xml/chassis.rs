@@ -103,6 +103,11 @@ pub(super) fn power_usage() -> Pieces {
     x.open("power-usage-item")
         .leaf("name", "PEM 0")
         .leaf("state", "Online")
+        .open("ac-input-detail")
+        .leaf("ac-input", "OK")
+        .leaf("ac-expect-feed", 1)
+        .leaf("ac-actual-feed", 1)
+        .close("ac-input-detail")
         .open("pem-capacity-detail")
         .leaf("capacity-actual", 1600)
         .leaf("capacity-max", 1600)
@@ -128,6 +133,11 @@ pub(super) fn power_usage() -> Pieces {
         .leaf("capacity-sys-max", 1600)
         .leaf("capacity-sys-remaining", 1420)
         .close("power-usage-system");
+    // What each line card draws (a vMX has FPC 0).
+    x.open("power-usage-fru-item")
+        .leaf("name", "FPC 0")
+        .leaf("dc-power", 120)
+        .close("power-usage-fru-item");
     x.done("power-usage-information")
 }
 

@@ -7,12 +7,13 @@ use crate::commands::{Level, Pieces};
 use crate::junos_config::ConfigTree;
 use crate::spec::{glob_match, DeviceSpec, Port};
 
-/// What the running configuration says of a port: its description, MTU and whether it
-/// is disabled.
+/// What the running configuration says of a port: its description, MTU, whether it is
+/// disabled, and the families its unit 0 carries beyond `inet` (`iso`, `mpls`).
 struct Configured {
     description: Option<String>,
     mtu: Option<String>,
     disabled: bool,
+    families: Vec<&'static str>,
 }
 
 impl Configured {
@@ -25,7 +26,21 @@ impl Configured {
                 .value(&["interfaces", name, "mtu"])
                 .map(str::to_string),
             disabled: config.has(&["interfaces", name, "disable"]),
+            families: ["iso", "mpls"]
+                .into_iter()
+                .filter(|f| config.has(&["interfaces", name, "unit", "0", "family", f]))
+                .collect(),
         }
+    }
+}
+
+/// A family beside `inet` on a unit: its name and the MTU Junos derives for it from the
+/// unit's 1500 (ISO 1497, MPLS 1488).
+fn family_mtu(family: &str) -> u32 {
+    match family {
+        "iso" => 1497,
+        "mpls" => 1488,
+        _ => 1500,
     }
 }
 
@@ -62,12 +77,13 @@ pub(super) fn interfaces(
         if !phys_ok {
             continue;
         }
+        let configured = Configured::of(config, &p.name);
         if pattern.is_some_and(|pat| pat.contains('.')) {
             // A logical interface alone, as Junos answers `show interfaces ge-0/0/0.0`.
-            logical_interface(&mut x, &p, level);
+            logical_interface(&mut x, &p, &configured, level);
             continue;
         }
-        physical_interface(&mut x, &p, &Configured::of(config, &p.name), level, unit_ok);
+        physical_interface(&mut x, &p, &configured, level, unit_ok);
     }
     x.done("interface-information")
 }
@@ -102,13 +118,19 @@ fn physical_interface(x: &mut X, p: &Port, c: &Configured, level: Level, with_un
                     "Loopback"
                 },
             )
-            .leaf("mtu", c.mtu.clone().unwrap_or_else(|| p.mtu.to_string()))
-            .leaf("source-filtering", "disabled")
+            .leaf("mtu", c.mtu.clone().unwrap_or_else(|| p.mtu.to_string()));
+        if p.link_level_type == "Ethernet" {
+            // An Ethernet port's MRU is its MTU plus the 8 bytes of two VLAN tags.
+            let mtu: u32 = c.mtu.as_deref().unwrap_or(p.mtu).parse().unwrap_or(1514);
+            x.leaf("mru", mtu + 8).leaf("sonet-mode", "LAN-PHY");
+        }
+        x.leaf("source-filtering", "disabled")
             .leaf("link-mode", "Full-duplex")
             .leaf("speed", p.speed)
             .leaf("bpdu-error", "none")
             .leaf("ld-pdu-error", "none")
             .leaf("l2pt-error", "none")
+            .leaf("eth-switch-error", "none")
             .leaf("loopback", "disabled")
             .leaf("if-flow-control", "enabled")
             .leaf("if-auto-negotiation", "enabled")
@@ -226,12 +248,12 @@ fn physical_interface(x: &mut X, p: &Port, c: &Configured, level: Level, with_un
             .close("active-defects");
     }
     if with_unit {
-        logical_interface(x, p, level);
+        logical_interface(x, p, c, level);
     }
     x.close("physical-interface");
 }
 
-fn logical_interface(x: &mut X, p: &Port, level: Level) {
+fn logical_interface(x: &mut X, p: &Port, c: &Configured, level: Level) {
     let net = u32::from(p.address) & (u32::MAX << (32 - u32::from(p.prefix_len)));
     let bcast = net | !(u32::MAX << (32 - u32::from(p.prefix_len)));
     x.open("logical-interface")
@@ -246,6 +268,11 @@ fn logical_interface(x: &mut X, p: &Port, level: Level) {
             .leaf("ifa-local", format!("{}/{}", p.address, p.prefix_len))
             .close("interface-address")
             .close("address-family");
+        for f in &c.families {
+            x.open("address-family")
+                .leaf("address-family-name", f)
+                .close("address-family");
+        }
     } else {
         let (inp, outp) = p.packets;
         x.leaf("local-index", p.local_index + 185)
@@ -257,6 +284,10 @@ fn logical_interface(x: &mut X, p: &Port, level: Level) {
             .close("if-config-flags")
             .leaf("encapsulation", "ENET2")
             .flag("policer-overhead");
+        if matches!(level, Level::Detail | Level::Extensive) {
+            x.leaf("logical-interface-bandwidth", p.speed)
+                .leaf("generation", 140 + p.local_index);
+        }
         if matches!(level, Level::Detail | Level::Extensive) {
             // Junos splits a unit's counters into all, local (to and from the routing
             // engine) and transit traffic at these levels.
@@ -313,6 +344,22 @@ fn logical_interface(x: &mut X, p: &Port, level: Level) {
             .leaf("ifa-broadcast", Ipv4Addr::from(bcast))
             .close("interface-address")
             .close("address-family");
+        for f in &c.families {
+            x.open("address-family")
+                .leaf("address-family-name", f)
+                .leaf("mtu", family_mtu(f));
+            if *f == "mpls" {
+                x.leaf("maximum-labels", 3);
+            }
+            if matches!(level, Level::Detail | Level::Extensive) {
+                x.leaf("generation", 160 + p.local_index)
+                    .leaf("route-table", 0);
+            }
+            x.open("address-family-flags")
+                .flag("ifff-none")
+                .close("address-family-flags")
+                .close("address-family");
+        }
     }
     x.close("logical-interface");
 }

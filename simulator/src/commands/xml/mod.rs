@@ -186,8 +186,8 @@ pub fn render_xml(show: &Show, spec: &DeviceSpec, state: &DeviceState) -> Pieces
         Show::LldpNeighbors => lldp(spec),
         Show::BfdSessions => bfd(spec),
         Show::Arp { expiration } => arp(spec, *expiration),
-        Show::BgpSummary => bgp_summary(spec),
-        Show::BgpNeighbor(addr) => bgp_neighbors(spec, *addr),
+        Show::BgpSummary => bgp_summary(spec, &state.running),
+        Show::BgpNeighbor(addr) => bgp_neighbors(spec, &state.running, *addr),
         route @ Show::Route { .. } => route_xml(spec, route),
         Show::ForwardingTable { dest } => {
             let mut x = X::with_ns("forwarding-table-information", "junos-routing", None);

@@ -133,8 +133,19 @@ pub(super) fn probe_results(spec: &DeviceSpec, config: &ConfigTree) -> Pieces {
                         "Request timed out"
                     },
                 )
+                .leaf_attr(
+                    "probe-time",
+                    "seconds",
+                    crate::clock::unix_now(),
+                    crate::commands::now_str(),
+                )
+                .leaf("hardware-timestamp-status", "No hardware timestamps")
                 .leaf("rtt", if reachable { last } else { 0 })
                 .leaf("round-trip-jitter", if reachable { 20 } else { 0 })
+                .leaf(
+                    "round-trip-interarrival-jitter",
+                    if reachable { 35 } else { 0 },
+                )
                 .close("probe-single-results");
             for scope in [
                 "probe-test-current-results",
@@ -149,31 +160,93 @@ pub(super) fn probe_results(spec: &DeviceSpec, config: &ConfigTree) -> Pieces {
     x.done("probe-results")
 }
 
-/// One scope of an RPM test's results (current, last or global test).
+/// One scope of an RPM test's results (current, last or global test): the round-trip
+/// times' summary, and the jitter between consecutive probes, rises and falls apart, as
+/// Junos summarizes them.
 fn probe_summary(x: &mut X, scope: &str, rtts: &[u32], reachable: bool) {
     let sent = rtts.len();
     let received = if reachable { sent } else { 0 };
-    x.open(scope)
-        .open("probe-test-generic-results")
-        .leaf(
-            "results-scope",
-            scope
-                .trim_start_matches("probe-")
-                .trim_end_matches("-results"),
-        )
-        .leaf("probes-sent", sent)
-        .leaf("probe-responses", received)
-        .leaf("loss-percentage", if reachable { 0 } else { 100 });
+    x.open(scope).open("probe-test-generic-results");
+    if scope == "probe-last-test-results" {
+        x.open("probe-last-test-info")
+            .leaf_attr(
+                "last-test-time",
+                "seconds",
+                crate::clock::unix_now(),
+                crate::commands::now_str(),
+            )
+            .close("probe-last-test-info");
+    }
+    x.leaf(
+        "results-scope",
+        scope
+            .trim_start_matches("probe-")
+            .trim_end_matches("-results"),
+    )
+    .leaf("probes-sent", sent)
+    .leaf("probe-responses", received)
+    .leaf("loss-percentage", if reachable { 0 } else { 100 });
     if reachable {
-        let (min, max, avg) = spread(rtts);
-        x.open("probe-test-rtt")
-            .open("probe-summary-results")
-            .leaf("min-delay", min)
-            .leaf("max-delay", max)
-            .leaf("avg-delay", avg)
-            .leaf("jitter-delay", max - min)
-            .close("probe-summary-results")
-            .close("probe-test-rtt");
+        let steps: Vec<i64> = rtts
+            .windows(2)
+            .map(|w| i64::from(w[1]) - i64::from(w[0]))
+            .collect();
+        let rises: Vec<u32> = steps
+            .iter()
+            .filter(|d| **d > 0)
+            .map(|d| *d as u32)
+            .collect();
+        let falls: Vec<u32> = steps
+            .iter()
+            .filter(|d| **d < 0)
+            .map(|d| d.unsigned_abs() as u32)
+            .collect();
+        for (block, kind, samples) in [
+            ("probe-test-rtt", "Round trip time", rtts),
+            (
+                "probe-test-positive-round-trip-jitter",
+                "Positive round trip jitter",
+                &rises[..],
+            ),
+            (
+                "probe-test-negative-round-trip-jitter",
+                "Negative round trip jitter",
+                &falls[..],
+            ),
+        ] {
+            summary_results(x, block, kind, samples);
+        }
     }
     x.close("probe-test-generic-results").close(scope);
+}
+
+/// A `probe-summary-results` block: count, least, greatest, mean, spread, standard
+/// deviation and sum of some delays in microseconds, each with Junos's `format`.
+fn summary_results(x: &mut X, block: &str, kind: &str, delays: &[u32]) {
+    let (min, max, avg) = spread(delays);
+    let n = delays.len().max(1) as f64;
+    let mean = delays.iter().map(|d| f64::from(*d)).sum::<f64>() / n;
+    let stddev = (delays
+        .iter()
+        .map(|d| (f64::from(*d) - mean).powi(2))
+        .sum::<f64>()
+        / n)
+        .sqrt()
+        .round() as u32;
+    let sum: u32 = delays.iter().sum();
+    x.open(block)
+        .open("probe-summary-results")
+        .leaf("probe-results-type", kind)
+        .leaf("samples", delays.len());
+    for (name, v) in [
+        ("min-delay", min),
+        ("max-delay", max),
+        ("avg-delay", avg),
+        ("jitter-delay", max - min),
+        ("stddev-delay", stddev),
+        ("sum-delay", sum),
+    ] {
+        x.leaf_plain_attr(name, "format", format!("{v} usec"), v);
+    }
+    x.close("probe-summary-results").close(block);
 }

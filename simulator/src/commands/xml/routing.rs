@@ -5,6 +5,7 @@ use std::net::Ipv4Addr;
 
 use super::{NS, X};
 use crate::commands::{fmt_age, one, proto_matches, table_matches, Pieces, Show};
+use crate::junos_config::ConfigTree;
 use crate::spec::{DeviceSpec, Route};
 
 pub(super) fn route_summary(spec: &DeviceSpec) -> Pieces {
@@ -194,7 +195,20 @@ pub(super) fn bfd(spec: &DeviceSpec) -> Pieces {
     x.done("bfd-session-information")
 }
 
-pub(super) fn bgp_summary(spec: &DeviceSpec) -> Pieces {
+/// A statement configured for an IBGP peer: the neighbor's own, else its group's
+/// (`description`, `import`, `export`).
+fn peer_configured(config: &ConfigTree, peer: Ipv4Addr, leaf: &str) -> Vec<String> {
+    let group = ["protocols", "bgp", "group", "ibgp"];
+    let peer = peer.to_string();
+    let own = config.values(&[&group[..], &["neighbor", peer.as_str()]].concat(), leaf);
+    if own.is_empty() {
+        config.values(&group, leaf)
+    } else {
+        own
+    }
+}
+
+pub(super) fn bgp_summary(spec: &DeviceSpec, config: &ConfigTree) -> Pieces {
     let peers = spec.bgp_peers();
     let mut x = X::with_ns("bgp-information", "junos-routing", None);
     x.leaf("group-count", 1)
@@ -219,12 +233,16 @@ pub(super) fn bgp_summary(spec: &DeviceSpec) -> Pieces {
         .leaf("suppressed-internal-prefix-count", 0)
         .leaf("pending-prefix-count", 0)
         .leaf("bgp-rib-state", "BGP restart is complete")
+        .leaf("vpn-rib-state", "VPN restart is complete")
         .close("bgp-rib");
     for p in &peers {
         x.open_style("bgp-peer", "terse")
             .leaf("peer-address", p)
-            .leaf("peer-as", spec.autonomous_system())
-            .leaf("input-messages", 3312)
+            .leaf("peer-as", spec.autonomous_system());
+        if let Some(d) = peer_configured(config, *p, "description").first() {
+            x.leaf("description", d);
+        }
+        x.leaf("input-messages", 3312)
             .leaf("output-messages", 3305)
             .leaf("route-queue-count", 0)
             .leaf("flap-count", 0)
@@ -242,19 +260,33 @@ pub(super) fn bgp_summary(spec: &DeviceSpec) -> Pieces {
     x.done("bgp-information")
 }
 
-pub(super) fn bgp_neighbors(spec: &DeviceSpec, only: Option<Ipv4Addr>) -> Pieces {
+/// `get-bgp-neighbor-information`: each IBGP peer, established, in the detail Junos
+/// gives (element order as Junos writes it). The configured description and import /
+/// export policies of the peer (or its group) show.
+pub(super) fn bgp_neighbors(
+    spec: &DeviceSpec,
+    config: &ConfigTree,
+    only: Option<Ipv4Addr>,
+) -> Pieces {
     let mut x = X::with_ns("bgp-information", "junos-routing", None);
+    let (input_messages, output_messages) = (3312u64, 3305u64);
     for p in spec
         .bgp_peers()
         .into_iter()
         .filter(|p| only.is_none_or(|o| o == *p))
     {
-        x.open("bgp-peer")
+        let configured = |leaf: &str| peer_configured(config, p, leaf);
+        x.open_style("bgp-peer", "detail")
             .leaf("peer-address", format!("{p}+179"))
             .leaf("peer-as", spec.autonomous_system())
             .leaf("local-address", format!("{}+54321", spec.router_id()))
-            .leaf("local-as", spec.autonomous_system())
-            .leaf("peer-group", "ibgp")
+            .leaf("local-as", spec.autonomous_system());
+        if let Some(d) = configured("description").first() {
+            x.leaf("description", d);
+        }
+        x.leaf("peer-group", "ibgp")
+            .leaf("peer-cfg-rti", "master")
+            .leaf("peer-fwd-rti", "master")
             .leaf("peer-type", "Internal")
             .leaf("peer-state", "Established")
             .leaf("peer-flags", "Sync")
@@ -262,27 +294,54 @@ pub(super) fn bgp_neighbors(spec: &DeviceSpec, only: Option<Ipv4Addr>) -> Pieces
             .leaf("last-event", "RecvKeepAlive")
             .leaf("last-error", "None")
             .open("bgp-option-information")
-            .leaf("export-policy", "")
-            .leaf("bgp-options", "Preference LocalAddress Refresh")
+            .leaf("export-policy", configured("export").join(" "));
+        let import = configured("import");
+        if !import.is_empty() {
+            x.leaf("import-policy", import.join(" "));
+        }
+        x.leaf("bgp-options", "Preference LocalAddress Refresh")
+            .leaf("bgp-options2", "")
+            .leaf("bgp-options-extended", "")
             .leaf("address-families", "inet-unicast")
             .leaf("local-address", spec.router_id())
             .leaf("holdtime", 90)
             .leaf("preference", 170)
+            .leaf("local-system-as", spec.autonomous_system())
             .close("bgp-option-information")
             .leaf("flap-count", 0)
+            .leaf("last-flap-event", "RecvKeepAlive")
             .leaf("peer-id", p)
             .leaf("local-id", spec.router_id())
             .leaf("active-holdtime", 90)
             .leaf("keepalive-interval", 30)
+            .leaf("group-index", 0)
             .leaf("peer-index", 0)
+            .leaf("snmp-index", 0)
+            .open("bgp-bfd")
+            .leaf("bfd-configuration-state", "disabled")
+            .leaf("bfd-operational-state", "down")
+            .close("bgp-bfd")
+            .leaf("peer-restart-nlri-configured", "inet-unicast")
+            .leaf("nlri-type-peer", "inet-unicast")
+            .leaf("nlri-type-session", "inet-unicast")
+            .leaf("peer-refresh-capability", 2)
+            .leaf("peer-stale-route-time-configured", 300)
+            .flag("peer-no-restart")
+            .leaf("peer-restart-nlri-negotiated", "inet-unicast")
+            .leaf("peer-end-of-rib-received", "inet-unicast")
+            .leaf("peer-end-of-rib-sent", "inet-unicast")
+            .leaf("peer-end-of-rib-scheduled", "")
+            .flag("peer-no-llgr-helper")
             .leaf(
                 "peer-4byte-as-capability-advertised",
                 spec.autonomous_system(),
             )
-            .open("bgp-rib")
+            .flag("peer-addpath-not-supported")
+            .open_style("bgp-rib", "detail")
             .leaf("name", "inet.0")
             .leaf("rib-bit", "10000")
             .leaf("bgp-rib-state", "BGP restart is complete")
+            .leaf("vpn-rib-state", "VPN restart is complete")
             .leaf("send-state", "in sync")
             .leaf("active-prefix-count", 0)
             .leaf("received-prefix-count", 10)
@@ -293,10 +352,24 @@ pub(super) fn bgp_neighbors(spec: &DeviceSpec, only: Option<Ipv4Addr>) -> Pieces
             .leaf("last-received", 12)
             .leaf("last-sent", 8)
             .leaf("last-checked", 273_600)
-            .leaf("input-messages", 3312)
+            .leaf("input-messages", input_messages)
             .leaf("input-updates", 3)
-            .leaf("output-messages", 3305)
+            .leaf("input-refreshes", 0)
+            .leaf("input-octets", input_messages * 19 + 3 * 60)
+            .leaf("output-messages", output_messages)
             .leaf("output-updates", 2)
+            .leaf("output-refreshes", 0)
+            .leaf("output-octets", output_messages * 19 + 2 * 60)
+            .open("bgp-output-queue")
+            .leaf("number", 1)
+            .leaf("count", 0)
+            .leaf("table-name", "inet.0")
+            .leaf("rib-adv-nlri", "inet-unicast")
+            .close("bgp-output-queue")
+            .open("bgp-peer-iosession")
+            .leaf("iosession-thread-name", "bgpio-0-th")
+            .leaf("iosession-state", "Enabled")
+            .close("bgp-peer-iosession")
             .close("bgp-peer");
     }
     x.done("bgp-information")
@@ -435,6 +508,30 @@ pub(super) fn lldp_detail(spec: &DeviceSpec, interface: Option<&str>) -> Pieces 
             .leaf("lldp-remote-system-capabilities-enabled", "Bridge Router")
             .leaf("lldp-remote-management-address-type", "IPv4(1)")
             .leaf("lldp-remote-management-address", i.neighbor)
+            .leaf("lldp-remote-management-address-port-id", 500 + k)
+            .leaf("lldp-remote-management-address-sub-type", "ifIndex(2)")
+            .leaf(
+                "lldp-remote-management-address-interface-subtype",
+                "ifIndex(2)",
+            )
+            .leaf(
+                "lldp-remote-management-addr-oid",
+                "1.3.6.1.2.1.31.1.1.1.1.500",
+            )
+            .leaf("lldp-remote-index", k + 1)
+            .leaf("lldp-timemark", "Mon Nov 18 18:35:52 2026")
+            .leaf("lldp-local-port-ageout-count", 0)
+            // The neighbor's 802.3 TLVs: MAC/PHY configuration and maximum frame size.
+            .leaf("lldp-remote-oui-802-3", "00-12-0f")
+            .leaf("lldp-remote-subtype-mac", "MAC/PHY Configuration/Status")
+            .leaf(
+                "lldp-remote-subtype-mac-autonegotiation",
+                "supported, enabled",
+            )
+            .leaf("lldp-remote-subtype-mac-pmd", "1000BASE-T full duplex")
+            .leaf("lldp-remote-subtype-mac-mau", "1000BaseTFD")
+            .leaf("lldp-remote-subtype-mtu", "Maximum Frame Size")
+            .leaf("lldp-remote-subtype-mtu-size", 1514)
             .close("lldp-neighbor-information");
     }
     x.done("lldp-neighbors-information")
