@@ -1,7 +1,7 @@
 """Hostile clients against `netlab proxy`, one probe after another, each followed by a
 healthy client's RPC; prints a line a probe: how long it took, the proxy's RSS and peak
 RSS (KiB), whether the healthy client was answered and the proxy still runs, and what the
-hostile client saw. Exploratory (it judges nothing): the README's hardening section
+hostile client saw. Exploratory (it judges nothing): docs/hardening.md
 quotes a run. It starts a one-router `netlab sim` and the proxy in front of it.
 
     python tools/hostile-probe.py [NAME-FRAGMENT ...]     # all probes, or those named

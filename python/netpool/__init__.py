@@ -2,7 +2,7 @@
 
 Sync and asyncio APIs over one Rust pool (tokio): pre-authenticated sessions are reused,
 dead ones replaced without an error to the caller, and the GIL is released for all network
-work. See the README's Python section, and the type stubs beside this file.
+work. See docs/python.md, and the type stubs beside this file.
 
 - ``Pool`` / ``AsyncPool``: many devices, keyed by ``Device`` or inventory name.
 - ``ConnectionPool`` / ``AsyncConnectionPool``: one host (hussh issue 83's shape).

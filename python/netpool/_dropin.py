@@ -121,7 +121,7 @@ def _pool_kwargs(settings: Dict[str, Any], policy: str) -> Dict[str, Any]:
 
 def _pool(verify: bool) -> "_netpool.Pool":
     """The shared pool for this host-key choice: strict known_hosts when the caller asked
-    for verification, else keys learned on first use (see the README)."""
+    for verification, else keys learned on first use (see docs/python-pyez.md)."""
     policy = "known-hosts" if verify else "accept-new"
     with _lock:
         p = _state.pools.get(policy)

@@ -9,7 +9,7 @@ them is netpool's. ``connect`` leases a session from a process-wide pool (dialli
 when none is free), and ``close_session()`` hands it back, reset first when it holds the
 lock, uncommitted changes or a private configuration.
 
-Differences from ncclient (see the README): no SSH agent, no ``sock``/``sock_fd``/proxy
+Differences from ncclient (see docs/python-pyez.md): no SSH agent, no ``sock``/``sock_fd``/proxy
 command, no notifications; keys learned on first use in netpool's own known_hosts when
 ``hostkey_verify=False``.
 """

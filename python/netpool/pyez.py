@@ -16,7 +16,7 @@ session comes from:
   commit through this package, or ``facts_refresh()``, forgets them.
 
 Settings: :func:`configure` or the ``NETPOOL_*`` environment variables (the names of
-``netpool.SETTINGS``). :func:`stats` reports the pool. The README's Python section lists
+``netpool.SETTINGS``). :func:`stats` reports the pool. docs/python-pyez.md lists
 the PyEZ features checked through this module and where the defaults differ from PyEZ's.
 """
 

@@ -44,7 +44,7 @@
 //!   10.0.14.0` are. Commands outside the seed workload weigh 80 (16 ms), a whole route
 //!   table 400;
 //! - **client cost** (not in the profile): about 0.25 s a call and 0.09 s a pooled command
-//!   for PyEZ; about 2 ms and 0.05 ms for netpool (see the README).
+//!   for PyEZ; about 2 ms and 0.05 ms for netpool (docs/performance.md).
 //!
 //! PyEZ against this profile then measures 0.701 s per call and 0.111-0.114 s pooled
 //! (6.2-6.3x; three runs of `netlab calibrate`); the parallel figure comes out near 28x, not
