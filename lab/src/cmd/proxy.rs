@@ -48,6 +48,11 @@ pub struct ProxyArgs {
     /// closing is dropped after three unanswered keepalives, and its lease goes back.
     #[arg(long, default_value_t = proxy::DEFAULT_CLIENT_KEEPALIVE.as_secs())]
     pub client_keepalive: u64,
+    /// Serve Prometheus metrics (the pool's `netpool_*`, the proxy's `netlab_proxy_*`) at
+    /// http://ADDR/metrics, e.g. `127.0.0.1:9464` (port 0: a free port, printed). Off
+    /// unless given; an address off loopback is taken as asked.
+    #[arg(long)]
+    pub metrics: Option<std::net::SocketAddr>,
     #[command(flatten)]
     pub ssh: super::SshLimitArgs,
 }
@@ -117,6 +122,17 @@ pub async fn run(a: ProxyArgs) -> Result<(), String> {
         super::write_atomic(p, &px.inventory(&a.client_password_env))?;
         println!("inventory written to {}", p.display());
     }
+    let metrics_stop = tokio_util::sync::CancellationToken::new();
+    if let Some(addr) = a.metrics {
+        let listener = proxy::metrics::bind(addr).await?;
+        let bound = listener.local_addr().map_err(|e| e.to_string())?;
+        println!("metrics on http://{bound}/metrics");
+        tokio::spawn(proxy::metrics::serve(
+            listener,
+            px.clone(),
+            metrics_stop.clone(),
+        ));
+    }
     let cfg = px.pool().config();
     println!(
         "pooling: at most {} connections x {} channels per router, checkout timeout {:?}; SIGUSR1 prints stats; Ctrl-C to stop",
@@ -137,6 +153,7 @@ pub async fn run(a: ProxyArgs) -> Result<(), String> {
         }
     }
     println!("stopping: client sessions end, leases go back cleaned");
+    metrics_stop.cancel();
     px.shutdown(Duration::from_secs(4)).await;
     print!("{}", px.stats_table());
     Ok(())

@@ -18,6 +18,7 @@
 //! the number of clients; clients beyond what those connections carry wait FIFO up to the
 //! pool's checkout timeout and then get an error that says so.
 
+pub mod metrics;
 pub mod netconf;
 mod server;
 pub mod shell;
@@ -266,6 +267,7 @@ impl Leased<'_> {
 }
 
 /// A running proxy. Dropping it does not stop it: call [`Proxy::shutdown`].
+#[derive(Clone)]
 pub struct Proxy {
     shared: Arc<Shared>,
     fingerprint: String,
