@@ -233,19 +233,15 @@ pub(crate) fn file_show(path: &str, spec: &DeviceSpec, state: &DeviceState, xml:
 /// committed, and its comment (Junos writes "commit confirmed, rollback in Nmins" there
 /// while a `commit confirmed` awaits confirmation).
 pub(crate) fn commit_revision(state: &DeviceState, detail: bool, xml: bool) -> Pieces {
-    let (secs, user, client, comment) = match state.commits.last() {
+    // The running revision: when it was committed (the boot before any commit), by whom.
+    let secs = state.changed_at();
+    let (user, client, comment) = match state.commits.last() {
         Some(c) => (
-            crate::clock::unix_secs(c.at),
             c.user.clone(),
             c.client,
             state.confirm_note().or(c.comment.clone()),
         ),
-        None => (
-            crate::clock::unix_secs(state.booted),
-            "root".into(),
-            "other",
-            None,
-        ),
+        None => ("root".into(), "other", None),
     };
     let revision = state.revision();
     if !xml {
@@ -254,7 +250,7 @@ pub(crate) fn commit_revision(state: &DeviceState, detail: bool, xml: bool) -> P
             let _ = writeln!(
                 s,
                 "Date: {}\nUser: {user}\nClient: {client}",
-                super::now_str()
+                crate::clock::junos_time(secs)
             );
             if let Some(c) = &comment {
                 let _ = writeln!(s, "Comment: {c}");

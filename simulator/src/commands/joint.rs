@@ -137,7 +137,7 @@ impl Joint {
     pub(super) fn from_rpc(op: &Element, level: Level) -> Option<Result<Joint, Box<RpcError>>> {
         let detail = matches!(level, Level::Detail | Level::Extensive)
             || op.child_text("level").is_some_and(|l| l.trim() == "detail");
-        let text = |what: &str| super::rpc::arg_text(op, what);
+        let text = |what: &str| super::arg_text(op, what);
         Some(Ok(match op.name.as_str() {
             "file-list" => Joint::FileList {
                 path: text("path").unwrap_or_else(|| "~".into()),

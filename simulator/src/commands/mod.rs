@@ -450,6 +450,15 @@ pub fn display_xml(body: Pieces) -> Pieces {
     )
 }
 
+/// An argument's text, trimmed; `None` when it is absent or empty (`<neighbor-address/>`
+/// is no argument).
+fn arg_text(op: &Element, what: &str) -> Option<String> {
+    op.child_text(what)
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .map(str::to_string)
+}
+
 /// Escape CLI text for `<output>`.
 pub fn output_element(text: &str) -> String {
     format!("<output>\n{}</output>\n", escape_text(text))

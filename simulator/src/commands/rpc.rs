@@ -99,7 +99,7 @@ impl Show {
         if let Some(joint) = joint {
             return joint.map(|j| Some(Show::Joint(j)));
         }
-        let text = |what: &str| arg_text(op, what);
+        let text = |what: &str| super::arg_text(op, what);
         Ok(Some(match op.name.as_str() {
             "get-software-information" => Show::Version,
             "get-interface-information" => Show::Interfaces {
@@ -219,15 +219,6 @@ impl Show {
             _ => 80,
         }
     }
-}
-
-/// An argument's text, trimmed; `None` when it is absent or empty (`<neighbor-address/>`
-/// is no argument).
-pub(super) fn arg_text(op: &Element, what: &str) -> Option<String> {
-    op.child_text(what)
-        .map(str::trim)
-        .filter(|t| !t.is_empty())
-        .map(str::to_string)
 }
 
 fn bad_value(what: &str, value: &str) -> RpcError {
