@@ -4,10 +4,13 @@
 #   1. a 2-router `netlab sim`, `netlab proxy --metrics 127.0.0.1:0` in front of it;
 #   2. a client (ncclient) sends 7 RPCs to r1 through the proxy;
 #   3. `promtool check metrics` lints a scrape (exit 1 on any problem);
-#   4. a Prometheus server scrapes the proxy every second, and its HTTP API must return
-#      netlab_proxy_rpcs_total{name="r1"} = 7 and netpool_connections{...} for r1 = 1.
+#   4. an OpenMetrics scrape (what Prometheus asks for) ends in # EOF;
+#   5. a Prometheus server scrapes the proxy every second, and its HTTP API must return
+#      netlab_proxy_rpcs_total{name="r1"} = 7, netpool_rpcs_total summed = 7, the latency
+#      histogram's count = 7, bytes relayed both ways for r1, and one connection for r1.
 # Usage: tools/prometheus-check.sh NETLAB PYTHON   (PYTHON with ncclient installed)
-# Every process it starts is stopped on exit; every wait is bounded.
+# Every process it starts is stopped on exit; every wait is bounded (KEEP=1 keeps its
+# directory of scrapes and logs for a look afterwards).
 set -euo pipefail
 netlab=$1
 py=$2
@@ -17,7 +20,7 @@ cleanup() {
   for p in "${pids[@]}"; do kill -INT "$p" 2>/dev/null || true; done
   sleep 0.5
   for p in "${pids[@]}"; do kill -KILL "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done
-  rm -rf "$dir"
+  [ -n "${KEEP:-}" ] || rm -rf "$dir"
 }
 trap cleanup EXIT
 die() { echo "prometheus-check: $*" >&2; for f in "$dir"/*.log; do echo "--- $f"; tail -20 "$f"; done >&2; exit 1; }
@@ -27,6 +30,8 @@ wait_for() { # FILE PATTERN SECONDS
 }
 
 command -v promtool >/dev/null || die "promtool not found (Debian package prometheus)"
+rules=$(cd "$(dirname "$0")/.." && pwd)/docs/prometheus/alerts.yml
+promtool check rules "$rules" || die "promtool check rules $rules found problems (above)"
 command -v prometheus >/dev/null || die "prometheus not found (Debian package prometheus)"
 
 NETLAB_SIM_PASSWORD=lab123 "$netlab" sim --routers 2 --listen 127.0.6.1 --ports 0 \
@@ -55,15 +60,28 @@ with manager.connect(host="127.0.0.1", port=int(sys.argv[1]), username="lab", pa
         m.rpc(to_ele("<get-software-information/>"))
 EOF
 
-"$py" -c "import urllib.request,sys; sys.stdout.write(urllib.request.urlopen('http://$metrics/metrics', timeout=10).read().decode())" \
-  >"$dir/scrape.txt" || die "scraping http://$metrics/metrics failed"
+scrape() { # ACCEPT -> the body on stdout, the content type on stderr
+  "$py" -c "
+import sys, urllib.request
+r = urllib.request.urlopen(urllib.request.Request('http://$metrics/metrics', headers={'Accept': sys.argv[1]}), timeout=10)
+sys.stderr.write(r.headers['Content-Type'] + '\n'); sys.stdout.write(r.read().decode())" "$1"
+}
+scrape '*/*' >"$dir/scrape.txt" 2>"$dir/scrape.type" || die "scraping http://$metrics/metrics failed"
+grep -q '^text/plain; version=0.0.4' "$dir/scrape.type" || die "a plain scrape got $(cat "$dir/scrape.type")"
 promtool check metrics <"$dir/scrape.txt" || die "promtool check metrics found problems (above)"
 echo "promtool check metrics: clean ($(grep -c '^# TYPE' "$dir/scrape.txt") families, $(grep -vc '^#' "$dir/scrape.txt") samples)"
+# What Prometheus itself asks for: OpenMetrics, ending in # EOF.
+scrape 'application/openmetrics-text;version=1.0.0,text/plain;version=0.0.4;q=0.5' \
+  >"$dir/scrape.om" 2>"$dir/scrape.om.type" || die "an OpenMetrics scrape failed"
+grep -q '^application/openmetrics-text; version=1.0.0' "$dir/scrape.om.type" || die "an OpenMetrics scrape got $(cat "$dir/scrape.om.type")"
+[ "$(tail -n1 "$dir/scrape.om")" = "# EOF" ] || die "the OpenMetrics exposition does not end in # EOF"
 
 prom_port=$("$py" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 cat >"$dir/prometheus.yml" <<EOF
 global:
   scrape_interval: 1s
+  evaluation_interval: 1s
+rule_files: ["$rules"]
 scrape_configs:
   - job_name: netlab-proxy
     static_configs:
@@ -86,7 +104,17 @@ def query(q):
 deadline = time.monotonic() + 60
 want = {'netlab_proxy_rpcs_total{name="r1"}': 7.0,
         'netlab_proxy_rpcs_total{name="r2"}': 0.0,
-        'netpool_connections{device=~".*127.0.6.1:.*"}': 1.0}
+        'netpool_connections{device=~".*127.0.6.1:.*"}': 1.0,
+        # The pool's own count of the RPCs it sent upstream, and its latency histogram.
+        'sum(netpool_rpcs_total)': 7.0,
+        'sum(netpool_rpc_duration_seconds_count)': 7.0,
+        'sum(netpool_rpc_duration_seconds_bucket{le="+Inf"})': 7.0,
+        # Every upstream RPC of this run took under 2.5 s.
+        'sum(netpool_rpc_duration_seconds_bucket{le="2.5"})': 7.0,
+        'count(netlab_proxy_relayed_bytes_total{name="r1"} > 100)': 2.0,
+        # Prometheus scraped the proxy (2.42 asks for OpenMetrics first: `Accept:
+        # application/openmetrics-text;version=1.0.0,...`, so this is the OpenMetrics path).
+        'count(scrape_samples_scraped{job="netlab-proxy"})': 1.0}
 got = {}
 while time.monotonic() < deadline:
     got = {q: query(q) for q in want}
@@ -94,6 +122,17 @@ while time.monotonic() < deadline:
         break
     time.sleep(1)
 print("Prometheus query API:", json.dumps(got))
-sys.exit(0 if got == want else 1)
+# The documented alert rules (docs/prometheus/alerts.yml) are loaded and evaluate cleanly
+# against these series.
+rules = {}
+while time.monotonic() < deadline:
+    groups = json.load(urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v1/rules", timeout=5))["data"]["groups"]
+    rules = {r["name"]: r.get("health") for g in groups for r in g["rules"]}
+    if rules and all(h == "ok" for h in rules.values()):
+        break
+    time.sleep(1)
+print("Prometheus rules API:", json.dumps(rules))
+ok_rules = rules == {"NetpoolCircuitOpen": "ok", "NetpoolSlowCheckout": "ok"}
+sys.exit(0 if got == want and ok_rules else 1)
 EOF
 echo "a real Prometheus server scraped netlab proxy: the series match what the client did"

@@ -145,6 +145,9 @@ settings! {
     breaker_cooldown: Duration = Duration::from_secs(30), parse_duration;
     /// New connections per minute per device (Junos `rate-limit`). Defaults to none.
     connect_rate_per_minute: Option<u32> = None, parse_opt_num(1);
+    /// A device with nothing in the pool (no connection, session, caller or open breaker)
+    /// for this long is forgotten, its stats and metric series with it. Defaults to 10 min.
+    forget_device_after: Duration = Duration::from_secs(600), parse_duration;
     /// Period of the maintenance task. Defaults to 1 s.
     maintenance_interval: Duration = Duration::from_secs(1), parse_duration;
     /// Largest NETCONF reply accepted. Defaults to 64 MiB.

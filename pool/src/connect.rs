@@ -46,9 +46,22 @@ impl PoolInner {
             let notified = slot.changed.notified();
             tokio::pin!(notified);
             notified.as_mut().enable();
-            let picked = slot.state().reserve_channel(self.limits());
-            if let Some(conn) = picked {
-                return Ok((ChannelPermit::new(conn, slot), false));
+            {
+                // Our own connect first: it is sent under the lock it joins the pool under,
+                // so a connection seen in the pool here whose permit is not yet waiting is
+                // another caller's. Picking our new connection through the pool instead
+                // would count the checkout that made it as reused.
+                let st = slot.state();
+                match rx.try_recv() {
+                    Ok(r) => return r.map(|c| (c, true)),
+                    Err(tokio::sync::oneshot::error::TryRecvError::Closed) => {
+                        return Err(task_ended(slot))
+                    }
+                    Err(tokio::sync::oneshot::error::TryRecvError::Empty) => {}
+                }
+                if let Some(conn) = st.reserve_channel(self.limits()) {
+                    return Ok((ChannelPermit::new(conn, slot), false));
+                }
             }
             tokio::select! {
                 r = &mut rx => {
@@ -92,10 +105,13 @@ impl PoolInner {
                         st.conns.push(conn.clone());
                         // Maintenance looks at it once, to learn its deadlines.
                         slot2.due.now();
+                        // Sent before the lock is released (see connect_or_free_channel).
+                        // If the caller is gone, the permit comes back and is dropped
+                        // after the lock: the channel is freed and the connection stays
+                        // pooled for others.
+                        let unsent = tx.send(Ok(ChannelPermit::new(conn, &slot2)));
                         drop(st);
-                        // If the caller is gone, dropping the permit frees the channel and
-                        // the connection stays pooled for others.
-                        let _ = tx.send(Ok(ChannelPermit::new(conn, &slot2)));
+                        drop(unsent);
                     }
                     Err(e) => {
                         let c = &pool.config;
@@ -128,7 +144,16 @@ async fn connect_with_retry(pool: &Arc<PoolInner>, slot: &Arc<Slot>) -> Result<S
             tokio::time::sleep_until(start_at).await;
         }
         let id = pool.next_conn_id.fetch_add(1, Relaxed);
-        match crate::ssh::connect(&slot.device, cfg, pool.host_keys.clone(), id, &slot.due).await {
+        match crate::ssh::connect(
+            &slot.device,
+            cfg,
+            pool.host_keys.clone(),
+            id,
+            &slot.due,
+            &slot.meters,
+        )
+        .await
+        {
             Ok(c) => return Ok(c),
             Err(e)
                 if e.is_retryable_connect()

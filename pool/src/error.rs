@@ -35,6 +35,26 @@ pub enum DiscardReason {
     Cancelled,
 }
 
+impl DiscardReason {
+    /// The label value: `transport`, `rpc_timeout`, `held_lock`, ...
+    pub fn label(self) -> &'static str {
+        match self {
+            DiscardReason::Transport => "transport",
+            DiscardReason::RpcTimeout => "rpc_timeout",
+            DiscardReason::HeldLock => "held_lock",
+            DiscardReason::DirtyCandidate => "dirty_candidate",
+            DiscardReason::FailedHealthCheck => "failed_health_check",
+            DiscardReason::IdleTimeout => "idle_timeout",
+            DiscardReason::MaxLifetime => "max_lifetime",
+            DiscardReason::Shutdown => "shutdown",
+            DiscardReason::Protocol => "protocol",
+            DiscardReason::Evicted => "evicted",
+            DiscardReason::Caller => "caller",
+            DiscardReason::Cancelled => "cancelled",
+        }
+    }
+}
+
 /// Everything that can go wrong. Device names are `user@host:port`.
 #[derive(Debug, Clone, Error)]
 #[non_exhaustive]
@@ -62,6 +82,8 @@ pub enum Error {
         device: String,
         /// What the OS or SSH layer said.
         detail: String,
+        /// `tcp` or `ssh-handshake`.
+        stage: &'static str,
     },
     /// The device rejected the credentials at SSH user authentication.
     #[error("{device}: authentication failed for user {user:?} (tried: {methods})")]
@@ -236,6 +258,23 @@ impl Error {
             self,
             Error::ConnectRefused { .. } | Error::Connect { .. } | Error::Transport { .. }
         )
+    }
+
+    /// The stage of connecting this error stopped at: `tcp`, `ssh-handshake`,
+    /// `host-key` or `auth` (`None` for an error that is not a connect failure).
+    pub fn connect_stage(&self) -> Option<&'static str> {
+        Some(match self {
+            Error::ConnectRefused { .. } => "tcp",
+            Error::ConnectTimeout { stage, .. } | Error::Connect { stage, .. } => stage,
+            Error::HostKeyMismatch { .. }
+            | Error::HostKeyUnknown { .. }
+            | Error::HostKeyRevoked { .. }
+            | Error::KnownHosts { .. } => "host-key",
+            // Authentication is the one stage whose transport failures come back as such
+            // (the handshake's are `Connect`).
+            Error::AuthFailed { .. } | Error::Transport { .. } => "auth",
+            _ => return None,
+        })
     }
 
     /// Whether this error says the device could not be reached or logged into (as opposed

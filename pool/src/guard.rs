@@ -5,6 +5,7 @@ use netconf_wire::{escape_text, Framing, Rpc, RpcReply};
 use crate::checkout::Lease;
 use crate::config_change::{CommitOutcome, ConfigChange, Datastore};
 use crate::error::{DiscardReason, Error, Result};
+use crate::meters::RpcErrorKind;
 use crate::netconf::{NetconfSession, RelayedReply};
 
 /// A NETCONF session checked out of the pool. Dropping it returns the session, unless it
@@ -96,10 +97,12 @@ impl NetconfGuard {
 
     async fn send(&mut self, operation_xml: &str) -> Result<RpcReply> {
         let timeout = self.lease().rpc_timeout();
+        let meters = self.lease().slot.meters.clone();
         let (sess, device) = self.parts();
         let span =
             tracing::debug_span!("netpool.rpc", device = %device, session = ?sess.session_id);
         let call = tracing::Instrument::instrument(sess.rpc(&device, operation_xml), span);
+        let started = meters.start();
         let res = match tokio::time::timeout(timeout, call).await {
             Ok(r) => r,
             Err(_) => Err(Error::RpcTimeout {
@@ -107,6 +110,11 @@ impl NetconfGuard {
                 after: timeout,
             }),
         };
+        match &res {
+            // Refused before it was sent (malformed): it never reached the device.
+            Err(Error::InvalidRequest { .. }) => {}
+            r => meters.finish(started, r.as_ref().err().map(RpcErrorKind::of)),
+        }
         if let Err(e) = &res {
             self.note_failure(e);
         }
@@ -152,7 +160,9 @@ impl NetconfGuard {
     ) -> Result<RelayedReply> {
         let effect = ConfigEffect::of_operation(&rpc.operation);
         self.begin(effect);
+        let meters = self.lease().slot.meters.clone();
         let (sess, device) = self.parts();
+        let started = meters.start();
         let res = match tokio::time::timeout(timeout, sess.relay(&device, doc)).await {
             Ok(r) => r,
             Err(_) => Err(Error::RpcTimeout {
@@ -163,11 +173,18 @@ impl NetconfGuard {
         let relayed = match res {
             Ok(r) => r,
             Err(e) => {
+                // A request refused before it was sent (it would smuggle a second message)
+                // never reached the device: not counted.
+                if !matches!(e, Error::InvalidRequest { .. }) {
+                    meters.finish(started, Some(RpcErrorKind::of(&e)));
+                }
                 self.note_failure(&e);
                 return Err(e);
             }
         };
-        if relayed.parsed.first_error().is_none() {
+        let refused = relayed.parsed.first_error().is_some();
+        meters.finish(started, refused.then_some(RpcErrorKind::RpcError));
+        if !refused {
             self.apply(effect);
         }
         Ok(relayed.reply)

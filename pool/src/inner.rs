@@ -13,9 +13,6 @@ use crate::netconf::NetconfSession;
 use crate::slot::{Limits, Slot};
 use crate::sync::lock;
 
-/// A device with nothing in the pool for this long is forgotten (its stats with it).
-pub(crate) const PRUNE_AFTER: Duration = Duration::from_secs(600);
-
 pub(crate) struct PoolInner {
     pub(crate) config: PoolConfig,
     /// `config.host_key_policy`, shared by every connection's handler.
@@ -113,7 +110,7 @@ impl PoolInner {
                 return true;
             }
             let since = *st.empty_since.get_or_insert(now);
-            now.duration_since(since) < PRUNE_AFTER
+            now.duration_since(since) < self.config.forget_device_after
         });
         before - slots.len()
     }

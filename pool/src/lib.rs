@@ -40,6 +40,10 @@ pub mod inventory;
 #[cfg(doctest)]
 #[doc = include_str!("../../README.md")]
 pub struct ReadmeDoctests;
+/// docs/operating.md's Rust example (the `metrics` feature), compiled as a doctest.
+#[cfg(all(doctest, feature = "metrics"))]
+#[doc = include_str!("../../docs/operating.md")]
+pub struct OperatingDoctests;
 
 mod breaker;
 mod builder;
@@ -57,6 +61,9 @@ mod host_key;
 mod inner;
 mod known_hosts;
 mod maintenance;
+mod meters;
+#[cfg(feature = "metrics")]
+pub mod metrics;
 mod netconf;
 mod park;
 mod pool;
@@ -71,6 +78,7 @@ pub use config_change::{CommitOutcome, ConfigChange, ConfigFormat, Datastore, Lo
 pub use device::{Auth, Device};
 pub use error::{DiscardReason, Error, Result};
 pub use guard::NetconfGuard;
+pub use meters::{HistogramStats, RpcErrorKind, BUCKETS_SECONDS};
 pub use netconf::RelayedReply;
 pub use netconf_wire::{RpcError, RpcReply};
 pub use pool::Pool;

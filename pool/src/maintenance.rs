@@ -26,18 +26,19 @@ pub(crate) async fn run(pool: Weak<PoolInner>, period: Duration) {
             break;
         }
         inner.maintain();
-        // Devices the pool has not used for PRUNE_AFTER go too (kept while
+        // Devices the pool has not used for `forget_device_after` go too (kept while
         // min_idle_connections asks for prewarming). That looks at every device, so not
         // on every pass.
-        if inner.config.min_idle_connections == 0 && pruned.elapsed() >= PRUNE_EVERY {
+        let every = PRUNE_EVERY.min(inner.config.forget_device_after);
+        if inner.config.min_idle_connections == 0 && pruned.elapsed() >= every {
             inner.prune_slots();
             pruned = Instant::now();
         }
     }
 }
 
-/// How often devices with nothing in the pool are looked for (they go after
-/// [`crate::inner::PRUNE_AFTER`]).
+/// How often devices with nothing in the pool are looked for, at most (they go after
+/// `forget_device_after`).
 const PRUNE_EVERY: Duration = Duration::from_secs(10);
 
 impl PoolInner {

@@ -18,6 +18,7 @@ use crate::device::Device;
 use crate::error::{DiscardReason, Error, Result};
 use crate::guard::NetconfGuard;
 use crate::inner::PoolInner;
+use crate::meters::RpcErrorKind;
 use crate::ssh::{CliOutput, ExecError};
 use crate::stats::DeviceStats;
 
@@ -79,7 +80,10 @@ impl Pool {
             loop {
                 let (cs, fresh) = self.inner.channel(&lease.slot, deadline).await?;
                 let conn = cs.conn.clone();
+                let meters = &lease.slot.meters;
+                let started = meters.start();
                 let res = self.inner.spawn_exec(cs, device, command).await;
+                meters.finish(started, cli_error_kind(&res));
                 conn.touch();
                 let cs = conn;
                 let mut st = lease.slot.state();
@@ -315,5 +319,20 @@ impl Pool {
     /// Whether [`Pool::shutdown`] has been called.
     pub fn is_closed(&self) -> bool {
         self.inner.closed.load(Relaxed)
+    }
+}
+
+/// How a CLI command failed, for the device's error counters: a command the device
+/// refused (output on stderr, a non-zero exit) counts as its `rpc_error`.
+fn cli_error_kind(
+    res: &std::result::Result<
+        std::result::Result<CliOutput, ExecError>,
+        tokio::time::error::Elapsed,
+    >,
+) -> Option<RpcErrorKind> {
+    match res {
+        Ok(Ok(out)) => (!out.success()).then_some(RpcErrorKind::RpcError),
+        Ok(Err(ExecError::NotStarted(e) | ExecError::Broken(e))) => Some(RpcErrorKind::of(e)),
+        Err(_) => Some(RpcErrorKind::Timeout),
     }
 }

@@ -18,6 +18,7 @@ use crate::channel::ChannelHome;
 use crate::device::Device;
 use crate::due::Due;
 use crate::error::{DiscardReason, Error, Result};
+use crate::meters::{HistogramStats, Meters, BUCKETS_SECONDS};
 use crate::netconf::NetconfSession;
 use crate::ssh::SshConn;
 
@@ -39,6 +40,9 @@ pub(crate) struct Slot {
     pub(crate) reused: AtomicU64,
     /// When maintenance next needs to look at this device.
     pub(crate) due: Arc<Due>,
+    /// Requests and their failures (shared with the connections, which count keepalive
+    /// failures).
+    pub(crate) meters: Arc<Meters>,
 }
 
 impl Slot {
@@ -54,6 +58,7 @@ impl Slot {
             in_use: AtomicUsize::new(0),
             reused: AtomicU64::new(0),
             due: Arc::new(Due::new()),
+            meters: Arc::default(),
         }
     }
 
@@ -158,6 +163,8 @@ pub(crate) struct SlotCounters {
     pub(crate) waiting: usize,
     pub(crate) connects: u64,
     pub(crate) connect_failures: u64,
+    /// Failed connects by the stage they failed at (`tcp`, `ssh-handshake`, ...).
+    pub(crate) connect_failures_by_stage: BTreeMap<&'static str, u64>,
     pub(crate) netconf_opened: u64,
     pub(crate) checkouts: u64,
     /// Checkouts served without waiting: counted, not recorded (they are the floor, 1 us).
@@ -166,6 +173,8 @@ pub(crate) struct SlotCounters {
     /// Checkouts that waited. Made on the first one: it is 26 KiB, and most devices never
     /// wait (made for every device, it was 17% of a 1,000-device driver's heap, massif).
     pub(crate) wait_us: Option<Box<Histogram<u64>>>,
+    /// The waits' sum, microseconds (exact: the histogram's values are rounded).
+    pub(crate) wait_sum_us: u64,
 }
 
 impl SlotCounters {
@@ -179,7 +188,24 @@ impl SlotCounters {
                 Histogram::new_with_bounds(1, 3_600_000_000, 2).expect("valid histogram bounds"),
             )
         });
-        let _ = h.record((d.as_micros() as u64).max(1));
+        let us = d.as_micros() as u64;
+        let _ = h.record(us.max(1));
+        self.wait_sum_us = self.wait_sum_us.saturating_add(us);
+    }
+
+    /// Checkout wait as a Prometheus histogram: immediate checkouts in the lowest bucket,
+    /// the others binned by their recorded value (which the histogram rounds to two
+    /// significant digits: a wait within 1% of a bound may land in the next bucket).
+    pub(crate) fn wait_histogram(&self) -> HistogramStats {
+        let mut counts = [0u64; BUCKETS_SECONDS.len() + 1];
+        counts[0] = self.immediate;
+        if let Some(h) = &self.wait_us {
+            for v in h.iter_recorded() {
+                let at = crate::meters::bucket_of(Duration::from_micros(v.value_iterated_to()));
+                counts[at] += v.count_at_value();
+            }
+        }
+        HistogramStats::from_counts(&counts, Duration::from_micros(self.wait_sum_us))
     }
 
     /// Checkout wait in microseconds, immediate checkouts counted as 1 us: p50, p99, max
@@ -285,6 +311,12 @@ impl SlotState {
     pub(crate) fn connect_failed(&mut self, e: &Error, threshold: u32, cooldown: Duration) {
         self.breaker.failure(threshold, cooldown, e, Instant::now());
         self.counters.connect_failures += 1;
+        let stage = e.connect_stage().unwrap_or("other");
+        *self
+            .counters
+            .connect_failures_by_stage
+            .entry(stage)
+            .or_default() += 1;
         self.failure_epoch += 1;
         self.last_error = Some(e.clone());
     }

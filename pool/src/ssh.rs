@@ -49,6 +49,8 @@ pub(crate) struct ClientHandler {
     host_key: HostKeyCheck,
     verdict: Arc<Mutex<Option<Error>>>,
     meters: Arc<ChannelMeters>,
+    /// The device's counters (this connection's keepalive failure is counted there).
+    device_meters: Arc<crate::meters::Meters>,
 }
 
 /// What the server has sent on one watched channel, counted by the connection's task
@@ -126,6 +128,21 @@ impl russh::client::Handler for ClientHandler {
     ) -> Result<(), Self::Error> {
         self.meters.close(channel);
         Ok(())
+    }
+
+    async fn disconnected(
+        &mut self,
+        reason: russh::client::DisconnectReason<Self::Error>,
+    ) -> Result<(), Self::Error> {
+        match reason {
+            russh::client::DisconnectReason::ReceivedDisconnect(_) => Ok(()),
+            russh::client::DisconnectReason::Error(e) => {
+                if matches!(e, russh::Error::KeepaliveTimeout) {
+                    self.device_meters.keepalive_failures.fetch_add(1, SeqCst);
+                }
+                Err(e)
+            }
+        }
     }
 
     async fn check_server_key(
@@ -247,13 +264,14 @@ impl SshConn {
     }
 }
 
-fn classify_io(device: &Device, e: &std::io::Error) -> Error {
+fn classify_io(device: &Device, e: &std::io::Error, stage: &'static str) -> Error {
     let device = device.label().to_string();
     match e.kind() {
         std::io::ErrorKind::ConnectionRefused => Error::ConnectRefused { device },
         _ => Error::Connect {
             device,
             detail: e.to_string(),
+            stage,
         },
     }
 }
@@ -267,6 +285,7 @@ pub(crate) async fn connect(
     policy: Arc<HostKeyPolicy>,
     id: u64,
     due: &Arc<Due>,
+    device_meters: &Arc<crate::meters::Meters>,
 ) -> Result<SshConn> {
     let label = device.label().to_string();
     let tcp = tokio::time::timeout(
@@ -279,7 +298,7 @@ pub(crate) async fn connect(
         after: cfg.connect_timeout,
         stage: "tcp",
     })?
-    .map_err(|e| classify_io(device, &e))?;
+    .map_err(|e| classify_io(device, &e, "tcp"))?;
     let _ = tcp.set_nodelay(true);
     if let Some(idle) = cfg.tcp_keepalive {
         let ka = socket2::TcpKeepalive::new().with_time(idle).with_interval(
@@ -305,6 +324,7 @@ pub(crate) async fn connect(
         host_key,
         verdict: verdict.clone(),
         meters: meters.clone(),
+        device_meters: device_meters.clone(),
     };
     let handshake = tokio::time::timeout(
         cfg.connect_timeout,
@@ -324,10 +344,11 @@ pub(crate) async fn connect(
                 return Err(v);
             }
             return Err(match e {
-                russh::Error::IO(io) => classify_io(device, &io),
+                russh::Error::IO(io) => classify_io(device, &io, "ssh-handshake"),
                 other => Error::Connect {
                     device: label,
                     detail: format!("ssh handshake: {other}"),
+                    stage: "ssh-handshake",
                 },
             });
         }

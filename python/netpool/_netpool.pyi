@@ -118,8 +118,10 @@ class Pool:
     def prewarm(self, device: _DeviceRef, connections: int = 1) -> None: ...
     def stats(self) -> List[Dict[str, Any]]:
         """Per device: connections, channels, idle_sessions, in_use, waiting, connecting,
-        connects, connect_failures, netconf_opened, checkouts, reused, discarded (by reason),
-        breaker_open, checkout_wait_us (p50, p99, max)."""
+        connects, connect_failures, connect_failures_by_stage, netconf_opened, checkouts,
+        reused, discarded (by reason), breaker_open, checkout_wait_us (p50, p99, max),
+        rpcs, rpc_errors (by kind), keepalive_failures, and the histograms checkout_wait and
+        rpc_latency (``buckets``: cumulative ``[upper bound s, count]``, ``sum`` s, ``count``)."""
     def close(self, grace: float = 5.0) -> None:
         """Stop lending, let calls in flight finish for up to ``grace`` seconds, then close
         every session politely."""

@@ -7,20 +7,23 @@
     netpool.metrics.register(pool)            # into prometheus_client's default registry
     start_http_server(9464)                   # /metrics
 
-Nothing is counted twice and nothing runs on the call path: the collector asks the pool for
-its per-device figures when Prometheus scrapes, so a device the pool no longer holds has no
-series. Names follow Prometheus's conventions (``netpool_`` prefix, ``_total`` counters,
-seconds), with a ``device`` label (``user@host:port``):
+Nothing is counted twice: the collector asks the pool for its per-device figures when
+Prometheus scrapes, so a device the pool no longer holds (forgotten after
+``forget_device_after``) has no series. The names and meanings are those of the Rust
+crate's ``netpool::metrics`` (Prometheus's conventions: ``netpool_`` prefix, ``_total``
+counters, seconds), with a ``device`` label (``user@host:port``):
 
-- gauges: ``netpool_connections``, ``netpool_channels``, ``netpool_idle_sessions``,
-  ``netpool_sessions_in_use``, ``netpool_waiting_callers``, ``netpool_connecting``,
-  ``netpool_circuit_open`` (1 while the circuit breaker refuses connects),
-  ``netpool_checkout_wait_p50_seconds``, ``netpool_checkout_wait_p99_seconds`` and
-  ``netpool_checkout_wait_max_seconds`` (a ``quantile`` label would make it a summary,
-  which also carries a sum the pool does not keep);
-- counters: ``netpool_connects_total``, ``netpool_connect_failures_total``,
-  ``netpool_sessions_created_total``, ``netpool_checkouts_total``,
-  ``netpool_checkouts_reused_total``, ``netpool_discarded_total`` (label ``reason``).
+- gauges: ``netpool_devices`` (no label), ``netpool_connections``, ``netpool_channels``,
+  ``netpool_idle_sessions``, ``netpool_sessions_in_use``, ``netpool_waiting_callers``,
+  ``netpool_connecting``, ``netpool_circuit_open`` (1 while the circuit breaker refuses
+  connects);
+- counters: ``netpool_connects_total``, ``netpool_sessions_created_total``,
+  ``netpool_checkouts_total``, ``netpool_checkouts_reused_total``, ``netpool_rpcs_total``,
+  ``netpool_keepalive_failures_total``, ``netpool_connect_failures_total`` (label
+  ``stage``: tcp, ssh-handshake, host-key, auth), ``netpool_discarded_total`` (label
+  ``reason``), ``netpool_rpc_errors_total`` (label ``kind``: rpc_error, timeout, transport,
+  protocol, rejected, other);
+- histograms: ``netpool_checkout_wait_seconds``, ``netpool_rpc_duration_seconds``.
 
 Needs ``prometheus_client`` (``pip install prometheus-client``); netpool itself does not.
 """
@@ -36,31 +39,39 @@ class _HasStats(Protocol):
     def stats(self) -> List[Dict[str, Any]]: ...
 
 
-# (metric, type, stats key or checkout-wait index, help); counters without their `_total`.
-_FAMILIES = [
-    ("netpool_connections", "gauge", "connections", "SSH connections open."),
-    ("netpool_channels", "gauge", "channels", "Channels open over those connections (in use and idle)."),
-    ("netpool_idle_sessions", "gauge", "idle_sessions", "Idle NETCONF sessions ready for reuse."),
-    ("netpool_sessions_in_use", "gauge", "in_use", "Sessions lent out now."),
-    ("netpool_waiting_callers", "gauge", "waiting", "Callers waiting for a session now."),
-    ("netpool_connecting", "gauge", "connecting", "Connects in flight now."),
-    ("netpool_circuit_open", "gauge", "breaker_open", "1 while the circuit breaker refuses connects."),
-    ("netpool_checkout_wait_p50_seconds", "gauge", 0, "Checkout wait, median."),
-    ("netpool_checkout_wait_p99_seconds", "gauge", 1, "Checkout wait, 99th percentile."),
-    ("netpool_checkout_wait_max_seconds", "gauge", 2, "Checkout wait, maximum."),
-    ("netpool_connects", "counter", "connects", "SSH connections opened."),
-    ("netpool_connect_failures", "counter", "connect_failures", "Connect attempts that failed, after retries."),
-    ("netpool_sessions_created", "counter", "netconf_opened", "NETCONF sessions opened."),
-    ("netpool_checkouts", "counter", "checkouts", "Checkouts served."),
-    ("netpool_checkouts_reused", "counter", "reused", "Checkouts served by an existing connection or session."),
+# (metric, stats key, help); counters without their `_total`.
+_GAUGES = [
+    ("netpool_connections", "connections", "SSH connections open."),
+    ("netpool_channels", "channels", "Channels open over those connections (in use and idle)."),
+    ("netpool_idle_sessions", "idle_sessions", "Idle NETCONF sessions ready for reuse."),
+    ("netpool_sessions_in_use", "in_use", "Sessions lent out now."),
+    ("netpool_waiting_callers", "waiting", "Callers waiting for a session now."),
+    ("netpool_connecting", "connecting", "Connects in flight now."),
+    ("netpool_circuit_open", "breaker_open", "1 while the circuit breaker refuses connects."),
 ]
-
-
-def _value(s: Dict[str, Any], key: Any) -> float:
-    """A figure of one device's stats: a key, or an index into its checkout wait (us)."""
-    if isinstance(key, int):
-        return s["checkout_wait_us"][key] / 1e6
-    return float(s[key])
+_COUNTERS = [
+    ("netpool_connects", "connects", "SSH connections opened."),
+    ("netpool_sessions_created", "netconf_opened", "NETCONF sessions opened."),
+    ("netpool_checkouts", "checkouts", "Checkouts served."),
+    ("netpool_checkouts_reused", "reused", "Checkouts served by an existing connection or session."),
+    ("netpool_rpcs", "rpcs",
+     "Requests sent: NETCONF RPCs (the pool's own cleanup RPCs too) and CLI commands."),
+    ("netpool_keepalive_failures", "keepalive_failures",
+     "Connections lost because the device stopped answering SSH keepalives."),
+]
+# (metric, stats key, label, help): counters by a second label.
+_LABELLED = [
+    ("netpool_connect_failures", "connect_failures_by_stage", "stage",
+     "Connects that failed after retries, by the stage they stopped at (tcp, ssh-handshake, host-key, auth)."),
+    ("netpool_discarded", "discarded", "reason", "Sessions and connections discarded, by reason."),
+    ("netpool_rpc_errors", "rpc_errors", "kind",
+     "Requests that failed, by kind (rpc_error, timeout, transport, protocol, rejected, other)."),
+]
+_HISTOGRAMS = [
+    ("netpool_checkout_wait_seconds", "checkout_wait",
+     "Time a checkout waited for its device's and the pool's permits."),
+    ("netpool_rpc_duration_seconds", "rpc_latency", "Request latency, from sending it to the whole reply."),
+]
 
 
 class PoolCollector:
@@ -79,22 +90,44 @@ class PoolCollector:
 
     @staticmethod
     def _families(stats: List[Dict[str, Any]]) -> Iterator[Any]:
-        from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
-
-        for name, kind, key, doc in _FAMILIES:
-            make = GaugeMetricFamily if kind == "gauge" else CounterMetricFamily
-            f = make(name, doc, labels=["device"])
-            for s in stats:
-                f.add_metric([s["device"]], _value(s, key))
-            yield f
-        discarded = CounterMetricFamily(
-            "netpool_discarded", "Sessions and connections discarded, by reason.",
-            labels=["device", "reason"],
+        from prometheus_client.core import (
+            CounterMetricFamily,
+            GaugeMetricFamily,
+            HistogramMetricFamily,
         )
-        for s in stats:
-            for reason, n in sorted(s["discarded"].items()):
-                discarded.add_metric([s["device"], _snake(reason)], float(n))
-        yield discarded
+
+        yield GaugeMetricFamily(
+            "netpool_devices", "Devices the pool knows now (each has the series below).", value=len(stats)
+        )
+        for name, key, doc in _GAUGES:
+            g = GaugeMetricFamily(name, doc, labels=["device"])
+            for s in stats:
+                g.add_metric([s["device"]], float(s[key]))
+            yield g
+        for name, key, doc in _COUNTERS:
+            c = CounterMetricFamily(name, doc, labels=["device"])
+            for s in stats:
+                c.add_metric([s["device"]], float(s[key]))
+            yield c
+        for name, key, label, doc in _LABELLED:
+            c = CounterMetricFamily(name, doc, labels=["device", label])
+            for s in stats:
+                for value, n in sorted(s[key].items()):
+                    c.add_metric([s["device"], _snake(value) if key == "discarded" else value], float(n))
+            yield c
+        for name, key, doc in _HISTOGRAMS:
+            h = HistogramMetricFamily(name, doc, labels=["device"])
+            for s in stats:
+                hist = s[key]
+                buckets = [(_le(le), float(n)) for le, n in hist["buckets"]]
+                buckets.append(("+Inf", float(hist["count"])))
+                h.add_metric([s["device"]], buckets, hist["sum"])
+            yield h
+
+
+def _le(bound: float) -> str:
+    """A bucket bound as Prometheus's own clients write it (``0.005``, ``1.0``)."""
+    return repr(float(bound))
 
 
 def _snake(name: str) -> str:

@@ -3,6 +3,7 @@
 //! [`Core::sync`] blocks the calling thread with the GIL released, [`Core::aio`] returns an
 //! asyncio future the runtime completes.
 
+use std::collections::BTreeMap;
 use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
@@ -305,6 +306,12 @@ impl Core {
             d.set_item("connecting", s.connecting)?;
             d.set_item("connects", s.connects)?;
             d.set_item("connect_failures", s.connect_failures)?;
+            d.set_item(
+                "connect_failures_by_stage",
+                s.connect_failures_by_stage
+                    .iter()
+                    .collect::<BTreeMap<_, _>>(),
+            )?;
             d.set_item("netconf_opened", s.netconf_opened)?;
             d.set_item("checkouts", s.checkouts)?;
             d.set_item("reused", s.reused)?;
@@ -315,6 +322,15 @@ impl Core {
             d.set_item("discarded", discarded)?;
             d.set_item("breaker_open", s.breaker_open)?;
             d.set_item("checkout_wait_us", s.checkout_wait_us.to_vec())?;
+            d.set_item("checkout_wait", histogram(py, &s.checkout_wait)?)?;
+            d.set_item("rpcs", s.rpcs)?;
+            let errors = PyDict::new(py);
+            for (kind, n) in &s.rpc_errors {
+                errors.set_item(kind.label(), n)?;
+            }
+            d.set_item("rpc_errors", errors)?;
+            d.set_item("keepalive_failures", s.keepalive_failures)?;
+            d.set_item("rpc_latency", histogram(py, &s.rpc_latency)?)?;
             list.append(d)?;
         }
         Ok(list.into_any().unbind())
@@ -464,4 +480,17 @@ pub fn change(
         Some(m) => c.with_comment(m),
         None => c,
     })
+}
+
+/// A latency histogram as a dict: `buckets` (a list of `[upper bound in seconds,
+/// cumulative count]`), `sum` (seconds) and `count`.
+fn histogram<'py>(py: Python<'py>, h: &netpool::HistogramStats) -> PyResult<Bound<'py, PyDict>> {
+    let d = PyDict::new(py);
+    d.set_item(
+        "buckets",
+        h.buckets.iter().map(|&(le, n)| (le, n)).collect::<Vec<_>>(),
+    )?;
+    d.set_item("sum", h.sum_seconds)?;
+    d.set_item("count", h.count)?;
+    Ok(d)
 }

@@ -1,287 +1,197 @@
-//! The proxy's figures for Prometheus: its pool's (`netpool_*`, the names and meanings of
-//! Python's `netpool.metrics`) and its own (`netlab_proxy_*`), in the text exposition
-//! format (0.0.4), served at `/metrics` by a small HTTP/1.1 server.
+//! The proxy's figures for Prometheus: its pool's (`netpool_*`, from netpool's collector,
+//! [`netpool::metrics`]) and its own (`netlab_proxy_*`), served at `/metrics` by a small
+//! HTTP/1.1 server in the Prometheus text format (0.0.4), or in OpenMetrics 1.0 to a
+//! scraper that asks for it (`Accept: application/openmetrics-text`, as Prometheus does).
 //!
 //! Everything is read when scraped (the pool's `stats()`, the endpoints' counters):
-//! nothing is counted twice, and the call path pays nothing.
+//! nothing is counted twice.
 
-use std::fmt::Write as _;
 use std::net::SocketAddr;
 use std::sync::atomic::Ordering::Relaxed;
 use std::time::Duration;
 
+use prometheus_client::collector::Collector;
+use prometheus_client::encoding::{DescriptorEncoder, MetricEncoder, NoLabelSet};
+use prometheus_client::metrics::MetricType;
+use prometheus_client::registry::{Registry, Unit};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
-use super::Proxy;
+use super::{EndpointCounters, Proxy};
 
 /// A request head larger than this is refused (a scrape's is a few hundred bytes).
 const MAX_REQUEST: usize = 8 * 1024;
 /// A scraper that does not finish its request in this long is dropped.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(5);
 
-/// One metric family being written: `# HELP`, `# TYPE`, then its samples.
-struct Family<'a> {
-    out: &'a mut String,
-    name: &'a str,
+/// The OpenMetrics content type.
+const OPENMETRICS: &str = "application/openmetrics-text; version=1.0.0; charset=utf-8";
+
+/// The registry a proxy's `/metrics` reads: its pool's collector and its own.
+pub fn registry(px: &Proxy) -> Registry {
+    let mut r = Registry::default();
+    px.pool().register_metrics(&mut r);
+    r.register_collector(Box::new(ProxyCollector(px.clone())));
+    r
 }
 
-impl Family<'_> {
-    fn sample(&mut self, labels: &[(&str, &str)], value: f64) -> &mut Self {
-        let _ = write!(self.out, "{}", self.name);
-        if !labels.is_empty() {
-            self.out.push('{');
-            for (i, (k, v)) in labels.iter().enumerate() {
-                if i > 0 {
-                    self.out.push(',');
-                }
-                let _ = write!(self.out, "{k}=\"{}\"", escape_label(v));
-            }
-            self.out.push('}');
-        }
-        let _ = writeln!(self.out, " {value}");
-        self
-    }
-}
-
-/// A label value as the text format writes it: backslash, double quote and line feed
-/// escaped.
-fn escape_label(v: &str) -> String {
-    v.replace('\\', "\\\\")
-        .replace('"', "\\\"")
-        .replace('\n', "\\n")
-}
-
-fn family<'a>(out: &'a mut String, name: &'a str, kind: &str, help: &str) -> Family<'a> {
-    let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} {kind}");
-    Family { out, name }
-}
-
-/// The exposition of a proxy: its pool's figures per device, and its endpoints'.
-pub fn render(px: &Proxy) -> String {
+/// The exposition of `registry`: OpenMetrics, or the Prometheus text format.
+pub fn render(registry: &Registry, openmetrics: bool) -> String {
     let mut out = String::new();
-    let stats = px.pool().stats();
-    type Of = fn(&netpool::DeviceStats) -> f64;
-    const G: &str = "gauge";
-    const C: &str = "counter";
-    // (name, type, help, value). Checkout wait is three gauges: a `quantile` label belongs
-    // to summaries, which also carry a sum this pool does not keep.
-    let per_device: [(&str, &str, &str, Of); 15] = [
-        ("netpool_connections", G, "SSH connections open.", |s| {
-            s.connections as f64
-        }),
-        (
-            "netpool_channels",
-            G,
-            "Channels open over those connections (in use and idle).",
-            |s| s.channels as f64,
-        ),
-        (
-            "netpool_idle_sessions",
-            G,
-            "Idle NETCONF sessions ready for reuse.",
-            |s| s.idle_sessions as f64,
-        ),
-        (
-            "netpool_sessions_in_use",
-            G,
-            "Sessions lent out now.",
-            |s| s.in_use as f64,
-        ),
-        (
-            "netpool_waiting_callers",
-            G,
-            "Callers waiting for a session now.",
-            |s| s.waiting as f64,
-        ),
-        ("netpool_connecting", G, "Connects in flight now.", |s| {
-            s.connecting as f64
-        }),
-        (
-            "netpool_circuit_open",
-            G,
-            "1 while the circuit breaker refuses connects.",
-            |s| f64::from(u8::from(s.breaker_open)),
-        ),
-        (
-            "netpool_checkout_wait_p50_seconds",
-            G,
-            "Checkout wait, median.",
-            |s| s.checkout_wait_us[0] as f64 / 1e6,
-        ),
-        (
-            "netpool_checkout_wait_p99_seconds",
-            G,
-            "Checkout wait, 99th percentile.",
-            |s| s.checkout_wait_us[1] as f64 / 1e6,
-        ),
-        (
-            "netpool_checkout_wait_max_seconds",
-            G,
-            "Checkout wait, maximum.",
-            |s| s.checkout_wait_us[2] as f64 / 1e6,
-        ),
-        (
-            "netpool_connects_total",
-            C,
-            "SSH connections opened.",
-            |s| s.connects as f64,
-        ),
-        (
-            "netpool_connect_failures_total",
-            C,
-            "Connect attempts that failed, after retries.",
-            |s| s.connect_failures as f64,
-        ),
-        (
-            "netpool_sessions_created_total",
-            C,
-            "NETCONF sessions opened.",
-            |s| s.netconf_opened as f64,
-        ),
-        ("netpool_checkouts_total", C, "Checkouts served.", |s| {
-            s.checkouts as f64
-        }),
-        (
-            "netpool_checkouts_reused_total",
-            C,
-            "Checkouts served by an existing connection or session.",
-            |s| s.reused as f64,
-        ),
-    ];
-    for (name, kind, help, of) in per_device {
-        let mut f = family(&mut out, name, kind, help);
-        for s in &stats {
-            f.sample(&[("device", &s.device)], of(s));
-        }
+    let res = if openmetrics {
+        prometheus_client::encoding::text::encode(&mut out, registry)
+    } else {
+        prometheus_client::encoding::prometheus_text::encode(&mut out, registry)
+    };
+    // Writing into a String cannot fail; a collector's error would be a bug of ours.
+    if let Err(e) = res {
+        tracing::warn!("metrics: encoding failed: {e}");
     }
-    let mut f = family(
-        &mut out,
-        "netpool_discarded_total",
-        "counter",
-        "Sessions and connections discarded, by reason.",
-    );
-    for s in &stats {
-        for (why, n) in &s.discarded {
-            f.sample(
-                &[
-                    ("device", &s.device),
-                    ("reason", &snake(&format!("{why:?}"))),
-                ],
-                *n as f64,
-            );
-        }
-    }
-    proxy_families(px, &mut out);
     out
 }
 
-/// The proxy's own counters, per endpoint (`device`: the upstream, `name`: the
+/// The proxy's own families, per endpoint (`device`: the upstream, `name`: the
 /// inventory's name for it).
-fn proxy_families(px: &Proxy, out: &mut String) {
-    use super::EndpointCounters as C;
-    type Of = fn(&C) -> u64;
-    let families: [(&str, &str, &str, Of); 8] = [
-        (
-            "netlab_proxy_clients",
-            "gauge",
-            "Client SSH connections open.",
-            |c| c.clients.load(Relaxed),
-        ),
-        (
-            "netlab_proxy_leases",
-            "gauge",
-            "Upstream sessions lent to clients now.",
-            |c| c.leases.load(Relaxed),
-        ),
-        (
-            "netlab_proxy_client_connections_total",
-            "counter",
-            "Client SSH connections accepted.",
-            |c| c.client_connections.load(Relaxed),
-        ),
-        (
-            "netlab_proxy_netconf_sessions_total",
-            "counter",
-            "Client NETCONF sessions.",
-            |c| c.netconf_sessions.load(Relaxed),
-        ),
-        ("netlab_proxy_rpcs_total", "counter", "RPCs relayed.", |c| {
-            c.rpcs.load(Relaxed)
-        }),
-        (
-            "netlab_proxy_commands_total",
-            "counter",
-            "Exec and shell commands run.",
-            |c| c.commands.load(Relaxed),
-        ),
-        (
-            "netlab_proxy_resets_total",
-            "counter",
-            "Upstream sessions cleaned for the next client (lock, changes, private configuration).",
-            |c| c.resets.load(Relaxed),
-        ),
-        (
-            "netlab_proxy_errors_total",
-            "counter",
-            "Failures a client saw (no session in time, upstream broke, timeouts).",
-            |c| c.errors.load(Relaxed),
-        ),
-    ];
-    for (name, kind, help, of) in families {
-        let mut f = family(out, name, kind, help);
-        for e in px.endpoints() {
-            let label = e.device.label();
-            f.sample(
-                &[("device", label), ("name", e.name.as_str())],
-                of(&e.counters) as f64,
-            );
-        }
+struct ProxyCollector(Proxy);
+
+impl std::fmt::Debug for ProxyCollector {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ProxyCollector")
     }
-    let mut f = family(
-        out,
-        "netlab_proxy_refused_total",
-        "counter",
-        "Clients refused, by reason: auth (login refused), connection_cap (over the connection caps at accept), login_grace (cut before login: handshake or grace time), channel_cap (a channel over the per-connection cap).",
-    );
-    for e in px.endpoints() {
-        let c = &e.counters;
-        let label = e.device.label();
-        for (reason, n) in [
-            ("auth", c.auth_failures.load(Relaxed)),
-            ("connection_cap", c.refused.load(Relaxed)),
-            ("login_grace", c.cut_pre_auth.load(Relaxed)),
-            ("channel_cap", c.channels_refused.load(Relaxed)),
-        ] {
-            f.sample(
-                &[
-                    ("device", label),
+}
+
+type Of = fn(&EndpointCounters) -> u64;
+
+/// (name, help, value); counters without their `_total`.
+const GAUGES: [(&str, &str, Of); 3] = [
+    (
+        "netlab_proxy_clients",
+        "Client SSH connections open.",
+        |c| c.clients.load(Relaxed),
+    ),
+    (
+        "netlab_proxy_leases",
+        "Upstream sessions lent to clients now.",
+        |c| c.leases.load(Relaxed),
+    ),
+    (
+        "netlab_proxy_waiting_clients",
+        "Client sessions waiting for an upstream session now.",
+        |c| c.waiting.load(Relaxed),
+    ),
+];
+
+const COUNTERS: [(&str, &str, Of); 7] = [
+    (
+        "netlab_proxy_client_connections",
+        "Client SSH connections accepted.",
+        |c| c.client_connections.load(Relaxed),
+    ),
+    (
+        "netlab_proxy_netconf_sessions",
+        "Client NETCONF sessions.",
+        |c| c.netconf_sessions.load(Relaxed),
+    ),
+    ("netlab_proxy_rpcs", "RPCs relayed.", |c| {
+        c.rpcs.load(Relaxed)
+    }),
+    (
+        "netlab_proxy_commands",
+        "Exec and shell commands run.",
+        |c| c.commands.load(Relaxed),
+    ),
+    (
+        "netlab_proxy_resets",
+        "Upstream sessions cleaned for the next client (lock, changes, private configuration).",
+        |c| c.resets.load(Relaxed),
+    ),
+    (
+        "netlab_proxy_kill_sessions",
+        "Client sessions ended by another client's kill-session.",
+        |c| c.kill_sessions.load(Relaxed),
+    ),
+    (
+        "netlab_proxy_errors",
+        "Failures a client saw (no session in time, upstream broke, timeouts).",
+        |c| c.errors.load(Relaxed),
+    ),
+];
+
+fn counter(m: &mut MetricEncoder, labels: &[(&str, &str)], n: u64) -> std::fmt::Result {
+    m.encode_family(&labels)?
+        .encode_counter::<NoLabelSet, _, u64>(&n, None)
+}
+
+impl Collector for ProxyCollector {
+    fn encode(&self, mut enc: DescriptorEncoder) -> std::fmt::Result {
+        let endpoints = self.0.endpoints();
+        for (name, help, of) in GAUGES {
+            let mut m = enc.encode_descriptor(name, help, None, MetricType::Gauge)?;
+            for e in endpoints {
+                m.encode_family(&[("device", e.device.label()), ("name", &e.name)])?
+                    .encode_gauge(&of(&e.counters))?;
+            }
+        }
+        for (name, help, of) in COUNTERS {
+            let mut m = enc.encode_descriptor(name, help, None, MetricType::Counter)?;
+            for e in endpoints {
+                let labels = [("device", e.device.label()), ("name", e.name.as_str())];
+                counter(&mut m, &labels, of(&e.counters))?;
+            }
+        }
+        let mut m = enc.encode_descriptor(
+            "netlab_proxy_refused",
+            "Clients refused, by reason: auth (login refused), connection_cap (over the connection caps at accept), login_grace (cut before login: handshake or grace time), channel_cap (a channel over the per-connection cap).",
+            None,
+            MetricType::Counter,
+        )?;
+        for e in endpoints {
+            let c = &e.counters;
+            for (reason, n) in [
+                ("auth", c.auth_failures.load(Relaxed)),
+                ("connection_cap", c.refused.load(Relaxed)),
+                ("login_grace", c.cut_pre_auth.load(Relaxed)),
+                ("channel_cap", c.channels_refused.load(Relaxed)),
+            ] {
+                let labels = [
+                    ("device", e.device.label()),
                     ("name", e.name.as_str()),
                     ("reason", reason),
-                ],
-                n as f64,
-            );
+                ];
+                counter(&mut m, &labels, n)?;
+            }
         }
-    }
-}
-
-/// `IdleTimeout` -> `idle_timeout`.
-fn snake(name: &str) -> String {
-    let mut out = String::new();
-    for (i, ch) in name.chars().enumerate() {
-        if ch.is_ascii_uppercase() && i > 0 {
-            out.push('_');
+        let bytes = Unit::Bytes;
+        let mut m = enc.encode_descriptor(
+            "netlab_proxy_relayed",
+            "Bytes relayed between clients and devices, by direction (to_device: RPCs and commands, to_client: replies and output).",
+            Some(&bytes),
+            MetricType::Counter,
+        )?;
+        for e in endpoints {
+            let c = &e.counters;
+            for (direction, n) in [
+                ("to_device", c.bytes_to_device.load(Relaxed)),
+                ("to_client", c.bytes_to_client.load(Relaxed)),
+            ] {
+                let labels = [
+                    ("device", e.device.label()),
+                    ("name", e.name.as_str()),
+                    ("direction", direction),
+                ];
+                counter(&mut m, &labels, n)?;
+            }
         }
-        out.push(ch.to_ascii_lowercase());
+        Ok(())
     }
-    out
 }
 
 /// Serve `GET /metrics` on `listener` until `stop`: one request per connection
 /// (`Connection: close`), a bounded request head and time, 404 for any other path, 405
 /// for any other method.
 pub async fn serve(listener: TcpListener, px: Proxy, stop: CancellationToken) {
+    let registry = std::sync::Arc::new(registry(&px));
     loop {
         let (mut conn, _) = tokio::select! {
             _ = stop.cancelled() => return,
@@ -294,13 +204,13 @@ pub async fn serve(listener: TcpListener, px: Proxy, stop: CancellationToken) {
                 }
             },
         };
-        let px = px.clone();
+        let registry = registry.clone();
         tokio::spawn(async move {
             let head = match tokio::time::timeout(REQUEST_TIMEOUT, read_head(&mut conn)).await {
                 Ok(Some(h)) => h,
                 _ => return,
             };
-            let (status, kind, body) = respond(&head, &px);
+            let (status, kind, body) = respond(&head, &registry);
             let reply = format!(
                 "HTTP/1.1 {status}\r\nContent-Type: {kind}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
                 body.len()
@@ -327,15 +237,18 @@ async fn read_head(conn: &mut tokio::net::TcpStream) -> Option<String> {
 }
 
 /// Status, content type and body for a request head.
-fn respond(head: &str, px: &Proxy) -> (&'static str, &'static str, String) {
+fn respond(head: &str, registry: &Registry) -> (&'static str, &'static str, String) {
     let mut first = head.lines().next().unwrap_or("").split_whitespace();
     let (method, target) = (first.next().unwrap_or(""), first.next().unwrap_or(""));
     let path = target.split('?').next().unwrap_or("");
     match (method, path) {
+        ("GET", "/metrics") if wants_openmetrics(head) => {
+            ("200 OK", OPENMETRICS, render(registry, true))
+        }
         ("GET", "/metrics") => (
             "200 OK",
-            "text/plain; version=0.0.4; charset=utf-8",
-            render(px),
+            prometheus_client::encoding::prometheus_text::CONTENT_TYPE,
+            render(registry, false),
         ),
         ("GET", _) => (
             "404 Not Found",
@@ -350,6 +263,26 @@ fn respond(head: &str, px: &Proxy) -> (&'static str, &'static str, String) {
     }
 }
 
+/// Whether the request's `Accept` header offers OpenMetrics (Prometheus offers it first,
+/// with the text format as a fallback; a browser or curl offers neither).
+fn wants_openmetrics(head: &str) -> bool {
+    head.lines().skip(1).any(|l| {
+        l.split_once(':').is_some_and(|(k, v)| {
+            k.trim().eq_ignore_ascii_case("accept")
+                && v.split(',').any(|t| {
+                    let mut parts = t.split(';');
+                    let media = parts.next().unwrap_or("").trim();
+                    // `q=0` means "not acceptable".
+                    let q = parts
+                        .filter_map(|p| p.trim().strip_prefix("q="))
+                        .find_map(|q| q.trim().parse::<f64>().ok())
+                        .unwrap_or(1.0);
+                    media.eq_ignore_ascii_case("application/openmetrics-text") && q > 0.0
+                })
+        })
+    })
+}
+
 /// Bind the metrics address (refusing a taken one with its address named).
 pub async fn bind(addr: SocketAddr) -> Result<TcpListener, String> {
     TcpListener::bind(addr)
@@ -362,9 +295,20 @@ mod tests {
     use super::*;
 
     #[test]
-    fn label_values_are_escaped_as_the_text_format_says() {
-        assert_eq!(escape_label(r#"a"b\c"#), r#"a\"b\\c"#);
-        assert_eq!(escape_label("x\ny"), "x\\ny");
-        assert_eq!(snake("FailedHealthCheck"), "failed_health_check");
+    fn openmetrics_only_when_the_scraper_asks_for_it() {
+        // What Debian's Prometheus 2.42 sends (captured from its scrape).
+        let prometheus = "GET /metrics HTTP/1.1\r\nHost: x\r\nAccept: application/openmetrics-text;version=1.0.0,application/openmetrics-text;version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1\r\n";
+        assert!(wants_openmetrics(prometheus));
+        assert!(!wants_openmetrics(
+            "GET /metrics HTTP/1.1\r\nAccept: */*\r\n"
+        ));
+        assert!(!wants_openmetrics("GET /metrics HTTP/1.1\r\n"));
+        assert!(!wants_openmetrics(
+            "GET /metrics HTTP/1.1\r\nAccept: application/openmetrics-text; q=0\r\n"
+        ));
+        // The request line is not a header.
+        assert!(!wants_openmetrics(
+            "GET /accept:application/openmetrics-text HTTP/1.1\r\n"
+        ));
     }
 }

@@ -109,6 +109,14 @@ pub struct EndpointCounters {
     pub cut_pre_auth: AtomicU64,
     /// Channel opens refused (over the channels-per-connection cap).
     pub channels_refused: AtomicU64,
+    /// Client sessions ended by another client's kill-session.
+    pub kill_sessions: AtomicU64,
+    /// Client sessions waiting for an upstream session now.
+    pub waiting: AtomicU64,
+    /// Bytes clients sent: RPCs, commands, shell keystrokes.
+    pub bytes_to_device: AtomicU64,
+    /// Bytes sent to clients: replies and command output.
+    pub bytes_to_client: AtomicU64,
 }
 
 /// One device's local endpoint.
@@ -206,6 +214,7 @@ pub(crate) struct Leased<'a> {
     _counted: LeaseCount<'a>,
 }
 
+/// Counts one in a gauge while it lives (a lease lent, a client waiting).
 struct LeaseCount<'a>(&'a AtomicU64);
 
 impl Drop for LeaseCount<'_> {
@@ -220,10 +229,13 @@ impl Shared {
     /// comes back as the message the client is given.
     pub(crate) async fn lease(&self, endpoint: usize) -> Result<Leased<'_>, String> {
         let ep = &self.endpoints[endpoint];
+        ep.counters.waiting.fetch_add(1, Relaxed);
+        let _waiting = LeaseCount(&ep.counters.waiting);
         let res = tokio::select! {
             r = self.pool.netconf(&ep.device) => r,
             _ = self.token.cancelled() => return Err("netlab proxy: shutting down".into()),
         };
+        drop(_waiting);
         match res {
             Ok(session) => {
                 ep.counters.leases.fetch_add(1, Relaxed);

@@ -156,6 +156,9 @@ impl Relay<'_> {
                 _ => {}
             }
             self.counters().rpcs.fetch_add(1, Relaxed);
+            self.counters()
+                .bytes_to_device
+                .fetch_add(frame.len() as u64, Relaxed);
             if self.lease.is_none() && self.refusal.is_none() {
                 // The last upstream session failed holding nothing: a fresh one.
                 match Box::pin(self.shared.lease(self.endpoint)).await {
@@ -181,7 +184,10 @@ impl Relay<'_> {
             drop(frame);
             match relayed {
                 Ok(reply) => {
-                    if self.write_parts(&mut wr, &reply.parts()).await.is_err() {
+                    let parts = reply.parts();
+                    let n: usize = parts.iter().map(|p| p.len()).sum();
+                    self.counters().bytes_to_client.fetch_add(n as u64, Relaxed);
+                    if self.write_parts(&mut wr, &parts).await.is_err() {
                         return "client gone";
                     }
                 }
@@ -300,6 +306,7 @@ impl Relay<'_> {
                 "session-id {target} is not a session of this device"
             ));
         }
+        self.counters().kill_sessions.fetch_add(1, Relaxed);
         let deadline = tokio::time::Instant::now() + KILL_WAIT;
         while self.shared.sessions.is_live(target) {
             if tokio::time::Instant::now() > deadline {

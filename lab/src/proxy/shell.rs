@@ -30,12 +30,18 @@ pub(super) fn is_xml_mode(command: &str) -> bool {
 pub(super) async fn exec(shared: &Shared, endpoint: usize, channel: Channel<Msg>, command: &str) {
     let ep = &shared.endpoints[endpoint];
     ep.counters.commands.fetch_add(1, Relaxed);
+    ep.counters
+        .bytes_to_device
+        .fetch_add(command.len() as u64, Relaxed);
     let res = tokio::select! {
         r = shared.pool.cli(&ep.device, command) => r,
         _ = shared.token.cancelled() => return,
     };
     let status = match res {
         Ok(out) => {
+            ep.counters
+                .bytes_to_client
+                .fetch_add((out.stdout.len() + out.stderr.len()) as u64, Relaxed);
             if !out.stdout.is_empty() {
                 let _ = channel.data(out.stdout.as_bytes()).await;
             }
@@ -207,6 +213,9 @@ pub(super) async fn serve(shared: &Shared, endpoint: usize, channel: Channel<Msg
             Ok(Some(ChannelMsg::Eof)) | Ok(Some(ChannelMsg::Close)) | Ok(None) | Err(_) => break,
             Ok(Some(_)) => continue,
         };
+        sh.counters
+            .bytes_to_device
+            .fetch_add(data.len() as u64, Relaxed);
         let mut echo = Vec::new();
         for &b in data.iter() {
             let key = editor.key(b, &mut echo);
@@ -271,6 +280,16 @@ impl Shell<'_> {
             return Some(String::new());
         }
         self.counters.commands.fetch_add(1, Relaxed);
+        let reply = self.run_line(line).await;
+        if let Some(r) = &reply {
+            self.counters
+                .bytes_to_client
+                .fetch_add(r.len() as u64, Relaxed);
+        }
+        reply
+    }
+
+    async fn run_line(&mut self, line: &str) -> Option<String> {
         // Words as the Junos CLI reads them (a double-quoted string is one word).
         let words = match junos_sim::junos_config::split_words(line) {
             Ok(w) => w,

@@ -134,6 +134,7 @@ async fn stopped_and_restarted_container_is_replaced_transparently() {
             .map_err(|e| Error::Connect {
                 device: String::new(),
                 detail: e.to_string(),
+                stage: "tcp",
             })
     })
     .await;

@@ -9,6 +9,7 @@
 //! - `junos`: reply shapes against the shape spec, RPC arguments, configuration RPCs;
 //! - `fuzz`: structure-aware property tests of configuration and CLI input;
 //! - `host_keys`: pins per device, known_hosts as OpenSSH reads it, accept-new;
+//! - `metrics`: the pool's figures through a prometheus-client registry, 100,000 devices;
 //! - `proxy`: `netlab proxy` in-process, netpool's own clients through it;
 //! - `proxy_fuzz`: random shell and NETCONF input through the proxy, nothing left behind;
 //! - `proxy_hostile`: endless and oversize frames, chunk headers past the cap, bad prologues,
@@ -31,6 +32,7 @@ mod host_keys;
 mod hostile;
 mod interop;
 mod junos;
+mod metrics;
 mod model;
 mod netns;
 mod openssh;

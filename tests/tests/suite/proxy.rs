@@ -554,9 +554,14 @@ async fn every_departure_from_every_state_leaves_a_clean_candidate_and_no_lock()
 
 /// One HTTP GET on a fresh connection, as a scraper does: the status line and the body.
 async fn http_get(addr: std::net::SocketAddr, path: &str) -> (String, String) {
+    http_get_accept(addr, path, "*/*").await
+}
+
+/// [`http_get`] with an `Accept` header.
+async fn http_get_accept(addr: std::net::SocketAddr, path: &str, accept: &str) -> (String, String) {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
-    s.write_all(format!("GET {path} HTTP/1.1\r\nHost: x\r\nAccept: */*\r\n\r\n").as_bytes())
+    s.write_all(format!("GET {path} HTTP/1.1\r\nHost: x\r\nAccept: {accept}\r\n\r\n").as_bytes())
         .await
         .unwrap();
     let mut buf = String::new();
@@ -650,14 +655,74 @@ async fn metrics_count_what_clients_did_per_device_in_prometheus_text_format() {
     );
     let checkouts = sample(&body, &format!("netpool_checkouts_total{{{}}}", up(1))).unwrap();
     assert!(checkouts >= 2.0, "{checkouts}");
-    // Every family is declared once, before its samples, with HELP and TYPE.
+    // Every family is declared, with HELP and TYPE (a histogram's samples are its
+    // `_bucket`, `_sum` and `_count`).
     for line in body.lines().filter(|l| !l.starts_with('#')) {
         let name = line.split(['{', ' ']).next().unwrap();
+        let family = ["_bucket", "_sum", "_count"]
+            .iter()
+            .find_map(|s| name.strip_suffix(s))
+            .filter(|f| body.contains(&format!("# TYPE {f} histogram")))
+            .unwrap_or(name);
         assert!(
-            body.contains(&format!("# TYPE {name} ")),
+            body.contains(&format!("# TYPE {family} ")),
             "{name} has no TYPE: {body}"
         );
     }
+    // The pool's request counters and latency histogram: 5 RPCs to r1; 2 RPCs and one
+    // command to r2.
+    assert_eq!(
+        sample(&body, &format!("netpool_rpcs_total{{{}}}", up(0))),
+        Some(5.0)
+    );
+    assert_eq!(
+        sample(&body, &format!("netpool_rpcs_total{{{}}}", up(1))),
+        Some(3.0)
+    );
+    assert_eq!(
+        sample(
+            &body,
+            &format!("netpool_rpc_duration_seconds_count{{{}}}", up(0))
+        ),
+        Some(5.0)
+    );
+    assert_eq!(
+        sample(
+            &body,
+            &format!(
+                "netpool_rpc_duration_seconds_bucket{{{},le=\"+Inf\"}}",
+                up(0)
+            )
+        ),
+        Some(5.0)
+    );
+    // Bytes both ways were counted for r1's client.
+    for direction in ["to_device", "to_client"] {
+        let n = sample(
+            &body,
+            &format!(
+                "netlab_proxy_relayed_bytes_total{{{},direction=\"{direction}\"}}",
+                ep(0)
+            ),
+        )
+        .unwrap();
+        assert!(n > 5.0 * 30.0, "{direction}: {n}");
+    }
+    // A scraper that asks for OpenMetrics gets it: the same counts, `# EOF` at the end.
+    let (status, om) = http_get_accept(
+        addr,
+        "/metrics",
+        "application/openmetrics-text;version=1.0.0",
+    )
+    .await;
+    assert_eq!(status, "HTTP/1.1 200 OK");
+    assert!(om.ends_with("# EOF\n"), "{om}");
+    assert!(om.contains("# TYPE netpool_rpcs counter"), "{om}");
+    assert_eq!(
+        sample(&om, &format!("netpool_rpcs_total{{{}}}", up(0))),
+        Some(5.0)
+    );
+    assert!(!body.contains("# EOF"));
     let (status, _) = http_get(addr, "/other").await;
     assert_eq!(status, "HTTP/1.1 404 Not Found");
     stop.cancel();

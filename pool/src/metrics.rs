@@ -1,0 +1,260 @@
+//! The pool's figures for Prometheus (feature `metrics`), as a collector of the
+//! Prometheus project's Rust client (`prometheus-client`), registered into a registry the
+//! application owns:
+//!
+//! ```
+//! use prometheus_client::registry::Registry;
+//! # fn demo() -> netpool::Result<()> {
+//! let pool = netpool::Pool::builder().build()?;
+//! let mut registry = Registry::default();
+//! pool.register_metrics(&mut registry);
+//! let mut text = String::new();
+//! prometheus_client::encoding::text::encode(&mut text, &registry).unwrap();
+//! assert!(text.contains("# TYPE netpool_devices gauge"));
+//! # Ok(()) }
+//! # tokio::runtime::Runtime::new().unwrap().block_on(async { demo().unwrap() });
+//! ```
+//!
+//! Everything is read from [`Pool::stats`] when scraped: the call path pays only for the
+//! counters the pool keeps anyway and, with this feature, one latency histogram record per
+//! request. Series carry a `device` label (`user@host:port`); a device the pool forgets
+//! (nothing in the pool for `forget_device_after`) drops its series with it, so the
+//! label's cardinality is the devices in use, not every device ever seen.
+//!
+//! | name | type | labels |
+//! |---|---|---|
+//! | `netpool_devices` | gauge | |
+//! | `netpool_connections`, `_channels`, `_idle_sessions`, `_sessions_in_use`, `_waiting_callers`, `_connecting`, `_circuit_open` | gauge | device |
+//! | `netpool_connects_total`, `_sessions_created_total`, `_checkouts_total`, `_checkouts_reused_total`, `_rpcs_total`, `_keepalive_failures_total` | counter | device |
+//! | `netpool_connect_failures_total` | counter | device, stage |
+//! | `netpool_discarded_total` | counter | device, reason |
+//! | `netpool_rpc_errors_total` | counter | device, kind |
+//! | `netpool_checkout_wait_seconds`, `netpool_rpc_duration_seconds` | histogram | device |
+
+use std::sync::Weak;
+
+use prometheus_client::collector::Collector;
+use prometheus_client::encoding::{DescriptorEncoder, MetricEncoder, NoLabelSet};
+use prometheus_client::metrics::MetricType;
+use prometheus_client::registry::{Registry, Unit};
+
+use crate::inner::PoolInner;
+use crate::meters::HistogramStats;
+use crate::pool::Pool;
+use crate::stats::DeviceStats;
+
+/// A [`Collector`] over one pool: registered with [`Pool::register_metrics`] (or by hand
+/// with [`Registry::register_collector`]). It holds the pool weakly: a dropped pool
+/// exports nothing.
+#[derive(Debug)]
+pub struct PoolCollector {
+    pool: Weak<PoolInner>,
+}
+
+impl std::fmt::Debug for PoolInner {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PoolInner").finish_non_exhaustive()
+    }
+}
+
+impl Pool {
+    /// A collector of this pool's figures, for a `prometheus-client` registry.
+    pub fn collector(&self) -> PoolCollector {
+        PoolCollector {
+            pool: std::sync::Arc::downgrade(&self.inner),
+        }
+    }
+
+    /// Register this pool's figures with `registry` (see [`crate::metrics`]).
+    pub fn register_metrics(&self, registry: &mut Registry) {
+        registry.register_collector(Box::new(self.collector()));
+    }
+}
+
+type Of<T> = fn(&DeviceStats) -> T;
+
+/// Gauges per device: (name, help, value).
+const GAUGES: [(&str, &str, Of<u64>); 7] = [
+    ("netpool_connections", "SSH connections open.", |s| {
+        s.connections as u64
+    }),
+    (
+        "netpool_channels",
+        "Channels open over those connections (in use and idle).",
+        |s| s.channels as u64,
+    ),
+    (
+        "netpool_idle_sessions",
+        "Idle NETCONF sessions ready for reuse.",
+        |s| s.idle_sessions as u64,
+    ),
+    ("netpool_sessions_in_use", "Sessions lent out now.", |s| {
+        s.in_use as u64
+    }),
+    (
+        "netpool_waiting_callers",
+        "Callers waiting for a session now.",
+        |s| s.waiting as u64,
+    ),
+    ("netpool_connecting", "Connects in flight now.", |s| {
+        s.connecting as u64
+    }),
+    (
+        "netpool_circuit_open",
+        "1 while the circuit breaker refuses connects.",
+        |s| u64::from(s.breaker_open),
+    ),
+];
+
+/// Counters per device: (name without `_total`, help, value).
+const COUNTERS: [(&str, &str, Of<u64>); 6] = [
+    ("netpool_connects", "SSH connections opened.", |s| {
+        s.connects
+    }),
+    (
+        "netpool_sessions_created",
+        "NETCONF sessions opened.",
+        |s| s.netconf_opened,
+    ),
+    ("netpool_checkouts", "Checkouts served.", |s| s.checkouts),
+    (
+        "netpool_checkouts_reused",
+        "Checkouts served by an existing connection or session.",
+        |s| s.reused,
+    ),
+    (
+        "netpool_rpcs",
+        "Requests sent: NETCONF RPCs (the pool's own cleanup RPCs too) and CLI commands.",
+        |s| s.rpcs,
+    ),
+    (
+        "netpool_keepalive_failures",
+        "Connections lost because the device stopped answering SSH keepalives.",
+        |s| s.keepalive_failures,
+    ),
+];
+
+fn descriptor<'a>(
+    enc: &'a mut DescriptorEncoder,
+    name: &'a str,
+    help: &str,
+    unit: Option<&'a Unit>,
+    kind: MetricType,
+) -> Result<MetricEncoder<'a>, std::fmt::Error> {
+    enc.encode_descriptor(name, help, unit, kind)
+}
+
+fn counter(m: &mut MetricEncoder, labels: &[(&str, &str)], n: u64) -> std::fmt::Result {
+    m.encode_family(&labels)?
+        .encode_counter::<NoLabelSet, _, u64>(&n, None)
+}
+
+/// The encoders take each bucket's own count (they add them up) and, for OpenMetrics,
+/// the `+Inf` bucket among them.
+fn histogram(m: &mut MetricEncoder, device: &str, h: &HistogramStats) -> std::fmt::Result {
+    let mut below = 0;
+    let mut own: Vec<(f64, u64)> = h
+        .buckets
+        .iter()
+        .map(|&(le, cumulative)| {
+            let n = cumulative - below;
+            below = cumulative;
+            (le, n)
+        })
+        .collect();
+    own.push((f64::INFINITY, h.count - below));
+    m.encode_family(&[("device", device)])?
+        .encode_histogram::<NoLabelSet>(h.sum_seconds, h.count, &own, None)
+}
+
+impl Collector for PoolCollector {
+    fn encode(&self, mut enc: DescriptorEncoder) -> std::fmt::Result {
+        let Some(inner) = self.pool.upgrade() else {
+            return Ok(());
+        };
+        let stats = Pool { inner }.stats();
+        descriptor(
+            &mut enc,
+            "netpool_devices",
+            "Devices the pool knows now (each has the series below).",
+            None,
+            MetricType::Gauge,
+        )?
+        .encode_gauge(&(stats.len() as u64))?;
+        for (name, help, of) in GAUGES {
+            let mut m = descriptor(&mut enc, name, help, None, MetricType::Gauge)?;
+            for s in &stats {
+                m.encode_family(&[("device", s.device.as_str())])?
+                    .encode_gauge(&of(s))?;
+            }
+        }
+        for (name, help, of) in COUNTERS {
+            let mut m = descriptor(&mut enc, name, help, None, MetricType::Counter)?;
+            for s in &stats {
+                counter(&mut m, &[("device", &s.device)], of(s))?;
+            }
+        }
+        let mut m = descriptor(
+            &mut enc,
+            "netpool_connect_failures",
+            "Connects that failed after retries, by the stage they stopped at (tcp, ssh-handshake, host-key, auth).",
+            None,
+            MetricType::Counter,
+        )?;
+        for s in &stats {
+            for (stage, n) in &s.connect_failures_by_stage {
+                counter(&mut m, &[("device", &s.device), ("stage", stage)], *n)?;
+            }
+        }
+        let mut m = descriptor(
+            &mut enc,
+            "netpool_discarded",
+            "Sessions and connections discarded, by reason.",
+            None,
+            MetricType::Counter,
+        )?;
+        for s in &stats {
+            for (why, n) in &s.discarded {
+                counter(
+                    &mut m,
+                    &[("device", &s.device), ("reason", why.label())],
+                    *n,
+                )?;
+            }
+        }
+        let mut m = descriptor(
+            &mut enc,
+            "netpool_rpc_errors",
+            "Requests that failed, by kind (rpc_error, timeout, transport, protocol, rejected, other).",
+            None,
+            MetricType::Counter,
+        )?;
+        for s in &stats {
+            for (kind, n) in &s.rpc_errors {
+                counter(&mut m, &[("device", &s.device), ("kind", kind.label())], *n)?;
+            }
+        }
+        let seconds = Unit::Seconds;
+        let mut m = descriptor(
+            &mut enc,
+            "netpool_checkout_wait",
+            "Time a checkout waited for its device's and the pool's permits.",
+            Some(&seconds),
+            MetricType::Histogram,
+        )?;
+        for s in &stats {
+            histogram(&mut m, &s.device, &s.checkout_wait)?;
+        }
+        let mut m = descriptor(
+            &mut enc,
+            "netpool_rpc_duration",
+            "Request latency, from sending it to the whole reply.",
+            Some(&seconds),
+            MetricType::Histogram,
+        )?;
+        for s in &stats {
+            histogram(&mut m, &s.device, &s.rpc_latency)?;
+        }
+        Ok(())
+    }
+}
