@@ -134,6 +134,29 @@ const COUNTERS: [(&str, &str, Of<u64>); 6] = [
     ),
 ];
 
+/// Counters per device and one more label: (name without `_total`, label, help, values).
+type ByLabel = fn(&DeviceStats) -> Vec<(&'static str, u64)>;
+const BY_LABEL: [(&str, &str, &str, ByLabel); 3] = [
+    (
+        "netpool_connect_failures",
+        "stage",
+        "Connects that failed after retries, by the stage they stopped at (tcp, ssh-handshake, host-key, auth).",
+        |s| s.connect_failures_by_stage.iter().map(|(k, n)| (*k, *n)).collect(),
+    ),
+    (
+        "netpool_discarded",
+        "reason",
+        "Sessions and connections discarded, by reason.",
+        |s| s.discarded.iter().map(|(k, n)| (k.label(), *n)).collect(),
+    ),
+    (
+        "netpool_rpc_errors",
+        "kind",
+        "Requests that failed, by kind (rpc_error, timeout, transport, protocol, rejected, other).",
+        |s| s.rpc_errors.iter().map(|(k, n)| (k.label(), *n)).collect(),
+    ),
+];
+
 fn descriptor<'a>(
     enc: &'a mut DescriptorEncoder,
     name: &'a str,
@@ -194,44 +217,12 @@ impl Collector for PoolCollector {
                 counter(&mut m, &[("device", &s.device)], of(s))?;
             }
         }
-        let mut m = descriptor(
-            &mut enc,
-            "netpool_connect_failures",
-            "Connects that failed after retries, by the stage they stopped at (tcp, ssh-handshake, host-key, auth).",
-            None,
-            MetricType::Counter,
-        )?;
-        for s in &stats {
-            for (stage, n) in &s.connect_failures_by_stage {
-                counter(&mut m, &[("device", &s.device), ("stage", stage)], *n)?;
-            }
-        }
-        let mut m = descriptor(
-            &mut enc,
-            "netpool_discarded",
-            "Sessions and connections discarded, by reason.",
-            None,
-            MetricType::Counter,
-        )?;
-        for s in &stats {
-            for (why, n) in &s.discarded {
-                counter(
-                    &mut m,
-                    &[("device", &s.device), ("reason", why.label())],
-                    *n,
-                )?;
-            }
-        }
-        let mut m = descriptor(
-            &mut enc,
-            "netpool_rpc_errors",
-            "Requests that failed, by kind (rpc_error, timeout, transport, protocol, rejected, other).",
-            None,
-            MetricType::Counter,
-        )?;
-        for s in &stats {
-            for (kind, n) in &s.rpc_errors {
-                counter(&mut m, &[("device", &s.device), ("kind", kind.label())], *n)?;
+        for (name, label, help, of) in BY_LABEL {
+            let mut m = descriptor(&mut enc, name, help, None, MetricType::Counter)?;
+            for s in &stats {
+                for (value, n) in of(s) {
+                    counter(&mut m, &[("device", &s.device), (label, value)], n)?;
+                }
             }
         }
         let seconds = Unit::Seconds;

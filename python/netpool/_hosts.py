@@ -4,12 +4,13 @@
 from __future__ import annotations
 
 from os import PathLike
-from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
+from typing import Any, Dict, List, Optional, Sequence, Tuple, TypeVar, Union
 
 from ._netpool import AsyncNetconfSession, AsyncPool, Device, ExecResult, NetconfSession, Pool
 from .errors import ConfigError
 
 _Path = Union[str, "PathLike[str]"]
+_H = TypeVar("_H", bound="_Host")
 
 
 def _one_host(host: str, username: str, password: Optional[str], key_path: Optional[_Path], port: int,
@@ -42,7 +43,61 @@ class PooledConnection:
         pass
 
 
-class ConnectionPool:
+class _Host:
+    """What the one-host classes share, blocking: commands, NETCONF sessions and closing,
+    on the one device of their pool."""
+
+    device: Device
+    _pool: Pool
+
+    def execute(self, command: str) -> ExecResult:
+        """Run one command."""
+        return self._pool.cli(self.device, command)
+
+    def netconf(self) -> NetconfSession:
+        """Lease a NETCONF session on this host."""
+        return self._pool.netconf(self.device)
+
+    def close(self, grace: float = 5.0) -> None:
+        """Close the pool: calls in flight finish for up to ``grace`` seconds."""
+        self._pool.close(grace)
+
+    def __enter__(self: _H) -> _H:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"netpool.{type(self).__name__}({self.device.label})"
+
+
+class _AsyncHost:
+    """:class:`_Host` for asyncio."""
+
+    device: Device
+    _pool: AsyncPool
+
+    async def execute(self, command: str) -> ExecResult:
+        """Run one command."""
+        return await self._pool.cli(self.device, command)
+
+    def netconf(self) -> AsyncNetconfSession:
+        """``async with host.netconf() as nc:`` a NETCONF session on this host."""
+        return self._pool.netconf(self.device)
+
+    async def close(self, grace: float = 5.0) -> None:
+        """Close the pool: calls in flight finish for up to ``grace`` seconds."""
+        await self._pool.close(grace)
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+    def __repr__(self) -> str:
+        return f"netpool.{type(self).__name__}({self.device.label})"
+
+
+class ConnectionPool(_Host):
     """One host, up to ``max_connections`` pre-authenticated SSH connections, dead ones
     replaced without an error to the caller: ``with pool.connection() as conn:
     r = conn.execute("show version")``. Any other keyword is a pool setting
@@ -60,31 +115,11 @@ class ConnectionPool:
     def connection(self) -> PooledConnection:
         return PooledConnection(self._pool, self.device)
 
-    def execute(self, command: str) -> ExecResult:
-        """Run one command."""
-        return self._pool.cli(self.device, command)
-
-    def netconf(self) -> NetconfSession:
-        """Lease a NETCONF session on this host."""
-        return self._pool.netconf(self.device)
-
     def stats(self) -> List[Dict[str, Any]]:
         return self._pool.stats()
 
-    def close(self, grace: float = 5.0) -> None:
-        self._pool.close(grace)
 
-    def __enter__(self) -> "ConnectionPool":
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    def __repr__(self) -> str:
-        return f"netpool.ConnectionPool({self.device.label})"
-
-
-class Connection:
+class Connection(_Host):
     """One SSH connection to one host, no pool, with keepalives (``keepalive_interval``,
     ``keepalive_count_max``). It connects when made, so a wrong password or host key fails
     here; a connection found dead is replaced at the next command."""
@@ -101,25 +136,6 @@ class Connection:
         except BaseException:
             self._pool.close(0)
             raise
-
-    def execute(self, command: str) -> ExecResult:
-        return self._pool.cli(self.device, command)
-
-    def netconf(self) -> NetconfSession:
-        """A NETCONF session on this connection."""
-        return self._pool.netconf(self.device)
-
-    def close(self, grace: float = 5.0) -> None:
-        self._pool.close(grace)
-
-    def __enter__(self) -> "Connection":
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    def __repr__(self) -> str:
-        return f"netpool.Connection({self.device.label})"
 
 
 class AsyncPooledConnection:
@@ -138,7 +154,7 @@ class AsyncPooledConnection:
         pass
 
 
-class AsyncConnectionPool:
+class AsyncConnectionPool(_AsyncHost):
     """:class:`ConnectionPool` for asyncio: ``async with pool.connection() as conn:
     r = await conn.execute("uptime")``."""
 
@@ -153,30 +169,14 @@ class AsyncConnectionPool:
     def connection(self) -> AsyncPooledConnection:
         return AsyncPooledConnection(self._pool, self.device)
 
-    async def execute(self, command: str) -> ExecResult:
-        return await self._pool.cli(self.device, command)
-
-    def netconf(self) -> AsyncNetconfSession:
-        """``async with pool.netconf() as nc:`` a NETCONF session on this host."""
-        return self._pool.netconf(self.device)
-
     def stats(self) -> List[Dict[str, Any]]:
         return self._pool.stats()
-
-    async def close(self, grace: float = 5.0) -> None:
-        await self._pool.close(grace)
 
     async def __aenter__(self) -> "AsyncConnectionPool":
         return self
 
-    async def __aexit__(self, *exc: object) -> None:
-        await self.close()
 
-    def __repr__(self) -> str:
-        return f"netpool.AsyncConnectionPool({self.device.label})"
-
-
-class AsyncConnection:
+class AsyncConnection(_AsyncHost):
     """:class:`Connection` for asyncio, opened by ``await conn.connect()`` or ``async with``."""
 
     def __init__(self, host: str, username: str, password: Optional[str] = None,
@@ -192,20 +192,5 @@ class AsyncConnection:
         await self._pool.prewarm(self.device, 1)
         return self
 
-    async def execute(self, command: str) -> ExecResult:
-        return await self._pool.cli(self.device, command)
-
-    def netconf(self) -> AsyncNetconfSession:
-        return self._pool.netconf(self.device)
-
-    async def close(self, grace: float = 5.0) -> None:
-        await self._pool.close(grace)
-
     async def __aenter__(self) -> "AsyncConnection":
         return await self.connect()
-
-    async def __aexit__(self, *exc: object) -> None:
-        await self.close()
-
-    def __repr__(self) -> str:
-        return f"netpool.AsyncConnection({self.device.label})"

@@ -170,6 +170,14 @@ impl Core {
         awaitable(py, &self.born, self.what, fut)
     }
 
+    /// [`Core::aio`], as the owned object the shared methods return (`crate::twins`).
+    pub fn future<F>(&self, py: Python<'_>, fut: F) -> PyResult<Py<PyAny>>
+    where
+        F: Future<Output = Result<Outcome, Failure>> + Send + 'static,
+    {
+        self.aio(py, fut).map(Bound::unbind)
+    }
+
     pub fn cli(
         &self,
         d: netpool::Device,
@@ -493,4 +501,22 @@ fn histogram<'py>(py: Python<'py>, h: &netpool::HistogramStats) -> PyResult<Boun
     d.set_item("sum", h.sum_seconds)?;
     d.set_item("count", h.count)?;
     Ok(d)
+}
+
+/// The operation `fan_out` runs: a CLI command over exec, or over NETCONF.
+pub(crate) fn fan_op(
+    py: Python<'_>,
+    command: &str,
+    transport: &str,
+    format: &str,
+) -> PyResult<FanOp> {
+    match transport {
+        "cli" => Ok(FanOp::Cli(command.into())),
+        "netconf" => Ok(FanOp::Command(command.into(), Format::parse(py, format)?)),
+        _ => Err(crate::errors::config_error(
+            py,
+            Some("transport"),
+            format!("transport={transport:?}: expected cli or netconf"),
+        )),
+    }
 }

@@ -7,6 +7,7 @@
 //! - `errors`: the one mapping from the pool's error kinds to `netpool.errors`;
 //! - `settings`: keyword settings, devices and inventories;
 //! - `core` and `session`: each operation written once, as a future;
+//! - `twins`: the methods the blocking and asyncio classes share, written once;
 //! - `sync_api` and `async_api`: the classes, which differ only in how they wait.
 
 mod async_api;
@@ -18,6 +19,7 @@ mod runtime;
 mod session;
 mod settings;
 mod sync_api;
+mod twins;
 
 use pyo3::prelude::*;
 

@@ -118,6 +118,38 @@ const COUNTERS: [(&str, &str, Of); 7] = [
     ),
 ];
 
+/// Counters per endpoint and one more label: (name without unit and `_total`, label, help,
+/// in bytes, values).
+type ByLabel = fn(&EndpointCounters) -> Vec<(&'static str, u64)>;
+const BY_LABEL: [(&str, &str, &str, bool, ByLabel); 2] = [
+    (
+        "netlab_proxy_refused",
+        "reason",
+        "Clients refused, by reason: auth (login refused), connection_cap (over the connection caps at accept), login_grace (cut before login: handshake or grace time), channel_cap (a channel over the per-connection cap).",
+        false,
+        |c| {
+            vec![
+                ("auth", c.auth_failures.load(Relaxed)),
+                ("connection_cap", c.refused.load(Relaxed)),
+                ("login_grace", c.cut_pre_auth.load(Relaxed)),
+                ("channel_cap", c.channels_refused.load(Relaxed)),
+            ]
+        },
+    ),
+    (
+        "netlab_proxy_relayed",
+        "direction",
+        "Bytes relayed between clients and devices, by direction (to_device: RPCs, commands and keystrokes; to_client: relayed replies and command output).",
+        true,
+        |c| {
+            vec![
+                ("to_device", c.bytes_to_device.load(Relaxed)),
+                ("to_client", c.bytes_to_client.load(Relaxed)),
+            ]
+        },
+    ),
+];
+
 fn counter(m: &mut MetricEncoder, labels: &[(&str, &str)], n: u64) -> std::fmt::Result {
     m.encode_family(&labels)?
         .encode_counter::<NoLabelSet, _, u64>(&n, None)
@@ -140,47 +172,19 @@ impl Collector for ProxyCollector {
                 counter(&mut m, &labels, of(&e.counters))?;
             }
         }
-        let mut m = enc.encode_descriptor(
-            "netlab_proxy_refused",
-            "Clients refused, by reason: auth (login refused), connection_cap (over the connection caps at accept), login_grace (cut before login: handshake or grace time), channel_cap (a channel over the per-connection cap).",
-            None,
-            MetricType::Counter,
-        )?;
-        for e in endpoints {
-            let c = &e.counters;
-            for (reason, n) in [
-                ("auth", c.auth_failures.load(Relaxed)),
-                ("connection_cap", c.refused.load(Relaxed)),
-                ("login_grace", c.cut_pre_auth.load(Relaxed)),
-                ("channel_cap", c.channels_refused.load(Relaxed)),
-            ] {
-                let labels = [
-                    ("device", e.device.label()),
-                    ("name", e.name.as_str()),
-                    ("reason", reason),
-                ];
-                counter(&mut m, &labels, n)?;
-            }
-        }
         let bytes = Unit::Bytes;
-        let mut m = enc.encode_descriptor(
-            "netlab_proxy_relayed",
-            "Bytes relayed between clients and devices, by direction (to_device: RPCs and commands, to_client: replies and output).",
-            Some(&bytes),
-            MetricType::Counter,
-        )?;
-        for e in endpoints {
-            let c = &e.counters;
-            for (direction, n) in [
-                ("to_device", c.bytes_to_device.load(Relaxed)),
-                ("to_client", c.bytes_to_client.load(Relaxed)),
-            ] {
-                let labels = [
-                    ("device", e.device.label()),
-                    ("name", e.name.as_str()),
-                    ("direction", direction),
-                ];
-                counter(&mut m, &labels, n)?;
+        for (name, label, help, unit, of) in BY_LABEL {
+            let unit = unit.then_some(&bytes);
+            let mut m = enc.encode_descriptor(name, help, unit, MetricType::Counter)?;
+            for e in endpoints {
+                for (value, n) in of(&e.counters) {
+                    let labels = [
+                        ("device", e.device.label()),
+                        ("name", e.name.as_str()),
+                        (label, value),
+                    ];
+                    counter(&mut m, &labels, n)?;
+                }
             }
         }
         Ok(())
