@@ -78,7 +78,7 @@ pub(crate) struct RateLimiter {
 }
 
 impl RateLimiter {
-    /// Reserve the next connect slot; returns when it may start.
+    /// Reserve the next connect turn; returns when it may start.
     pub(crate) fn reserve(&mut self, per_minute: Option<u32>, now: Instant) -> Instant {
         let Some(limit) = per_minute else { return now };
         let window = Duration::from_secs(60);

@@ -61,7 +61,7 @@ impl Lease {
 
 impl Drop for Lease {
     fn drop(&mut self) {
-        self.slot.leases.add_permits(1);
+        self.slot.permits.add_permits(1);
         self.pool.global.add_permits(1);
         self.slot.in_use.fetch_sub(1, Relaxed);
         self.pool.in_use.fetch_sub(1, SeqCst);
@@ -102,7 +102,7 @@ impl PoolInner {
             }
             // Fast path: both permits free now. tokio's semaphore hands released permits
             // to queued waiters first, so `try_acquire` never jumps the FIFO queue.
-            let free_now = match slot.leases.try_acquire() {
+            let free_now = match slot.permits.try_acquire() {
                 Ok(d) => match self.global.try_acquire() {
                     Ok(g) => {
                         d.forget();
@@ -128,7 +128,7 @@ impl PoolInner {
         let started = Instant::now();
         let waiting = Waiting::new(&slot);
         let permits = async {
-            let d = slot.leases.acquire().await.map_err(|_| Error::Closed)?;
+            let d = slot.permits.acquire().await.map_err(|_| Error::Closed)?;
             let g = self.global.acquire().await.map_err(|_| Error::Closed)?;
             Ok::<_, Error>((d, g))
         };

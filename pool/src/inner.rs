@@ -151,7 +151,7 @@ impl PoolInner {
         self.closed.store(true, Relaxed);
         self.global.close();
         for s in self.slots_snapshot() {
-            s.leases.close();
+            s.permits.close();
             s.changed.notify_waiters();
         }
         let deadline = tokio::time::Instant::now() + grace;

@@ -27,7 +27,7 @@ pub(crate) struct Slot {
     pub(crate) device: Device,
     pub(crate) rt: tokio::runtime::Handle,
     /// Permits = connections x channels: a permit is the right to use one channel.
-    pub(crate) leases: Arc<Semaphore>,
+    pub(crate) permits: Arc<Semaphore>,
     state: Mutex<SlotState>,
     /// Something changed: a connect finished, a channel was freed.
     pub(crate) changed: Notify,
@@ -51,7 +51,7 @@ impl Slot {
         Self {
             device,
             rt,
-            leases: Arc::new(Semaphore::new(permits)),
+            permits: Arc::new(Semaphore::new(permits)),
             state: Mutex::default(),
             changed: Notify::new(),
             change_waiters: AtomicUsize::new(0),

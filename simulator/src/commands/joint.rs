@@ -73,6 +73,33 @@ pub enum Joint {
     },
 }
 
+impl Joint {
+    /// The command's service-time weight (see [`super::Show::service_ms`]): none of these
+    /// is in the published per-command rows. Listed by variant, so that a new command is
+    /// given one.
+    pub fn service_ms(&self) -> u64 {
+        match self {
+            Joint::OspfRoute
+            | Joint::OspfStatistics
+            | Joint::OspfIoStatistics
+            | Joint::IsisAdjacency(_)
+            | Joint::LdpNeighbor(_)
+            | Joint::TedDatabase(_)
+            | Joint::PfeStatistics
+            | Joint::PpmAdjacencies { .. }
+            | Joint::TaskMemory { .. }
+            | Joint::DdosStatistics
+            | Joint::L2circuitConnections
+            | Joint::CccConnections
+            | Joint::LacpInterfaces { .. }
+            | Joint::FileList { .. }
+            | Joint::FileShow { .. }
+            | Joint::CommitRevision { .. }
+            | Joint::PfeExecute { .. } => super::UNTIMED_MS,
+        }
+    }
+}
+
 /// The RPCs these commands answer (each maps to its command in [`Joint::from_rpc`]; a
 /// unit test checks the two agree).
 pub(super) const RPCS: &[&str] = &[

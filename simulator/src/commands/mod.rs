@@ -81,6 +81,10 @@ impl Level {
     }
 }
 
+/// The service-time weight of a command the published per-command rows do not time
+/// (profile.rs: 16 ms on the `vmx` profile's scale).
+pub(crate) const UNTIMED_MS: u64 = 80;
+
 /// An operational command the simulator knows.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Show {

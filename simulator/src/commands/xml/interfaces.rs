@@ -1,4 +1,5 @@
-//! `get-interface-information` at every level, for ge / xe / lo0 / em0 / fxp0.
+//! `get-interface-information` at every level, for ge / xe / lo0 / em0 / fxp0; the
+//! optics and bridge-domain replies of a vMX (empty).
 
 use std::net::Ipv4Addr;
 
@@ -459,4 +460,17 @@ fn zeros(x: &mut X, list: &str, names: &str) {
         x.leaf(t, 0);
     }
     x.close(list);
+}
+
+/// `get-interface-optics-diagnostics-information`: a vMX's virtual ports have no
+/// optics, so the reply holds no interface.
+pub(super) fn optics() -> Pieces {
+    let x = X::with_ns("interface-information", "junos-interface", Some("normal"));
+    x.done("interface-information")
+}
+
+/// `get-bridge-instance-information` (`show bridge domain`): none configured.
+pub(super) fn bridge_instances() -> Pieces {
+    let x = X::with_ns("l2ald-bridge-instance-information", "junos-l2al", None);
+    x.done("l2ald-bridge-instance-information")
 }

@@ -21,11 +21,11 @@ use interfaces::interfaces;
 
 pub(crate) mod chassis;
 use routing::{
-    bfd, bgp_neighbors, bgp_summary, lldp, ospf_database, ospf_interfaces, ospf_neighbors,
-    route_summary, route_xml,
+    bfd, bgp_neighbors, bgp_summary, ospf_database, ospf_interfaces, ospf_neighbors, route_summary,
+    route_xml,
 };
 mod neighbors;
-use neighbors::arp;
+use neighbors::{arp, lldp};
 pub(crate) use neighbors::{arp_time_to_expire, ipv6_nd_text};
 use system::{chassis_inventory, route_engine, system_memory, system_uptime, system_users};
 
@@ -218,10 +218,10 @@ pub fn render_xml(show: &Show, spec: &DeviceSpec, state: &DeviceState) -> Pieces
         Show::BridgeMacTable { count } => chassis::bridge_mac_table(*count),
         Show::Ipv6Neighbors => neighbors::ipv6_nd(spec, &state.running),
         Show::SystemCommit => chassis::commit_information(state),
-        Show::LldpDetail { interface } => routing::lldp_detail(spec, interface.as_deref()),
-        Show::Optics => routing::optics(),
+        Show::LldpDetail { interface } => neighbors::lldp_detail(spec, interface.as_deref()),
+        Show::Optics => interfaces::optics(),
         Show::ProbeResults => probes::probe_results(spec, &state.running),
-        Show::BridgeInstances => routing::bridge_instances(),
+        Show::BridgeInstances => interfaces::bridge_instances(),
         Show::NtpAssociations => one(super::output_element(&chassis::ntp_associations(state))),
         Show::Ping { host, count } => probes::ping(spec, *host, *count),
         Show::Traceroute { host } => probes::traceroute(spec, *host),

@@ -1,5 +1,6 @@
-//! Neighbor tables: ARP (`get-arp-table-information`) and IPv6 neighbor discovery
-//! (`get-ipv6-nd-information`), from the router's links and configuration.
+//! Neighbor tables: LLDP (brief and detail), ARP (`get-arp-table-information`) and IPv6
+//! neighbor discovery (`get-ipv6-nd-information`), from the router's links and
+//! configuration.
 
 use std::fmt::Write as _;
 use std::net::Ipv4Addr;
@@ -143,4 +144,89 @@ pub(super) fn arp(spec: &DeviceSpec, expiration: bool) -> Pieces {
     }
     x.leaf("arp-entry-count", n);
     x.done("arp-table-information")
+}
+
+pub(super) fn lldp(spec: &DeviceSpec) -> Pieces {
+    let mut x = X::with_ns("lldp-neighbors-information", "junos-lldp", Some("brief"));
+    for (k, i) in spec.interfaces().iter().filter(|i| i.up).enumerate() {
+        x.open("lldp-neighbor-information")
+            .leaf("lldp-local-port-id", &i.name)
+            .leaf("lldp-local-parent-interface-name", "-");
+        lldp_remote(&mut x, spec, k, &i.name);
+        x.close("lldp-neighbor-information");
+    }
+    x.done("lldp-neighbors-information")
+}
+
+/// The neighbor's side of the LLDP entry on up interface number `k`, `name`: its
+/// chassis, port and system name, in both the brief and the detailed reply.
+fn lldp_remote(x: &mut X, spec: &DeviceSpec, k: usize, name: &str) {
+    x.leaf("lldp-remote-chassis-id-subtype", "Mac address")
+        .leaf(
+            "lldp-remote-chassis-id",
+            format!("56:68:a{}:00:{:02x}:00", (spec.index + 1) % 10, k),
+        )
+        .leaf("lldp-remote-port-id-subtype", "Interface name")
+        .leaf("lldp-remote-port-id", name)
+        .leaf("lldp-remote-port-description", name)
+        .leaf("lldp-remote-system-name", format!("r{}", spec.index + 2));
+}
+
+/// `get-lldp-interface-neighbors-information` (`show lldp neighbors interface X`): the
+/// neighbor on each up interface the name matches, in detail, as NAPALM's
+/// `get_lldp_neighbors_detail` reads it.
+pub(super) fn lldp_detail(spec: &DeviceSpec, interface: Option<&str>) -> Pieces {
+    let mut x = X::with_ns("lldp-neighbors-information", "junos-lldp", Some("detail"));
+    for (k, i) in spec.interfaces().iter().filter(|i| i.up).enumerate() {
+        if interface.is_some_and(|pat| !crate::spec::glob_match(pat, &i.name)) {
+            continue;
+        }
+        x.open("lldp-neighbor-information")
+            .leaf("lldp-index", k + 1)
+            .leaf("lldp-ttl", 120)
+            .leaf("lldp-age", 12)
+            .leaf("lldp-local-interface", &i.name)
+            .leaf("lldp-local-parent-interface-name", "-")
+            .leaf("lldp-local-port-id", 500 + k);
+        lldp_remote(&mut x, spec, k, &i.name);
+        x.open("lldp-system-description")
+            .leaf(
+                "lldp-remote-system-description",
+                format!(
+                    "Juniper Networks, Inc. vmx internet router, kernel JUNOS {}",
+                    spec.version
+                ),
+            )
+            .close("lldp-system-description")
+            .leaf("lldp-remote-system-capabilities-supported", "Bridge Router")
+            .leaf("lldp-remote-system-capabilities-enabled", "Bridge Router")
+            .leaf("lldp-remote-management-address-type", "IPv4(1)")
+            .leaf("lldp-remote-management-address", i.neighbor)
+            .leaf("lldp-remote-management-address-port-id", 500 + k)
+            .leaf("lldp-remote-management-address-sub-type", "ifIndex(2)")
+            .leaf(
+                "lldp-remote-management-address-interface-subtype",
+                "ifIndex(2)",
+            )
+            .leaf(
+                "lldp-remote-management-addr-oid",
+                "1.3.6.1.2.1.31.1.1.1.1.500",
+            )
+            .leaf("lldp-remote-index", k + 1)
+            .leaf("lldp-timemark", "Mon Nov 18 18:35:52 2026")
+            .leaf("lldp-local-port-ageout-count", 0)
+            // The neighbor's 802.3 TLVs: MAC/PHY configuration and maximum frame size.
+            .leaf("lldp-remote-oui-802-3", "00-12-0f")
+            .leaf("lldp-remote-subtype-mac", "MAC/PHY Configuration/Status")
+            .leaf(
+                "lldp-remote-subtype-mac-autonegotiation",
+                "supported, enabled",
+            )
+            .leaf("lldp-remote-subtype-mac-pmd", "1000BASE-T full duplex")
+            .leaf("lldp-remote-subtype-mac-mau", "1000BaseTFD")
+            .leaf("lldp-remote-subtype-mtu", "Maximum Frame Size")
+            .leaf("lldp-remote-subtype-mtu-size", 1514)
+            .close("lldp-neighbor-information");
+    }
+    x.done("lldp-neighbors-information")
 }
