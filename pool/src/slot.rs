@@ -126,27 +126,53 @@ impl Drop for Waiting<'_> {
     }
 }
 
-/// What a caller who needs a channel does next.
-pub(crate) enum Step {
+/// What the slot's decisions need of a pooled connection: the seam that lets them be
+/// unit-tested with fake connections (no SSH), as bb8's `ManageConnection` and
+/// hyper-util's `Poolable` do for theirs.
+pub(crate) trait PooledConn {
+    /// Channels open on it (in use, and idle sessions).
+    fn channels(&self) -> &AtomicUsize;
+    /// When it was opened.
+    fn created(&self) -> Instant;
+    /// Whether it is known dead (broken, or its connection task ended).
+    fn is_dead(&self) -> bool;
+}
+
+impl PooledConn for SshConn {
+    fn channels(&self) -> &AtomicUsize {
+        &self.channels
+    }
+
+    fn created(&self) -> Instant {
+        self.created
+    }
+
+    fn is_dead(&self) -> bool {
+        SshConn::is_dead(self)
+    }
+}
+
+/// What a caller who needs a channel does next. `C` is the connection, `S` an idle
+/// session (the pool's: SSH connections and boxed NETCONF sessions).
+pub(crate) enum Step<C = SshConn, S = Box<NetconfSession>> {
     /// Open a channel on this connection (already counted in its `channels`).
-    Use(Arc<SshConn>),
+    Use(Arc<C>),
     /// Open a new connection (already counted in `connecting`).
     Connect,
     /// Close this idle session to free its channel, then look again.
-    Evict(Box<NetconfSession>),
+    Evict(S),
     /// Wait for a change.
     Wait,
 }
 
-/// The mutable part of a device's share, behind the slot's lock.
-#[derive(Default)]
-pub(crate) struct SlotState {
-    pub(crate) conns: Vec<Arc<SshConn>>,
+/// The mutable part of a device's share, behind the slot's lock (`C` and `S` as in
+/// [`Step`]).
+pub(crate) struct SlotState<C = SshConn, S = Box<NetconfSession>> {
+    pub(crate) conns: Vec<Arc<C>>,
     pub(crate) connecting: usize,
-    /// Boxed: a session is a few hundred bytes, moved on every checkout and return (the
-    /// box moves with it to the guard and back without copying the session).
-    #[allow(clippy::vec_box)]
-    pub(crate) idle: Vec<Box<NetconfSession>>,
+    /// Boxed in the pool: a session is a few hundred bytes, moved on every checkout and
+    /// return (the box moves with it to the guard and back without copying the session).
+    pub(crate) idle: Vec<S>,
     pub(crate) breaker: Breaker,
     pub(crate) rate: RateLimiter,
     /// Incremented on every failed connect; `last_error` is that failure.
@@ -155,6 +181,22 @@ pub(crate) struct SlotState {
     pub(crate) counters: SlotCounters,
     /// Since when the device has had nothing in the pool (for pruning).
     pub(crate) empty_since: Option<Instant>,
+}
+
+impl<C, S> Default for SlotState<C, S> {
+    fn default() -> Self {
+        SlotState {
+            conns: Vec::new(),
+            connecting: 0,
+            idle: Vec::new(),
+            breaker: Breaker::default(),
+            rate: RateLimiter::default(),
+            failure_epoch: 0,
+            last_error: None,
+            counters: SlotCounters::default(),
+            empty_since: None,
+        }
+    }
 }
 
 /// Per-device counters for [`crate::DeviceStats`].
@@ -239,7 +281,7 @@ pub(crate) struct Limits {
     pub(crate) max_lifetime: Option<Duration>,
 }
 
-impl SlotState {
+impl<C: PooledConn, S> SlotState<C, S> {
     pub(crate) fn breaker_open(&self, now: Instant) -> bool {
         self.breaker.is_open(now)
     }
@@ -248,7 +290,7 @@ impl SlotState {
     pub(crate) fn conn_summary(&self) -> (usize, usize) {
         (
             self.conns.len(),
-            self.conns.iter().map(|c| c.channels.load(Relaxed)).sum(),
+            self.conns.iter().map(|c| c.channels().load(Relaxed)).sum(),
         )
     }
 
@@ -262,19 +304,19 @@ impl SlotState {
     }
 
     /// The least loaded live connection with a free channel that is not past its lifetime.
-    pub(crate) fn pick(&self, lim: Limits) -> Option<Arc<SshConn>> {
+    pub(crate) fn pick(&self, lim: Limits) -> Option<Arc<C>> {
         self.conns
             .iter()
-            .filter(|c| c.channels.load(SeqCst) < lim.channels_per_connection)
-            .filter(|c| lim.max_lifetime.is_none_or(|l| c.created.elapsed() < l))
-            .min_by_key(|c| c.channels.load(SeqCst))
+            .filter(|c| c.channels().load(SeqCst) < lim.channels_per_connection)
+            .filter(|c| lim.max_lifetime.is_none_or(|l| c.created().elapsed() < l))
+            .min_by_key(|c| c.channels().load(SeqCst))
             .cloned()
     }
 
     /// Pick a connection and count a channel on it.
-    pub(crate) fn reserve_channel(&self, lim: Limits) -> Option<Arc<SshConn>> {
+    pub(crate) fn reserve_channel(&self, lim: Limits) -> Option<Arc<C>> {
         self.pick(lim).inspect(|c| {
-            c.channels.fetch_add(1, Relaxed);
+            c.channels().fetch_add(1, Relaxed);
         })
     }
 
@@ -282,7 +324,12 @@ impl SlotState {
     /// oldest idle session, or wait. Counts what it decides (channel, connect, eviction).
     /// A connect failure seen since `epoch` with no connection left is the caller's error;
     /// so is an open breaker.
-    pub(crate) fn next_step(&mut self, lim: Limits, device: &str, epoch: u64) -> Result<Step> {
+    pub(crate) fn next_step(
+        &mut self,
+        lim: Limits,
+        device: &str,
+        epoch: u64,
+    ) -> Result<Step<C, S>> {
         self.prune_dead();
         if self.failure_epoch != epoch {
             if let Some(e) = &self.last_error {
@@ -338,9 +385,117 @@ mod tests {
         }
     }
 
+    /// A connection without SSH: its channel count, age and health are set by the test.
+    struct Fake {
+        id: u32,
+        channels: AtomicUsize,
+        created: Instant,
+        dead: std::sync::atomic::AtomicBool,
+    }
+
+    impl PooledConn for Fake {
+        fn channels(&self) -> &AtomicUsize {
+            &self.channels
+        }
+        fn created(&self) -> Instant {
+            self.created
+        }
+        fn is_dead(&self) -> bool {
+            self.dead.load(SeqCst)
+        }
+    }
+
+    /// A slot over fake connections; idle sessions are numbers.
+    type State = SlotState<Fake, u32>;
+
+    fn conn(id: u32, channels: usize) -> Arc<Fake> {
+        Arc::new(Fake {
+            id,
+            channels: AtomicUsize::new(channels),
+            created: Instant::now(),
+            dead: Default::default(),
+        })
+    }
+
+    fn holding(conns: Vec<Arc<Fake>>, idle: Vec<u32>) -> State {
+        State {
+            conns,
+            idle,
+            ..Default::default()
+        }
+    }
+
+    fn used(step: Result<Step<Fake, u32>>) -> u32 {
+        match step {
+            Ok(Step::Use(c)) => c.id,
+            Ok(Step::Connect) => panic!("connect, not a channel"),
+            Ok(Step::Evict(s)) => panic!("evicted {s}, not a channel"),
+            Ok(Step::Wait) => panic!("wait, not a channel"),
+            Err(e) => panic!("{e}"),
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn the_least_loaded_connection_with_room_is_chosen_and_counted() {
+        let mut st = holding(vec![conn(1, 7), conn(2, 3), conn(3, 10)], vec![]);
+        assert_eq!(used(st.next_step(LIM, "r1", 0)), 2);
+        assert_eq!(
+            st.conns[1].channels.load(SeqCst),
+            4,
+            "the channel is counted"
+        );
+        // Connection 2 fills up to 7: ties go to the first (1), a full one (3) never.
+        for _ in 0..3 {
+            assert_eq!(used(st.next_step(LIM, "r1", 0)), 2);
+        }
+        assert_eq!(used(st.next_step(LIM, "r1", 0)), 1);
+        assert_eq!(st.conn_summary(), (3, 7 + 1 + 7 + 10));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_full_slot_evicts_its_oldest_idle_session_then_waits() {
+        let mut st = holding(vec![conn(1, 10), conn(2, 10)], vec![11, 12]);
+        assert!(matches!(st.next_step(LIM, "r1", 0), Ok(Step::Evict(11))));
+        assert!(matches!(st.next_step(LIM, "r1", 0), Ok(Step::Evict(12))));
+        assert_eq!(st.counters.discarded[&DiscardReason::Evicted], 2);
+        assert!(matches!(st.next_step(LIM, "r1", 0), Ok(Step::Wait)));
+        assert_eq!(st.connecting, 0, "at the connection limit: no connect");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_broken_connection_is_dropped_counted_and_replaced() {
+        let mut st = holding(vec![conn(1, 10), conn(2, 0)], vec![]);
+        st.conns[1].dead.store(true, SeqCst);
+        // The dead one had room, but is not used: it goes, and its place is a connect.
+        assert!(matches!(st.next_step(LIM, "r1", 0), Ok(Step::Connect)));
+        assert_eq!(st.conns.len(), 1);
+        assert_eq!(st.counters.discarded[&DiscardReason::Transport], 1);
+        assert_eq!(st.connecting, 1);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_connection_past_its_lifetime_gets_no_new_channel() {
+        let lim = Limits {
+            max_lifetime: Some(Duration::from_secs(60)),
+            ..LIM
+        };
+        let mut st = holding(vec![conn(1, 0)], vec![]);
+        tokio::time::advance(Duration::from_secs(61)).await;
+        st.conns.push(conn(2, 9));
+        assert_eq!(
+            used(st.next_step(lim, "r1", 0)),
+            2,
+            "the old one is skipped"
+        );
+        assert!(
+            matches!(st.next_step(lim, "r1", 0), Ok(Step::Wait)),
+            "the old one still counts against the connection limit"
+        );
+    }
+
     #[tokio::test(start_paused = true)]
     async fn an_empty_slot_connects_up_to_the_limit_then_waits() {
-        let mut st = SlotState::default();
+        let mut st = State::default();
         assert!(matches!(st.next_step(LIM, "r1", 0), Ok(Step::Connect)));
         assert!(matches!(st.next_step(LIM, "r1", 0), Ok(Step::Connect)));
         assert_eq!(st.connecting, 2);
@@ -350,7 +505,7 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn a_connect_failure_since_the_caller_looked_is_its_error() {
-        let mut st = SlotState::default();
+        let mut st = State::default();
         st.connect_failed(&refused(), 3, Duration::from_secs(30));
         assert_eq!(st.counters.connect_failures, 1);
         // A caller who looked before the failure (epoch 0) gets it; one who looked after
@@ -364,7 +519,7 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn an_open_breaker_fails_the_connect_step_fast() {
-        let mut st = SlotState::default();
+        let mut st = State::default();
         for _ in 0..3 {
             st.connect_failed(&refused(), 3, Duration::from_secs(30));
         }
