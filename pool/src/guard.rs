@@ -5,7 +5,7 @@ use netconf_wire::{escape_text, Framing, Rpc, RpcReply};
 use crate::checkout::Lease;
 use crate::config_change::{CommitOutcome, ConfigChange, Datastore};
 use crate::error::{DiscardReason, Error, Result};
-use crate::meters::RpcErrorKind;
+use crate::meters::{RpcErrorKind, Started};
 use crate::netconf::{NetconfSession, RelayedReply};
 
 /// A NETCONF session checked out of the pool. Dropping it returns the session, unless it
@@ -97,12 +97,11 @@ impl NetconfGuard {
 
     async fn send(&mut self, operation_xml: &str) -> Result<RpcReply> {
         let timeout = self.lease().rpc_timeout();
-        let meters = self.lease().slot.meters.clone();
         let (sess, device) = self.parts();
         let span =
             tracing::debug_span!("netpool.rpc", device = %device, session = ?sess.session_id);
         let call = tracing::Instrument::instrument(sess.rpc(&device, operation_xml), span);
-        let started = meters.start();
+        let started = Started::now();
         let res = match tokio::time::timeout(timeout, call).await {
             Ok(r) => r,
             Err(_) => Err(Error::RpcTimeout {
@@ -110,6 +109,7 @@ impl NetconfGuard {
                 after: timeout,
             }),
         };
+        let meters = &self.lease().slot.meters;
         match &res {
             // Refused before it was sent (malformed): it never reached the device.
             Err(Error::InvalidRequest { .. }) => {}
@@ -160,9 +160,8 @@ impl NetconfGuard {
     ) -> Result<RelayedReply> {
         let effect = ConfigEffect::of_operation(&rpc.operation);
         self.begin(effect);
-        let meters = self.lease().slot.meters.clone();
         let (sess, device) = self.parts();
-        let started = meters.start();
+        let started = Started::now();
         let res = match tokio::time::timeout(timeout, sess.relay(&device, doc)).await {
             Ok(r) => r,
             Err(_) => Err(Error::RpcTimeout {
@@ -170,6 +169,7 @@ impl NetconfGuard {
                 after: timeout,
             }),
         };
+        let meters = &self.lease().slot.meters;
         let relayed = match res {
             Ok(r) => r,
             Err(e) => {

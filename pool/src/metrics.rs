@@ -73,62 +73,80 @@ impl Pool {
 
 type Of<T> = fn(&DeviceStats) -> T;
 
-/// Gauges per device: (name, help, value).
-const GAUGES: [(&str, &str, Of<u64>); 7] = [
-    ("netpool_connections", "SSH connections open.", |s| {
+const GAUGE: MetricType = MetricType::Gauge;
+const COUNTER: MetricType = MetricType::Counter;
+
+/// Per device: (name, type, help, value); counters without their `_total`.
+const FAMILIES: [(&str, MetricType, &str, Of<u64>); 13] = [
+    ("netpool_connections", GAUGE, "SSH connections open.", |s| {
         s.connections as u64
     }),
     (
         "netpool_channels",
+        GAUGE,
         "Channels open over those connections (in use and idle).",
         |s| s.channels as u64,
     ),
     (
         "netpool_idle_sessions",
+        GAUGE,
         "Idle NETCONF sessions ready for reuse.",
         |s| s.idle_sessions as u64,
     ),
-    ("netpool_sessions_in_use", "Sessions lent out now.", |s| {
-        s.in_use as u64
-    }),
+    (
+        "netpool_sessions_in_use",
+        GAUGE,
+        "Sessions lent out now.",
+        |s| s.in_use as u64,
+    ),
     (
         "netpool_waiting_callers",
+        GAUGE,
         "Callers waiting for a session now.",
         |s| s.waiting as u64,
     ),
-    ("netpool_connecting", "Connects in flight now.", |s| {
-        s.connecting as u64
-    }),
+    (
+        "netpool_connecting",
+        GAUGE,
+        "Connects in flight now.",
+        |s| s.connecting as u64,
+    ),
     (
         "netpool_circuit_open",
+        GAUGE,
         "1 while the circuit breaker refuses connects.",
         |s| u64::from(s.breaker_open),
     ),
-];
-
-/// Counters per device: (name without `_total`, help, value).
-const COUNTERS: [(&str, &str, Of<u64>); 6] = [
-    ("netpool_connects", "SSH connections opened.", |s| {
-        s.connects
-    }),
+    (
+        "netpool_connects",
+        COUNTER,
+        "SSH connections opened.",
+        |s| s.connects,
+    ),
     (
         "netpool_sessions_created",
+        COUNTER,
         "NETCONF sessions opened.",
         |s| s.netconf_opened,
     ),
-    ("netpool_checkouts", "Checkouts served.", |s| s.checkouts),
+    ("netpool_checkouts", COUNTER, "Checkouts served.", |s| {
+        s.checkouts
+    }),
     (
         "netpool_checkouts_reused",
+        COUNTER,
         "Checkouts served by an existing connection or session.",
         |s| s.reused,
     ),
     (
         "netpool_rpcs",
+        COUNTER,
         "Requests sent: NETCONF RPCs (the pool's own cleanup RPCs too) and CLI commands.",
         |s| s.rpcs,
     ),
     (
         "netpool_keepalive_failures",
+        COUNTER,
         "Connections lost because the device stopped answering SSH keepalives.",
         |s| s.keepalive_failures,
     ),
@@ -154,6 +172,21 @@ const BY_LABEL: [(&str, &str, &str, ByLabel); 3] = [
         "kind",
         "Requests that failed, by kind (rpc_error, timeout, transport, protocol, rejected, other).",
         |s| s.rpc_errors.iter().map(|(k, n)| (k.label(), *n)).collect(),
+    ),
+];
+
+/// Histograms per device, in seconds: (name without the unit, help, value).
+type OfHistogram = fn(&DeviceStats) -> &HistogramStats;
+const HISTOGRAMS: [(&str, &str, OfHistogram); 2] = [
+    (
+        "netpool_checkout_wait",
+        "Time a checkout waited for its device's and the pool's permits.",
+        |s| &s.checkout_wait,
+    ),
+    (
+        "netpool_rpc_duration",
+        "Request latency, from sending it to the whole reply.",
+        |s| &s.rpc_latency,
     ),
 ];
 
@@ -204,17 +237,14 @@ impl Collector for PoolCollector {
             MetricType::Gauge,
         )?
         .encode_gauge(&(stats.len() as u64))?;
-        for (name, help, of) in GAUGES {
-            let mut m = descriptor(&mut enc, name, help, None, MetricType::Gauge)?;
+        for (name, kind, help, of) in FAMILIES {
+            let mut m = descriptor(&mut enc, name, help, None, kind)?;
             for s in &stats {
-                m.encode_family(&[("device", s.device.as_str())])?
-                    .encode_gauge(&of(s))?;
-            }
-        }
-        for (name, help, of) in COUNTERS {
-            let mut m = descriptor(&mut enc, name, help, None, MetricType::Counter)?;
-            for s in &stats {
-                counter(&mut m, &[("device", &s.device)], of(s))?;
+                let labels = [("device", s.device.as_str())];
+                match kind {
+                    MetricType::Gauge => m.encode_family(&labels)?.encode_gauge(&of(s))?,
+                    _ => counter(&mut m, &labels, of(s))?,
+                }
             }
         }
         for (name, label, help, of) in BY_LABEL {
@@ -226,25 +256,11 @@ impl Collector for PoolCollector {
             }
         }
         let seconds = Unit::Seconds;
-        let mut m = descriptor(
-            &mut enc,
-            "netpool_checkout_wait",
-            "Time a checkout waited for its device's and the pool's permits.",
-            Some(&seconds),
-            MetricType::Histogram,
-        )?;
-        for s in &stats {
-            histogram(&mut m, &s.device, &s.checkout_wait)?;
-        }
-        let mut m = descriptor(
-            &mut enc,
-            "netpool_rpc_duration",
-            "Request latency, from sending it to the whole reply.",
-            Some(&seconds),
-            MetricType::Histogram,
-        )?;
-        for s in &stats {
-            histogram(&mut m, &s.device, &s.rpc_latency)?;
+        for (name, help, of) in HISTOGRAMS {
+            let mut m = descriptor(&mut enc, name, help, Some(&seconds), MetricType::Histogram)?;
+            for s in &stats {
+                histogram(&mut m, &s.device, of(s))?;
+            }
         }
         Ok(())
     }

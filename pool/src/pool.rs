@@ -18,7 +18,7 @@ use crate::device::Device;
 use crate::error::{DiscardReason, Error, Result};
 use crate::guard::NetconfGuard;
 use crate::inner::PoolInner;
-use crate::meters::RpcErrorKind;
+use crate::meters::{RpcErrorKind, Started};
 use crate::ssh::{CliOutput, ExecError};
 use crate::stats::DeviceStats;
 
@@ -80,10 +80,9 @@ impl Pool {
             loop {
                 let (cs, fresh) = self.inner.channel(&lease.slot, deadline).await?;
                 let conn = cs.conn.clone();
-                let meters = &lease.slot.meters;
-                let started = meters.start();
+                let started = Started::now();
                 let res = self.inner.spawn_exec(cs, device, command).await;
-                meters.finish(started, cli_error_kind(&res));
+                lease.slot.meters.finish(started, cli_error_kind(&res));
                 conn.touch();
                 let cs = conn;
                 let mut st = lease.slot.state();

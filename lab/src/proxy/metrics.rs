@@ -63,56 +63,65 @@ impl std::fmt::Debug for ProxyCollector {
 
 type Of = fn(&EndpointCounters) -> u64;
 
-/// (name, help, value); counters without their `_total`.
-const GAUGES: [(&str, &str, Of); 3] = [
+const GAUGE: MetricType = MetricType::Gauge;
+const COUNTER: MetricType = MetricType::Counter;
+
+/// (name, type, help, value) per endpoint; counters without their `_total`.
+const FAMILIES: [(&str, MetricType, &str, Of); 10] = [
     (
         "netlab_proxy_clients",
+        GAUGE,
         "Client SSH connections open.",
         |c| c.clients.load(Relaxed),
     ),
     (
         "netlab_proxy_leases",
+        GAUGE,
         "Upstream sessions lent to clients now.",
         |c| c.leases.load(Relaxed),
     ),
     (
         "netlab_proxy_waiting_clients",
+        GAUGE,
         "Client sessions waiting for an upstream session now.",
         |c| c.waiting.load(Relaxed),
     ),
-];
-
-const COUNTERS: [(&str, &str, Of); 7] = [
     (
         "netlab_proxy_client_connections",
+        COUNTER,
         "Client SSH connections accepted.",
         |c| c.client_connections.load(Relaxed),
     ),
     (
         "netlab_proxy_netconf_sessions",
+        COUNTER,
         "Client NETCONF sessions.",
         |c| c.netconf_sessions.load(Relaxed),
     ),
-    ("netlab_proxy_rpcs", "RPCs relayed.", |c| {
+    ("netlab_proxy_rpcs", COUNTER, "RPCs relayed.", |c| {
         c.rpcs.load(Relaxed)
     }),
     (
         "netlab_proxy_commands",
+        COUNTER,
         "Exec and shell commands run.",
         |c| c.commands.load(Relaxed),
     ),
     (
         "netlab_proxy_resets",
+        COUNTER,
         "Upstream sessions cleaned for the next client (lock, changes, private configuration).",
         |c| c.resets.load(Relaxed),
     ),
     (
         "netlab_proxy_kill_sessions",
+        COUNTER,
         "Client sessions ended by another client's kill-session.",
         |c| c.kill_sessions.load(Relaxed),
     ),
     (
         "netlab_proxy_errors",
+        COUNTER,
         "Failures a client saw (no session in time, upstream broke, timeouts).",
         |c| c.errors.load(Relaxed),
     ),
@@ -158,18 +167,15 @@ fn counter(m: &mut MetricEncoder, labels: &[(&str, &str)], n: u64) -> std::fmt::
 impl Collector for ProxyCollector {
     fn encode(&self, mut enc: DescriptorEncoder) -> std::fmt::Result {
         let endpoints = self.0.endpoints();
-        for (name, help, of) in GAUGES {
-            let mut m = enc.encode_descriptor(name, help, None, MetricType::Gauge)?;
-            for e in endpoints {
-                m.encode_family(&[("device", e.device.label()), ("name", &e.name)])?
-                    .encode_gauge(&of(&e.counters))?;
-            }
-        }
-        for (name, help, of) in COUNTERS {
-            let mut m = enc.encode_descriptor(name, help, None, MetricType::Counter)?;
+        for (name, kind, help, of) in FAMILIES {
+            let mut m = enc.encode_descriptor(name, help, None, kind)?;
             for e in endpoints {
                 let labels = [("device", e.device.label()), ("name", e.name.as_str())];
-                counter(&mut m, &labels, of(&e.counters))?;
+                let n = of(&e.counters);
+                match kind {
+                    MetricType::Gauge => m.encode_family(&labels)?.encode_gauge(&n)?,
+                    _ => counter(&mut m, &labels, n)?,
+                }
             }
         }
         let bytes = Unit::Bytes;

@@ -211,13 +211,20 @@ pub(crate) struct Shared {
 pub(crate) struct Leased<'a> {
     pub(crate) session: netpool::NetconfGuard,
     counters: &'a EndpointCounters,
-    _counted: LeaseCount<'a>,
+    _counted: InGauge<'a>,
 }
 
 /// Counts one in a gauge while it lives (a lease lent, a client waiting).
-struct LeaseCount<'a>(&'a AtomicU64);
+struct InGauge<'a>(&'a AtomicU64);
 
-impl Drop for LeaseCount<'_> {
+impl<'a> InGauge<'a> {
+    fn new(gauge: &'a AtomicU64) -> Self {
+        gauge.fetch_add(1, Relaxed);
+        InGauge(gauge)
+    }
+}
+
+impl Drop for InGauge<'_> {
     fn drop(&mut self) {
         self.0.fetch_sub(1, Relaxed);
     }
@@ -229,22 +236,18 @@ impl Shared {
     /// comes back as the message the client is given.
     pub(crate) async fn lease(&self, endpoint: usize) -> Result<Leased<'_>, String> {
         let ep = &self.endpoints[endpoint];
-        ep.counters.waiting.fetch_add(1, Relaxed);
-        let _waiting = LeaseCount(&ep.counters.waiting);
+        let waiting = InGauge::new(&ep.counters.waiting);
         let res = tokio::select! {
             r = self.pool.netconf(&ep.device) => r,
             _ = self.token.cancelled() => return Err("netlab proxy: shutting down".into()),
         };
-        drop(_waiting);
+        drop(waiting);
         match res {
-            Ok(session) => {
-                ep.counters.leases.fetch_add(1, Relaxed);
-                Ok(Leased {
-                    session,
-                    counters: &ep.counters,
-                    _counted: LeaseCount(&ep.counters.leases),
-                })
-            }
+            Ok(session) => Ok(Leased {
+                session,
+                counters: &ep.counters,
+                _counted: InGauge::new(&ep.counters.leases),
+            }),
             Err(e) => {
                 ep.counters.errors.fetch_add(1, Relaxed);
                 tracing::info!(endpoint = %ep.name, "no upstream session for a client: {e}");
