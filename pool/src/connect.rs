@@ -98,11 +98,8 @@ impl PoolInner {
                         let _ = tx.send(Err(Error::Closed));
                     }
                     Ok(conn) => {
-                        st.breaker.success();
-                        st.counters.connects += 1;
                         let conn = Arc::new(conn);
-                        conn.channels.fetch_add(1, Relaxed);
-                        st.conns.push(conn.clone());
+                        st.joined(conn.clone());
                         // Maintenance looks at it once, to learn its deadlines.
                         slot2.due.now();
                         // Sent before the lock is released (see connect_or_free_channel).

@@ -17,13 +17,15 @@ import argparse
 import asyncio
 import json
 import os
+import sys
 import time
 from typing import Any, Dict, List, Tuple
 
 from mcp import ClientSession
 from mcp.client.streamable_http import streamablehttp_client
 
-from netpool.bench import SEED  # the published workload, written once
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "bench"))
+from bench import SEED  # noqa: E402  (the published workload, written once)
 
 PUBLISHED = {"per_call_s": 24.48, "pooled_seq_s": 3.98, "pooled_par_s": 1.18, "speedup_seq": 6.2, "speedup_par": 20.7}
 

@@ -12,6 +12,9 @@ import time
 import netpool
 from conftest import held
 
+# The benchmark is not installed with the package: it lives beside the tests.
+BENCH_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "bench")
+
 
 def _wait_child(pid: int, timeout: float = 20.0) -> int:
     deadline = time.monotonic() + timeout
@@ -136,8 +139,8 @@ def test_bench_refuses_to_run_without_a_required_client():
     # hussh hidden from the interpreter (sys.modules[name] = None makes its import fail):
     # --require hussh must stop the run, naming it, before anything is measured.
     res = subprocess.run(
-        [sys.executable, "-c", "import sys; sys.modules['hussh'] = None; from netpool.bench import main; "
-         "sys.exit(main(['--require', 'hussh', '--profile', 'instant', '--quick']))"],
+        [sys.executable, "-c", "import sys; sys.modules['hussh'] = None; sys.path.insert(0, sys.argv[1]); from bench import main; "
+         "sys.exit(main(['--require', 'hussh', '--profile', 'instant', '--quick']))", BENCH_DIR],
         capture_output=True, text=True, timeout=60,
     )
     assert res.returncode == 2, (res.returncode, res.stdout[-500:], res.stderr[-500:])

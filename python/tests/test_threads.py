@@ -84,7 +84,7 @@ def test_32_threads_share_one_pool_and_the_gil_stays_free(vmx_fleet):
               f"{min(busy_rates) / idle:.0%}..{max(busy_rates) / idle:.0%} of idle")
         # One bound, the one that separates "GIL released" (93-103% of the idle rate measured
         # here) from "GIL held" (4% with `detach` removed). The time ratios are a benchmark's:
-        # `python -m netpool.bench --profile vmx` reports them (threads_s).
+        # `python python/bench/bench.py --profile vmx` reports them (threads_s).
         busy = sum(busy_rates) / len(busy_rates)
         assert busy > 0.3 * idle, f"a pure-Python thread ran at {busy / idle:.0%} of its idle rate: the GIL was held"
         assert held(p) == 0

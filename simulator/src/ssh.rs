@@ -47,7 +47,10 @@ impl sshd::Service for Router {
             && self.inner.config.users.iter().any(|u| {
                 u.name == user
                     && match cred {
-                        Credential::Password(p) => u.password.as_deref() == Some(p),
+                        Credential::Password(p) => u
+                            .password
+                            .as_deref()
+                            .is_some_and(|ours| sshd::password_matches(ours, p)),
                         Credential::Key(k) => u.keys.iter().any(|m| m.key_data() == k.key_data()),
                     }
             })

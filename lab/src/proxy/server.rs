@@ -6,9 +6,9 @@ use std::net::SocketAddr;
 use std::sync::atomic::Ordering::Relaxed;
 use std::sync::Arc;
 
-use junos_sim::sshd::{self, Credential, Event, HeldChannel};
+use junos_sim::sshd::{self, Credential, Event, HeldChannel, Request};
 use russh::server::Msg;
-use russh::{Channel, ChannelMsg};
+use russh::Channel;
 use tokio::net::TcpStream;
 
 use super::Shared;
@@ -17,11 +17,6 @@ use super::Shared;
 pub(super) struct Endpoint {
     pub(super) shared: Arc<Shared>,
     pub(super) endpoint: usize,
-}
-
-/// Constant-time comparison, so the password cannot be guessed byte by byte from timing.
-fn same(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 impl sshd::Service for Endpoint {
@@ -46,7 +41,7 @@ impl sshd::Service for Endpoint {
                     .shared
                     .client_password
                     .as_deref()
-                    .is_some_and(|ours| same(ours.as_bytes(), p.as_bytes())),
+                    .is_some_and(|ours| sshd::password_matches(ours, p)),
                 Credential::Key(k) => self
                     .shared
                     .authorized_keys
@@ -94,37 +89,20 @@ async fn serve_channel(
     mut channel: Channel<Msg>,
     _held: HeldChannel,
 ) {
-    let mut pty = false;
-    loop {
-        let msg = tokio::select! {
-            m = channel.wait() => m,
-            _ = shared.token.cancelled() => return,
-        };
-        match msg {
-            Some(ChannelMsg::Exec { command, .. }) => {
-                let command = String::from_utf8_lossy(&command).trim().to_string();
-                if super::shell::is_xml_mode(&command) {
-                    super::netconf::serve(&shared, endpoint, channel).await;
-                } else {
-                    // The shell's futures are boxed: this task's size is the largest
-                    // future it awaits, and every idle NETCONF client holds one.
-                    Box::pin(super::shell::exec(&shared, endpoint, channel, &command)).await;
-                }
-                return;
-            }
-            Some(ChannelMsg::RequestSubsystem { name, .. }) => {
-                if name == "netconf" {
-                    super::netconf::serve(&shared, endpoint, channel).await;
-                }
-                return;
-            }
-            Some(ChannelMsg::RequestPty { .. }) => pty = true,
-            Some(ChannelMsg::RequestShell { .. }) => {
-                Box::pin(super::shell::serve(&shared, endpoint, channel, pty)).await;
-                return;
-            }
-            Some(ChannelMsg::Eof) | Some(ChannelMsg::Close) | None => return,
-            Some(_) => {}
+    let request = tokio::select! {
+        r = sshd::first_request(&mut channel) => r,
+        _ = shared.token.cancelled() => return,
+    };
+    match request {
+        Some(Request::Netconf { .. }) => super::netconf::serve(&shared, endpoint, channel).await,
+        // The shell's futures are boxed: this task's size is the largest future it
+        // awaits, and every idle NETCONF client holds one.
+        Some(Request::Command(command)) => {
+            Box::pin(super::shell::exec(&shared, endpoint, channel, &command)).await
         }
+        Some(Request::Shell { pty }) => {
+            Box::pin(super::shell::serve(&shared, endpoint, channel, pty)).await
+        }
+        None => {}
     }
 }

@@ -20,12 +20,6 @@ use russh::{Channel, ChannelMsg};
 
 use super::Shared;
 
-/// `xml-mode netconf need-trailer` (what PyEZ and ncclient may send over exec) or `netconf`.
-pub(super) fn is_xml_mode(command: &str) -> bool {
-    let w: Vec<&str> = command.split_whitespace().collect();
-    matches!(w.as_slice(), ["netconf"] | ["xml-mode", "netconf", ..])
-}
-
 /// One command on a pooled exec channel upstream.
 pub(super) async fn exec(shared: &Shared, endpoint: usize, channel: Channel<Msg>, command: &str) {
     let ep = &shared.endpoints[endpoint];

@@ -38,9 +38,11 @@ use crate::sync::lock;
 
 mod cut;
 mod limits;
+mod request;
 
 use cut::Cut;
 pub use limits::{Gate, Limits, Refusal};
+pub use request::{first_request, is_xml_mode, password_matches, Request};
 
 /// What the core tells its service, for the service's counters and logs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

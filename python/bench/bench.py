@@ -1,4 +1,4 @@
-"""``python -m netpool.bench``: netpool from Python side by side with what Python users pick
+"""``python python/bench/bench.py`` (not installed with the package): netpool from Python side by side with what Python users pick
 today, in one run, against a simulated Junos fleet (``netlab sim``, started here).
 
 On the ``instant`` profile (no artificial delay: the clients' own cost):
@@ -62,7 +62,7 @@ def _find_netlab(explicit: Optional[str]) -> str:
     for c in (explicit, os.environ.get("NETLAB_BIN"), *built, shutil.which("netlab")):
         if c and os.path.exists(c):
             return c
-    sys.exit("netpool.bench: no netlab binary (cargo build --release -p netlab, or --netlab PATH)")
+    sys.exit("bench.py: no netlab binary (cargo build --release -p netlab, or --netlab PATH)")
 
 
 class Fleet:
@@ -428,7 +428,7 @@ def bench_seed(fleet: Fleet, rep: Report) -> Dict[str, float]:
     out["netpool_par_s"] = asyncio.run(par())
     rep.add("seed_s", "netpool AsyncPool.command, par", out["netpool_par_s"], "s")
     if _have("jnpr.junos"):
-        from .bench_pyez import bench_pyez_layer
+        from bench_pyez import bench_pyez_layer
 
         bench_pyez_layer(fleet.hosts, SEED, rep, out)
     base = out.get("pyez_per_call_s")
@@ -500,7 +500,7 @@ def bench_threads(fleet: Fleet, rep: Report, quick: bool) -> Dict[str, float]:
 
 
 def main(argv: Optional[List[str]] = None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m netpool.bench", description=__doc__.split("\n\n")[0])
+    ap = argparse.ArgumentParser(prog="python python/bench/bench.py", description=__doc__.split("\n\n")[0])
     ap.add_argument("--profile", choices=["instant", "vmx", "both"], default="both")
     ap.add_argument("--json", help="write the results here")
     ap.add_argument("--quick", action="store_true", help="fewer repetitions (a smoke run)")
@@ -515,7 +515,7 @@ def main(argv: Optional[List[str]] = None) -> int:
         ap.error(f"--require: unknown client {', '.join(unknown)} (known: {', '.join(CLIENTS)})")
     absent = [c for c in required if not _have(CLIENTS[c])]
     if absent:
-        print(f"python -m netpool.bench: required but not installed: {', '.join(absent)}", file=sys.stderr)
+        print(f"bench.py: required but not installed: {', '.join(absent)}", file=sys.stderr)
         return 2
     os.environ.setdefault("NETLAB_SIM_PASSWORD", PASSWORD)  # the inventories name it
     netlab = _find_netlab(a.netlab)

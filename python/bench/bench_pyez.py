@@ -1,4 +1,4 @@
-"""The seed workload through ``netpool.pyez.Device`` (``python -m netpool.bench`` runs it on
+"""The seed workload through ``netpool.pyez.Device`` (``python/bench/bench.py`` runs it on
 the vmx profile, after PyEZ per call and native netpool, in the same run):
 
 - ``netpool.pyez`` in turn: for each operation, ``with Device(...) as dev: dev.cli(...)``,
