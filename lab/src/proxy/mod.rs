@@ -18,69 +18,28 @@
 //! the number of clients; clients beyond what those connections carry wait FIFO up to the
 //! pool's checkout timeout and then get an error that says so.
 
+mod config;
+mod keys;
+mod lease;
 pub mod metrics;
 pub mod netconf;
 mod server;
+mod sessions;
 pub mod shell;
 
-use std::net::{IpAddr, SocketAddr};
-use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU32, AtomicU64, Ordering::Relaxed};
-use std::sync::{Arc, Mutex};
+pub use config::{ProxyConfig, Upstream, DEFAULT_CLIENT_KEEPALIVE, DEFAULT_MAX_MESSAGE};
+pub use keys::{default_host_key_path, load_or_create_host_key, read_authorized_keys};
+pub(crate) use lease::Leased;
+pub(crate) use sessions::Sessions;
+
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+use std::sync::Arc;
 use std::time::Duration;
 
-use russh::keys::{HashAlg, PrivateKey, PublicKey};
+use russh::keys::{HashAlg, PublicKey};
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
-
-/// How the proxy listens and whom it lets in.
-pub struct ProxyConfig {
-    /// Address of every endpoint (127.0.0.1 unless asked otherwise).
-    pub listen: IpAddr,
-    /// Port of the first device; the others follow (0: a free port each).
-    pub first_port: u16,
-    /// The password clients log in with (with the inventory's user), if any.
-    pub client_password: Option<String>,
-    /// Keys clients may log in with instead.
-    pub authorized_keys: Vec<PublicKey>,
-    /// The proxy's own host key.
-    pub host_key: PrivateKey,
-    /// A client session silent this long is closed and its lease given back.
-    pub client_idle_timeout: Duration,
-    /// What a client may do before and after logging in (the SSH server core's limits;
-    /// `max_connections` is per endpoint).
-    pub ssh_limits: junos_sim::sshd::Limits,
-    /// The largest NETCONF message a client may send, in bytes.
-    pub max_message: usize,
-    /// SSH keepalive interval towards clients: one that vanishes without a FIN (cable
-    /// pulled, VM paused) is dropped after three unanswered, and its leases go back.
-    pub client_keepalive: Duration,
-}
-
-impl ProxyConfig {
-    /// The default limits of a proxy facing clients it does not control.
-    pub fn default_ssh_limits() -> junos_sim::sshd::Limits {
-        junos_sim::sshd::Limits {
-            max_connections: 1_000,
-            ..Default::default()
-        }
-    }
-}
-
-/// The default of [`ProxyConfig::client_keepalive`].
-pub const DEFAULT_CLIENT_KEEPALIVE: Duration = Duration::from_secs(15);
-
-/// The default of [`ProxyConfig::max_message`]: netpool's own `max_frame`.
-pub const DEFAULT_MAX_MESSAGE: usize = 16 * 1024 * 1024;
-
-/// An upstream device: its inventory name and how the pool reaches it.
-#[derive(Clone, Debug)]
-pub struct Upstream {
-    /// Inventory name.
-    pub name: String,
-    /// The pool's device (credentials stay here, never logged).
-    pub device: netpool::Device,
-}
 
 /// What one endpoint has seen.
 #[derive(Default, Debug)]
@@ -133,67 +92,6 @@ pub struct Endpoint {
     gate: junos_sim::sshd::Gate,
 }
 
-/// Client session-ids the proxy handed out, with the upstream session each one leases
-/// (for `kill-session`).
-#[derive(Default)]
-pub(crate) struct Sessions {
-    next: AtomicU32,
-    live: Mutex<std::collections::HashMap<u32, Live>>,
-}
-
-/// A client NETCONF session of the proxy: its endpoint, and the token `kill-session`
-/// cancels to end it.
-#[derive(Clone)]
-pub(crate) struct Live {
-    endpoint: usize,
-    kill: CancellationToken,
-}
-
-impl Sessions {
-    /// Register a client session of `endpoint`: its id, and the token that ends it.
-    pub(crate) fn open(&self, endpoint: usize) -> (u32, CancellationToken) {
-        let id = self.next.fetch_add(1, Relaxed) + 1;
-        let kill = CancellationToken::new();
-        self.lock().insert(
-            id,
-            Live {
-                endpoint,
-                kill: kill.clone(),
-            },
-        );
-        (id, kill)
-    }
-
-    /// Called once the session's lease is back in the pool (cleaned or discarded).
-    pub(crate) fn close(&self, id: u32) {
-        self.lock().remove(&id);
-    }
-
-    /// End client session `id` of `endpoint`, as Junos's kill-session ends the session it
-    /// names. False if no such live session: an id the proxy never gave out, one that
-    /// ended, or one of another endpoint.
-    pub(crate) fn kill(&self, endpoint: usize, id: u32) -> bool {
-        match self.lock().get(&id).filter(|l| l.endpoint == endpoint) {
-            Some(l) => {
-                l.kill.cancel();
-                true
-            }
-            None => false,
-        }
-    }
-
-    /// Whether client session `id` is still registered (its lease not yet back).
-    pub(crate) fn is_live(&self, id: u32) -> bool {
-        self.lock().contains_key(&id)
-    }
-
-    fn lock(&self) -> std::sync::MutexGuard<'_, std::collections::HashMap<u32, Live>> {
-        self.live
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-    }
-}
-
 pub(crate) struct Shared {
     pub(crate) pool: netpool::Pool,
     pub(crate) endpoints: Vec<Endpoint>,
@@ -204,81 +102,6 @@ pub(crate) struct Shared {
     pub(crate) ssh_limits: junos_sim::sshd::Limits,
     pub(crate) max_message: usize,
     pub(crate) token: CancellationToken,
-}
-
-/// An upstream session lent to one client of an endpoint: counted in the endpoint's
-/// `leases` for exactly as long as it lives, whichever way it ends.
-pub(crate) struct Leased<'a> {
-    pub(crate) session: netpool::NetconfGuard,
-    counters: &'a EndpointCounters,
-    _counted: InGauge<'a>,
-}
-
-/// Counts one in a gauge while it lives (a lease lent, a client waiting).
-struct InGauge<'a>(&'a AtomicU64);
-
-impl<'a> InGauge<'a> {
-    fn new(gauge: &'a AtomicU64) -> Self {
-        gauge.fetch_add(1, Relaxed);
-        InGauge(gauge)
-    }
-}
-
-impl Drop for InGauge<'_> {
-    fn drop(&mut self) {
-        self.0.fetch_sub(1, Relaxed);
-    }
-}
-
-impl Shared {
-    /// Lease an upstream session for a client of `endpoint`: the pool's FIFO wait up to
-    /// its checkout timeout, or until the proxy shuts down. A failure is counted and
-    /// comes back as the message the client is given.
-    pub(crate) async fn lease(&self, endpoint: usize) -> Result<Leased<'_>, String> {
-        let ep = &self.endpoints[endpoint];
-        let waiting = InGauge::new(&ep.counters.waiting);
-        let res = tokio::select! {
-            r = self.pool.netconf(&ep.device) => r,
-            _ = self.token.cancelled() => return Err("netlab proxy: shutting down".into()),
-        };
-        drop(waiting);
-        match res {
-            Ok(session) => Ok(Leased {
-                session,
-                counters: &ep.counters,
-                _counted: InGauge::new(&ep.counters.leases),
-            }),
-            Err(e) => {
-                ep.counters.errors.fetch_add(1, Relaxed);
-                tracing::info!(endpoint = %ep.name, "no upstream session for a client: {e}");
-                Err(format!("netlab proxy: no upstream session: {e}"))
-            }
-        }
-    }
-}
-
-impl Leased<'_> {
-    /// Hand the session back fit for the next client: cleaned (close-configuration,
-    /// discard-changes, unlock) if it holds state, discarded if cleaning fails.
-    /// Drop the upstream session without cleaning it: its transport failed.
-    pub(crate) fn discard(self) {
-        self.session.discard();
-    }
-
-    pub(crate) async fn give_back(self) {
-        let Leased {
-            mut session,
-            counters,
-            _counted,
-        } = self;
-        if session.needs_reset() {
-            counters.resets.fetch_add(1, Relaxed);
-            if let Err(e) = session.reset().await {
-                tracing::info!("upstream session could not be cleaned, discarded: {e}");
-                session.discard();
-            }
-        }
-    }
 }
 
 /// A running proxy. Dropping it does not stop it: call [`Proxy::shutdown`].
@@ -470,136 +293,5 @@ impl Proxy {
             ));
         }
         s
-    }
-}
-
-/// Where `netlab proxy` keeps its host key when `--host-key` is not given: under the
-/// user's state directory (`$XDG_STATE_HOME/netlab/`, else `~/.local/state/netlab/`).
-pub fn default_host_key_path() -> Result<PathBuf, String> {
-    let env = |k: &str| {
-        std::env::var_os(k)
-            .filter(|v| !v.is_empty())
-            .map(PathBuf::from)
-    };
-    let state = env("XDG_STATE_HOME")
-        .filter(|p| p.is_absolute())
-        .or_else(|| env("HOME").map(|h| h.join(".local/state")))
-        .ok_or("no state directory for the proxy's host key: HOME and XDG_STATE_HOME are unset; give --host-key FILE")?;
-    Ok(state.join("netlab").join("proxy-host-key"))
-}
-
-/// Read the proxy's host key from `path`, or create an Ed25519 key there (mode 0600; its
-/// directory, if missing, mode 0700) if the file does not exist. Errors name the file.
-pub fn load_or_create_host_key(path: &Path) -> Result<PrivateKey, String> {
-    let at = |e: &dyn std::fmt::Display| format!("host key {}: {e}", path.display());
-    match std::fs::read_to_string(path) {
-        Ok(text) => PrivateKey::from_openssh(text.trim()).map_err(|e| at(&e)),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            let seed: [u8; 32] = rand::random();
-            let key = PrivateKey::from(russh::keys::ssh_key::private::Ed25519Keypair::from_seed(
-                &seed,
-            ));
-            let text = key
-                .to_openssh(russh::keys::ssh_key::LineEnding::LF)
-                .map_err(|e| at(&e))?;
-            if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-                use std::os::unix::fs::DirBuilderExt as _;
-                std::fs::DirBuilder::new()
-                    .recursive(true)
-                    .mode(0o700)
-                    .create(dir)
-                    .map_err(|e| at(&e))?;
-            }
-            write_private(path, text.as_bytes()).map_err(|e| at(&e))?;
-            Ok(key)
-        }
-        Err(e) => Err(at(&e)),
-    }
-}
-
-fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    use std::io::Write as _;
-    use std::os::unix::fs::OpenOptionsExt as _;
-    let mut f = std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(0o600)
-        .open(path)?;
-    f.write_all(bytes)
-}
-
-/// Read an OpenSSH `authorized_keys` file: one key per line (options before the key
-/// type are not supported and are an error naming the line); blank lines and `#`
-/// comments are skipped.
-pub fn read_authorized_keys(path: &Path) -> Result<Vec<PublicKey>, String> {
-    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
-    parse_authorized_keys(&text).map_err(|e| format!("{}: {e}", path.display()))
-}
-
-fn parse_authorized_keys(text: &str) -> Result<Vec<PublicKey>, String> {
-    let mut keys = Vec::new();
-    for (n, line) in text.lines().enumerate() {
-        let line = line.trim();
-        if line.is_empty() || line.starts_with('#') {
-            continue;
-        }
-        let key = PublicKey::from_openssh(line)
-            .map_err(|e| format!("line {}: not a public key ({e})", n + 1))?;
-        keys.push(key);
-    }
-    if keys.is_empty() {
-        return Err("no keys".into());
-    }
-    Ok(keys)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn authorized_keys_skip_comments_and_name_a_bad_line() {
-        let key = PrivateKey::from(russh::keys::ssh_key::private::Ed25519Keypair::from_seed(
-            &[7; 32],
-        ));
-        let line = key.public_key().to_openssh().unwrap();
-        let keys = parse_authorized_keys(&format!("# ops\n\n{line} ops@host\n")).unwrap();
-        assert_eq!(keys.len(), 1);
-        assert_eq!(keys[0].key_data(), key.public_key().key_data());
-        let e = parse_authorized_keys(&format!("{line}\nssh-ed25519 AAAA!!\n")).unwrap_err();
-        assert!(e.starts_with("line 2: not a public key"), "{e}");
-        assert_eq!(parse_authorized_keys("# none\n").unwrap_err(), "no keys");
-    }
-
-    #[test]
-    fn the_host_key_is_created_once_then_reused() {
-        let dir = tempfile::tempdir().unwrap();
-        let p = dir.path().join("proxy_host_key");
-        let a = load_or_create_host_key(&p).unwrap();
-        let b = load_or_create_host_key(&p).unwrap();
-        assert_eq!(a.public_key(), b.public_key());
-        use std::os::unix::fs::PermissionsExt as _;
-        let mode = std::fs::metadata(&p).unwrap().permissions().mode();
-        assert_eq!(mode & 0o777, 0o600);
-        std::fs::write(&p, "not a key").unwrap();
-        let e = load_or_create_host_key(&p).unwrap_err();
-        assert!(e.starts_with(&format!("host key {}:", p.display())), "{e}");
-    }
-
-    #[test]
-    fn session_ids_map_to_their_endpoint_only() {
-        let s = Sessions::default();
-        let (a, ka) = s.open(0);
-        let (b, kb) = s.open(1);
-        assert_ne!(a, b);
-        assert!(!s.kill(1, a), "another endpoint's session");
-        assert!(!ka.is_cancelled());
-        assert!(!s.kill(0, 9999), "an id never given out");
-        assert!(s.kill(0, a));
-        assert!(ka.is_cancelled() && !kb.is_cancelled());
-        assert!(s.is_live(a), "live until its lease is back");
-        s.close(a);
-        assert!(!s.is_live(a));
-        assert!(!s.kill(0, a), "an ended session");
     }
 }
