@@ -38,6 +38,7 @@ mod ssh;
 pub mod sshd;
 pub mod state;
 mod sync;
+pub mod terminal;
 
 pub use counters::CounterSnapshot;
 pub use device::{
@@ -46,4 +47,4 @@ pub use device::{
 pub use fleet::{Addressing, Fleet, FleetConfig};
 pub use netconf::junos_capabilities;
 pub use profile::Timing;
-pub use shell::{Key, LineEditor};
+pub use terminal::{Key, LineEditor};

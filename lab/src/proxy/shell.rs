@@ -13,10 +13,10 @@
 
 use std::sync::atomic::Ordering::Relaxed;
 
-use junos_sim::{Key, LineEditor};
+use junos_sim::terminal::{converse, Bounds, Terminal};
 use netpool::Error;
 use russh::server::Msg;
-use russh::{Channel, ChannelMsg};
+use russh::Channel;
 
 use super::Shared;
 
@@ -186,72 +186,12 @@ pub(super) async fn serve(shared: &Shared, endpoint: usize, channel: Channel<Msg
         counters: &ep.counters,
         broken: false,
     };
-    let mut editor = LineEditor::new(pty);
-    let mut out = editor.for_terminal("--- netlab proxy: pooled session\n");
-    out.push_str(&sh.prompt());
-    'session: loop {
-        if !out.is_empty()
-            && wr
-                .data_bytes(std::mem::take(&mut out).into_bytes())
-                .await
-                .is_err()
-        {
-            break;
-        }
-        let msg = tokio::select! {
-            m = tokio::time::timeout(shared.client_idle_timeout, rd.wait()) => m,
-            _ = shared.token.cancelled() => break,
-        };
-        let data = match msg {
-            Ok(Some(ChannelMsg::Data { data })) => data,
-            Ok(Some(ChannelMsg::Eof)) | Ok(Some(ChannelMsg::Close)) | Ok(None) | Err(_) => break,
-            Ok(Some(_)) => continue,
-        };
-        sh.counters
-            .bytes_to_device
-            .fetch_add(data.len() as u64, Relaxed);
-        let mut echo = Vec::new();
-        for &b in data.iter() {
-            let key = editor.key(b, &mut echo);
-            out.push_str(&String::from_utf8_lossy(&std::mem::take(&mut echo)));
-            match key {
-                Key::Typed => {}
-                Key::Line(text) => match sh.execute(&text).await {
-                    Some(reply) if sh.broken => {
-                        out.push_str(&editor.for_terminal(&reply));
-                        let _ = wr.data_bytes(std::mem::take(&mut out).into_bytes()).await;
-                        break 'session;
-                    }
-                    Some(reply) => {
-                        // Each reply is written as it comes: a pasted packet of many
-                        // lines never holds all their replies at once.
-                        out.push_str(&editor.for_terminal(&reply));
-                        out.push_str(&sh.prompt());
-                        if wr
-                            .data_bytes(std::mem::take(&mut out).into_bytes())
-                            .await
-                            .is_err()
-                        {
-                            break 'session;
-                        }
-                    }
-                    None => {
-                        let _ = wr.data_bytes(std::mem::take(&mut out).into_bytes()).await;
-                        break 'session;
-                    }
-                },
-                Key::Interrupt => out.push_str(&sh.prompt()),
-                Key::TooLong => {
-                    out.push_str(&editor.for_terminal("\nerror: line too long\n"));
-                    out.push_str(&sh.prompt());
-                }
-                Key::Eof => break 'session,
-            }
-        }
-    }
-    let _ = wr.exit_status(0).await;
-    let _ = wr.eof().await;
-    let _ = wr.close().await;
+    let bounds = Bounds {
+        idle: Some(shared.client_idle_timeout),
+        stop: Some(&shared.token),
+    };
+    let banner = "--- netlab proxy: pooled session\n";
+    converse(&mut rd, &wr, &mut sh, pty, banner, bounds).await;
     if sh.broken {
         // Resetting a session whose transport failed would only wait out its timeouts.
         sh.lease.discard();
@@ -260,7 +200,7 @@ pub(super) async fn serve(shared: &Shared, endpoint: usize, channel: Channel<Msg
     }
 }
 
-impl Shell<'_> {
+impl Terminal for Shell<'_> {
     fn prompt(&self) -> String {
         match self.mode {
             Mode::Operational => format!("{}@{}> ", self.user, self.host),
@@ -283,6 +223,18 @@ impl Shell<'_> {
         reply
     }
 
+    fn finished(&self) -> bool {
+        self.broken
+    }
+
+    fn received(&mut self, bytes: usize) {
+        self.counters
+            .bytes_to_device
+            .fetch_add(bytes as u64, Relaxed);
+    }
+}
+
+impl Shell<'_> {
     async fn run_line(&mut self, line: &str) -> Option<String> {
         // Words as the Junos CLI reads them (a double-quoted string is one word).
         let words = match junos_sim::junos_config::split_words(line) {
