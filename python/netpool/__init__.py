@@ -12,23 +12,7 @@ work. See docs/python.md, and the type stubs beside this file.
 import atexit as _atexit
 
 from . import errors
-from .errors import Error as Error
-from .errors import ConfigError as ConfigError
-from .errors import ConnectError as ConnectError
-from .errors import ConnectRefused as ConnectRefused
-from .errors import ConnectTimeout as ConnectTimeout
-from .errors import AuthenticationError as AuthenticationError
-from .errors import HostKeyError as HostKeyError
-from .errors import ChannelError as ChannelError
-from .errors import TransportError as TransportError
-from .errors import ProtocolError as ProtocolError
-from .errors import RpcError as RpcError
-from .errors import RpcErrorInfo as RpcErrorInfo
-from .errors import RpcTimeout as RpcTimeout
-from .errors import CheckoutTimeout as CheckoutTimeout
-from .errors import CircuitOpen as CircuitOpen
-from .errors import PoolClosed as PoolClosed
-from .errors import ForkError as ForkError
+from .errors import *  # noqa: F401,F403  (every exception: errors.__all__)
 from ._netpool import _at_exit
 from ._hosts import AsyncConnection as AsyncConnection
 from ._hosts import AsyncConnectionPool as AsyncConnectionPool
@@ -62,21 +46,5 @@ __all__ = [
     "NetconfSession",
     "Pool",
     "PooledConnection",
-    "Error",
-    "ConfigError",
-    "ConnectError",
-    "ConnectRefused",
-    "ConnectTimeout",
-    "AuthenticationError",
-    "HostKeyError",
-    "ChannelError",
-    "TransportError",
-    "ProtocolError",
-    "RpcError",
-    "RpcErrorInfo",
-    "RpcTimeout",
-    "CheckoutTimeout",
-    "CircuitOpen",
-    "PoolClosed",
-    "ForkError",
 ]
+__all__ += errors.__all__

@@ -25,6 +25,41 @@ def _one_host(host: str, username: str, password: Optional[str], key_path: Optio
                     "keepalive_interval": keepalive_interval, "keepalive_count_max": keepalive_count_max}
 
 
+class _PoolArgs:
+    """The one-host pools' constructor, blocking or asyncio (``_pool_class``)."""
+
+    _pool_class: Any
+    _pool: Any
+
+    def __init__(self, host: str, username: str, password: Optional[str] = None,
+                 key_path: Optional[_Path] = None, port: int = 22, max_connections: int = 10,
+                 keepalive_interval: Optional[float] = 15.0, keepalive_count_max: int = 3, *,
+                 host_keys: Optional[Sequence[str]] = None, **settings: Any) -> None:
+        self.device, kw = _one_host(host, username, password, key_path, port, host_keys, settings, max_connections,
+                                    keepalive_interval, keepalive_count_max)
+        self._pool = self._pool_class(devices=[self.device], **kw)
+
+
+class _ConnectionArgs:
+    """The one-connection classes' constructor, blocking or asyncio (``_pool_class``); a
+    class's ``_opened`` runs last (the blocking one connects there)."""
+
+    _pool_class: Any
+    _pool: Any
+
+    def __init__(self, host: str, username: str, password: Optional[str] = None,
+                 key_path: Optional[_Path] = None, port: int = 22,
+                 keepalive_interval: Optional[float] = 15.0, keepalive_count_max: int = 3, *,
+                 host_keys: Optional[Sequence[str]] = None, **settings: Any) -> None:
+        self.device, kw = _one_host(host, username, password, key_path, port, host_keys, settings, 1,
+                                    keepalive_interval, keepalive_count_max)
+        self._pool = self._pool_class(devices=[self.device], **kw)
+        self._opened()
+
+    def _opened(self) -> None:
+        pass
+
+
 class PooledConnection:
     """A command handle of a :class:`ConnectionPool`. Each ``execute`` runs on its own exec
     channel of a pooled connection; the handle reserves nothing, so any number may be open
@@ -97,20 +132,14 @@ class _AsyncHost:
         return f"netpool.{type(self).__name__}({self.device.label})"
 
 
-class ConnectionPool(_Host):
+class ConnectionPool(_Host, _PoolArgs):
     """One host, up to ``max_connections`` pre-authenticated SSH connections, dead ones
     replaced without an error to the caller: ``with pool.connection() as conn:
     r = conn.execute("show version")``. Any other keyword is a pool setting
     (``netpool.SETTINGS``); host keys are verified unless ``host_keys`` pins them or
     ``host_key_policy`` says otherwise."""
 
-    def __init__(self, host: str, username: str, password: Optional[str] = None,
-                 key_path: Optional[_Path] = None, port: int = 22, max_connections: int = 10,
-                 keepalive_interval: Optional[float] = 15.0, keepalive_count_max: int = 3, *,
-                 host_keys: Optional[Sequence[str]] = None, **settings: Any) -> None:
-        self.device, kw = _one_host(host, username, password, key_path, port, host_keys, settings, max_connections,
-                                    keepalive_interval, keepalive_count_max)
-        self._pool = Pool(devices=[self.device], **kw)
+    _pool_class = Pool
 
     def connection(self) -> PooledConnection:
         return PooledConnection(self._pool, self.device)
@@ -119,18 +148,14 @@ class ConnectionPool(_Host):
         return self._pool.stats()
 
 
-class Connection(_Host):
+class Connection(_Host, _ConnectionArgs):
     """One SSH connection to one host, no pool, with keepalives (``keepalive_interval``,
     ``keepalive_count_max``). It connects when made, so a wrong password or host key fails
     here; a connection found dead is replaced at the next command."""
 
-    def __init__(self, host: str, username: str, password: Optional[str] = None,
-                 key_path: Optional[_Path] = None, port: int = 22,
-                 keepalive_interval: Optional[float] = 15.0, keepalive_count_max: int = 3, *,
-                 host_keys: Optional[Sequence[str]] = None, **settings: Any) -> None:
-        self.device, kw = _one_host(host, username, password, key_path, port, host_keys, settings, 1,
-                                    keepalive_interval, keepalive_count_max)
-        self._pool = Pool(devices=[self.device], **kw)
+    _pool_class = Pool
+
+    def _opened(self) -> None:
         try:
             self._pool.prewarm(self.device, 1)
         except BaseException:
@@ -154,17 +179,11 @@ class AsyncPooledConnection:
         pass
 
 
-class AsyncConnectionPool(_AsyncHost):
+class AsyncConnectionPool(_AsyncHost, _PoolArgs):
     """:class:`ConnectionPool` for asyncio: ``async with pool.connection() as conn:
     r = await conn.execute("uptime")``."""
 
-    def __init__(self, host: str, username: str, password: Optional[str] = None,
-                 key_path: Optional[_Path] = None, port: int = 22, max_connections: int = 10,
-                 keepalive_interval: Optional[float] = 15.0, keepalive_count_max: int = 3, *,
-                 host_keys: Optional[Sequence[str]] = None, **settings: Any) -> None:
-        self.device, kw = _one_host(host, username, password, key_path, port, host_keys, settings, max_connections,
-                                    keepalive_interval, keepalive_count_max)
-        self._pool = AsyncPool(devices=[self.device], **kw)
+    _pool_class = AsyncPool
 
     def connection(self) -> AsyncPooledConnection:
         return AsyncPooledConnection(self._pool, self.device)
@@ -176,16 +195,10 @@ class AsyncConnectionPool(_AsyncHost):
         return self
 
 
-class AsyncConnection(_AsyncHost):
+class AsyncConnection(_AsyncHost, _ConnectionArgs):
     """:class:`Connection` for asyncio, opened by ``await conn.connect()`` or ``async with``."""
 
-    def __init__(self, host: str, username: str, password: Optional[str] = None,
-                 key_path: Optional[_Path] = None, port: int = 22,
-                 keepalive_interval: Optional[float] = 15.0, keepalive_count_max: int = 3, *,
-                 host_keys: Optional[Sequence[str]] = None, **settings: Any) -> None:
-        self.device, kw = _one_host(host, username, password, key_path, port, host_keys, settings, 1,
-                                    keepalive_interval, keepalive_count_max)
-        self._pool = AsyncPool(devices=[self.device], **kw)
+    _pool_class = AsyncPool
 
     async def connect(self) -> "AsyncConnection":
         """Connect and authenticate now (a wrong password or host key fails here)."""
