@@ -3,16 +3,14 @@
 //! awaiting task (or `asyncio.wait_for` timing out) drops the Rust work, and the pool's
 //! cancellation safety hands back whatever it held.
 
-use std::path::PathBuf;
 use std::sync::Arc;
 
 use pyo3::prelude::*;
-use pyo3::types::{PyDict, PyTuple};
+use pyo3::types::PyTuple;
 
 use crate::core::Core;
 use crate::deliver::Outcome;
 use crate::session::{self, Cell, Op};
-use crate::settings::{pool_setup, Device};
 
 /// Many devices, one pool, for asyncio: the methods of [`crate::sync_api::Pool`] as
 /// awaitables.
@@ -22,20 +20,6 @@ pub struct AsyncPool {
 }
 
 crate::twins::pool_methods!(AsyncPool, future, {
-    #[new]
-    #[pyo3(signature = (inventory=None, devices=None, **settings))]
-    fn py_new(
-        py: Python<'_>,
-        inventory: Option<PathBuf>,
-        devices: Option<Vec<Device>>,
-        settings: Option<&Bound<'_, PyDict>>,
-    ) -> PyResult<Self> {
-        let (cfg, devices) = pool_setup(py, inventory, devices, settings)?;
-        Ok(AsyncPool {
-            core: Core::start(py, "netpool.AsyncPool", cfg, devices)?,
-        })
-    }
-
     /// `async with pool.netconf("r1") as nc:`: the session is leased on entry.
     fn netconf(&self, py: Python<'_>, device: &Bound<'_, PyAny>) -> PyResult<AsyncNetconfSession> {
         let d = self.core.resolve(py, device)?;

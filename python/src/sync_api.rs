@@ -1,15 +1,13 @@
 //! The blocking classes: every call releases the GIL while it waits, so other Python threads
 //! run; on the main thread Ctrl-C interrupts a call within 100 ms and leaks nothing.
 
-use std::path::PathBuf;
 use std::sync::Arc;
 
 use pyo3::prelude::*;
-use pyo3::types::{PyDict, PyTuple};
+use pyo3::types::PyTuple;
 
 use crate::core::Core;
 use crate::session::{self, Cell, Op};
-use crate::settings::{pool_setup, Device};
 
 /// Many devices, one pool: `cli`, `rpc`, `command`, `configure`, `netconf` sessions and
 /// `fan_out`, each call blocking its thread (never the others).
@@ -19,20 +17,6 @@ pub struct Pool {
 }
 
 crate::twins::pool_methods!(Pool, sync, {
-    #[new]
-    #[pyo3(signature = (inventory=None, devices=None, **settings))]
-    fn py_new(
-        py: Python<'_>,
-        inventory: Option<PathBuf>,
-        devices: Option<Vec<Device>>,
-        settings: Option<&Bound<'_, PyDict>>,
-    ) -> PyResult<Self> {
-        let (cfg, devices) = pool_setup(py, inventory, devices, settings)?;
-        Ok(Pool {
-            core: Core::start(py, "netpool.Pool", cfg, devices)?,
-        })
-    }
-
     /// Lease a NETCONF session for several RPCs: `with pool.netconf("r1") as nc: ...`.
     fn netconf(&self, py: Python<'_>, device: &Bound<'_, PyAny>) -> PyResult<Py<NetconfSession>> {
         let d = self.core.resolve(py, device)?;

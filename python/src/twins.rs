@@ -1,14 +1,29 @@
 //! The methods the blocking and asyncio classes share, written once. Each macro expands
-//! into a class's one `#[pymethods]` block: the shared methods, then the class's own
-//! (constructor, context manager, repr). `$run` names how a call waits: `sync` (the
-//! thread blocks with the GIL released) or `aio` (an asyncio future the runtime
-//! completes). One docstring per method, whichever class it lands in.
+//! into a class's one `#[pymethods]` block: the shared methods (for the pools, the
+//! constructor too), then the class's own (context manager, repr). `$run` names how a
+//! call waits: `sync` (the thread blocks with the GIL released) or `aio` (an asyncio
+//! future the runtime completes). One docstring per method, whichever class it lands in.
 
 /// `Pool` and `AsyncPool`.
 macro_rules! pool_methods {
     ($class:ident, $run:ident, { $($own:tt)* }) => {
         #[pyo3::pymethods]
         impl $class {
+            #[new]
+            #[pyo3(signature = (inventory=None, devices=None, **settings))]
+            fn py_new(
+                py: pyo3::Python<'_>,
+                inventory: Option<std::path::PathBuf>,
+                devices: Option<Vec<$crate::settings::Device>>,
+                settings: Option<&pyo3::Bound<'_, pyo3::types::PyDict>>,
+            ) -> pyo3::PyResult<Self> {
+                let (cfg, devices) = $crate::settings::pool_setup(py, inventory, devices, settings)?;
+                let name = concat!("netpool.", stringify!($class));
+                Ok($class {
+                    core: $crate::core::Core::start(py, name, cfg, devices)?,
+                })
+            }
+
             /// The devices the pool knows (from the inventory and `devices=`), in order.
             #[getter]
             fn devices(&self) -> Vec<$crate::settings::Device> {
