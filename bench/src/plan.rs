@@ -88,7 +88,7 @@ pub struct Target {
     /// The pool's view.
     pub device: Device,
     /// The simulator's view, when simulated.
-    pub sim: Option<junos_sim::Device>,
+    pub sim: Option<junos_sim::Router>,
 }
 
 /// Everything a run needs.

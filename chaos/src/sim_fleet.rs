@@ -6,7 +6,7 @@ use junos_sim::{Fleet, DEFAULT_PASSWORD, DEFAULT_USER};
 use netpool::HostKeyPolicy;
 
 /// One simulated router as the pool addresses it, pinned to its own host key.
-pub fn pool_device(d: &junos_sim::Device) -> netpool::Device {
+pub fn pool_device(d: &junos_sim::Router) -> netpool::Device {
     netpool::Device::with_password(
         d.addr().ip().to_string(),
         d.addr().port(),

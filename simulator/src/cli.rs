@@ -9,7 +9,7 @@ use crate::commands::{
     configuration_text, display_xml, render_text, render_xml, CommandLine, Pieces, Show,
 };
 use crate::ctx::ChannelCtx;
-use crate::device::Device;
+use crate::router::Router;
 
 /// An exec channel: run one command, send its output and exit status, close.
 pub(crate) async fn exec(channel: Channel<Msg>, ctx: &ChannelCtx, command: &str) {
@@ -40,7 +40,7 @@ pub(crate) async fn exec(channel: Channel<Msg>, ctx: &ChannelCtx, command: &str)
 }
 
 /// Run one CLI line: (exit status, stdout pieces, stderr).
-pub(crate) async fn run_cli_command(dev: &Device, line: &str) -> (u32, Pieces, String) {
+pub(crate) async fn run_cli_command(dev: &Router, line: &str) -> (u32, Pieces, String) {
     match CommandLine::parse(line) {
         Err(e) => (1, Box::new(std::iter::empty()), e.message),
         Ok(cmd) => {

@@ -2,19 +2,19 @@
 
 use std::sync::atomic::Ordering::Relaxed;
 
-use crate::device::Device;
+use crate::router::Router;
 use crate::sshd::HeldChannel;
 
 /// What a channel task knows about its connection. The channel counts against its
 /// connection's channel limit, and in the device's `channels_open`, while this lives.
 pub(crate) struct ChannelCtx {
-    pub(crate) dev: Device,
+    pub(crate) dev: Router,
     pub(crate) user: String,
     _held: HeldChannel,
 }
 
 impl ChannelCtx {
-    pub(crate) fn new(dev: Device, user: String, held: HeldChannel) -> Self {
+    pub(crate) fn new(dev: Router, user: String, held: HeldChannel) -> Self {
         Self {
             dev,
             user,

@@ -4,11 +4,11 @@
 use std::sync::atomic::Ordering::Relaxed;
 use std::time::Duration;
 
-use crate::device::Device;
+use crate::router::Router;
 
 /// Wait for the routing engine to serve a command: queue on its concurrency, then the
 /// profile's service time plus any injected delay.
-pub(crate) async fn engine_time(dev: &Device, work: Duration) {
+pub(crate) async fn engine_time(dev: &Router, work: Duration) {
     let extra = Duration::from_millis(dev.inner.control.extra_delay_ms.load(Relaxed));
     let total = work + extra;
     if total.is_zero() {

@@ -13,20 +13,20 @@ use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::TcpStream;
 use tokio_util::sync::{CancellationToken, WaitForCancellationFutureOwned};
 
-use crate::device::{Control, Device};
+use crate::router::{Control, Router};
 use crate::sync::lock;
 
 /// The control handle: faults injected into a running device.
-impl Device {
+impl Router {
     /// Fault: drop every session and close the listeners at once, as `kill -9 sshd`.
-    /// Connects are refused (RST) until [`Device::restart`].
+    /// Connects are refused (RST) until [`Router::restart`].
     pub fn kill(&self) {
         let token = lock(&self.inner.kill).clone();
         token.cancel();
         tracing::info!(device = %self.hostname(), "fault: killed");
     }
 
-    /// Listen again on the same addresses after [`Device::kill`]. Configuration survives;
+    /// Listen again on the same addresses after [`Router::kill`]. Configuration survives;
     /// locks and candidate changes of dead sessions are gone.
     pub async fn restart(&self) -> std::io::Result<()> {
         {

@@ -4,14 +4,14 @@ use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::time::Duration;
 
 use crate::counters::CounterSnapshot;
-use crate::device::{Device, DeviceConfig};
+use crate::router::{DeviceConfig, Router};
 use crate::spec::DeviceSpec;
 use crate::sync::lock;
 
 /// How the devices of a fleet are addressed.
 #[derive(Debug, Clone)]
 pub enum Addressing {
-    /// Device N on 127.0.1.N (N from 1), listening on each of these ports (e.g. 22 and 830;
+    /// Router N on 127.0.1.N (N from 1), listening on each of these ports (e.g. 22 and 830;
     /// 0 picks a free port per device).
     Loopback {
         /// First address; later devices count up from it.
@@ -56,7 +56,7 @@ pub struct FleetConfig {
 /// N simulated devices in one process.
 #[derive(Debug)]
 pub struct Fleet {
-    devices: Vec<Device>,
+    devices: Vec<Router>,
 }
 
 impl Fleet {
@@ -82,17 +82,17 @@ impl Fleet {
                 }
             };
             let spec = DeviceSpec::new(cfg.first_index + i, cfg.seed, cfg.device.route_count);
-            devices.push(Device::start(spec, cfg.device.clone(), &addrs).await?);
+            devices.push(Router::start(spec, cfg.device.clone(), &addrs).await?);
         }
         Ok(Fleet { devices })
     }
 
     /// The devices.
-    pub fn devices(&self) -> &[Device] {
+    pub fn devices(&self) -> &[Router] {
         &self.devices
     }
 
-    /// Politely stop every device (see [`Device::shutdown`]).
+    /// Politely stop every device (see [`Router::shutdown`]).
     pub async fn shutdown(&self, grace: Duration) {
         futures::future::join_all(self.devices.iter().map(|d| d.shutdown(grace))).await;
     }

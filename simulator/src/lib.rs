@@ -1,6 +1,6 @@
 //! junos-sim: a fleet of simulated Junos routers that real clients accept.
 //!
-//! Each [`Device`] is a russh SSH server with password and public-key authentication.
+//! Each [`Router`] is a russh SSH server with password and public-key authentication.
 //! An exec channel runs one CLI command; the `netconf` subsystem (or exec
 //! `xml-mode netconf need-trailer`) speaks NETCONF as Junos does; a PTY shell gives the
 //! interactive CLI. State (configuration, locks, commit history, a synthetic route table)
@@ -24,13 +24,13 @@ pub mod clock;
 pub mod commands;
 mod counters;
 mod ctx;
-mod device;
 mod engine;
 mod faults;
 mod fleet;
 pub mod junos_config;
 mod netconf;
 pub mod profile;
+mod router;
 pub mod schema;
 mod shell;
 pub mod spec;
@@ -41,10 +41,10 @@ mod sync;
 pub mod terminal;
 
 pub use counters::CounterSnapshot;
-pub use device::{
-    host_key_fingerprint_of, Device, DeviceConfig, User, DEFAULT_PASSWORD, DEFAULT_USER,
-};
 pub use fleet::{Addressing, Fleet, FleetConfig};
 pub use netconf::junos_capabilities;
 pub use profile::Timing;
+pub use router::{
+    host_key_fingerprint_of, DeviceConfig, Router, User, DEFAULT_PASSWORD, DEFAULT_USER,
+};
 pub use terminal::{Key, LineEditor};

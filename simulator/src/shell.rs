@@ -8,8 +8,8 @@ use russh::Channel;
 
 use crate::cli::run_cli_command;
 use crate::ctx::ChannelCtx;
-use crate::device::Device;
 use crate::junos_config::split_words;
+use crate::router::Router;
 use crate::terminal::{converse, Bounds, Terminal};
 
 #[derive(PartialEq, Eq)]
@@ -19,7 +19,7 @@ enum Mode {
 }
 
 struct Shell<'a> {
-    dev: &'a Device,
+    dev: &'a Router,
     user: &'a str,
     id: u32,
     mode: Mode,

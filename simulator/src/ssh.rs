@@ -11,22 +11,22 @@ use russh::Channel;
 use tokio::net::{TcpListener, TcpStream};
 
 use crate::ctx::ChannelCtx;
-use crate::device::Device;
 use crate::faults::FaultyStream;
+use crate::router::Router;
 use crate::sshd::{self, Credential, Event, HeldChannel, Refusal};
 use crate::sync::lock;
 
 /// A device as the SSH core's service (crate-private: its stream type is).
-pub(crate) struct Router(pub(crate) Device);
+pub(crate) struct SshService(pub(crate) Router);
 
-impl std::ops::Deref for Router {
-    type Target = Device;
-    fn deref(&self) -> &Device {
+impl std::ops::Deref for SshService {
+    type Target = Router;
+    fn deref(&self) -> &Router {
         &self.0
     }
 }
 
-impl sshd::Service for Router {
+impl sshd::Service for SshService {
     type Stream = FaultyStream;
 
     fn wrap(&self, sock: TcpStream) -> FaultyStream {
@@ -105,14 +105,14 @@ impl sshd::Service for Router {
 
 /// Starting a device: binding its listeners (here, beside the accept loop they feed, so
 /// that the device itself knows nothing of SSH).
-impl Device {
+impl Router {
     /// Bind the device's listeners and start serving.
     pub async fn start(
         spec: crate::spec::DeviceSpec,
-        config: crate::device::DeviceConfig,
+        config: crate::router::DeviceConfig,
         addrs: &[SocketAddr],
-    ) -> std::io::Result<Device> {
-        let dev = Device::new(spec, config, addrs);
+    ) -> std::io::Result<Router> {
+        let dev = Router::new(spec, config, addrs);
         dev.bind().await?;
         Ok(dev)
     }
@@ -150,7 +150,7 @@ impl Device {
                 linger: Duration::from_secs(1),
             };
             tokio::spawn(sshd::serve(
-                Arc::new(Router(self.clone())),
+                Arc::new(SshService(self.clone())),
                 l,
                 self.inner.ssh_config.clone(),
                 stop,

@@ -67,13 +67,13 @@ pub async fn fleet_one(f: impl FnOnce(&mut DeviceConfig)) -> Fleet {
 }
 
 /// The pool's view of a simulated router.
-pub fn device(d: &junos_sim::Device) -> Device {
+pub fn device(d: &junos_sim::Router) -> Device {
     netchaos::sim_fleet::pool_device(d)
 }
 
 /// A simulated router as the pool addresses it, without a pinned key: the pool's
 /// host-key policy decides (for tests of the policies themselves).
-pub fn unpinned_device(d: &junos_sim::Device) -> Device {
+pub fn unpinned_device(d: &junos_sim::Router) -> Device {
     Device::with_password(d.addr().ip().to_string(), d.addr().port(), USER, PASSWORD)
 }
 
@@ -143,7 +143,7 @@ pub struct FleetThread {
     /// The pool's view of each router.
     pub devices: Vec<Device>,
     /// The routers, for their counters and faults.
-    pub routers: Vec<junos_sim::Device>,
+    pub routers: Vec<junos_sim::Router>,
     stop: Option<std::sync::mpsc::Sender<()>>,
     thread: Option<std::thread::JoinHandle<()>>,
 }

@@ -40,7 +40,7 @@ impl Lab {
         Ok(Lab { fleet, devs, cfg })
     }
 
-    pub(crate) fn sim(&self, i: usize) -> &junos_sim::Device {
+    pub(crate) fn sim(&self, i: usize) -> &junos_sim::Router {
         &self.fleet.devices()[i]
     }
 

@@ -19,8 +19,8 @@ use crate::commands::{
 };
 use crate::counters::GaugeGuard;
 use crate::ctx::ChannelCtx;
-use crate::device::Device;
 use crate::engine::engine_time;
+use crate::router::Router;
 use crate::state::Denied;
 use crate::sync::lock;
 
@@ -56,7 +56,7 @@ pub(crate) enum Body {
 }
 
 pub(crate) struct Session<'a> {
-    dev: &'a Device,
+    dev: &'a Router,
     id: u32,
     user: &'a str,
 }

@@ -33,7 +33,7 @@ const FAULTS: [Fault; 6] = [
 ];
 const CANCEL_AFTER_MS: [u64; 6] = [0, 1, 2, 5, 20, 80];
 
-async fn apply(fault: Fault, r: &junos_sim::Device) {
+async fn apply(fault: Fault, r: &junos_sim::Router) {
     match fault {
         Fault::None | Fault::SlowAuth => {}
         Fault::Refused => r.kill(),
@@ -43,7 +43,7 @@ async fn apply(fault: Fault, r: &junos_sim::Device) {
     }
 }
 
-async fn clear(r: &junos_sim::Device) {
+async fn clear(r: &junos_sim::Router) {
     r.set_stalled(false);
     r.set_refuse_auth(false);
     r.set_extra_delay(Duration::ZERO);

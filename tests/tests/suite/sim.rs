@@ -57,7 +57,7 @@ async fn read_frames(ch: &mut Channel<Msg>, n: usize) -> Vec<String> {
 
 const HELLO: &[u8] = b"<hello xmlns=\"urn:ietf:params:xml:ns:netconf:base:1.0\"><capabilities><capability>urn:ietf:params:netconf:base:1.0</capability></capabilities></hello>]]>]]>";
 
-async fn still_serves(r: &junos_sim::Device) {
+async fn still_serves(r: &junos_sim::Router) {
     let fleet_pool = netpool::Pool::builder()
         .host_key_policy(netpool::HostKeyPolicy::InsecureAcceptAny)
         .build()
@@ -285,7 +285,7 @@ async fn kill_session_ends_the_other_session_and_frees_its_lock() {
 }
 
 /// Within `bound`, the router has no SSH connection, NETCONF session or channel open.
-async fn assert_nothing_open(r1: &junos_sim::Device, bound: Duration) {
+async fn assert_nothing_open(r1: &junos_sim::Router, bound: Duration) {
     assert!(
         eventually(bound, || {
             let c = r1.counters();

@@ -152,29 +152,29 @@ pub(crate) struct DeviceInner {
 }
 
 /// A running simulated device. Cheap to clone; the device stops when the fleet is dropped
-/// or [`Device::kill`] is called.
+/// or [`Router::kill`] is called.
 #[derive(Clone)]
-pub struct Device {
+pub struct Router {
     pub(crate) inner: Arc<DeviceInner>,
 }
 
-impl std::fmt::Debug for Device {
+impl std::fmt::Debug for Router {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Device")
+        f.debug_struct("Router")
             .field("hostname", &self.inner.spec.hostname)
             .field("addrs", &self.addrs())
             .finish()
     }
 }
 
-impl Device {
-    /// A device not serving yet (`Device::start`, in `ssh.rs`, binds its listeners).
-    pub(crate) fn new(spec: DeviceSpec, config: DeviceConfig, addrs: &[SocketAddr]) -> Device {
+impl Router {
+    /// A device not serving yet (`Router::start`, in `ssh.rs`, binds its listeners).
+    pub(crate) fn new(spec: DeviceSpec, config: DeviceConfig, addrs: &[SocketAddr]) -> Router {
         let key = PrivateKey::from(Ed25519Keypair::from_seed(&seed_bytes(spec.seed)));
         let concurrency = config.timing.concurrency.max(1);
         let limits = config.ssh_limits();
         let ssh_config = Arc::new(crate::sshd::russh_config("OpenSSH_junos_sim", key.clone()));
-        Device {
+        Router {
             inner: Arc::new(DeviceInner {
                 state: Mutex::new(DeviceState::new(&spec)),
                 spec,
@@ -324,7 +324,7 @@ mod key_tests {
     #[test]
     fn a_fleets_host_keys_can_be_known_without_starting_it() {
         for (index, seed) in [(0, 1), (41, 1), (9_999, 7)] {
-            let dev = Device::new(
+            let dev = Router::new(
                 DeviceSpec::new(index, seed, 0),
                 DeviceConfig::default(),
                 &[],
