@@ -8,12 +8,12 @@
 
 mod blackhole;
 pub mod probe;
-pub mod proxy;
+pub mod fault_proxy;
 pub mod scenarios;
 pub mod sim_fleet;
 
 pub use blackhole::Blackhole;
-pub use proxy::{Direction, FaultProxy, Toxic, ToxicKind};
+pub use fault_proxy::{Direction, FaultProxy, Toxic, ToxicKind};
 pub use scenarios::{run, Scenario, ScenarioResult, Size, SCENARIOS};
 
 /// Resident set size of this process in KiB (Linux `/proc/self/status`; 0 elsewhere).

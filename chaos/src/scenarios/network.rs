@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 use junos_sim::DeviceConfig;
 
 use super::{detected, eventually, nc, recovered, Lab, Obs, Size};
-use crate::proxy::{Direction, FaultProxy, Toxic, ToxicKind};
+use crate::fault_proxy::{Direction, FaultProxy, Toxic, ToxicKind};
 
 pub(super) async fn silent_idle_drop(_s: Size) -> Obs {
     let lab = Lab::new(1, DeviceConfig::default()).await?;

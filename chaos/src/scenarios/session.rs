@@ -7,7 +7,7 @@ use junos_sim::Timing;
 use netpool::{ConfigChange, DiscardReason, Error};
 
 use super::{detected, eventually, nc, recovered, Lab, Obs, Size};
-use crate::proxy::{Direction, FaultProxy, Toxic, ToxicKind};
+use crate::fault_proxy::{Direction, FaultProxy, Toxic, ToxicKind};
 
 pub(super) async fn error_in_session(_s: Size) -> Obs {
     let lab = Lab::new(1, DeviceConfig::default()).await?;
