@@ -37,7 +37,7 @@ def table(path: str, a: str, b: str) -> None:
         xa, xb = by.get(a, []), by.get(b, [])
         if not xa or not xb:
             continue
-        fmt = lambda xs: " ".join(f"{x:.1f}" for x in xs)
+        fmt = lambda xs: " ".join(f"{x:.1f}" if x >= 10 else f"{x:.3f}" for x in xs)
         print(f"{name:44} {fmt(xa):>24} {fmt(xb):>24} {statistics.median(xb) / statistics.median(xa):9.3f}")
 
 

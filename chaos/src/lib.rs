@@ -7,8 +7,8 @@
 #![deny(missing_docs)]
 
 mod blackhole;
-pub mod probe;
 pub mod fault_proxy;
+pub mod probe;
 pub mod scenarios;
 pub mod sim_fleet;
 

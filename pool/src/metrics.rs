@@ -76,81 +76,44 @@ type Of<T> = fn(&DeviceStats) -> T;
 const GAUGE: MetricType = MetricType::Gauge;
 const COUNTER: MetricType = MetricType::Counter;
 
-/// Per device: (name, type, help, value); counters without their `_total`.
-const FAMILIES: [(&str, MetricType, &str, Of<u64>); 13] = [
-    ("netpool_connections", GAUGE, "SSH connections open.", |s| {
-        s.connections as u64
-    }),
-    (
-        "netpool_channels",
-        GAUGE,
-        "Channels open over those connections (in use and idle).",
-        |s| s.channels as u64,
-    ),
-    (
-        "netpool_idle_sessions",
-        GAUGE,
-        "Idle NETCONF sessions ready for reuse.",
-        |s| s.idle_sessions as u64,
-    ),
-    (
-        "netpool_sessions_in_use",
-        GAUGE,
-        "Sessions lent out now.",
-        |s| s.in_use as u64,
-    ),
-    (
-        "netpool_waiting_callers",
-        GAUGE,
-        "Callers waiting for a session now.",
-        |s| s.waiting as u64,
-    ),
-    (
-        "netpool_connecting",
-        GAUGE,
-        "Connects in flight now.",
-        |s| s.connecting as u64,
-    ),
-    (
-        "netpool_circuit_open",
-        GAUGE,
-        "1 while the circuit breaker refuses connects.",
-        |s| u64::from(s.breaker_open),
-    ),
-    (
-        "netpool_connects",
-        COUNTER,
-        "SSH connections opened.",
-        |s| s.connects,
-    ),
-    (
-        "netpool_sessions_created",
-        COUNTER,
-        "NETCONF sessions opened.",
-        |s| s.netconf_opened,
-    ),
-    ("netpool_checkouts", COUNTER, "Checkouts served.", |s| {
-        s.checkouts
-    }),
-    (
-        "netpool_checkouts_reused",
-        COUNTER,
-        "Checkouts served by an existing connection or session.",
-        |s| s.reused,
-    ),
-    (
-        "netpool_rpcs",
-        COUNTER,
-        "Requests sent: NETCONF RPCs (the pool's own cleanup RPCs too) and CLI commands.",
-        |s| s.rpcs,
-    ),
-    (
-        "netpool_keepalive_failures",
-        COUNTER,
-        "Connections lost because the device stopped answering SSH keepalives.",
-        |s| s.keepalive_failures,
-    ),
-];
+/// One row a family, per device: `"name" KIND => value, "help";`, the value an expression
+/// of the device's stats `$s` (counters without their `_total`).
+macro_rules! families {
+    ($s:ident => $($name:literal $kind:ident => $value:expr, $help:literal;)*) => {
+        [$(($name, $kind, $help, (|$s: &DeviceStats| $value) as Of<u64>),)*]
+    };
+}
+
+/// Per device: (name, type, help, value).
+#[rustfmt::skip]
+const FAMILIES: [(&str, MetricType, &str, Of<u64>); 13] = families! { s =>
+    "netpool_connections" GAUGE => s.connections as u64,
+        "SSH connections open.";
+    "netpool_channels" GAUGE => s.channels as u64,
+        "Channels open over those connections (in use and idle).";
+    "netpool_idle_sessions" GAUGE => s.idle_sessions as u64,
+        "Idle NETCONF sessions ready for reuse.";
+    "netpool_sessions_in_use" GAUGE => s.in_use as u64,
+        "Sessions lent out now.";
+    "netpool_waiting_callers" GAUGE => s.waiting as u64,
+        "Callers waiting for a session now.";
+    "netpool_connecting" GAUGE => s.connecting as u64,
+        "Connects in flight now.";
+    "netpool_circuit_open" GAUGE => u64::from(s.breaker_open),
+        "1 while the circuit breaker refuses connects.";
+    "netpool_connects" COUNTER => s.connects,
+        "SSH connections opened.";
+    "netpool_sessions_created" COUNTER => s.netconf_opened,
+        "NETCONF sessions opened.";
+    "netpool_checkouts" COUNTER => s.checkouts,
+        "Checkouts served.";
+    "netpool_checkouts_reused" COUNTER => s.reused,
+        "Checkouts served by an existing connection or session.";
+    "netpool_rpcs" COUNTER => s.rpcs,
+        "Requests sent: NETCONF RPCs (the pool's own cleanup RPCs too) and CLI commands.";
+    "netpool_keepalive_failures" COUNTER => s.keepalive_failures,
+        "Connections lost because the device stopped answering SSH keepalives.";
+};
 
 /// Counters per device and one more label: (name without `_total`, label, help, values).
 type ByLabel = fn(&DeviceStats) -> Vec<(&'static str, u64)>;

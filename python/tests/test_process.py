@@ -82,6 +82,15 @@ def _run(script: str, timeout: float = 30.0) -> subprocess.CompletedProcess:
                           timeout=timeout)
 
 
+def _exits_cleanly(res: subprocess.CompletedProcess, took: float, during: str) -> None:
+    """The script printed "exiting" and ended at once (under 5 s), without a panic or a
+    traceback, ``during`` what it left behind."""
+    assert res.returncode == 0, res.stderr
+    assert res.stdout.strip() == "exiting"
+    assert "panic" not in res.stderr.lower() and "Traceback" not in res.stderr, res.stderr
+    assert took < 5, f"exit took {took:.1f} s {during}"
+
+
 def test_interpreter_exit_with_sessions_open_is_clean(fleet):
     t0 = time.monotonic()
     res = _run(f"""
@@ -107,11 +116,7 @@ def test_interpreter_exit_with_sessions_open_is_clean(fleet):
         asyncio.run(main())
         print("exiting")
     """)
-    took = time.monotonic() - t0
-    assert res.returncode == 0, res.stderr
-    assert res.stdout.strip() == "exiting"
-    assert "panic" not in res.stderr.lower() and "Traceback" not in res.stderr, res.stderr
-    assert took < 5, f"exit took {took:.1f} s with sessions open and calls in flight"
+    _exits_cleanly(res, time.monotonic() - t0, "with sessions open and calls in flight")
 
 
 def test_exit_while_an_async_call_hangs_is_clean(blackhole):
@@ -128,11 +133,7 @@ def test_exit_while_an_async_call_hangs_is_clean(blackhole):
         asyncio.run(main())
         print("exiting")
     """)
-    took = time.monotonic() - t0
-    assert res.returncode == 0, res.stderr
-    assert res.stdout.strip() == "exiting"
-    assert "panic" not in res.stderr.lower() and "Traceback" not in res.stderr, res.stderr
-    assert took < 5, f"exit took {took:.1f} s with a connect hanging (its timeout: 30 s)"
+    _exits_cleanly(res, time.monotonic() - t0, "with a connect hanging (its timeout: 30 s)")
 
 
 def test_bench_refuses_to_run_without_a_required_client():

@@ -66,98 +66,69 @@ type Of = fn(&EndpointCounters) -> u64;
 const GAUGE: MetricType = MetricType::Gauge;
 const COUNTER: MetricType = MetricType::Counter;
 
-/// (name, type, help, value) per endpoint; counters without their `_total`.
-const FAMILIES: [(&str, MetricType, &str, Of); 10] = [
-    (
-        "netlab_proxy_clients",
-        GAUGE,
-        "Client SSH connections open.",
-        |c| c.clients.load(Relaxed),
-    ),
-    (
-        "netlab_proxy_leases",
-        GAUGE,
-        "Upstream sessions lent to clients now.",
-        |c| c.leases.load(Relaxed),
-    ),
-    (
-        "netlab_proxy_waiting_clients",
-        GAUGE,
-        "Client sessions waiting for an upstream session now.",
-        |c| c.waiting.load(Relaxed),
-    ),
-    (
-        "netlab_proxy_client_connections",
-        COUNTER,
-        "Client SSH connections accepted.",
-        |c| c.client_connections.load(Relaxed),
-    ),
-    (
-        "netlab_proxy_netconf_sessions",
-        COUNTER,
-        "Client NETCONF sessions.",
-        |c| c.netconf_sessions.load(Relaxed),
-    ),
-    ("netlab_proxy_rpcs", COUNTER, "RPCs relayed.", |c| {
-        c.rpcs.load(Relaxed)
-    }),
-    (
-        "netlab_proxy_commands",
-        COUNTER,
-        "Exec and shell commands run.",
-        |c| c.commands.load(Relaxed),
-    ),
-    (
-        "netlab_proxy_resets",
-        COUNTER,
-        "Upstream sessions cleaned for the next client (lock, changes, private configuration).",
-        |c| c.resets.load(Relaxed),
-    ),
-    (
-        "netlab_proxy_kill_sessions",
-        COUNTER,
-        "Client sessions ended by another client's kill-session.",
-        |c| c.kill_sessions.load(Relaxed),
-    ),
-    (
-        "netlab_proxy_errors",
-        COUNTER,
-        "Failures a client saw (no session in time, upstream broke, timeouts).",
-        |c| c.errors.load(Relaxed),
-    ),
-];
+/// One row a family, per endpoint: `name KIND field "help"` (counters without their
+/// `_total`; the value is the endpoint counter `field`).
+macro_rules! families {
+    ($($name:literal $kind:ident $field:ident $help:literal;)*) => {
+        [$(($name, $kind, $help, (|c: &EndpointCounters| c.$field.load(Relaxed)) as Of),)*]
+    };
+}
+
+/// (name, type, help, value) per endpoint.
+#[rustfmt::skip]
+const FAMILIES: [(&str, MetricType, &str, Of); 10] = families! {
+    "netlab_proxy_clients" GAUGE clients
+        "Client SSH connections open.";
+    "netlab_proxy_leases" GAUGE leases
+        "Upstream sessions lent to clients now.";
+    "netlab_proxy_waiting_clients" GAUGE waiting
+        "Client sessions waiting for an upstream session now.";
+    "netlab_proxy_client_connections" COUNTER client_connections
+        "Client SSH connections accepted.";
+    "netlab_proxy_netconf_sessions" COUNTER netconf_sessions
+        "Client NETCONF sessions.";
+    "netlab_proxy_rpcs" COUNTER rpcs
+        "RPCs relayed.";
+    "netlab_proxy_commands" COUNTER commands
+        "Exec and shell commands run.";
+    "netlab_proxy_resets" COUNTER resets
+        "Upstream sessions cleaned for the next client (lock, changes, private configuration).";
+    "netlab_proxy_kill_sessions" COUNTER kill_sessions
+        "Client sessions ended by another client's kill-session.";
+    "netlab_proxy_errors" COUNTER errors
+        "Failures a client saw (no session in time, upstream broke, timeouts).";
+};
 
 /// Counters per endpoint and one more label: (name without unit and `_total`, label, help,
 /// in bytes, values).
 type ByLabel = fn(&EndpointCounters) -> Vec<(&'static str, u64)>;
-const BY_LABEL: [(&str, &str, &str, bool, ByLabel); 2] = [
-    (
-        "netlab_proxy_refused",
-        "reason",
-        "Clients refused, by reason: auth (login refused), connection_cap (over the connection caps at accept), login_grace (cut before login: handshake or grace time), channel_cap (a channel over the per-connection cap).",
-        false,
-        |c| {
-            vec![
-                ("auth", c.auth_failures.load(Relaxed)),
-                ("connection_cap", c.refused.load(Relaxed)),
-                ("login_grace", c.cut_pre_auth.load(Relaxed)),
-                ("channel_cap", c.channels_refused.load(Relaxed)),
-            ]
-        },
-    ),
-    (
-        "netlab_proxy_relayed",
-        "direction",
-        "Bytes relayed between clients and devices, by direction (to_device: RPCs, commands and keystrokes; to_client: relayed replies and command output).",
-        true,
-        |c| {
-            vec![
-                ("to_device", c.bytes_to_device.load(Relaxed)),
-                ("to_client", c.bytes_to_client.load(Relaxed)),
-            ]
-        },
-    ),
-];
+
+/// One row a family: `name label bytes "help" { value: field, ... }`.
+macro_rules! by_label {
+    ($($name:literal $label:literal $bytes:literal $help:literal
+        { $($value:literal: $field:ident),* };)*) => {
+        [$((
+            $name,
+            $label,
+            $help,
+            $bytes,
+            (|c: &EndpointCounters| vec![$(($value, c.$field.load(Relaxed))),*]) as ByLabel,
+        ),)*]
+    };
+}
+
+#[rustfmt::skip]
+const BY_LABEL: [(&str, &str, &str, bool, ByLabel); 2] = by_label! {
+    "netlab_proxy_refused" "reason" false
+        "Clients refused, by reason: auth (login refused), connection_cap (over the connection caps at accept), login_grace (cut before login: handshake or grace time), channel_cap (a channel over the per-connection cap)."
+        {
+            "auth": auth_failures, "connection_cap": refused,
+            "login_grace": cut_pre_auth, "channel_cap": channels_refused
+        };
+    "netlab_proxy_relayed" "direction" true
+        "Bytes relayed between clients and devices, by direction (to_device: RPCs, commands and keystrokes; to_client: relayed replies and command output)."
+        { "to_device": bytes_to_device, "to_client": bytes_to_client };
+};
 
 fn counter(m: &mut MetricEncoder, labels: &[(&str, &str)], n: u64) -> std::fmt::Result {
     m.encode_family(&labels)?

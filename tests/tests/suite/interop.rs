@@ -506,18 +506,7 @@ async fn openssh_exec_and_netconf_subsystem() {
     let (key, fleet) = keyed_router(dir.path()).await;
     let r1 = &fleet.devices()[0];
     let ssh = |extra: &[&str]| ssh(&key, r1.addr().port(), None, extra);
-    let out = ssh(&["lab@127.0.0.1", "show version | no-more"])
-        .output()
-        .await
-        .unwrap();
-    assert!(succeeded("ssh exec", &out).starts_with("Hostname: r1\n"));
-
-    let out = ssh(&["lab@127.0.0.1", "show bogus"])
-        .output()
-        .await
-        .unwrap();
-    assert_eq!(out.status.code(), Some(1), "unknown command exits non-zero");
-    assert!(String::from_utf8_lossy(&out.stderr).contains("syntax error"));
+    exec_output_and_status(&ssh, "ssh exec").await;
 
     let (hello, reply) = netconf_over(ssh(&["-s", "lab@127.0.0.1", "netconf"]), "42").await;
     assert!(hello.supports("http://xml.juniper.net/netconf/junos/1.0"));
@@ -650,6 +639,29 @@ pub(crate) fn ssh(
         .args(["-p", &port.to_string()])
         .args(extra);
     c
+}
+
+/// Exec through `ssh`: `show version` prints router r1's output and exits 0; an unknown
+/// command exits 1 with Junos's `syntax error` on stderr.
+pub(crate) async fn exec_output_and_status(
+    ssh: &impl Fn(&[&str]) -> tokio::process::Command,
+    what: &str,
+) {
+    let out = ssh(&["lab@127.0.0.1", "show version | no-more"])
+        .output()
+        .await
+        .unwrap();
+    assert!(succeeded(what, &out).starts_with("Hostname: r1\n"));
+    let out = ssh(&["lab@127.0.0.1", "show bogus"])
+        .output()
+        .await
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{what}: an unknown command exits 1 (the router's exit status)"
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("syntax error"));
 }
 
 /// Speak NETCONF 1.0 through `ssh`'s stdin and stdout: hello, get-software-information

@@ -10,7 +10,7 @@ use std::time::Duration;
 use netpool_tests::*;
 use serde_json::Value;
 
-use crate::interop::{netconf_over, python, script, ssh, ssh_keygen};
+use crate::interop::{exec_output_and_status, netconf_over, python, script, ssh, ssh_keygen};
 use crate::proxy::{proxy_for, proxy_with_keys, CLIENT_PASSWORD};
 
 /// Run an interop script against `addr` with the proxy's credentials; its last stdout
@@ -163,21 +163,7 @@ async fn openssh_exec_subsystem_and_xml_mode_through_the_proxy_with_a_key() {
     );
     std::fs::write(&known, host_line).unwrap();
     let ssh = |extra: &[&str]| ssh(&key, at.port(), Some(&known), extra);
-    let out = ssh(&["lab@127.0.0.1", "show version"])
-        .output()
-        .await
-        .unwrap();
-    assert!(succeeded("ssh exec via the proxy", &out).starts_with("Hostname: r1\n"));
-    let out = ssh(&["lab@127.0.0.1", "show bogus"])
-        .output()
-        .await
-        .unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(1),
-        "the router's exit status comes through"
-    );
-    assert!(String::from_utf8_lossy(&out.stderr).contains("syntax error"));
+    exec_output_and_status(&ssh, "ssh exec via the proxy").await;
 
     for how in [
         &["-s", "lab@127.0.0.1", "netconf"][..],
