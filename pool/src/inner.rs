@@ -10,7 +10,7 @@ use crate::config::{HostKeyPolicy, PoolConfig};
 use crate::device::{Device, DeviceMap};
 use crate::error::DiscardReason;
 use crate::netconf::NetconfSession;
-use crate::slot::{Limits, Slot};
+use crate::slot::{Limits, Slot, Upkeep};
 use crate::sync::lock;
 
 pub(crate) struct PoolInner {
@@ -50,6 +50,17 @@ impl PoolInner {
             connections: self.config.max_connections_per_device,
             channels_per_connection: self.config.channels_per_connection,
             max_lifetime: self.config.max_lifetime,
+        }
+    }
+
+    /// The settings a maintenance pass (and a session's return) decides by.
+    pub(crate) fn upkeep(&self) -> Upkeep {
+        let c = &self.config;
+        Upkeep {
+            idle_timeout: c.idle_timeout,
+            max_lifetime: c.max_lifetime,
+            min_idle_connections: c.min_idle_connections,
+            max_connections: c.max_connections_per_device,
         }
     }
 
@@ -133,7 +144,7 @@ impl PoolInner {
                 .spawn(async move { sess.close(&device, Duration::from_millis(500)).await });
             return;
         }
-        if let Some(t) = self.session_deadline(&sess) {
+        if let Some(t) = crate::slot::session_deadline(self.upkeep(), &sess) {
             slot.due.at(t);
         }
         st.idle.push(sess);

@@ -136,6 +136,75 @@ pub(crate) trait PooledConn {
     fn created(&self) -> Instant;
     /// Whether it is known dead (broken, or its connection task ended).
     fn is_dead(&self) -> bool;
+    /// How long since a channel on it was last used.
+    fn idle_for(&self) -> Duration;
+}
+/// What a maintenance pass needs of an idle session.
+pub(crate) trait IdleSession {
+    /// Whether its connection is known dead.
+    fn conn_dead(&self) -> bool;
+    /// When it was last handed back.
+    fn last_used(&self) -> Instant;
+    /// When it was opened.
+    fn created(&self) -> Instant;
+}
+
+impl IdleSession for Box<NetconfSession> {
+    fn conn_dead(&self) -> bool {
+        self.conn().is_dead()
+    }
+
+    fn last_used(&self) -> Instant {
+        self.last_used
+    }
+
+    fn created(&self) -> Instant {
+        self.created
+    }
+}
+
+/// The settings a maintenance pass decides by.
+#[derive(Clone, Copy)]
+pub(crate) struct Upkeep {
+    pub(crate) idle_timeout: Option<Duration>,
+    pub(crate) max_lifetime: Option<Duration>,
+    pub(crate) min_idle_connections: usize,
+    pub(crate) max_connections: usize,
+}
+
+/// What a maintenance pass decided for one device (`C` and `S` as in [`Step`]).
+pub(crate) struct Sweep<C = SshConn, S = Box<NetconfSession>> {
+    /// Idle sessions to close (already counted as discards).
+    pub(crate) close: Vec<S>,
+    /// Unused connections to close (already counted as discards).
+    pub(crate) disconnect: Vec<Arc<C>>,
+    /// Connects to start (already counted in `connecting`).
+    pub(crate) prewarm: usize,
+    /// When what was kept next needs a look (its earliest idle or lifetime deadline).
+    pub(crate) next: Option<Instant>,
+}
+
+/// When an idle session next needs looking at: its idle timeout or its lifetime (none for
+/// a deadline past what an `Instant` holds: a limit that large never comes).
+pub(crate) fn session_deadline(up: Upkeep, s: &impl IdleSession) -> Option<Instant> {
+    let idle = up.idle_timeout.and_then(|t| s.last_used().checked_add(t));
+    let old = up.max_lifetime.and_then(|l| s.created().checked_add(l));
+    idle.into_iter().chain(old).min()
+}
+
+/// When a connection next needs looking at: its lifetime, or its idle timeout if no
+/// channel is open on it.
+pub(crate) fn conn_deadline(up: Upkeep, c: &impl PooledConn) -> Option<Instant> {
+    let idle = up
+        .idle_timeout
+        .filter(|_| c.channels().load(Relaxed) == 0)
+        .and_then(|t| Instant::now().checked_add(t.saturating_sub(c.idle_for())));
+    let old = up.max_lifetime.and_then(|l| c.created().checked_add(l));
+    idle.into_iter().chain(old).min()
+}
+
+fn earliest(a: Option<Instant>, b: Option<Instant>) -> Option<Instant> {
+    a.into_iter().chain(b).min()
 }
 
 impl PooledConn for SshConn {
@@ -149,6 +218,10 @@ impl PooledConn for SshConn {
 
     fn is_dead(&self) -> bool {
         SshConn::is_dead(self)
+    }
+
+    fn idle_for(&self) -> Duration {
+        SshConn::idle_for(self)
     }
 }
 
@@ -375,6 +448,79 @@ impl<C: PooledConn, S> SlotState<C, S> {
             .or_default() += 1;
         self.failure_epoch += 1;
         self.last_error = Some(e.clone());
+    }
+
+    /// A maintenance pass over this device: idle sessions on a dead connection or past
+    /// `idle_timeout` or `max_lifetime`, and connections with no channel open past either,
+    /// are taken out to be closed (each counted as a discard); connects are counted in
+    /// `connecting` to bring the device up to `min_idle_connections`, unless the pool is
+    /// `closing` or the breaker refuses.
+    pub(crate) fn sweep(&mut self, up: Upkeep, device: &str, closing: bool) -> Sweep<C, S>
+    where
+        S: IdleSession,
+    {
+        let mut next = None;
+        let mut close = Vec::new();
+        let mut keep = Vec::with_capacity(self.idle.len());
+        for s in std::mem::take(&mut self.idle) {
+            let why = if s.conn_dead() {
+                Some(DiscardReason::Transport)
+            } else if up
+                .idle_timeout
+                .is_some_and(|t| s.last_used().elapsed() >= t)
+            {
+                Some(DiscardReason::IdleTimeout)
+            } else if up.max_lifetime.is_some_and(|l| s.created().elapsed() >= l) {
+                Some(DiscardReason::MaxLifetime)
+            } else {
+                None
+            };
+            match why {
+                Some(w) => {
+                    self.counters.discard(w);
+                    close.push(s);
+                }
+                None => {
+                    next = earliest(next, session_deadline(up, &s));
+                    keep.push(s);
+                }
+            }
+        }
+        self.idle = keep;
+        self.prune_dead();
+        let mut disconnect = Vec::new();
+        let mut keep_conns = Vec::with_capacity(self.conns.len());
+        for c in std::mem::take(&mut self.conns) {
+            let old = up.max_lifetime.is_some_and(|l| c.created().elapsed() >= l);
+            let idle_long = up.idle_timeout.is_some_and(|t| c.idle_for() >= t);
+            if c.channels().load(Relaxed) == 0 && (old || idle_long) {
+                self.counters.discard(if old {
+                    DiscardReason::MaxLifetime
+                } else {
+                    DiscardReason::IdleTimeout
+                });
+                disconnect.push(c);
+            } else {
+                next = earliest(next, conn_deadline(up, &*c));
+                keep_conns.push(c);
+            }
+        }
+        self.conns = keep_conns;
+        let mut prewarm = 0;
+        if !closing {
+            let have = self.conns.len() + self.connecting;
+            let want = up.min_idle_connections.min(up.max_connections);
+            if have < want && self.breaker.admit(device, Instant::now()).is_ok() {
+                prewarm = want - have;
+                self.connecting += prewarm;
+            }
+        }
+        Sweep {
+            close,
+            disconnect,
+            prewarm,
+            next,
+        }
     }
 }
 

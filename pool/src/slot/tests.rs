@@ -20,6 +20,8 @@ pub(super) struct Fake {
     pub(super) channels: AtomicUsize,
     pub(super) created: Instant,
     pub(super) dead: std::sync::atomic::AtomicBool,
+    /// When a channel on it was last used.
+    pub(super) idle_since: Instant,
 }
 
 impl PooledConn for Fake {
@@ -32,6 +34,9 @@ impl PooledConn for Fake {
     fn is_dead(&self) -> bool {
         self.dead.load(SeqCst)
     }
+    fn idle_for(&self) -> Duration {
+        self.idle_since.elapsed()
+    }
 }
 
 /// A slot over fake connections; idle sessions are numbers.
@@ -43,6 +48,7 @@ pub(super) fn conn(id: u32, channels: usize) -> Arc<Fake> {
         channels: AtomicUsize::new(channels),
         created: Instant::now(),
         dead: Default::default(),
+        idle_since: Instant::now(),
     })
 }
 
@@ -181,4 +187,125 @@ fn immediate_checkouts_count_as_the_floor_without_a_histogram() {
     assert_eq!(p50, 1);
     assert!((2990..=3010).contains(&p99), "{p99}");
     assert!((2990..=3010).contains(&max), "{max}");
+}
+
+/// An idle session without NETCONF: its connection's health and its times.
+#[derive(Debug, PartialEq)]
+struct Idle {
+    id: u32,
+    conn_dead: bool,
+    last_used: Instant,
+    created: Instant,
+}
+
+impl IdleSession for Idle {
+    fn conn_dead(&self) -> bool {
+        self.conn_dead
+    }
+    fn last_used(&self) -> Instant {
+        self.last_used
+    }
+    fn created(&self) -> Instant {
+        self.created
+    }
+}
+
+const UP: Upkeep = Upkeep {
+    idle_timeout: Some(Duration::from_secs(60)),
+    max_lifetime: Some(Duration::from_secs(3600)),
+    min_idle_connections: 0,
+    max_connections: 2,
+};
+
+fn idle(id: u32, used_ago: u64, made_ago: u64) -> Idle {
+    let now = Instant::now();
+    Idle {
+        id,
+        conn_dead: false,
+        last_used: now - Duration::from_secs(used_ago),
+        created: now - Duration::from_secs(made_ago),
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_sweep_closes_idle_sessions_past_their_idle_time_or_lifetime_or_on_a_dead_connection() {
+    tokio::time::advance(Duration::from_secs(7200)).await;
+    let dead = Idle {
+        conn_dead: true,
+        ..idle(4, 0, 0)
+    };
+    let mut st = SlotState::<Fake, Idle> {
+        idle: vec![idle(1, 10, 100), idle(2, 61, 100), idle(3, 0, 3601), dead],
+        ..Default::default()
+    };
+    let sw = st.sweep(UP, "r1", false);
+    let closed: Vec<u32> = sw.close.iter().map(|s| s.id).collect();
+    assert_eq!(closed, [2, 3, 4]);
+    assert_eq!(st.idle.iter().map(|s| s.id).collect::<Vec<_>>(), [1]);
+    let d = &st.counters.discarded;
+    assert_eq!(
+        (
+            d[&DiscardReason::IdleTimeout],
+            d[&DiscardReason::MaxLifetime],
+            d[&DiscardReason::Transport]
+        ),
+        (1, 1, 1)
+    );
+    // The kept one is looked at again when its idle time runs out, 50 s from now.
+    assert_eq!(sw.next, Some(Instant::now() + Duration::from_secs(50)));
+    assert_eq!(sw.prewarm, 0);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_sweep_disconnects_unused_connections_past_their_idle_time_or_lifetime_only() {
+    let (young_busy, old_unused) = (conn(1, 2), conn(2, 0));
+    tokio::time::advance(Duration::from_secs(3601)).await;
+    let (idle_long, fresh) = (conn(3, 0), conn(4, 0));
+    // Connection 3 has had no channel for 61 s; 4 for none; 1 is old but busy.
+    tokio::time::advance(Duration::from_secs(61)).await;
+    let fresh = Arc::new(Fake {
+        idle_since: Instant::now(),
+        ..Arc::into_inner(fresh).unwrap()
+    });
+    let mut st = SlotState::<Fake, Idle> {
+        conns: vec![young_busy, old_unused, idle_long, fresh],
+        ..Default::default()
+    };
+    let sw = st.sweep(UP, "r1", false);
+    let gone: Vec<u32> = sw.disconnect.iter().map(|c| c.id).collect();
+    assert_eq!(gone, [2, 3], "the unused old one and the unused idle one");
+    assert_eq!(st.conns.iter().map(|c| c.id).collect::<Vec<_>>(), [1, 4]);
+    let d = &st.counters.discarded;
+    assert_eq!(
+        (
+            d[&DiscardReason::MaxLifetime],
+            d[&DiscardReason::IdleTimeout]
+        ),
+        (1, 1)
+    );
+    // The busy one is due at its lifetime (already past: at once), the fresh one in 60 s.
+    assert!(sw.next.is_some_and(|t| t <= Instant::now()));
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_sweep_connects_up_to_min_idle_unless_closing_or_the_breaker_refuses() {
+    let up = Upkeep {
+        min_idle_connections: 5,
+        ..UP
+    };
+    let mut st = SlotState::<Fake, Idle> {
+        conns: vec![conn(1, 1)],
+        ..Default::default()
+    };
+    assert_eq!(st.sweep(up, "r1", true).prewarm, 0, "closing: no connect");
+    let sw = st.sweep(up, "r1", false);
+    assert_eq!(sw.prewarm, 1, "up to the connection limit (2), not to 5");
+    assert_eq!(st.connecting, 1);
+    assert_eq!(st.sweep(up, "r1", false).prewarm, 0, "one in flight counts");
+    let mut st = SlotState::<Fake, Idle>::default();
+    for _ in 0..3 {
+        st.connect_failed(&refused(), 3, Duration::from_secs(30));
+    }
+    assert_eq!(st.sweep(up, "r1", false).prewarm, 0, "the breaker is open");
+    assert_eq!(st.connecting, 0);
 }
