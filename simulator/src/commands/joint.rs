@@ -1,7 +1,8 @@
 //! Commands kept whole in one place: each one's RPC name, CLI words, arguments and both
 //! renderers are here or in its module (`igp`, `engine`, `l2`). Adding such a command is
-//! one variant and its arms in this file; the compiler checks every arm. (The older
-//! commands of [`Show`](super::Show) are still spread over `rpc.rs`, `parse.rs`,
+//! one variant and its arms in this file; the compiler checks every arm. (The other
+//! commands of [`Show`](super::Show): argument-free ones are one entry of `table.rs`,
+//! those with arguments are parsed in `rpc.rs` and `parse.rs`, and all are rendered in
 //! `text.rs` and `xml/`.)
 
 use netconf_wire::{Element, RpcError};

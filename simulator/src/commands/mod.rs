@@ -1,6 +1,9 @@
-//! Junos operational commands: the [`Show`] enum with the RPC each maps from and its
-//! service time, then its parser (`parse`), and its text and XML renderers (`text`,
-//! `xml`). A new command is one arm here plus its two renderers.
+//! Junos operational commands: the [`Show`] enum and its service time, the RPCs and CLI
+//! words that ask for each, and its text and XML renderers (`text`, `xml`). An
+//! argument-free command is one entry of `table.rs` (its RPC and CLI words) beside its
+//! variant here; the compiler then asks for its renderers and service time. A command
+//! with arguments is parsed in `rpc.rs` and `parse.rs`; the [`Joint`] ones keep every
+//! part in `joint.rs`.
 //!
 //! Beside them, by concern: `output` (pieces, JSON, `| display xml`), `routes` (route
 //! helpers), `configuration` (`show configuration`'s views) and `time` (Junos's times).
@@ -16,6 +19,7 @@ mod joint;
 mod l2;
 mod parse;
 mod rpc;
+mod table;
 mod text;
 mod xml;
 

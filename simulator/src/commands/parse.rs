@@ -62,9 +62,13 @@ impl CommandLine {
             let pipes = parse_pipes(parts)?;
             return Ok(CommandLine { show, pipes });
         }
+        if let Some(plain) = super::table::by_words(&w) {
+            let show = plain.map_err(|at| err(at, "command"))?;
+            let pipes = parse_pipes(parts)?;
+            return Ok(CommandLine { show, pipes });
+        }
         let arg = |i: usize| w.get(i).copied().unwrap_or("");
         let show = match arg(1) {
-            a if is(a, "version") && a.len() >= 2 => Show::Version,
             a if is(a, "interfaces") && a.len() >= 2 => {
                 let mut name = None;
                 let mut level = Level::Normal;
@@ -82,30 +86,6 @@ impl CommandLine {
                 }
                 Show::Interfaces { name, level }
             }
-            a if is(a, "system") && a.len() >= 2 => match arg(2) {
-                b if is(b, "uptime") => Show::SystemUptime,
-                b if is(b, "information") => Show::SystemInformation,
-                b if is(b, "users") && b.len() >= 2 => Show::SystemUsers,
-                b if is(b, "memory") && b.len() >= 2 => Show::SystemMemory,
-                b if is(b, "alarms") && b.len() >= 2 => Show::SystemAlarms,
-                b if is(b, "storage") && b.len() >= 2 => Show::SystemStorage,
-                b if is(b, "commit") && b.len() >= 2 => Show::SystemCommit,
-                _ => return Err(err(2, "command")),
-            },
-            a if is(a, "chassis") && a.len() >= 2 => match arg(2) {
-                b if is(b, "hardware") => Show::ChassisHardware,
-                b if is(b, "routing-engine") => Show::RouteEngine,
-                b if is(b, "alarms") && b.len() >= 2 => Show::ChassisAlarms,
-                b if is(b, "environment") => Show::ChassisEnvironment,
-                b if is(b, "temperature-thresholds") => Show::TemperatureThresholds,
-                b if is(b, "power") => Show::PowerUsage,
-                b if is(b, "fpc") => Show::ChassisFpc,
-                _ => return Err(err(2, "command")),
-            },
-            a if is(a, "ntp") && a.len() >= 2 => match arg(2) {
-                b if is(b, "associations") => Show::NtpAssociations,
-                _ => return Err(err(2, "command")),
-            },
             a if is(a, "lldp") && a.len() >= 2 => match arg(2) {
                 b if is(b, "neighbors") && is(arg(3), "interface") && w.len() == 5 => {
                     Show::LldpDetail {
@@ -123,14 +103,6 @@ impl CommandLine {
                 (b, _) if is(b, "mac-table") => return Err(err(3, "command")),
                 _ => return Err(err(2, "command")),
             },
-            a if is(a, "ipv6") && a.len() >= 2 => match arg(2) {
-                b if is(b, "neighbors") => Show::Ipv6Neighbors,
-                _ => return Err(err(2, "command")),
-            },
-            a if is(a, "bfd") && a.len() >= 2 => match arg(2) {
-                b if is(b, "session") => Show::BfdSessions,
-                _ => return Err(err(2, "command")),
-            },
             a if is(a, "arp") && a.len() >= 2 => match arg(2) {
                 "" => Show::Arp { expiration: false },
                 b if is(b, "no-resolve") => Show::Arp {
@@ -145,13 +117,6 @@ impl CommandLine {
                     "" => Show::BgpNeighbor(None),
                     n => Show::BgpNeighbor(Some(parse_dest(n).ok_or_else(|| err(3, "address"))?)),
                 },
-                _ => return Err(err(2, "command")),
-            },
-            a if is(a, "ospf") => match arg(2) {
-                b if is(b, "interface") => Show::OspfInterface,
-                b if is(b, "database") => Show::OspfDatabase,
-                b if is(b, "neighbor") => Show::OspfNeighbor,
-                b if is(b, "overview") => Show::OspfOverview,
                 _ => return Err(err(2, "command")),
             },
             a if is(a, "configuration") && a.len() >= 2 => {

@@ -8,47 +8,20 @@ use netconf_wire::{Element, RpcError};
 use super::parse::parse_dest;
 use super::{Level, Show};
 
-/// The operational RPCs the simulator answers. The arguments each takes come from
-/// Junos's published RPC schema ([`crate::schema::rpc_args`]); any other is refused
+/// The operational RPCs with arguments the simulator answers (the argument-free ones are
+/// in [`super::table`], the joint ones in [`super::joint`]). The arguments each takes come
+/// from Junos's published RPC schema ([`crate::schema::rpc_args`]); any other is refused
 /// with Junos's `syntax error` naming it. `format` and the namespace are attributes,
 /// always allowed.
-const SERVED: &[&str] = &[
-    "get-software-information",
+const WITH_ARGUMENTS: &[&str] = &[
     "get-interface-information",
-    "get-chassis-inventory",
-    "get-route-engine-information",
-    "get-system-uptime-information",
-    "get-system-users-information",
-    "get-system-information",
-    "get-system-memory-information",
-    "get-system-alarm-information",
-    "get-system-storage",
-    "get-alarm-information",
-    "get-route-summary-information",
-    "get-ospf-interface-information",
-    "get-ospf-neighbor-information",
-    "get-ospf-database-information",
-    "get-ospf-overview-information",
-    "get-fpc-information",
-    "get-lldp-neighbors-information",
-    "get-bfd-session-information",
     "get-arp-table-information",
-    "get-bgp-summary-information",
     "get-bgp-neighbor-information",
     "get-route-information",
     "get-forwarding-table-information",
-    "get-environment-information",
-    "get-temperature-threshold-information",
-    "get-power-usage-information-detail",
-    "get-instance-information",
     "get-bridge-mac-table",
-    "get-ipv6-nd-information",
-    "get-commit-information",
     "get-lldp-interface-neighbors-information",
     "get-lldp-interface-neighbors",
-    "get-interface-optics-diagnostics-information",
-    "get-probe-results",
-    "get-bridge-instance-information",
     "ping",
     "traceroute",
 ];
@@ -56,7 +29,9 @@ const SERVED: &[&str] = &[
 /// Every operational RPC the simulator answers (the configuration RPCs aside): what
 /// `docs/junos.md` lists, one row each.
 pub fn served_rpcs() -> impl Iterator<Item = &'static str> {
-    SERVED.iter().chain(super::joint::RPCS).copied()
+    super::table::rpcs()
+        .chain(WITH_ARGUMENTS.iter().copied())
+        .chain(super::joint::RPCS.iter().copied())
 }
 
 impl Show {
@@ -72,7 +47,8 @@ impl Show {
             .next_back()
             .unwrap_or_default();
         let joint = super::Joint::from_rpc(op, level);
-        if !SERVED.contains(&op.name.as_str()) && joint.is_none() {
+        let plain = super::table::by_rpc(&op.name);
+        if plain.is_none() && !WITH_ARGUMENTS.contains(&op.name.as_str()) && joint.is_none() {
             return Ok(None);
         }
         let unpublished = super::joint::UNPUBLISHED_ARGS
@@ -99,34 +75,18 @@ impl Show {
         if let Some(joint) = joint {
             return joint.map(|j| Some(Show::Joint(j)));
         }
+        if let Some(show) = plain {
+            return Ok(Some(show));
+        }
         let text = |what: &str| super::arg_text(op, what);
         Ok(Some(match op.name.as_str() {
-            "get-software-information" => Show::Version,
             "get-interface-information" => Show::Interfaces {
                 name: text("interface-name"),
                 level,
             },
-            "get-chassis-inventory" => Show::ChassisHardware,
-            "get-route-engine-information" => Show::RouteEngine,
-            "get-system-uptime-information" => Show::SystemUptime,
-            "get-system-users-information" => Show::SystemUsers,
-            "get-system-information" => Show::SystemInformation,
-            "get-system-memory-information" => Show::SystemMemory,
-            "get-system-alarm-information" => Show::SystemAlarms,
-            "get-system-storage" => Show::SystemStorage,
-            "get-alarm-information" => Show::ChassisAlarms,
-            "get-route-summary-information" => Show::RouteSummary,
-            "get-ospf-interface-information" => Show::OspfInterface,
-            "get-ospf-neighbor-information" => Show::OspfNeighbor,
-            "get-ospf-overview-information" => Show::OspfOverview,
-            "get-fpc-information" => Show::ChassisFpc,
-            "get-ospf-database-information" => Show::OspfDatabase,
-            "get-lldp-neighbors-information" => Show::LldpNeighbors,
-            "get-bfd-session-information" => Show::BfdSessions,
             "get-arp-table-information" => Show::Arp {
                 expiration: op.has("expiration-time"),
             },
-            "get-bgp-summary-information" => Show::BgpSummary,
             "get-bgp-neighbor-information" => Show::BgpNeighbor(dest("neighbor-address")?),
             "get-route-information" if op.has("summary") => Show::RouteSummary,
             "get-route-information" => {
@@ -142,24 +102,15 @@ impl Show {
             "get-forwarding-table-information" => Show::ForwardingTable {
                 dest: dest("destination")?,
             },
-            "get-environment-information" => Show::ChassisEnvironment,
-            "get-temperature-threshold-information" => Show::TemperatureThresholds,
-            "get-power-usage-information-detail" => Show::PowerUsage,
-            "get-instance-information" => Show::RouteInstance,
             "get-bridge-mac-table" => Show::BridgeMacTable {
                 count: op.has("count"),
             },
-            "get-ipv6-nd-information" => Show::Ipv6Neighbors,
-            "get-commit-information" => Show::SystemCommit,
             "get-lldp-interface-neighbors-information" => Show::LldpDetail {
                 interface: text("interface-name"),
             },
             "get-lldp-interface-neighbors" => Show::LldpDetail {
                 interface: text("interface-device"),
             },
-            "get-interface-optics-diagnostics-information" => Show::Optics,
-            "get-probe-results" => Show::ProbeResults,
-            "get-bridge-instance-information" => Show::BridgeInstances,
             "ping" | "traceroute" => {
                 let host = match text("host").map(|h| h.parse::<Ipv4Addr>()) {
                     Some(Ok(h)) => h,
