@@ -37,25 +37,38 @@ async fn run_client_on(
     fleet: junos_sim::Fleet,
     extra: &[&str],
 ) -> (Value, junos_sim::Fleet) {
-    let r1 = &fleet.devices()[0];
+    let addr = fleet.devices()[0].addr();
+    let limit = Duration::from_secs(120);
+    let json = run_script(name, addr, PASSWORD, extra, limit).await;
+    (json, fleet)
+}
+
+/// Run the interop script `name` against `addr` (user `lab`, `password`, then `extra`)
+/// within `limit`: the JSON of its last line.
+pub(crate) async fn run_script(
+    name: &str,
+    addr: std::net::SocketAddr,
+    password: &str,
+    extra: &[&str],
+    limit: Duration,
+) -> Value {
     let out = tokio::time::timeout(
-        Duration::from_secs(120),
+        limit,
         tokio::process::Command::new(python())
             .arg(script(name))
-            .arg(r1.addr().ip().to_string())
-            .arg(r1.addr().port().to_string())
+            .arg(addr.ip().to_string())
+            .arg(addr.port().to_string())
             .arg(USER)
-            .arg(PASSWORD)
+            .arg(password)
             .args(extra)
             .output(),
     )
     .await
-    .expect("client finished within 120 s")
+    .unwrap_or_else(|_| panic!("{name}: the client did not finish within {limit:?}"))
     .expect("python runs");
     let stdout = succeeded(name, &out);
-    let json: Value = serde_json::from_str(stdout.lines().last().unwrap_or(""))
-        .unwrap_or_else(|e| panic!("{name}: {e}: {stdout}"));
-    (json, fleet)
+    serde_json::from_str(stdout.lines().last().unwrap_or(""))
+        .unwrap_or_else(|e| panic!("{name}: {e}: {stdout}"))
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

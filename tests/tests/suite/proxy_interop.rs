@@ -10,29 +10,13 @@ use std::time::Duration;
 use netpool_tests::*;
 use serde_json::Value;
 
-use crate::interop::{exec_output_and_status, netconf_over, python, script, ssh, ssh_keygen};
+use crate::interop::{exec_output_and_status, netconf_over, run_script, ssh, ssh_keygen};
 use crate::proxy::{proxy_for, proxy_with_keys, CLIENT_PASSWORD};
 
 /// Run an interop script against `addr` with the proxy's credentials; its last stdout
 /// line is JSON.
 async fn through(name: &str, addr: std::net::SocketAddr, password: &str, extra: &[&str]) -> Value {
-    let out = tokio::time::timeout(
-        Duration::from_secs(240),
-        tokio::process::Command::new(python())
-            .arg(script(name))
-            .arg(addr.ip().to_string())
-            .arg(addr.port().to_string())
-            .arg(USER)
-            .arg(password)
-            .args(extra)
-            .output(),
-    )
-    .await
-    .expect("client finished within 240 s")
-    .expect("python runs");
-    let stdout = succeeded(name, &out);
-    serde_json::from_str(stdout.lines().last().unwrap_or(""))
-        .unwrap_or_else(|e| panic!("{name}: {e}: {stdout}"))
+    run_script(name, addr, password, extra, Duration::from_secs(240)).await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
