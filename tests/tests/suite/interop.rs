@@ -525,13 +525,15 @@ async fn openssh_exec_and_netconf_subsystem() {
     assert!(hello.supports("http://xml.juniper.net/netconf/junos/1.0"));
     assert!(hello.session_id.is_some());
     assert_eq!(reply.message_id(), Some("42"));
-    assert_eq!(
-        reply
-            .root
-            .find(&["software-information", "host-name"])
-            .map(|e| e.text.as_str()),
-        Some("r1")
-    );
+    assert_eq!(host_name(&reply), Some("r1"));
+}
+
+/// The host name a `get-software-information` reply names.
+pub(crate) fn host_name(reply: &netconf_wire::RpcReply) -> Option<&str> {
+    reply
+        .root
+        .find(&["software-information", "host-name"])
+        .map(|e| e.text.as_str())
 }
 
 /// OpenSSH renegotiating keys after every KiB (`RekeyLimit`) in a NETCONF session of six

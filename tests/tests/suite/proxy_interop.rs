@@ -10,7 +10,9 @@ use std::time::Duration;
 use netpool_tests::*;
 use serde_json::Value;
 
-use crate::interop::{exec_output_and_status, netconf_over, run_script, ssh, ssh_keygen};
+use crate::interop::{
+    exec_output_and_status, host_name, netconf_over, run_script, ssh, ssh_keygen,
+};
 use crate::proxy::{proxy_for, proxy_with_keys, CLIENT_PASSWORD};
 
 /// Run an interop script against `addr` with the proxy's credentials; its last stdout
@@ -163,13 +165,7 @@ async fn openssh_exec_subsystem_and_xml_mode_through_the_proxy_with_a_key() {
             Some("client-7"),
             "{how:?}: the client's own message-id"
         );
-        assert_eq!(
-            reply
-                .root
-                .find(&["software-information", "host-name"])
-                .map(|e| e.text.as_str()),
-            Some("r1")
-        );
+        assert_eq!(host_name(&reply), Some("r1"), "{how:?}: the router's reply");
     }
     assert!(fleet.devices()[0].counters().tcp_accepts <= 2);
     px.shutdown(Duration::from_secs(2)).await;
