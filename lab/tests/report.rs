@@ -117,22 +117,19 @@ fn render_and_check(name: &str, netlab_args: &[&str], charts: usize) {
             c["height"].as_f64().unwrap() > 300.0,
             "{name} {kind}: not drawn tall: {c}"
         );
-        assert!(
-            !c["axes"].as_array().unwrap().is_empty(),
-            "{name} {kind}: {c}"
-        );
-        assert_eq!(
-            c["axes_drawn"], c["axes"],
-            "{name} {kind}: an axis title is missing"
-        );
-        assert!(
-            !c["legend"].as_array().unwrap().is_empty(),
-            "{name} {kind}: {c}"
-        );
-        assert_eq!(
-            c["legend_drawn"], c["legend"],
-            "{name} {kind}: a legend entry is missing"
-        );
+        // Axis titles and legend entries: some declared, and every one drawn.
+        for (part, what) in [("axes", "an axis title"), ("legend", "a legend entry")] {
+            let declared = &c[part];
+            assert!(
+                !declared.as_array().unwrap().is_empty(),
+                "{name} {kind}: no {part}: {c}"
+            );
+            assert_eq!(
+                &c[format!("{part}_drawn")],
+                declared,
+                "{name} {kind}: {what} is missing"
+            );
+        }
         // At least one data mark in the plot area per legend entry (a chart whose series
         // are empty draws its axes, grid and legend swatches, and no mark there).
         let legend_entries = c["legend"].as_array().unwrap().len() as u64;

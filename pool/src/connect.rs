@@ -1,8 +1,11 @@
 //! Opening SSH connections for a device: in their own tasks, with retry, backoff, the
 //! connect-rate limit and the breaker.
 
+use std::future::Future;
+use std::sync::atomic::AtomicBool;
 use std::sync::atomic::Ordering::Relaxed;
 use std::sync::Arc;
+use std::time::Duration;
 
 use tokio::time::Instant;
 use tracing::Instrument;
@@ -126,43 +129,241 @@ impl PoolInner {
     }
 }
 
-/// Connect with bounded retries (exponential backoff, full jitter) for retryable errors,
-/// respecting the device's connect-rate limit.
-async fn connect_with_retry(pool: &Arc<PoolInner>, slot: &Arc<Slot>) -> Result<SshConn> {
-    let cfg = &pool.config;
-    let mut attempt = 0;
-    loop {
-        let start_at = slot
-            .state()
-            .rate
-            .reserve(cfg.connect_rate_per_minute, Instant::now());
-        if start_at > Instant::now() {
-            tracing::debug!(device = %slot.device, wait = ?(start_at - Instant::now()), "connect-rate limit: waiting");
-            tokio::time::sleep_until(start_at).await;
-        }
+/// One connect attempt for one device: the seam between the pool's connect logic (retry,
+/// backoff, the connect-rate limit, the closing pool) and SSH, so that logic is tested on
+/// fakes in paused time.
+pub(crate) trait Connector {
+    type Conn;
+    /// Open one connection (no retry), or say why not.
+    fn attempt(&self) -> impl Future<Output = Result<Self::Conn>> + Send;
+}
+
+/// The pool's connector: an SSH connection to the slot's device.
+struct SshConnector<'a> {
+    pool: &'a PoolInner,
+    slot: &'a Slot,
+}
+
+impl Connector for SshConnector<'_> {
+    type Conn = SshConn;
+
+    fn attempt(&self) -> impl Future<Output = Result<SshConn>> + Send {
+        let (pool, slot) = (self.pool, self.slot);
         let id = pool.next_conn_id.fetch_add(1, Relaxed);
-        match crate::ssh::connect(
+        crate::ssh::connect(
             &slot.device,
-            cfg,
+            &pool.config,
             pool.host_keys.clone(),
             id,
             &slot.due,
             &slot.meters,
         )
-        .await
-        {
+    }
+}
+
+/// How a connect is retried.
+#[derive(Clone, Copy)]
+pub(crate) struct Retry<'a> {
+    /// Retries after the first attempt, for a retryable error.
+    pub(crate) retries: u32,
+    pub(crate) backoff_base: Duration,
+    pub(crate) backoff_max: Duration,
+    /// Set when the pool closes: no retry after that.
+    pub(crate) closed: &'a AtomicBool,
+}
+
+async fn connect_with_retry(pool: &Arc<PoolInner>, slot: &Arc<Slot>) -> Result<SshConn> {
+    let cfg = &pool.config;
+    let retry = Retry {
+        retries: cfg.connect_retries,
+        backoff_base: cfg.backoff_base,
+        backoff_max: cfg.backoff_max,
+        closed: &pool.closed,
+    };
+    let rate = cfg.connect_rate_per_minute;
+    let start_at = |now| slot.state().rate.reserve(rate, now);
+    let connector = SshConnector { pool, slot };
+    with_retry(&connector, retry, start_at, slot.device.label()).await
+}
+
+/// Connect with bounded retries (exponential backoff, full jitter) for retryable errors;
+/// each attempt waits for the instant `start_at` gives it (the device's connect-rate
+/// limit).
+pub(crate) async fn with_retry<K: Connector>(
+    connector: &K,
+    retry: Retry<'_>,
+    mut start_at: impl FnMut(Instant) -> Instant,
+    device: &str,
+) -> Result<K::Conn> {
+    let mut attempt = 0;
+    loop {
+        let at = start_at(Instant::now());
+        if at > Instant::now() {
+            tracing::debug!(device, wait = ?(at - Instant::now()), "connect-rate limit: waiting");
+            tokio::time::sleep_until(at).await;
+        }
+        match connector.attempt().await {
             Ok(c) => return Ok(c),
             Err(e)
                 if e.is_retryable_connect()
-                    && attempt < cfg.connect_retries
-                    && !pool.closed.load(Relaxed) =>
+                    && attempt < retry.retries
+                    && !retry.closed.load(Relaxed) =>
             {
-                let wait = backoff(cfg.backoff_base, cfg.backoff_max, attempt);
-                tracing::debug!(device = %slot.device, attempt, ?wait, "connect failed ({e}); retrying");
+                let wait = backoff(retry.backoff_base, retry.backoff_max, attempt);
+                tracing::debug!(device, attempt, ?wait, "connect failed ({e}); retrying");
                 attempt += 1;
                 tokio::time::sleep(wait).await;
             }
             Err(e) => return Err(e),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Mutex;
+
+    use super::*;
+
+    /// A device that answers each attempt with the next scripted result, and records when
+    /// each attempt started.
+    struct Scripted {
+        results: Mutex<Vec<Result<u32>>>,
+        started: Mutex<Vec<Instant>>,
+    }
+
+    impl Scripted {
+        fn new(mut results: Vec<Result<u32>>) -> Self {
+            results.reverse();
+            Scripted {
+                results: Mutex::new(results),
+                started: Mutex::new(Vec::new()),
+            }
+        }
+        fn started(&self) -> Vec<Instant> {
+            self.started.lock().unwrap().clone()
+        }
+    }
+
+    impl Connector for Scripted {
+        type Conn = u32;
+        fn attempt(&self) -> impl Future<Output = Result<u32>> + Send {
+            self.started.lock().unwrap().push(Instant::now());
+            let r = self
+                .results
+                .lock()
+                .unwrap()
+                .pop()
+                .expect("an attempt too many");
+            std::future::ready(r)
+        }
+    }
+
+    fn refused() -> Result<u32> {
+        Err(Error::ConnectRefused {
+            device: "r1".into(),
+        })
+    }
+
+    fn auth_failed() -> Result<u32> {
+        Err(Error::AuthFailed {
+            device: "r1".into(),
+            user: "lab".into(),
+            methods: "password".into(),
+        })
+    }
+
+    const BASE: Duration = Duration::from_millis(100);
+    const MAX: Duration = Duration::from_millis(300);
+
+    fn retry(retries: u32, closed: &AtomicBool) -> Retry<'_> {
+        Retry {
+            retries,
+            backoff_base: BASE,
+            backoff_max: MAX,
+            closed,
+        }
+    }
+
+    /// No connect-rate limit: every attempt may start at once.
+    fn now(t: Instant) -> Instant {
+        t
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_refused_connect_is_retried_with_backoff_until_it_succeeds() {
+        let open = AtomicBool::new(false);
+        let k = Scripted::new(vec![refused(), refused(), Ok(7)]);
+        let c = with_retry(&k, retry(3, &open), now, "r1").await.unwrap();
+        assert_eq!(c, 7);
+        let t = k.started();
+        assert_eq!(t.len(), 3);
+        // Full jitter over half to all of base * 2^attempt, capped at the maximum.
+        for (i, cap) in [(1, BASE), (2, BASE * 2)] {
+            let waited = t[i] - t[i - 1];
+            assert!(
+                waited >= cap / 2 && waited <= cap,
+                "wait {i}: {waited:?}, cap {cap:?}"
+            );
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn retries_are_bounded_and_the_last_error_is_returned() {
+        let open = AtomicBool::new(false);
+        let k = Scripted::new(vec![refused(), refused(), refused()]);
+        let e = with_retry(&k, retry(2, &open), now, "r1")
+            .await
+            .unwrap_err();
+        assert!(matches!(e, Error::ConnectRefused { .. }), "{e}");
+        assert_eq!(k.started().len(), 3, "one attempt and two retries");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_refused_login_is_not_retried() {
+        let open = AtomicBool::new(false);
+        let k = Scripted::new(vec![auth_failed()]);
+        let e = with_retry(&k, retry(5, &open), now, "r1")
+            .await
+            .unwrap_err();
+        assert!(matches!(e, Error::AuthFailed { .. }), "{e}");
+        assert_eq!(k.started().len(), 1);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_closed_pool_does_not_retry() {
+        let closed = AtomicBool::new(true);
+        let k = Scripted::new(vec![refused()]);
+        let e = with_retry(&k, retry(5, &closed), now, "r1")
+            .await
+            .unwrap_err();
+        assert!(matches!(e, Error::ConnectRefused { .. }), "{e}");
+        assert_eq!(k.started().len(), 1);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn every_attempt_waits_for_the_connect_rate_limit() {
+        let open = AtomicBool::new(false);
+        let k = Scripted::new(vec![refused(), Ok(1)]);
+        let t0 = Instant::now();
+        // The limiter hands out one start a second, the first one 2 s from now.
+        let mut next = t0 + Duration::from_secs(2);
+        let limit = |now: Instant| {
+            let at = next.max(now);
+            next = at + Duration::from_secs(1);
+            at
+        };
+        with_retry(&k, retry(1, &open), limit, "r1").await.unwrap();
+        let t = k.started();
+        assert_eq!(
+            t[0] - t0,
+            Duration::from_secs(2),
+            "the first waits for its start"
+        );
+        assert!(
+            t[1] - t[0] >= Duration::from_secs(1),
+            "the retry waits for the next start, not only its backoff: {:?}",
+            t[1] - t[0]
+        );
     }
 }

@@ -68,6 +68,14 @@ fn number(s: &str) -> Result<usize, String> {
     s.parse().map_err(|_| format!("{s:?} is not a count"))
 }
 
+/// The proxy's resident memory (KiB) once `what` has settled for two seconds.
+async fn settled_rss(pid: u32, what: &str, t: Instant) -> u64 {
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let (kib, _) = rss_kib(pid);
+    eprintln!("idle: {what} after {:.1?}", t.elapsed());
+    kib
+}
+
 /// `VmRSS` and `VmHWM` of process `pid`, in KiB.
 fn rss_kib(pid: u32) -> (u64, u64) {
     let pid = pid.to_string();
@@ -292,13 +300,7 @@ async fn case_idle(a: &Args, px: &ProxyProcess) -> [Row; 2] {
         .into_iter()
         .map(Arc::new)
         .collect();
-    tokio::time::sleep(Duration::from_secs(2)).await;
-    let (logged, _) = rss_kib(pid);
-    eprintln!(
-        "idle: {} clients logged in after {:.1?}",
-        handles.len(),
-        t.elapsed()
-    );
+    let logged = settled_rss(pid, &format!("{} clients logged in", handles.len()), t).await;
     let tasks: Vec<_> = handles
         .iter()
         .map(|h| {
@@ -307,13 +309,7 @@ async fn case_idle(a: &Args, px: &ProxyProcess) -> [Row; 2] {
         })
         .collect();
     let channels = all_ok("NETCONF sessions", tasks).await;
-    tokio::time::sleep(Duration::from_secs(2)).await;
-    let (sessions, _) = rss_kib(pid);
-    eprintln!(
-        "idle: {} NETCONF sessions after {:.1?}",
-        channels.len(),
-        t.elapsed()
-    );
+    let sessions = settled_rss(pid, &format!("{} NETCONF sessions", channels.len()), t).await;
     drop(channels);
     drop(handles);
     let row = |case: String, after_kib: u64| {

@@ -621,38 +621,27 @@ async fn metrics_count_what_clients_did_per_device_in_prometheus_text_format() {
         let e = &px.endpoints()[i];
         format!("device=\"{}\",name=\"{}\"", e.device.label(), e.name)
     };
-    assert_eq!(
-        sample(&body, &format!("netlab_proxy_rpcs_total{{{}}}", ep(0))),
-        Some(5.0)
-    );
-    assert_eq!(
-        sample(&body, &format!("netlab_proxy_rpcs_total{{{}}}", ep(1))),
-        Some(2.0)
-    );
-    assert_eq!(
-        sample(&body, &format!("netlab_proxy_commands_total{{{}}}", ep(1))),
-        Some(1.0)
-    );
-    assert_eq!(
-        sample(
-            &body,
-            &format!("netlab_proxy_refused_total{{{},reason=\"auth\"}}", ep(1))
+    let expect = |samples: &[(String, f64)]| {
+        for (name, want) in samples {
+            assert_eq!(sample(&body, name), Some(*want), "{name}");
+        }
+    };
+    expect(&[
+        (format!("netlab_proxy_rpcs_total{{{}}}", ep(0)), 5.0),
+        (format!("netlab_proxy_rpcs_total{{{}}}", ep(1)), 2.0),
+        (format!("netlab_proxy_commands_total{{{}}}", ep(1)), 1.0),
+        (
+            format!("netlab_proxy_refused_total{{{},reason=\"auth\"}}", ep(1)),
+            1.0,
         ),
-        Some(1.0)
-    );
-    assert_eq!(
-        sample(
-            &body,
-            &format!("netlab_proxy_refused_total{{{},reason=\"auth\"}}", ep(0))
+        (
+            format!("netlab_proxy_refused_total{{{},reason=\"auth\"}}", ep(0)),
+            0.0,
         ),
-        Some(0.0)
-    );
+    ]);
     // The pool behind it: one upstream connection per router, every checkout counted.
     let up = |i: usize| format!("device=\"{}\"", px.endpoints()[i].device.label());
-    assert_eq!(
-        sample(&body, &format!("netpool_connections{{{}}}", up(0))),
-        Some(1.0)
-    );
+    expect(&[(format!("netpool_connections{{{}}}", up(0)), 1.0)]);
     let checkouts = sample(&body, &format!("netpool_checkouts_total{{{}}}", up(1))).unwrap();
     assert!(checkouts >= 2.0, "{checkouts}");
     // Every family is declared, with HELP and TYPE (a histogram's samples are its
@@ -671,31 +660,21 @@ async fn metrics_count_what_clients_did_per_device_in_prometheus_text_format() {
     }
     // The pool's request counters and latency histogram: 5 RPCs to r1; 2 RPCs and one
     // command to r2.
-    assert_eq!(
-        sample(&body, &format!("netpool_rpcs_total{{{}}}", up(0))),
-        Some(5.0)
-    );
-    assert_eq!(
-        sample(&body, &format!("netpool_rpcs_total{{{}}}", up(1))),
-        Some(3.0)
-    );
-    assert_eq!(
-        sample(
-            &body,
-            &format!("netpool_rpc_duration_seconds_count{{{}}}", up(0))
+    expect(&[
+        (format!("netpool_rpcs_total{{{}}}", up(0)), 5.0),
+        (format!("netpool_rpcs_total{{{}}}", up(1)), 3.0),
+        (
+            format!("netpool_rpc_duration_seconds_count{{{}}}", up(0)),
+            5.0,
         ),
-        Some(5.0)
-    );
-    assert_eq!(
-        sample(
-            &body,
-            &format!(
+        (
+            format!(
                 "netpool_rpc_duration_seconds_bucket{{{},le=\"+Inf\"}}",
                 up(0)
-            )
+            ),
+            5.0,
         ),
-        Some(5.0)
-    );
+    ]);
     // Bytes both ways were counted for r1's client.
     for direction in ["to_device", "to_client"] {
         let n = sample(

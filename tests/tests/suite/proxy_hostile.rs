@@ -146,14 +146,7 @@ async fn ends(ch: &mut Channel<Msg>, bytes: &[u8], bound: Duration, what: &str) 
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn endless_and_oversize_frames_end_only_their_senders_session() {
-    let fleet = fleet_with(
-        1,
-        DeviceConfig {
-            netconf_1_1: true,
-            ..DeviceConfig::default()
-        },
-    )
-    .await;
+    let fleet = fleet_one(|c| c.netconf_1_1 = true).await;
     let px = capped_proxy(&fleet).await;
     let bound = Duration::from_secs(10);
 
@@ -255,14 +248,7 @@ async fn bad_prologues_are_the_senders_error_and_its_upstream_session_stays() {
 /// client can never negotiate chunked framing over an end-of-message upstream.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_hello_without_a_free_upstream_session_offers_base_1_0_alone() {
-    let fleet = fleet_with(
-        1,
-        DeviceConfig {
-            netconf_1_1: true,
-            ..DeviceConfig::default()
-        },
-    )
-    .await;
+    let fleet = fleet_one(|c| c.netconf_1_1 = true).await;
     let mut up: PoolConfig = config_for(&fleet);
     up.max_connections_per_device = 1;
     up.channels_per_connection = 1;
