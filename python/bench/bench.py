@@ -178,6 +178,11 @@ class Report:
         more = "  ".join(f"{k}={v:.2f}" if isinstance(v, float) else f"{k}={v}" for k, v in extra.items())
         print(f"{measure:<18} {client:<28} {value:>12.3f} {unit:<7} {more}", flush=True)
 
+    def latency(self, measure: str, client: str, lat: List[float], unit: str) -> None:
+        """The median and p99 of ``lat`` (seconds), in ``unit`` (ms or us)."""
+        scale = {"ms": 1e3, "us": 1e6}[unit]
+        self.add(measure, client, statistics.median(lat) * scale, unit, p99=_p(lat, 0.99) * scale)
+
 
 # ---------------------------------------------------------------- instant profile
 
@@ -192,64 +197,66 @@ def bench_instant(fleet: Fleet, rep: Report, quick: bool) -> None:
         with netpool.Connection(host, USER, password=PASSWORD, port=port, host_key_policy="insecure-accept-any") as c:
             c.execute("show version")
     lat = _timed(n_call, np_call)
-    rep.add("per_call_ms", "netpool Connection", statistics.median(lat) * 1e3, "ms", p99=_p(lat, 0.99) * 1e3)
-    if _have("asyncssh"):
+    rep.latency("per_call_ms", "netpool Connection", lat, "ms")
+    def asyncssh_calls(n: int) -> List[float]:
         import asyncssh
 
-        async def a_call() -> None:
+        async def call() -> None:
             async with asyncssh.connect(host, port, username=USER, password=PASSWORD, known_hosts=None) as c:
                 await c.run("show version")
-        lat = asyncio.run(_atimed(n_call, a_call))
-        rep.add("per_call_ms", "asyncssh", statistics.median(lat) * 1e3, "ms", p99=_p(lat, 0.99) * 1e3)
-    else:
-        rep.missing.append("asyncssh")
-    if _have("paramiko"):
+        return asyncio.run(_atimed(n, call))
+
+    def paramiko_calls(n: int) -> List[float]:
         import paramiko
 
-        def p_call() -> None:
+        def call() -> None:
             c = paramiko.SSHClient()
             c.set_missing_host_key_policy(paramiko.AutoAddPolicy())
             c.connect(host, port, USER, PASSWORD, look_for_keys=False, allow_agent=False)
             _, out, _ = c.exec_command("show version")
             out.read()
             c.close()
-        lat = _timed(n_slow, p_call)
-        rep.add("per_call_ms", "paramiko", statistics.median(lat) * 1e3, "ms", p99=_p(lat, 0.99) * 1e3)
-    else:
-        rep.missing.append("paramiko")
-    if _have("hussh"):
+        return _timed(n, call)
+
+    def hussh_calls(n: int) -> List[float]:
         import hussh
 
-        def h_call() -> None:
+        def call() -> None:
             c = hussh.Connection(host, port=port, username=USER, password=PASSWORD)
             c.execute("show version")
             c.close()
-        lat = _timed(n_slow, h_call)
-        rep.add("per_call_ms", "hussh", statistics.median(lat) * 1e3, "ms", p99=_p(lat, 0.99) * 1e3)
-    else:
-        rep.missing.append("hussh")
-    if _have("jnpr.junos"):
+        return _timed(n, call)
+
+    def pyez() -> Any:
         from jnpr.junos import Device as PyezDevice
 
-        def pyez() -> Any:
-            return PyezDevice(host=host, port=port, user=USER, passwd=PASSWORD, gather_facts=False,
-                              look_for_keys=False, allow_agent=False)
+        return PyezDevice(host=host, port=port, user=USER, passwd=PASSWORD, gather_facts=False,
+                          look_for_keys=False, allow_agent=False)
 
-        def y_call() -> None:
+    def pyez_calls(n: int) -> List[float]:
+        def call() -> None:
             d = pyez()
             d.open()
             d.cli("show version", warning=False)
             d.close()
-        lat = _timed(3 if quick else 8, y_call)
-        rep.add("per_call_ms", "PyEZ", statistics.median(lat) * 1e3, "ms", p99=_p(lat, 0.99) * 1e3)
-    else:
-        rep.missing.append("PyEZ (junos-eznc)")
+        return _timed(n, call)
+
+    for client, module, n, calls in [
+        ("asyncssh", "asyncssh", n_call, asyncssh_calls),
+        ("paramiko", "paramiko", n_slow, paramiko_calls),
+        ("hussh", "hussh", n_slow, hussh_calls),
+        ("PyEZ", "jnpr.junos", 3 if quick else 8, pyez_calls),
+    ]:
+        if _have(module):
+            rep.latency("per_call_ms", client, calls(n), "ms")
+        else:
+            rep.missing.append("PyEZ (junos-eznc)" if module == "jnpr.junos" else client)
 
     # reused: one command on an open connection / session
     pool = netpool.Pool(inventory=fleet.inventory, max_connections_per_device=3)
     pool.cli("r1", "show version")
     lat = _timed(n_reuse, lambda: pool.cli("r1", "show version"))
-    rep.add("reused_exec_us", "netpool Pool.cli (sync)", statistics.median(lat) * 1e6, "us", p99=_p(lat, 0.99) * 1e6)
+    rep.latency("reused_exec_us", "netpool Pool.cli (sync)", lat, "us")
 
     apool = netpool.AsyncPool(inventory=fleet.inventory, max_connections_per_device=3)
 
@@ -257,7 +264,7 @@ def bench_instant(fleet: Fleet, rep: Report, quick: bool) -> None:
         await apool.cli("r1", "show version")
         return await _atimed(n_reuse, lambda: apool.cli("r1", "show version"))
     lat = asyncio.run(a_reuse())
-    rep.add("reused_exec_us", "netpool AsyncPool.cli", statistics.median(lat) * 1e6, "us", p99=_p(lat, 0.99) * 1e6)
+    rep.latency("reused_exec_us", "netpool AsyncPool.cli", lat, "us")
     if _have("asyncssh"):
         import asyncssh
 
@@ -265,13 +272,13 @@ def bench_instant(fleet: Fleet, rep: Report, quick: bool) -> None:
             async with asyncssh.connect(host, port, username=USER, password=PASSWORD, known_hosts=None) as c:
                 return await _atimed(n_reuse, lambda: c.run("show version"))
         lat = asyncio.run(as_reuse())
-        rep.add("reused_exec_us", "asyncssh", statistics.median(lat) * 1e6, "us", p99=_p(lat, 0.99) * 1e6)
+        rep.latency("reused_exec_us", "asyncssh", lat, "us")
     if _have("hussh"):
         import hussh
         hc = hussh.Connection(host, port=port, username=USER, password=PASSWORD)
         lat = _timed(n_slow, lambda: hc.execute("show version"))
         hc.close()
-        rep.add("reused_exec_us", "hussh (no TCP_NODELAY)", statistics.median(lat) * 1e6, "us", p99=_p(lat, 0.99) * 1e6)
+        rep.latency("reused_exec_us", "hussh (no TCP_NODELAY)", lat, "us")
     if _have("paramiko"):
         import paramiko
         pc = paramiko.SSHClient()
@@ -283,30 +290,30 @@ def bench_instant(fleet: Fleet, rep: Report, quick: bool) -> None:
             out.read()
         lat = _timed(n_slow, p_reuse)
         pc.close()
-        rep.add("reused_exec_us", "paramiko (no TCP_NODELAY)", statistics.median(lat) * 1e6, "us", p99=_p(lat, 0.99) * 1e6)
+        rep.latency("reused_exec_us", "paramiko (no TCP_NODELAY)", lat, "us")
 
     # NETCONF RPC on an open session
     rpc = "<get-software-information/>"
     with pool.netconf("r2") as nc:
         nc.rpc(rpc)
         lat = _timed(n_reuse, lambda: nc.rpc(rpc))
-    rep.add("netconf_rpc_us", "netpool NetconfSession.rpc", statistics.median(lat) * 1e6, "us", p99=_p(lat, 0.99) * 1e6)
+    rep.latency("netconf_rpc_us", "netpool NetconfSession.rpc", lat, "us")
     lat = _timed(n_reuse, lambda: pool.rpc("r2", rpc))
-    rep.add("netconf_rpc_us", "netpool Pool.rpc (checkout)", statistics.median(lat) * 1e6, "us", p99=_p(lat, 0.99) * 1e6)
+    rep.latency("netconf_rpc_us", "netpool Pool.rpc (checkout)", lat, "us")
 
     async def a_rpc() -> List[float]:
         async with apool.netconf("r2") as anc:
             await anc.rpc(rpc)
             return await _atimed(n_reuse, lambda: anc.rpc(rpc))
     lat = asyncio.run(a_rpc())
-    rep.add("netconf_rpc_us", "netpool AsyncNetconfSession", statistics.median(lat) * 1e6, "us", p99=_p(lat, 0.99) * 1e6)
+    rep.latency("netconf_rpc_us", "netpool AsyncNetconfSession", lat, "us")
     if _have("jnpr.junos"):
         d = pyez()
         d.open()
         d.rpc.get_software_information()
         lat = _timed(3 if quick else 10, lambda: d.rpc.get_software_information())
         d.close()
-        rep.add("netconf_rpc_us", "PyEZ Device.rpc", statistics.median(lat) * 1e6, "us", p99=_p(lat, 0.99) * 1e6)
+        rep.latency("netconf_rpc_us", "PyEZ Device.rpc", lat, "us")
 
     # 4 routers x 25 at once
     routers = ["r1", "r2", "r3", "r4"]

@@ -19,15 +19,17 @@ router, so one slow router never holds up calls to the others.
 
 from __future__ import annotations
 
-import argparse
-import asyncio
 import json
-import time
-from typing import Any, Dict, List
+import os
+import sys
+from typing import Dict, List, Tuple
 
 from mcp.server.fastmcp import FastMCP
 
 import netpool
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import mcp_tools  # noqa: E402  (the batch tool's reply, shared with pyez_server.py)
 
 
 def _transports(inventory: str) -> Dict[str, str]:
@@ -84,32 +86,14 @@ def build(inventory: str, host: str, port: int) -> FastMCP:
     async def execute_junos_command_batch(router_names: List[str], command: str) -> str:
         """Run one Junos CLI command on several routers at once; JSON with a result per
         router and summary.total_duration in seconds."""
-        started = time.perf_counter()
 
-        async def one(name: str) -> Dict[str, Any]:
-            t = time.perf_counter()
-            if name not in labels:
-                return {"router_name": name, "status": "error", "error": f"unknown router {name!r}",
-                        "execution_time": 0.0}
+        async def one(name: str) -> Tuple[bool, str]:
             try:
-                out = await run(name, command)
-                return {"router_name": name, "status": "success", "output": out,
-                        "execution_time": time.perf_counter() - t}
+                return True, await run(name, command)
             except netpool.Error as e:
-                return {"router_name": name, "status": "error", "error": str(e),
-                        "execution_time": time.perf_counter() - t}
+                return False, str(e)
 
-        results = await asyncio.gather(*(one(n) for n in router_names))
-        ok = sum(r["status"] == "success" for r in results)
-        return json.dumps({
-            "results": results,
-            "summary": {
-                "total_routers": len(results),
-                "successful": ok,
-                "failed": len(results) - ok,
-                "total_duration": time.perf_counter() - started,
-            },
-        })
+        return await mcp_tools.batch(router_names, labels, one)
 
     @server.tool()
     async def get_router_list() -> str:
@@ -121,14 +105,7 @@ def build(inventory: str, host: str, port: int) -> FastMCP:
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--inventory", required=True, help="inventory TOML (as netlab sim writes it)")
-    ap.add_argument("--listen", default="127.0.0.1:8000", help="HOST:PORT (default 127.0.0.1:8000)")
-    a = ap.parse_args()
-    host, _, port = a.listen.rpartition(":")
-    server = build(a.inventory, host or "127.0.0.1", int(port))
-    print(f"serving MCP at http://{a.listen}/mcp", flush=True)
-    server.run(transport="streamable-http")
+    mcp_tools.serve(build, __doc__.split("\n\n")[0], {}, "")
 
 
 if __name__ == "__main__":

@@ -14,17 +14,16 @@ those of a ``netlab sim`` inventory; the password comes from NETLAB_SIM_PASSWORD
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import json
 import os
 import sys
-import time
-from typing import Any, Dict, List
+from typing import List, Tuple
 
 from mcp.server.fastmcp import FastMCP
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import mcp_tools  # noqa: E402  (the batch tool's reply, shared with mcp_server.py)
 from mcp_bench import routers_of  # noqa: E402  (the inventory reader, written once)
 
 PLAIN = "--plain" in sys.argv
@@ -63,23 +62,12 @@ def build(inventory: str, host: str, port: int) -> FastMCP:
     async def execute_junos_command_batch(router_names: List[str], command: str) -> str:
         """Run one Junos CLI command on several routers at once; JSON with a result per
         router and summary.total_duration in seconds."""
-        started = time.perf_counter()
 
-        async def one(name: str) -> Dict[str, Any]:
-            t = time.perf_counter()
-            if name not in devices:
-                return {"router_name": name, "status": "error", "error": f"unknown router {name!r}",
-                        "execution_time": 0.0}
+        async def one(name: str) -> Tuple[bool, str]:
             out = await asyncio.to_thread(run_cli, name, command)
-            failed = out.startswith(("Connection error", "An error occurred"))
-            return {"router_name": name, "status": "error" if failed else "success",
-                    "output": out, "execution_time": time.perf_counter() - t}
+            return not out.startswith(("Connection error", "An error occurred")), out
 
-        results = await asyncio.gather(*(one(n) for n in router_names))
-        ok = sum(r["status"] == "success" for r in results)
-        return json.dumps({"results": results, "summary": {
-            "total_routers": len(results), "successful": ok, "failed": len(results) - ok,
-            "total_duration": time.perf_counter() - started}})
+        return await mcp_tools.batch(router_names, devices, one)
 
     @server.tool()
     async def get_router_list() -> str:
@@ -91,15 +79,8 @@ def build(inventory: str, host: str, port: int) -> FastMCP:
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--inventory", required=True, help="inventory TOML (as netlab sim writes it)")
-    ap.add_argument("--listen", default="127.0.0.1:8000", help="HOST:PORT (default 127.0.0.1:8000)")
-    ap.add_argument("--plain", action="store_true", help="plain PyEZ (jnpr.junos.Device), unpooled")
-    a = ap.parse_args()
-    host, _, port = a.listen.rpartition(":")
-    server = build(a.inventory, host or "127.0.0.1", int(port))
-    print(f"serving MCP at http://{a.listen}/mcp ({'plain PyEZ' if PLAIN else 'netpool.pyez'})", flush=True)
-    server.run(transport="streamable-http")
+    flags = {"--plain": "plain PyEZ (jnpr.junos.Device), unpooled"}
+    mcp_tools.serve(build, __doc__.split("\n\n")[0], flags, f" ({'plain PyEZ' if PLAIN else 'netpool.pyez'})")
 
 
 if __name__ == "__main__":

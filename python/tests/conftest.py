@@ -17,7 +17,7 @@ import subprocess
 import tempfile
 import time
 from pathlib import Path
-from typing import Iterator, List, Optional
+from typing import Any, Iterator, List, Optional
 
 import pytest
 
@@ -95,29 +95,28 @@ class Fleet:
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
-@pytest.fixture(scope="session")
-def fleet() -> Iterator[Fleet]:
-    """Four routers, instant profile (no artificial delay)."""
-    f = Fleet(4, "instant")
-    yield f
-    f.stop()
+def fleet_fixture(name: str, routers: int, profile: str, scope: str, doc: str) -> Any:
+    """A pytest fixture named ``name``: a fleet of ``routers`` started for ``scope`` and
+    stopped after it."""
+
+    def start() -> Iterator[Fleet]:
+        f = Fleet(routers, profile)
+        yield f
+        f.stop()
+
+    start.__doc__ = doc
+    return pytest.fixture(scope=scope, name=name)(start)  # type: ignore[call-overload]
 
 
-@pytest.fixture(scope="session")
-def vmx_fleet() -> Iterator[Fleet]:
-    """Five routers timed like a vMX (0.43 s session setup, ~20 ms a command)."""
-    f = Fleet(5, "vmx")
-    yield f
-    f.stop()
-
-
-@pytest.fixture
-def lone_router() -> Iterator[Fleet]:
-    """One router in a process of its own, to be killed; vmx timing (~20 ms a command), so that
-    calls are in flight when it dies."""
-    f = Fleet(1, "vmx")
-    yield f
-    f.stop()
+fleet = fleet_fixture("fleet", 4, "instant", "session", "Four routers, instant profile (no artificial delay).")
+vmx_fleet = fleet_fixture(
+    "vmx_fleet", 5, "vmx", "session", "Five routers timed like a vMX (0.43 s session setup, ~20 ms a command)."
+)
+lone_router = fleet_fixture(
+    "lone_router", 1, "vmx", "function",
+    "One router in a process of its own, to be killed; vmx timing (~20 ms a command), so that calls are in "
+    "flight when it dies.",
+)
 
 
 class Blackhole:

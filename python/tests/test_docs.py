@@ -15,12 +15,11 @@ import shutil
 import subprocess
 import sys
 import tempfile
-from pathlib import Path
-from typing import Iterator, List, Tuple
+from typing import List, Tuple
 
 import pytest
 
-from conftest import PASSWORD, ROOT, Fleet
+from conftest import PASSWORD, ROOT, Fleet, fleet_fixture
 
 DOCS = ["README.md", "python/README.md", *sorted(str(p.relative_to(ROOT)) for p in (ROOT / "docs").glob("*.md"))]
 BLOCK = re.compile(r"^```python\n(.*?)^```", re.S | re.M)
@@ -50,12 +49,7 @@ def placed(code: str, host: str, port: int) -> str:
     return code
 
 
-@pytest.fixture(scope="module")
-def doc_fleet() -> Iterator[Fleet]:
-    """Four routers of their own: the blocks change configuration."""
-    f = Fleet(4, "instant")
-    yield f
-    f.stop()
+doc_fleet = fleet_fixture("doc_fleet", 4, "instant", "module", "Four routers of their own: the blocks change configuration.")
 
 
 def test_the_docs_hold_python_blocks() -> None:

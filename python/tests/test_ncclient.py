@@ -4,7 +4,7 @@ through netpool.napalm against NAPALM's own: the same calls on both, on the same
 from __future__ import annotations
 
 import json
-from typing import Any, Dict, Iterator
+from typing import Any, Dict
 
 import pytest
 from ncclient import manager as nc_manager
@@ -14,16 +14,12 @@ from ncclient.xml_ import new_ele, to_ele
 
 import netpool.ncclient as pooled
 import netpool.pyez as npyez
-from conftest import PASSWORD, Fleet, shared_stats
+from conftest import PASSWORD, Fleet, fleet_fixture, shared_stats
 
 CONNECTS = {"ncclient": nc_manager.connect, "netpool": pooled.connect}
 
 
-@pytest.fixture(scope="module")
-def routers() -> Iterator[Fleet]:
-    f = Fleet(2, "instant")
-    yield f
-    f.stop()
+routers = fleet_fixture("routers", 2, "instant", "module", "Two routers of their own.")
 
 
 pytestmark = pytest.mark.usefixtures("pyez_shared_pool")

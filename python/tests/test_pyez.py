@@ -14,7 +14,7 @@ import os
 import socket
 import threading
 import time
-from typing import Any, Dict, Iterator, List
+from typing import Any, Dict, List
 
 import pytest
 from jnpr.junos import Device as PyEZDevice
@@ -26,18 +26,12 @@ from jnpr.junos.utils.config import Config
 
 import netpool
 import netpool.pyez as npyez
-from conftest import PASSWORD, Fleet, shared_stats, under_ticker
+from conftest import PASSWORD, Fleet, fleet_fixture, shared_stats, under_ticker
 
 IMPLS = {"pyez": PyEZDevice, "netpool": npyez.Device}
 
 
-@pytest.fixture(scope="module")
-def routers() -> Iterator[Fleet]:
-    """Three routers of their own (their configuration is changed here): r1 is read, r2
-    and r3 take changes."""
-    f = Fleet(3, "instant")
-    yield f
-    f.stop()
+routers = fleet_fixture("routers", 3, "instant", "module", "Three routers of their own (their configuration is changed here): r1 is read, r2 and r3 take changes.")
 
 
 pytestmark = pytest.mark.usefixtures("pyez_shared_pool")
