@@ -8,29 +8,116 @@ use netconf_wire::{Element, RpcError};
 use super::parse::parse_dest;
 use super::{Level, Show};
 
-/// The operational RPCs with arguments the simulator answers (the argument-free ones are
-/// in [`super::table`], the joint ones in [`super::joint`]). The arguments each takes come
-/// from Junos's published RPC schema ([`crate::schema::rpc_args`]); any other is refused
-/// with Junos's `syntax error` naming it. `format` and the namespace are attributes,
-/// always allowed.
-const WITH_ARGUMENTS: &[&str] = &[
-    "get-interface-information",
-    "get-arp-table-information",
-    "get-bgp-neighbor-information",
-    "get-route-information",
-    "get-forwarding-table-information",
-    "get-bridge-mac-table",
-    "get-lldp-interface-neighbors-information",
-    "get-lldp-interface-neighbors",
-    "ping",
-    "traceroute",
+/// An RPC with arguments, as its parser sees it.
+struct Args<'a> {
+    op: &'a Element,
+    /// `terse`, `brief`, `detail` or `extensive` (the last given).
+    level: Level,
+}
+
+impl Args<'_> {
+    fn has(&self, what: &str) -> bool {
+        self.op.has(what)
+    }
+
+    /// An argument's text, trimmed (`None` when absent or empty).
+    fn text(&self, what: &str) -> Option<String> {
+        super::arg_text(self.op, what)
+    }
+
+    /// An address argument (`None` when absent or empty, as NAPALM sends
+    /// `<neighbor-address/>`); a malformed one is Junos's `invalid value`.
+    fn dest(&self, what: &str) -> Result<Option<Ipv4Addr>, Box<RpcError>> {
+        match self.text(what) {
+            None => Ok(None),
+            Some(d) => parse_dest(&d)
+                .map(Some)
+                .ok_or_else(|| Box::new(bad_value(what, &d))),
+        }
+    }
+
+    /// The mandatory `host` of `ping` and `traceroute`.
+    fn host(&self) -> Result<Ipv4Addr, Box<RpcError>> {
+        let host = self.text("host").ok_or_else(|| {
+            Box::new(
+                RpcError::new("protocol", "missing-element", "missing mandatory argument")
+                    .with_info("bad-element", "host"),
+            )
+        })?;
+        host.parse().map_err(|_| Box::new(bad_value("host", &host)))
+    }
+}
+
+type Parse = fn(&Args) -> Result<Show, Box<RpcError>>;
+
+/// The operational RPCs with arguments the simulator answers, one entry each: the RPC and
+/// how its arguments make the command (the argument-free ones are in [`super::table`], the
+/// joint ones in [`super::joint`]). The arguments each takes come from Junos's published
+/// RPC schema ([`crate::schema::rpc_args`]); any other is refused with Junos's
+/// `syntax error` naming it. `format` and the namespace are attributes, always allowed.
+const WITH_ARGUMENTS: &[(&str, Parse)] = &[
+    ("get-interface-information", |a| {
+        Ok(Show::Interfaces {
+            name: a.text("interface-name"),
+            level: a.level,
+        })
+    }),
+    ("get-arp-table-information", |a| {
+        Ok(Show::Arp {
+            expiration: a.has("expiration-time"),
+        })
+    }),
+    ("get-bgp-neighbor-information", |a| {
+        Ok(Show::BgpNeighbor(a.dest("neighbor-address")?))
+    }),
+    ("get-route-information", |a| {
+        if a.has("summary") {
+            return Ok(Show::RouteSummary);
+        }
+        Ok(Show::Route {
+            dest: a.dest("destination")?,
+            extensive: matches!(a.level, Level::Detail | Level::Extensive),
+            table: a.text("table"),
+            protocol: a.text("protocol").map(|p| p.to_ascii_lowercase()),
+            terse: a.level == Level::Terse,
+        })
+    }),
+    ("get-forwarding-table-information", |a| {
+        Ok(Show::ForwardingTable {
+            dest: a.dest("destination")?,
+        })
+    }),
+    ("get-bridge-mac-table", |a| {
+        Ok(Show::BridgeMacTable {
+            count: a.has("count"),
+        })
+    }),
+    ("get-lldp-interface-neighbors-information", |a| {
+        Ok(Show::LldpDetail {
+            interface: a.text("interface-name"),
+        })
+    }),
+    ("get-lldp-interface-neighbors", |a| {
+        Ok(Show::LldpDetail {
+            interface: a.text("interface-device"),
+        })
+    }),
+    ("ping", |a| {
+        let host = a.host()?;
+        let count = match a.text("count") {
+            Some(c) => c.parse().map_err(|_| Box::new(bad_value("count", &c)))?,
+            None => 5,
+        };
+        Ok(Show::Ping { host, count })
+    }),
+    ("traceroute", |a| Ok(Show::Traceroute { host: a.host()? })),
 ];
 
 /// Every operational RPC the simulator answers (the configuration RPCs aside): what
 /// `docs/junos.md` lists, one row each.
 pub fn served_rpcs() -> impl Iterator<Item = &'static str> {
     super::table::rpcs()
-        .chain(WITH_ARGUMENTS.iter().copied())
+        .chain(WITH_ARGUMENTS.iter().map(|(rpc, _)| *rpc))
         .chain(super::joint::RPCS.iter().copied())
 }
 
@@ -48,7 +135,11 @@ impl Show {
             .unwrap_or_default();
         let joint = super::Joint::from_rpc(op, level);
         let plain = super::table::by_rpc(&op.name);
-        if plain.is_none() && !WITH_ARGUMENTS.contains(&op.name.as_str()) && joint.is_none() {
+        let with_arguments = WITH_ARGUMENTS
+            .iter()
+            .find(|(rpc, _)| *rpc == op.name)
+            .map(|(_, parse)| parse);
+        if plain.is_none() && with_arguments.is_none() && joint.is_none() {
             return Ok(None);
         }
         let unpublished = super::joint::UNPUBLISHED_ARGS
@@ -63,86 +154,13 @@ impl Show {
                     .with_info("bad-element", bad.name.clone()),
             ));
         }
-        let dest = |what: &str| -> Result<Option<Ipv4Addr>, Box<RpcError>> {
-            // An empty argument (`<neighbor-address/>`, as NAPALM sends it) is none.
-            match op.child_text(what).map(str::trim).filter(|d| !d.is_empty()) {
-                None => Ok(None),
-                Some(d) => parse_dest(d)
-                    .map(Some)
-                    .ok_or_else(|| Box::new(bad_value(what, d))),
-            }
-        };
         if let Some(joint) = joint {
             return joint.map(|j| Some(Show::Joint(j)));
         }
         if let Some(show) = plain {
             return Ok(Some(show));
         }
-        let text = |what: &str| super::arg_text(op, what);
-        Ok(Some(match op.name.as_str() {
-            "get-interface-information" => Show::Interfaces {
-                name: text("interface-name"),
-                level,
-            },
-            "get-arp-table-information" => Show::Arp {
-                expiration: op.has("expiration-time"),
-            },
-            "get-bgp-neighbor-information" => Show::BgpNeighbor(dest("neighbor-address")?),
-            "get-route-information" if op.has("summary") => Show::RouteSummary,
-            "get-route-information" => {
-                let dest = dest("destination")?;
-                Show::Route {
-                    dest,
-                    extensive: matches!(level, Level::Detail | Level::Extensive),
-                    table: text("table"),
-                    protocol: text("protocol").map(|p| p.to_ascii_lowercase()),
-                    terse: level == Level::Terse,
-                }
-            }
-            "get-forwarding-table-information" => Show::ForwardingTable {
-                dest: dest("destination")?,
-            },
-            "get-bridge-mac-table" => Show::BridgeMacTable {
-                count: op.has("count"),
-            },
-            "get-lldp-interface-neighbors-information" => Show::LldpDetail {
-                interface: text("interface-name"),
-            },
-            "get-lldp-interface-neighbors" => Show::LldpDetail {
-                interface: text("interface-device"),
-            },
-            "ping" | "traceroute" => {
-                let host = match text("host").map(|h| h.parse::<Ipv4Addr>()) {
-                    Some(Ok(h)) => h,
-                    Some(Err(_)) => {
-                        return Err(Box::new(bad_value(
-                            "host",
-                            &text("host").unwrap_or_default(),
-                        )))
-                    }
-                    None => {
-                        return Err(Box::new(
-                            RpcError::new(
-                                "protocol",
-                                "missing-element",
-                                "missing mandatory argument",
-                            )
-                            .with_info("bad-element", "host"),
-                        ))
-                    }
-                };
-                if op.name == "ping" {
-                    let count = match text("count") {
-                        Some(c) => c.parse().map_err(|_| Box::new(bad_value("count", &c)))?,
-                        None => 5,
-                    };
-                    Show::Ping { host, count }
-                } else {
-                    Show::Traceroute { host }
-                }
-            }
-            _ => return Ok(None),
-        }))
+        with_arguments.map_or(Ok(None), |parse| parse(&Args { op, level }).map(Some))
     }
 
     /// How long a vMX routing engine works on this command, in milliseconds (scaled by
