@@ -2,8 +2,9 @@
 //! words after `show` (each with the fewest letters the CLI takes: `sh sys up`), and the
 //! command. The served RPC list, the RPC parser and the CLI parser read this table; the
 //! renderers and the service time match on [`Show`], so the compiler asks for them when a
-//! variant is added. (Commands with arguments are parsed in `rpc.rs` and `parse.rs`; the
-//! [`Joint`](super::Joint) ones in `joint.rs`.)
+//! variant is added. (Commands with arguments are one entry each of `rpc.rs` as RPCs and
+//! are parsed from the CLI in `parse.rs`; the [`Joint`](super::Joint) ones live in
+//! `joint.rs`.)
 
 use super::Show;
 
