@@ -162,7 +162,6 @@ impl Connector for SshConnector<'_> {
 }
 
 /// How a connect is retried.
-#[derive(Clone, Copy)]
 pub(crate) struct Retry<'a> {
     /// Retries after the first attempt, for a retryable error.
     pub(crate) retries: u32,
@@ -290,6 +289,17 @@ mod tests {
         t
     }
 
+    /// Run `results` through `with_retry` with `retries` and no rate limit, expecting it to
+    /// fail: its error and the attempts made.
+    async fn failure(results: Vec<Result<u32>>, retries: u32, closed: bool) -> (Error, usize) {
+        let closed = AtomicBool::new(closed);
+        let k = Scripted::new(results);
+        let e = with_retry(&k, retry(retries, &closed), now, "r1")
+            .await
+            .unwrap_err();
+        (e, k.started().len())
+    }
+
     #[tokio::test(start_paused = true)]
     async fn a_refused_connect_is_retried_with_backoff_until_it_succeeds() {
         let open = AtomicBool::new(false);
@@ -310,35 +320,23 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn retries_are_bounded_and_the_last_error_is_returned() {
-        let open = AtomicBool::new(false);
-        let k = Scripted::new(vec![refused(), refused(), refused()]);
-        let e = with_retry(&k, retry(2, &open), now, "r1")
-            .await
-            .unwrap_err();
+        let (e, attempts) = failure(vec![refused(), refused(), refused()], 2, false).await;
         assert!(matches!(e, Error::ConnectRefused { .. }), "{e}");
-        assert_eq!(k.started().len(), 3, "one attempt and two retries");
+        assert_eq!(attempts, 3, "one attempt and two retries");
     }
 
     #[tokio::test(start_paused = true)]
     async fn a_refused_login_is_not_retried() {
-        let open = AtomicBool::new(false);
-        let k = Scripted::new(vec![auth_failed()]);
-        let e = with_retry(&k, retry(5, &open), now, "r1")
-            .await
-            .unwrap_err();
+        let (e, attempts) = failure(vec![auth_failed()], 5, false).await;
         assert!(matches!(e, Error::AuthFailed { .. }), "{e}");
-        assert_eq!(k.started().len(), 1);
+        assert_eq!(attempts, 1);
     }
 
     #[tokio::test(start_paused = true)]
     async fn a_closed_pool_does_not_retry() {
-        let closed = AtomicBool::new(true);
-        let k = Scripted::new(vec![refused()]);
-        let e = with_retry(&k, retry(5, &closed), now, "r1")
-            .await
-            .unwrap_err();
+        let (e, attempts) = failure(vec![refused()], 5, true).await;
         assert!(matches!(e, Error::ConnectRefused { .. }), "{e}");
-        assert_eq!(k.started().len(), 1);
+        assert_eq!(attempts, 1);
     }
 
     #[tokio::test(start_paused = true)]

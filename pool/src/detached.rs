@@ -68,18 +68,17 @@ impl PoolInner {
         let cfg = &self.config;
         let (timeout, offer_1_1, max_frame) =
             (cfg.session_open_timeout, cfg.netconf_1_1, cfg.max_frame);
-        let (inner, slot) = (self.clone(), slot.clone());
-        let (inner2, slot2) = (inner.clone(), slot.clone());
+        let (max_lifetime, check_after) = (cfg.max_lifetime, cfg.health_check_after);
+        let (inner, home) = (self.clone(), slot.clone());
+        let slot = slot.clone();
         let work = async move {
-            let device = slot.device.clone();
             let mut res = tokio::time::timeout(
                 timeout,
-                NetconfSession::open(cs, &device, offer_1_1, max_frame),
+                NetconfSession::open(cs, &slot.device, offer_1_1, max_frame),
             )
             .await;
             if let Ok(Ok(sess)) = &mut res {
-                let cfg = &inner.config;
-                sess.set_limits(cfg.max_lifetime, cfg.health_check_after);
+                sess.set_limits(max_lifetime, check_after);
                 slot.state().counters.netconf_opened += 1;
             }
             res
@@ -87,7 +86,7 @@ impl PoolInner {
         // A session opened for a caller who gave up joins the idle list.
         let orphan = move |res: std::result::Result<Result<Box<NetconfSession>>, Elapsed>| {
             if let Ok(Ok(sess)) = res {
-                inner2.give_back(&slot2, sess);
+                inner.give_back(&home, sess);
             }
         };
         detached(work, orphan).await.unwrap_or_else(|| {

@@ -198,6 +198,7 @@ def bench_instant(fleet: Fleet, rep: Report, quick: bool) -> None:
             c.execute("show version")
     lat = _timed(n_call, np_call)
     rep.latency("per_call_ms", "netpool Connection", lat, "ms")
+
     def asyncssh_calls(n: int) -> List[float]:
         import asyncssh
 
@@ -241,16 +242,17 @@ def bench_instant(fleet: Fleet, rep: Report, quick: bool) -> None:
             d.close()
         return _timed(n, call)
 
-    for client, module, n, calls in [
-        ("asyncssh", "asyncssh", n_call, asyncssh_calls),
-        ("paramiko", "paramiko", n_slow, paramiko_calls),
-        ("hussh", "hussh", n_slow, hussh_calls),
-        ("PyEZ", "jnpr.junos", 3 if quick else 8, pyez_calls),
+    # client, the module it needs, its name when missing, calls, the function
+    for client, module, package, n, calls in [
+        ("asyncssh", "asyncssh", "asyncssh", n_call, asyncssh_calls),
+        ("paramiko", "paramiko", "paramiko", n_slow, paramiko_calls),
+        ("hussh", "hussh", "hussh", n_slow, hussh_calls),
+        ("PyEZ", "jnpr.junos", "PyEZ (junos-eznc)", 3 if quick else 8, pyez_calls),
     ]:
         if _have(module):
             rep.latency("per_call_ms", client, calls(n), "ms")
         else:
-            rep.missing.append("PyEZ (junos-eznc)" if module == "jnpr.junos" else client)
+            rep.missing.append(package)
 
     # reused: one command on an open connection / session
     pool = netpool.Pool(inventory=fleet.inventory, max_connections_per_device=3)
