@@ -145,9 +145,19 @@ fn run(ops: Vec<Op>) -> Result<bool, TestCaseError> {
             let unique: HashSet<_> = ids.iter().collect();
             prop_assert_eq!(unique.len(), ids.len(), "a session lent twice: {:?}", ids);
             for (i, r) in fleet.devices().iter().enumerate() {
-                let c = r.counters();
-                prop_assert!(c.sessions_open <= 1, "{:?}", c);
-                prop_assert!(c.channels_open as usize <= CAP, "{:?}", c);
+                // The router's view lags the pool's: a discarded session's channel is
+                // counted open there until its close arrives (the pool backs off on a
+                // refused channel for the same reason), so the limits are checked once
+                // closes in flight have landed.
+                let within = || {
+                    let c = r.counters();
+                    c.sessions_open <= 1 && c.channels_open as usize <= CAP
+                };
+                prop_assert!(
+                    eventually(Duration::from_secs(2), within).await,
+                    "{:?}",
+                    r.counters()
+                );
                 let in_use: usize = pool
                     .stats()
                     .iter()
