@@ -26,6 +26,14 @@ impl PoolBuilder {
         self
     }
 
+    /// Bound each step before a session's first request (connect, authentication,
+    /// session open) to `d`: see [`PoolConfig::set_handshake_timeout`].
+    #[must_use]
+    pub fn handshake_timeout(mut self, d: std::time::Duration) -> Self {
+        self.config.set_handshake_timeout(d);
+        self
+    }
+
     /// Validate and start the pool (inside a tokio runtime).
     pub fn build(self) -> Result<Pool> {
         Pool::new(self.config)

@@ -249,3 +249,170 @@ pub(crate) async fn channel_backoff(rejections: &mut u32, deadline: Instant) -> 
     tokio::time::sleep(wait).await;
     true
 }
+
+#[cfg(test)]
+mod tests {
+    //! The lease and the channel backoff without SSH: a lease takes only permits, so a
+    //! pool with no device reachable exercises limits, FIFO order, timeouts and shutdown
+    //! in paused time.
+    use std::sync::Mutex;
+
+    use super::*;
+    use crate::config::PoolConfig;
+
+    const CHECKOUT: Duration = Duration::from_secs(1);
+
+    /// A pool lending `per_device` sessions per device and `total` over all.
+    fn pool(per_device: usize, total: usize) -> Arc<PoolInner> {
+        let cfg = PoolConfig {
+            max_connections_per_device: 1,
+            channels_per_connection: per_device,
+            max_sessions_total: total,
+            checkout_timeout: CHECKOUT,
+            ..PoolConfig::default()
+        };
+        Arc::new(PoolInner::new(cfg, tokio::runtime::Handle::current()))
+    }
+
+    fn device(name: &str) -> Device {
+        Device::with_password(name, 22, "lab", "x")
+    }
+
+    async fn lease(pool: &Arc<PoolInner>, d: &Device) -> Result<Lease> {
+        let deadline = Instant::now() + CHECKOUT;
+        pool.lease(d, deadline, false).await.map(|(l, _)| l)
+    }
+
+    /// A caller queued for a lease on `d` (given 10 ms to queue): what it gets.
+    async fn queued(pool: &Arc<PoolInner>, d: &Device) -> tokio::task::JoinHandle<Result<()>> {
+        let (p, d) = (pool.clone(), d.clone());
+        let waiter = tokio::spawn(async move { lease(&p, &d).await.map(drop) });
+        tokio::time::sleep(Duration::from_millis(10)).await;
+        waiter
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_full_device_times_out_naming_it_and_a_lease_given_back_serves_the_next() {
+        let (p, r1) = (pool(2, 100), device("r1"));
+        let a = lease(&p, &r1).await.unwrap();
+        let _b = lease(&p, &r1).await.unwrap();
+        let t = Instant::now();
+        let e = lease(&p, &r1).await.map(drop).unwrap_err();
+        assert!(matches!(e, Error::CheckoutTimeout { .. }), "{e}");
+        assert!(e.to_string().contains("r1"), "{e}");
+        assert_eq!(t.elapsed(), CHECKOUT, "waited the checkout timeout");
+        assert_eq!(p.in_use.load(SeqCst), 2);
+        drop(a);
+        assert_eq!(p.in_use.load(SeqCst), 1, "a dropped lease is counted back");
+        let t = Instant::now();
+        let _c = lease(&p, &r1).await.unwrap();
+        assert_eq!(t.elapsed(), Duration::ZERO, "served at once");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn waiters_are_served_in_the_order_they_came() {
+        let (p, r1) = (pool(1, 100), device("r1"));
+        let held = lease(&p, &r1).await.unwrap();
+        let served = Arc::new(Mutex::new(Vec::new()));
+        let mut waiters = Vec::new();
+        for n in 0..4 {
+            let (p, r1, served) = (p.clone(), r1.clone(), served.clone());
+            waiters.push(tokio::spawn(async move {
+                let l = lease(&p, &r1).await.unwrap();
+                served.lock().unwrap().push(n);
+                tokio::time::sleep(Duration::from_millis(10)).await;
+                drop(l);
+            }));
+            // Each waiter queued before the next one comes.
+            tokio::time::sleep(Duration::from_millis(1)).await;
+        }
+        drop(held);
+        for w in waiters {
+            w.await.unwrap();
+        }
+        assert_eq!(*served.lock().unwrap(), [0, 1, 2, 3]);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn the_global_cap_is_shared_by_every_device() {
+        let p = pool(5, 1);
+        let (r1, r2) = (device("r1"), device("r2"));
+        let a = lease(&p, &r1).await.unwrap();
+        let e = lease(&p, &r2).await.map(drop).unwrap_err();
+        assert!(matches!(e, Error::CheckoutTimeout { .. }), "{e}");
+        drop(a);
+        lease(&p, &r2).await.unwrap();
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_closing_pool_refuses_new_leases_and_wakes_its_waiters() {
+        let (p, r1) = (pool(1, 100), device("r1"));
+        let held = lease(&p, &r1).await.unwrap();
+        let waiter = queued(&p, &r1).await;
+        let t = Instant::now();
+        let shutdown = tokio::spawn({
+            let p = p.clone();
+            async move { p.shutdown(Duration::from_secs(5)).await }
+        });
+        let e = waiter.await.unwrap().unwrap_err();
+        assert!(matches!(e, Error::Closed), "{e}");
+        assert!(t.elapsed() < CHECKOUT, "woken, not timed out");
+        let e = lease(&p, &r1).await.map(drop).unwrap_err();
+        assert!(matches!(e, Error::Closed), "{e}");
+        // Shutdown waits for the lease still out, and ends once it comes back.
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        assert!(!shutdown.is_finished(), "shutdown waits for leases in use");
+        drop(held);
+        shutdown.await.unwrap();
+        assert!(
+            t.elapsed() < Duration::from_secs(5),
+            "ended before its grace"
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_timeout_after_a_connect_failed_reports_that_failure() {
+        let (p, r1) = (pool(1, 100), device("r1"));
+        let _held = lease(&p, &r1).await.unwrap();
+        let waiter = queued(&p, &r1).await;
+        {
+            // A connect for this device failed while the caller waited.
+            let slot = p.slot(&r1);
+            let mut st = slot.state();
+            st.failure_epoch += 1;
+            st.last_error = Some(Error::ConnectRefused {
+                device: "r1".into(),
+            });
+        }
+        let e = waiter.await.unwrap().unwrap_err();
+        assert!(matches!(e, Error::ConnectRefused { .. }), "{e}");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_refused_channel_waits_longer_each_time_up_to_a_cap() {
+        let far = Instant::now() + Duration::from_secs(60);
+        let mut rejections = 0;
+        let mut waits = Vec::new();
+        for _ in 0..10 {
+            let t = Instant::now();
+            assert!(channel_backoff(&mut rejections, far).await);
+            waits.push(t.elapsed());
+        }
+        assert_eq!(rejections, 10);
+        for (k, w) in waits.iter().enumerate() {
+            // Half to all of 2 ms x 2^rejections, capped at 100 ms.
+            let cap = Duration::from_millis(2 << (k + 1).min(6)).min(Duration::from_millis(100));
+            assert!(*w >= cap / 2 && *w <= cap, "wait {k}: {w:?}, cap {cap:?}");
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_refused_channel_does_not_wait_past_the_deadline() {
+        let mut rejections = 5;
+        let t = Instant::now();
+        let soon = t + Duration::from_millis(20);
+        assert!(!channel_backoff(&mut rejections, soon).await);
+        assert_eq!(t.elapsed(), Duration::ZERO, "gave up at once");
+        assert_eq!(rejections, 6);
+    }
+}

@@ -237,6 +237,15 @@ fn parse_bool(setting: &str, v: &str) -> Result<bool> {
 }
 
 impl PoolConfig {
+    /// Bound each step before a session's first request to `d`: the connect (TCP, SSH
+    /// banner and key exchange), the authentication, and the session open (channel and
+    /// NETCONF hellos). Sets `connect_timeout`, `auth_timeout` and `session_open_timeout`.
+    pub fn set_handshake_timeout(&mut self, d: Duration) {
+        self.connect_timeout = d;
+        self.auth_timeout = d;
+        self.session_open_timeout = d;
+    }
+
     /// Set one setting from its text form. `setting` is the name used in errors (the TOML
     /// key or environment variable); `key` is the canonical name.
     pub fn set(&mut self, key: &str, value: &str, setting: &str) -> Result<()> {
@@ -542,5 +551,23 @@ mod tests {
             assert!(e.contains(name), "{name}: {e}");
         }
         PoolConfig::default().validate().unwrap();
+    }
+
+    #[test]
+    fn the_handshake_timeout_bounds_each_step_before_the_first_request() {
+        let d = Duration::from_millis(750);
+        let cfg = crate::PoolBuilder::default().handshake_timeout(d).config;
+        let steps = [
+            cfg.connect_timeout,
+            cfg.auth_timeout,
+            cfg.session_open_timeout,
+        ];
+        assert_eq!(steps, [d; 3]);
+        let default = PoolConfig::default();
+        assert_eq!(
+            cfg.rpc_timeout, default.rpc_timeout,
+            "the RPC is not a step"
+        );
+        assert_eq!(cfg.checkout_timeout, default.checkout_timeout);
     }
 }

@@ -81,9 +81,7 @@ pub fn unpinned_device(d: &junos_sim::Router) -> Device {
 pub fn config_for(fleet: &Fleet) -> PoolConfig {
     let mut cfg = PoolConfig::default();
     cfg.host_key_policy = netchaos::sim_fleet::pinned_host_keys(fleet);
-    cfg.connect_timeout = Duration::from_secs(2);
-    cfg.auth_timeout = Duration::from_secs(2);
-    cfg.session_open_timeout = Duration::from_secs(2);
+    cfg.set_handshake_timeout(Duration::from_secs(2));
     cfg.checkout_timeout = Duration::from_secs(5);
     cfg.rpc_timeout = Duration::from_secs(5);
     cfg.backoff_base = Duration::from_millis(10);

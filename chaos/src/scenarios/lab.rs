@@ -28,9 +28,7 @@ impl Lab {
         let devs = crate::sim_fleet::pool_devices(&fleet);
         let mut cfg = PoolConfig::default();
         cfg.host_key_policy = crate::sim_fleet::pinned_host_keys(&fleet);
-        cfg.connect_timeout = Duration::from_secs(1);
-        cfg.auth_timeout = Duration::from_secs(1);
-        cfg.session_open_timeout = Duration::from_secs(1);
+        cfg.set_handshake_timeout(Duration::from_secs(1));
         cfg.checkout_timeout = Duration::from_secs(10);
         cfg.rpc_timeout = Duration::from_secs(10);
         cfg.connect_retries = 1;

@@ -435,9 +435,7 @@ mod behaviours {
             let fleet = fleet(2).await;
             let (r0, r1) = (fleet.devices()[0].clone(), fleet.devices()[1].clone());
             let mut cfg = config_for(&fleet);
-            cfg.connect_timeout = Duration::from_millis(700);
-            cfg.auth_timeout = Duration::from_millis(700);
-            cfg.session_open_timeout = Duration::from_millis(700);
+            cfg.set_handshake_timeout(Duration::from_millis(700));
             cfg.rpc_timeout = Duration::from_millis(700);
             cfg.checkout_timeout = Duration::from_secs(2);
             cfg.health_check_after = Duration::from_millis(50);

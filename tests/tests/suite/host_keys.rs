@@ -234,9 +234,7 @@ async fn the_known_key_type_is_asked_for_first() {
     std::fs::write(&kh, format!("[127.0.0.1]:{} {ec_public}\n", addr.port())).unwrap();
     let mut cfg = netpool::PoolConfig::default();
     cfg.host_key_policy = netpool::HostKeyPolicy::KnownHosts(Some(kh));
-    cfg.connect_timeout = Duration::from_secs(2);
-    cfg.auth_timeout = Duration::from_secs(2);
-    cfg.session_open_timeout = Duration::from_secs(2);
+    cfg.set_handshake_timeout(Duration::from_secs(2));
     cfg.checkout_timeout = Duration::from_secs(3);
     cfg.breaker_threshold = 0;
     let pool = Pool::new(cfg).unwrap();
