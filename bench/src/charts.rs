@@ -99,6 +99,18 @@ fn legend(
     Ok(())
 }
 
+/// Draw the legend, write the chart out, and give the legend's labels.
+fn finish(
+    root: &DrawingArea<SVGBackend<'_>, Shift>,
+    side: &DrawingArea<SVGBackend<'_>, Shift>,
+    title: &str,
+    entries: Vec<(String, RGBColor, bool)>,
+) -> Result<Vec<String>, String> {
+    legend(side, title, &entries)?;
+    root.present().map_err(err)?;
+    Ok(entries.into_iter().map(|e| e.0).collect())
+}
+
 /// A chart with a row per name, top to bottom, against a log-scale x axis.
 type RowChart<'a, 'b> =
     ChartContext<'a, SVGBackend<'b>, Cartesian2d<LogCoord<f64>, SegmentedCoord<RangedCoordusize>>>;
@@ -221,9 +233,7 @@ pub fn latency_cdf(r: &BenchReport) -> Result<Chart, String> {
                 false,
             ));
         }
-        legend(&side, "mode (median)", &entries)?;
-        root.present().map_err(err)?;
-        names = entries.into_iter().map(|e| e.0).collect();
+        names = finish(&root, &side, "mode (median)", entries)?;
     }
     Ok(Chart {
         plot_width: PLOT_W,
@@ -330,9 +340,7 @@ pub fn speedup_bars(r: &BenchReport) -> Result<Chart, String> {
         } else {
             "transport / reference"
         };
-        legend(&side, title, &entries)?;
-        root.present().map_err(err)?;
-        names = entries.into_iter().map(|e| e.0).collect();
+        names = finish(&root, &side, title, entries)?;
     }
     Ok(Chart {
         plot_width: PLOT_W,
@@ -453,9 +461,7 @@ pub fn scaling(rows: &[SweepRow]) -> Result<Chart, String> {
             .map_err(err)?;
             entries.push((format!("concurrency {c}"), color(i), false));
         }
-        legend(&side, "callers at once", &entries)?;
-        root.present().map_err(err)?;
-        names = entries.into_iter().map(|e| e.0).collect();
+        names = finish(&root, &side, "callers at once", entries)?;
     }
     Ok(Chart {
         plot_width: PLOT_W,
@@ -500,6 +506,7 @@ pub fn chaos_times(results: &[netchaos::ScenarioResult]) -> Result<Chart, String
         ("time to recover (next success)".into(), color(1), true),
     ];
     let mut svg = String::new();
+    let labels: Vec<String>;
     {
         let root =
             SVGBackend::with_string(&mut svg, (W, H.max(120 + 34 * n as u32))).into_drawing_area();
@@ -527,8 +534,7 @@ pub fn chaos_times(results: &[netchaos::ScenarioResult]) -> Result<Chart, String
                 }))
                 .map_err(err)?;
         }
-        legend(&side, "per scenario", &entries)?;
-        root.present().map_err(err)?;
+        labels = finish(&root, &side, "per scenario", entries)?;
     }
     Ok(Chart {
         plot_width: PLOT_W,
@@ -536,7 +542,7 @@ pub fn chaos_times(results: &[netchaos::ScenarioResult]) -> Result<Chart, String
         caption: "Chaos matrix: time from a fault's first call to the error that reports it, and from the fault's end to the next successful call.".into(),
         svg,
         axes: vec!["milliseconds (log scale)".into()],
-        legend: entries.into_iter().map(|e| e.0).collect(),
+        legend: labels,
     })
 }
 

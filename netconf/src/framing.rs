@@ -408,14 +408,28 @@ mod tests {
         assert!(e.to_string().contains("not sent"), "{e}");
         assert!(buf.is_empty(), "nothing framed");
         // Chunked framing carries it safely (the length says where the message ends).
-        let mut chunked = FrameCodec::default();
-        chunked.set_framing(Framing::Chunked);
-        chunked.encode(&smuggled[..], &mut buf).unwrap();
-        let mut dec = FrameCodec::default();
-        dec.set_framing(Framing::Chunked);
-        assert_eq!(dec.decode(&mut buf).unwrap().unwrap(), &smuggled[..]);
+        chunked(1 << 20).encode(&smuggled[..], &mut buf).unwrap();
+        assert_eq!(
+            chunked(1 << 20).decode(&mut buf).unwrap().unwrap(),
+            &smuggled[..]
+        );
         // A lone "]]>" (legal in text) is fine in base:1.0.
         eom.encode(&b"<a>]]></a>"[..], &mut buf).unwrap();
+    }
+
+    /// A codec switched to chunked framing (as after a base:1.1 hello), `max` bytes a message.
+    fn chunked(max: usize) -> FrameCodec {
+        let mut c = FrameCodec::new(max);
+        c.set_framing(Framing::Chunked);
+        c
+    }
+
+    /// `input` decodes to `expected` with chunked framing however the reads split it.
+    fn assert_chunked_decodes(input: &[u8], expected: &[&[u8]]) {
+        for step in 1..input.len() {
+            let got = decode_all(&mut chunked(1 << 20), input, step);
+            assert_eq!(got, expected, "reads of {step} bytes");
+        }
     }
 
     fn decode_all(codec: &mut FrameCodec, input: &[u8], step: usize) -> Vec<Bytes> {
@@ -465,8 +479,7 @@ mod tests {
         enc.encode(clean.concat(), &mut encoded).unwrap();
         assert_eq!(by_parts, encoded.to_vec());
         // Chunked: one chunk, decoded back to the message.
-        let mut chunked = FrameCodec::new(1 << 20);
-        chunked.set_framing(Framing::Chunked);
+        let mut chunked = chunked(1 << 20);
         let f = chunked.frame_parts(&clean).unwrap();
         let mut wire = BytesMut::from(&f.prefix[..]);
         clean.iter().for_each(|p| wire.extend_from_slice(p));
@@ -482,33 +495,16 @@ mod tests {
 
     #[test]
     fn chunked_several_chunks_make_one_message() {
-        let input = b"\n#4\n<rpc\n#8\n message\n##\n\n#3\n<x/\n#1\n>\n##\n";
-        for step in 1..input.len() {
-            let mut c = FrameCodec::default();
-            c.set_framing(Framing::Chunked);
-            let frames = decode_all(&mut c, input, step);
-            assert_eq!(
-                frames,
-                vec![
-                    Bytes::from_static(b"<rpc message"),
-                    Bytes::from_static(b"<x/>")
-                ]
-            );
-        }
+        assert_chunked_decodes(
+            b"\n#4\n<rpc\n#8\n message\n##\n\n#3\n<x/\n#1\n>\n##\n",
+            &[b"<rpc message", b"<x/>"],
+        );
     }
 
     #[test]
     fn whitespace_between_chunked_messages_is_skipped() {
         // The hello went out with end-of-message framing and a trailing newline.
-        let input = b"\n\r\n\n#4\n<ok/\n##\n \n\n#1\nx\n##\n";
-        for step in 1..input.len() {
-            let mut c = FrameCodec::default();
-            c.set_framing(Framing::Chunked);
-            assert_eq!(
-                decode_all(&mut c, input, step),
-                vec![Bytes::from_static(b"<ok/"), Bytes::from_static(b"x")]
-            );
-        }
+        assert_chunked_decodes(b"\n\r\n\n#4\n<ok/\n##\n \n\n#1\nx\n##\n", &[b"<ok/", b"x"]);
     }
 
     #[test]
@@ -540,11 +536,12 @@ mod tests {
             b"\n##\n",
             b"\n#99999999999\n",
         ] {
-            let mut c = FrameCodec::default();
-            c.set_framing(Framing::Chunked);
             let mut buf = BytesMut::from(bad);
             assert!(
-                matches!(c.decode(&mut buf), Err(FrameError::BadChunkHeader(_))),
+                matches!(
+                    chunked(1 << 20).decode(&mut buf),
+                    Err(FrameError::BadChunkHeader(_))
+                ),
                 "{bad:?}"
             );
         }
@@ -571,11 +568,9 @@ mod tests {
             b"0123456789abcdef"
         );
 
-        let mut c = FrameCodec::new(16);
-        c.set_framing(Framing::Chunked);
         let mut buf = BytesMut::from(&b"\n#10\n0123456789\n#10\n"[..]);
         assert!(matches!(
-            c.decode(&mut buf),
+            chunked(16).decode(&mut buf),
             Err(FrameError::TooLarge { max: 16 })
         ));
     }

@@ -280,6 +280,17 @@ impl Router {
         self.state().running.value(path).map(str::to_string)
     }
 
+    /// `system host-name` in the shared candidate: where a change a client left behind
+    /// shows.
+    pub fn candidate_host_name(&self) -> Option<String> {
+        self.candidate_value(&["system", "host-name"])
+    }
+
+    /// `system host-name` in the running configuration: what a commit changed.
+    pub fn running_host_name(&self) -> Option<String> {
+        self.running_value(&["system", "host-name"])
+    }
+
     /// Stop as a router does on `request system halt`: refuse new connections, tell every
     /// SSH client goodbye (SSH disconnect), then drop what is left after `grace`.
     pub async fn shutdown(&self, grace: Duration) {

@@ -231,7 +231,7 @@ pub(super) async fn restart_with_lock(_s: Size) -> Obs {
     .map_err(|e| format!("configure after restart: {e}"))?;
     recovered(t.elapsed());
     ensure!(
-        r1.running_value(&["system", "host-name"]).as_deref() == Some("after-restart"),
+        r1.running_host_name().as_deref() == Some("after-restart"),
         "commit not applied"
     );
     Ok((

@@ -10,7 +10,7 @@ use netpool::{HostKeyPolicy, PoolConfig};
 use netpool_bench::report::BenchReport;
 use netpool_bench::{BenchOptions, Mode, Target, Transport, Workload};
 
-use super::{device_table, real_targets, run_interruptible, write_json};
+use super::{device_table, real_targets, run_interruptible};
 use crate::inventory;
 use crate::profile::Profile;
 
@@ -43,9 +43,10 @@ pub struct BenchArgs {
     /// Synthetic routes per router.
     #[arg(long, default_value_t = 1000)]
     pub routes: u32,
-    /// Write the results as JSON.
-    #[arg(long)]
-    pub json: Option<PathBuf>,
+    /// `--junit`: a test case per mode and transport, failed when any of its operations
+    /// failed (the first error is the message).
+    #[command(flatten)]
+    pub reports: super::Reports,
     /// Write the latency chart (SVG, drawn with plotters).
     #[arg(long)]
     pub svg: Option<PathBuf>,
@@ -156,9 +157,25 @@ async fn bench_inventory(
 
 fn emit(report: &BenchReport, a: &BenchArgs) -> Result<(), String> {
     print!("{}", report.table());
-    if let Some(p) = &a.json {
-        write_json(p, &report)?;
-    }
+    let case = |m: &netpool_bench::ModeResult| {
+        let why = format!(
+            "{} operations failed ({} a pass); the first: {}",
+            m.errors,
+            m.ops,
+            m.first_error.as_deref().unwrap_or("-")
+        );
+        let seen = format!(
+            "total {:.3} s, p50 {:.3} ms, p99 {:.3} ms, {} connections opened",
+            m.total_s, m.p50_ms, m.p99_ms, m.connections_opened
+        );
+        let name = format!("{} {}", m.transport, m.mode);
+        super::junit::Case::new(&name, m.errors == 0, why, seen, Some(m.total_s))
+    };
+    a.reports.write(
+        "netlab.bench",
+        || report,
+        || report.modes.iter().map(case).collect(),
+    )?;
     if let Some(p) = &a.svg {
         let chart = netpool_bench::charts::latency_cdf(report)?;
         std::fs::write(p, chart.svg).map_err(|e| format!("{}: {e}", p.display()))?;

@@ -11,8 +11,6 @@ use junos_sim::{
 };
 use serde_json::Value;
 
-use super::write_json;
-
 /// Published figures (junos-mcp-server PR 27: PyEZ, 5 vMX routers, the seed workload).
 const PUBLISHED_PER_CALL: f64 = 0.70;
 const PUBLISHED_POOLED: f64 = 0.114;
@@ -38,13 +36,10 @@ pub struct CalibrateArgs {
     /// see simulator/src/profile.rs).
     #[arg(long)]
     pub check: Option<f64>,
-    /// Write the figures as JSON.
-    #[arg(long)]
-    pub json: Option<PathBuf>,
-    /// Write a JUnit XML report: one test case per figure compared with the published
-    /// one (failed when `--check` is given and the figure is outside it).
-    #[arg(long)]
-    pub junit: Option<PathBuf>,
+    /// `--junit`: a test case per figure compared with the published one, failed when
+    /// `--check` is given and the figure is outside it.
+    #[command(flatten)]
+    pub reports: super::Reports,
     /// Also run PyEZ per call through `netlab proxy` in front of the vmx fleet, beside
     /// PyEZ per call directly and PyEZ's own cost (the instant profile).
     #[arg(long)]
@@ -211,41 +206,34 @@ pub async fn run(a: CalibrateArgs) -> Result<(), String> {
     } else {
         None
     };
-    if let Some(p) = &a.json {
-        write_json(
-            p,
-            &serde_json::json!({
-                "instant": instant, "vmx": vmx, "proxy": proxy,
-                "speedup_seq": seq, "speedup_par": par,
-                "pooled_by_command": by_command.iter().map(|(cmd, i, v, p)| serde_json::json!({
-                    "command": cmd, "instant_s": i, "vmx_s": v, "published_s": p,
-                })).collect::<Vec<_>>(),
-                "published": {"per_call_s": PUBLISHED_PER_CALL, "pooled_s": PUBLISHED_POOLED,
-                              "speedup_seq": PUBLISHED_SEQ, "speedup_par": PUBLISHED_PAR},
-            }),
-        )?;
-    }
-    if let Some(p) = &a.junit {
-        let cases: Vec<_> = rows
-            .iter()
-            .enumerate()
-            .map(|(i, (name, _, v, p))| {
-                let ratio = v / p;
-                let figures = format!("vmx {v:.3}, published {p:.3}, ratio {ratio:.2}");
-                // The first three are the checked ones, as below.
-                let ok = match a.check {
-                    Some(tol) if i < 3 => (ratio - 1.0).abs() <= tol,
-                    _ => true,
-                };
-                let why = format!(
-                    "{name}: {v:.3} against {p:.3}, outside {:.0}%",
-                    a.check.unwrap_or(0.0) * 100.0
-                );
-                super::junit::Case::new(name, ok, why, figures, None)
-            })
-            .collect();
-        super::junit::write(p, "netlab.calibrate", &cases)?;
-    }
+    let json = || {
+        serde_json::json!({
+            "instant": instant, "vmx": vmx, "proxy": proxy,
+            "speedup_seq": seq, "speedup_par": par,
+            "pooled_by_command": by_command.iter().map(|(cmd, i, v, p)| serde_json::json!({
+                "command": cmd, "instant_s": i, "vmx_s": v, "published_s": p,
+            })).collect::<Vec<_>>(),
+            "published": {"per_call_s": PUBLISHED_PER_CALL, "pooled_s": PUBLISHED_POOLED,
+                          "speedup_seq": PUBLISHED_SEQ, "speedup_par": PUBLISHED_PAR},
+        })
+    };
+    let case = |(i, (name, _, v, p)): (usize, &(&str, f64, f64, f64))| {
+        let ratio = v / p;
+        let figures = format!("vmx {v:.3}, published {p:.3}, ratio {ratio:.2}");
+        // The first three are the checked ones, as below.
+        let ok = match a.check {
+            Some(tol) if i < 3 => (ratio - 1.0).abs() <= tol,
+            _ => true,
+        };
+        let why = format!(
+            "{name}: {v:.3} against {p:.3}, outside {:.0}%",
+            a.check.unwrap_or(0.0) * 100.0
+        );
+        super::junit::Case::new(name, ok, why, figures, None)
+    };
+    a.reports.write("netlab.calibrate", json, || {
+        rows.iter().enumerate().map(case).collect()
+    })?;
     if let Some(tol) = a.check {
         let off: Vec<String> = rows[..3]
             .iter()

@@ -2,20 +2,15 @@
 
 use std::path::PathBuf;
 
-use super::{paint, write_json};
+use super::paint;
 
 #[derive(clap::Args)]
 pub struct ChaosArgs {
     /// A scenario name, or `all`.
     #[arg(long, default_value = "all")]
     pub scenario: String,
-    /// Write the results as JSON.
-    #[arg(long)]
-    pub json: Option<PathBuf>,
-    /// Write a JUnit XML report: one test case per scenario, its time, and its bad path /
-    /// good path text (the failure message when it failed).
-    #[arg(long)]
-    pub junit: Option<PathBuf>,
+    #[command(flatten)]
+    pub reports: super::Reports,
     /// Write one self-contained HTML report: the table, the detect/recover chart, the
     /// environment and the JSON.
     #[arg(long)]
@@ -44,24 +39,20 @@ pub async fn run(a: ChaosArgs) -> Result<(), String> {
     print!("{}", table(&results, true));
     let failed = results.iter().filter(|r| r.verdict != "PASS").count();
     println!("{} passed, {} failed", results.len() - failed, failed);
-    if let Some(p) = &a.json {
-        write_json(p, &results)?;
-    }
-    if let Some(p) = &a.junit {
-        let cases: Vec<_> = results
-            .iter()
-            .map(|r| {
-                let why = if r.detail.is_empty() {
-                    format!("{}: {}", r.verdict, r.bad_path)
-                } else {
-                    format!("{}: {}", r.verdict, r.detail)
-                };
-                let seen = format!("bad path: {}\ngood path: {}", r.bad_path, r.good_path);
-                super::junit::Case::new(&r.name, r.verdict == "PASS", why, seen, Some(r.duration_s))
-            })
-            .collect();
-        super::junit::write(p, "netlab.chaos", &cases)?;
-    }
+    let case = |r: &netchaos::ScenarioResult| {
+        let why = if r.detail.is_empty() {
+            format!("{}: {}", r.verdict, r.bad_path)
+        } else {
+            format!("{}: {}", r.verdict, r.detail)
+        };
+        let seen = format!("bad path: {}\ngood path: {}", r.bad_path, r.good_path);
+        super::junit::Case::new(&r.name, r.verdict == "PASS", why, seen, Some(r.duration_s))
+    };
+    a.reports.write(
+        "netlab.chaos",
+        || &results,
+        || results.iter().map(case).collect(),
+    )?;
     if let Some(p) = &a.html {
         use netpool_bench::html::Part;
         let mut parts = vec![

@@ -1,7 +1,8 @@
-//! JUnit XML reports (`--junit FILE` on `netlab chaos`, `validate` and `calibrate`): one
-//! `<testcase>` per scenario or check, in the shape GitLab, Jenkins and GitHub's test
-//! reporters read: a `<testsuites>` root holding one `<testsuite>` with its counts, each
-//! case with its time, and a `<failure>` whose message is the check's verdict and text.
+//! JUnit XML reports (`--junit FILE` on `netlab bench`, `chaos`, `validate` and
+//! `calibrate`): one `<testcase>` per mode and transport, scenario, check or figure, in
+//! the shape GitLab, Jenkins and GitHub's test reporters read: a `<testsuites>` root
+//! holding one `<testsuite>` with its counts, each case with its time, and a `<failure>`
+//! whose message is the check's verdict and text.
 
 use std::fmt::Write as _;
 use std::path::Path;

@@ -10,7 +10,7 @@ pub mod scale;
 pub mod sim;
 pub mod validate;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use netpool_bench::Target;
 
@@ -115,6 +115,39 @@ pub fn paint(verdict: &str) -> String {
     }
     let code = if verdict == "PASS" { 32 } else { 31 };
     format!("\x1b[{code}m{verdict:<7}\x1b[0m")
+}
+
+/// The files a run writes besides its table: `--json` and `--junit` on `netlab bench`,
+/// `chaos`, `validate` and `calibrate`.
+#[derive(clap::Args)]
+pub struct Reports {
+    /// Write the results as JSON.
+    #[arg(long)]
+    pub json: Option<PathBuf>,
+    /// Write a JUnit XML report: one test case per row (scenario, check, compared figure,
+    /// or mode and transport), its time when measured, what it saw as its output, and
+    /// why it failed when it did.
+    #[arg(long)]
+    pub junit: Option<PathBuf>,
+}
+
+impl Reports {
+    /// Write what was asked for: `json()` as JSON, `cases()` as the JUnit suite `suite`
+    /// (each built only when its file is wanted).
+    pub fn write<J: serde::Serialize>(
+        &self,
+        suite: &str,
+        json: impl FnOnce() -> J,
+        cases: impl FnOnce() -> Vec<junit::Case>,
+    ) -> Result<(), String> {
+        if let Some(p) = &self.json {
+            write_json(p, &json())?;
+        }
+        if let Some(p) = &self.junit {
+            junit::write(p, suite, &cases())?;
+        }
+        Ok(())
+    }
 }
 
 /// Write `value` as pretty JSON to `path`; errors name the file.

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use netpool_bench::report::BenchReport;
 use netpool_bench::{BenchOptions, Mode, Transport, Workload};
 
-use super::{device_table, paint, real_targets, run_interruptible, write_json};
+use super::{device_table, paint, real_targets, run_interruptible};
 use crate::inventory;
 
 #[derive(clap::Args)]
@@ -20,13 +20,8 @@ pub struct ValidateArgs {
     /// Timed passes per mode.
     #[arg(long, default_value_t = 1)]
     pub repeat: usize,
-    /// Write the results as JSON.
-    #[arg(long)]
-    pub json: Option<PathBuf>,
-    /// Write a JUnit XML report: one test case per check, its detail as the failure
-    /// message when it failed.
-    #[arg(long)]
-    pub junit: Option<PathBuf>,
+    #[command(flatten)]
+    pub reports: super::Reports,
 }
 
 #[derive(serde::Serialize)]
@@ -212,19 +207,15 @@ pub async fn run(a: ValidateArgs) -> Result<(), String> {
     for c in &checks {
         println!("{:<18} {:<7} {}", c.name, paint(c.verdict), c.detail);
     }
-    if let Some(p) = &a.junit {
-        let cases: Vec<_> = checks
-            .iter()
-            .map(|c| {
-                let why = format!("{}: {}", c.verdict, c.detail);
-                super::junit::Case::new(&c.name, c.verdict == "PASS", why, c.detail.clone(), None)
-            })
-            .collect();
-        super::junit::write(p, "netlab.validate", &cases)?;
-    }
-    if let Some(p) = &a.json {
-        write_json(p, &serde_json::json!({ "bench": report, "checks": checks }))?;
-    }
+    let case = |c: &Check| {
+        let why = format!("{}: {}", c.verdict, c.detail);
+        super::junit::Case::new(&c.name, c.verdict == "PASS", why, c.detail.clone(), None)
+    };
+    a.reports.write(
+        "netlab.validate",
+        || serde_json::json!({ "bench": report, "checks": checks }),
+        || checks.iter().map(case).collect(),
+    )?;
     let failed = checks.iter().filter(|c| c.verdict != "PASS").count()
         + report.modes.iter().filter(|m| m.errors > 0).count();
     if failed > 0 {

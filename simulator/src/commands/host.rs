@@ -196,12 +196,12 @@ pub(crate) fn file_list(
             } else {
                 ("-rw-r--r--", 644)
             };
-            x.leaf_plain_attr("file-permissions", "format", text, mode)
+            x.leaf_attr("file-permissions", "format", text, mode)
                 .leaf("file-links", 2)
                 .leaf("file-owner", "lab")
                 .leaf("file-group", "staff")
                 .leaf("file-size", size)
-                .leaf_plain_attr("file-date", "format", "Nov 18 18:33", booted);
+                .leaf_attr("file-date", "format", "Nov 18 18:33", booted);
         }
         if *is_dir {
             x.flag("file-directory");
@@ -260,9 +260,14 @@ pub(crate) fn commit_revision(state: &DeviceState, detail: bool, xml: bool) -> P
     }
     let mut x = X::with_ns("commit-revision-information", "junos-commit", None);
     if detail {
-        x.leaf_attr("date-time", "seconds", secs, crate::clock::junos_time(secs))
-            .leaf("user", user)
-            .leaf("client", client);
+        x.leaf_attr(
+            "date-time",
+            "junos:seconds",
+            secs,
+            crate::clock::junos_time(secs),
+        )
+        .leaf("user", user)
+        .leaf("client", client);
     }
     x.leaf("revision", revision);
     if detail {

@@ -225,37 +225,37 @@ pub(crate) fn isis_adjacencies(
         }
         return one(s);
     }
-    let (style, detail) = detail_style(level);
-    let mut x = X::with_ns("isis-adjacency-information", "junos-routing", style);
-    for i in &links {
-        x.open("isis-adjacency")
-            .leaf("interface-name", format!("{}.0", i.name))
-            .leaf("system-name", &name)
-            .leaf("level", 2)
-            .leaf("adjacency-state", "Up")
-            .leaf("holdtime", 24);
-        if detail {
-            x.leaf("interface-priority", 0)
-                .leaf("circuit-type", 2)
-                .leaf("adjacency-advertisement", "Advertises restart capable")
-                .leaf("adjacency-uptime", super::fmt_dur(uptime(state)))
-                .leaf("adjacency-topologies", "Unicast")
-                .leaf("adjacency-restart-capable", "Yes")
-                .leaf("adjacency-flag", "Speaks: IP")
-                .leaf("ip-address", i.neighbor);
-        }
-        if level == Level::Extensive {
-            x.open("isis-adjacency-log")
-                .leaf("adjacency-when", super::now_str())
+    per_link(
+        "isis-adjacency-information",
+        "isis-adjacency",
+        level,
+        &links,
+        |x, i, detail| {
+            x.leaf("system-name", &name)
+                .leaf("level", 2)
                 .leaf("adjacency-state", "Up")
-                .leaf("adjacency-event", "Seenself")
-                .leaf("adjacency-down-reason", "")
-                .leaf("adjacency-level", 2)
-                .close("isis-adjacency-log");
-        }
-        x.close("isis-adjacency");
-    }
-    x.done("isis-adjacency-information")
+                .leaf("holdtime", 24);
+            if detail {
+                x.leaf("interface-priority", 0)
+                    .leaf("circuit-type", 2)
+                    .leaf("adjacency-advertisement", "Advertises restart capable")
+                    .leaf("adjacency-uptime", super::fmt_dur(uptime(state)))
+                    .leaf("adjacency-topologies", "Unicast")
+                    .leaf("adjacency-restart-capable", "Yes")
+                    .leaf("adjacency-flag", "Speaks: IP")
+                    .leaf("ip-address", i.neighbor);
+            }
+            if level == Level::Extensive {
+                x.open("isis-adjacency-log")
+                    .leaf("adjacency-when", super::now_str())
+                    .leaf("adjacency-state", "Up")
+                    .leaf("adjacency-event", "Seenself")
+                    .leaf("adjacency-down-reason", "")
+                    .leaf("adjacency-level", 2)
+                    .close("isis-adjacency-log");
+            }
+        },
+    )
 }
 
 /// `get-ldp-neighbor-information` / `show ldp neighbor [detail|extensive]`: the neighbor
@@ -283,33 +283,53 @@ pub(crate) fn ldp_neighbors(
         }
         return one(s);
     }
+    per_link(
+        "ldp-neighbor-information",
+        "ldp-neighbor",
+        level,
+        &links,
+        |x, i, detail| {
+            x.leaf("ldp-neighbor-address", i.neighbor)
+                .leaf("ldp-label-space-id", format!("{}:0", i.neighbor_id))
+                .leaf("ldp-remaining-time", 12);
+            if detail {
+                x.leaf("ldp-transport-address", i.neighbor_id)
+                    .leaf("ldp-config-sequence", 1)
+                    .leaf("ldp-up-time", super::fmt_dur(uptime(state)))
+                    .leaf("ldp-reference-count", 1)
+                    .leaf("ldp-holdtime", 15)
+                    .leaf("ldp-proposed-local-holdtime", 15)
+                    .leaf("ldp-proposed-peer-holdtime", 15)
+                    .leaf("ldp-hello-interval", 5)
+                    .open("ldp-neighbor-hello-flags")
+                    .leaf("ldp-neighbor-hello-flag", "none")
+                    .close("ldp-neighbor-hello-flags")
+                    .open("ldp-neighbor-types")
+                    .leaf("ldp-neighbor-type", "discovered")
+                    .close("ldp-neighbor-types");
+            }
+        },
+    )
+}
+
+/// A routing reply with one `entry` element a link, each starting with the link's unit 0
+/// as `interface-name`; `each` writes the rest (told whether the level asks for detail).
+fn per_link(
+    info: &str,
+    entry: &str,
+    level: Level,
+    links: &[Interface],
+    mut each: impl FnMut(&mut X, &Interface, bool),
+) -> Pieces {
     let (style, detail) = detail_style(level);
-    let mut x = X::with_ns("ldp-neighbor-information", "junos-routing", style);
-    for i in &links {
-        x.open("ldp-neighbor")
-            .leaf("interface-name", format!("{}.0", i.name))
-            .leaf("ldp-neighbor-address", i.neighbor)
-            .leaf("ldp-label-space-id", format!("{}:0", i.neighbor_id))
-            .leaf("ldp-remaining-time", 12);
-        if detail {
-            x.leaf("ldp-transport-address", i.neighbor_id)
-                .leaf("ldp-config-sequence", 1)
-                .leaf("ldp-up-time", super::fmt_dur(uptime(state)))
-                .leaf("ldp-reference-count", 1)
-                .leaf("ldp-holdtime", 15)
-                .leaf("ldp-proposed-local-holdtime", 15)
-                .leaf("ldp-proposed-peer-holdtime", 15)
-                .leaf("ldp-hello-interval", 5)
-                .open("ldp-neighbor-hello-flags")
-                .leaf("ldp-neighbor-hello-flag", "none")
-                .close("ldp-neighbor-hello-flags")
-                .open("ldp-neighbor-types")
-                .leaf("ldp-neighbor-type", "discovered")
-                .close("ldp-neighbor-types");
-        }
-        x.close("ldp-neighbor");
+    let mut x = X::with_ns(info, "junos-routing", style);
+    for i in links {
+        x.open(entry)
+            .leaf("interface-name", format!("{}.0", i.name));
+        each(&mut x, i, detail);
+        x.close(entry);
     }
-    x.done("ldp-neighbor-information")
+    x.done(info)
 }
 
 /// One node of the traffic-engineering database: its id, the protocol that told of it,

@@ -42,16 +42,29 @@ pub use text::render_text;
 pub use xml::render_xml;
 
 /// The seven commands of the design's seed workload, each with `| no-more`: the workload
-/// the `vmx` service times are calibrated on.
-pub const SEED_COMMANDS: [&str; 7] = [
-    "show ospf interface | no-more",
-    "show ospf database | no-more",
-    "show ospf neighbor | no-more",
-    "show route 10.0.14.0 | no-more",
-    "show chassis hardware | no-more",
-    "show route 10.0.15.0 extensive | no-more",
-    "show route forwarding-table all destination 10.0.15.0 | no-more",
-];
+/// the `vmx` service times are calibrated on. One a line in `seed.txt`, which the Python
+/// benchmarks (`python/bench/bench.py`, the MCP example) read too.
+pub const SEED_COMMANDS: [&str; 7] = lines(include_str!("seed.txt"));
+
+/// `text` as exactly `N` lines, each ended by a newline (checked when compiling).
+const fn lines<const N: usize>(mut text: &'static str) -> [&'static str; N] {
+    let mut out = [""; N];
+    let mut i = 0;
+    while i < N {
+        let bytes = text.as_bytes();
+        let mut end = 0;
+        while end < bytes.len() && bytes[end] != b'\n' {
+            end += 1;
+        }
+        assert!(end < bytes.len(), "fewer lines than expected");
+        let (line, rest) = text.split_at(end);
+        out[i] = line;
+        text = rest.split_at(1).1;
+        i += 1;
+    }
+    assert!(text.is_empty(), "more lines than expected");
+    out
+}
 
 /// Junos reply namespace for the version the simulator claims.
 pub const JUNOS_NS: &str = "http://xml.juniper.net/junos/21.4R0/junos";

@@ -84,10 +84,7 @@ async fn ncclient_junos_device_handler_works_unmodified() {
     assert_eq!(j["after_commit_host_name"], "nc-renamed");
     assert_eq!(j["unknown_rpc"], "RPCError");
     let r1 = &fleet.devices()[0];
-    assert_eq!(
-        r1.running_value(&["system", "host-name"]).as_deref(),
-        Some("nc-renamed")
-    );
+    assert_eq!(r1.running_host_name().as_deref(), Some("nc-renamed"));
     assert!(
         eventually(Duration::from_secs(2), || r1.counters().sessions_open == 0).await,
         "client closed its session"
@@ -431,10 +428,7 @@ async fn pyez_open_facts_cli_rpc_and_config_work_unmodified() {
         j["diff"]
     );
     assert_eq!(j["commit"], true);
-    assert_eq!(
-        r1.running_value(&["system", "host-name"]).as_deref(),
-        Some("pyez-renamed")
-    );
+    assert_eq!(r1.running_host_name().as_deref(), Some("pyez-renamed"));
     assert_eq!(r1.commit_count(), 1);
     assert_eq!(r1.lock_holder(), None, "exclusive mode unlocked on exit");
 }
@@ -478,10 +472,7 @@ async fn pyez_rollback_rescue_commit_confirmed_private_mode_and_rpc_arguments() 
             .contains("shared configuration database modified"),
         "{j}"
     );
-    assert_eq!(
-        r1.running_value(&["system", "host-name"]).as_deref(),
-        Some("private")
-    );
+    assert_eq!(r1.running_host_name().as_deref(), Some("private"));
     assert_eq!(r1.lock_holder(), None);
 }
 
@@ -505,9 +496,7 @@ async fn netmiko_juniper_junos_drives_the_interactive_cli() {
         j["after"]
     );
     assert_eq!(
-        fleet.devices()[0]
-            .running_value(&["system", "host-name"])
-            .as_deref(),
+        fleet.devices()[0].running_host_name().as_deref(),
         Some("netmiko-renamed")
     );
 }

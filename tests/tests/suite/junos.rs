@@ -159,15 +159,12 @@ async fn a_refused_change_is_an_error_with_every_error_and_nothing_is_committed(
         .expect_err("a load with a bad line is an error");
     assert!(e.to_string().contains("foo"), "{e}");
     assert_eq!(
-        r1.candidate_value(&["system", "host-name"]).as_deref(),
+        r1.candidate_host_name().as_deref(),
         Some("kept-line"),
         "the valid line of a refused set load is in the candidate, as on Junos"
     );
     g.rpc("<discard-changes/>").await.unwrap();
-    assert_eq!(
-        r1.candidate_value(&["system", "host-name"]).as_deref(),
-        Some("r1")
-    );
+    assert_eq!(r1.candidate_host_name().as_deref(), Some("r1"));
     drop(g);
     // netpool's configure discards it: nothing stays, nothing is committed.
     let e = pool
@@ -195,10 +192,7 @@ async fn a_refused_change_is_an_error_with_every_error_and_nothing_is_committed(
         .collect();
     assert_eq!(bad, ["foo", "systemm"], "{e}");
     assert_eq!(r1.commit_count(), 0);
-    assert_eq!(
-        r1.running_value(&["system", "host-name"]).as_deref(),
-        Some("r1")
-    );
+    assert_eq!(r1.running_host_name().as_deref(), Some("r1"));
     assert!(
         eventually(Duration::from_secs(2), || r1.lock_holder().is_none()).await,
         "the lock went with the discarded session"
@@ -302,7 +296,7 @@ async fn a_refused_change_is_an_error_with_every_error_and_nothing_is_committed(
 async fn rollback_rescue_and_rollback_information() {
     let (fleet, pool, dev) = one_router().await;
     let r1 = &fleet.devices()[0];
-    let host = || r1.running_value(&["system", "host-name"]);
+    let host = || r1.running_host_name();
     pool.configure(&dev, &ConfigChange::set_lines("set system host-name one"))
         .await
         .unwrap();
@@ -350,7 +344,7 @@ async fn commit_confirmed_rolls_back_unless_confirmed() {
     let r1 = &fleet.devices()[0];
     let pool = pool_for(&fleet);
     let dev = device(r1);
-    let host = || r1.running_value(&["system", "host-name"]);
+    let host = || r1.running_host_name();
     let mut g = pool.netconf(&dev).await.unwrap();
     g.lock().await.unwrap();
     load(&mut g, "set system host-name tentative").await;
@@ -458,14 +452,11 @@ async fn private_mode_follows_junos_rules() {
         Some("r1")
     );
     private.commit(None).await.unwrap();
-    assert_eq!(
-        r1.running_value(&["system", "host-name"]).as_deref(),
-        Some("private-one")
-    );
+    assert_eq!(r1.running_host_name().as_deref(), Some("private-one"));
     load(&mut private, "set system host-name never").await;
     private.rpc("<close-configuration/>").await.unwrap();
     assert_eq!(
-        r1.running_value(&["system", "host-name"]).as_deref(),
+        r1.running_host_name().as_deref(),
         Some("private-one"),
         "closing private mode drops its uncommitted changes"
     );
@@ -525,10 +516,7 @@ async fn a_hidden_rpc_after_the_base_1_0_delimiter_is_never_sent() {
     assert_eq!(r1.counters().rpcs, rpcs, "nothing reached the router");
     assert_eq!(r1.commit_count(), commits);
     assert_eq!(r1.lock_holder(), None);
-    assert_ne!(
-        r1.running_value(&["system", "host-name"]).as_deref(),
-        Some("smuggled")
-    );
+    assert_ne!(r1.running_host_name().as_deref(), Some("smuggled"));
     assert_answers_as_r1(&mut g).await;
     drop(g);
     let s = &pool.stats()[0];

@@ -243,10 +243,7 @@ async fn configure_commits_or_leaves_nothing_behind() {
     )
     .await
     .unwrap();
-    assert_eq!(
-        r1.running_value(&["system", "host-name"]).as_deref(),
-        Some("core-1")
-    );
+    assert_eq!(r1.running_host_name().as_deref(), Some("core-1"));
     assert_eq!(r1.commit_count(), 1);
 
     let err = pool
@@ -266,10 +263,7 @@ async fn configure_commits_or_leaves_nothing_behind() {
     )
     .await
     .unwrap();
-    assert_eq!(
-        r1.running_value(&["system", "host-name"]).as_deref(),
-        Some("core-2")
-    );
+    assert_eq!(r1.running_host_name().as_deref(), Some("core-2"));
 }
 
 #[tokio::test]

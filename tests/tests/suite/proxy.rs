@@ -191,10 +191,7 @@ async fn a_client_that_locks_loads_and_vanishes_leaves_the_router_clean_for_the_
         1,
         "the same upstream session served both"
     );
-    assert_eq!(
-        r1.running_value(&["system", "host-name"]).as_deref(),
-        Some("r1")
-    );
+    assert_eq!(r1.running_host_name().as_deref(), Some("r1"));
     px.shutdown(Duration::from_secs(2)).await;
 }
 
@@ -240,7 +237,7 @@ async fn kill_session_ends_the_client_session_it_names() {
     );
     assert_eq!(r1.lock_holder(), None, "the victim's lock went with it");
     assert_eq!(
-        r1.candidate_value(&["system", "host-name"]).as_deref(),
+        r1.candidate_host_name().as_deref(),
         Some("r1"),
         "the victim's change went with it"
     );
@@ -530,8 +527,8 @@ async fn every_departure_from_every_state_leaves_a_clean_candidate_and_no_lock()
                 .unwrap_or_else(|e| panic!("{case}: the next client cannot lock: {e}"));
             assert_eq!(r1.private_candidates(), 0, "{case}: private candidate left");
             assert_eq!(
-                r1.candidate_value(&["system", "host-name"]),
-                r1.running_value(&["system", "host-name"]),
+                r1.candidate_host_name(),
+                r1.running_host_name(),
                 "{case}: uncommitted change left in the candidate"
             );
             n.unlock().await.unwrap();
@@ -545,7 +542,7 @@ async fn every_departure_from_every_state_leaves_a_clean_candidate_and_no_lock()
         "the pending commit confirmed was confirmed by someone: the rule is to leave it to roll back"
     );
     assert_eq!(
-        r1.running_value(&["system", "host-name"]).as_deref(),
+        r1.running_host_name().as_deref(),
         Some("confirmed-left"),
         "only the confirmed commit reached the running configuration"
     );

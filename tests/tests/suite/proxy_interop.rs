@@ -35,10 +35,7 @@ async fn pyez_ncclient_and_netmiko_work_unmodified_through_the_proxy() {
     assert_eq!(j["cli"], "Hostname: r1");
     assert_eq!(j["routes"], serde_json::json!(["10.0.14.0/24"]));
     assert_eq!(j["commit"], true);
-    assert_eq!(
-        r1.running_value(&["system", "host-name"]).as_deref(),
-        Some("pyez-renamed")
-    );
+    assert_eq!(r1.running_host_name().as_deref(), Some("pyez-renamed"));
     assert_eq!(
         r1.lock_holder(),
         None,
@@ -66,10 +63,7 @@ async fn pyez_ncclient_and_netmiko_work_unmodified_through_the_proxy() {
         "{}",
         j["commit"]
     );
-    assert_eq!(
-        r1.running_value(&["system", "host-name"]).as_deref(),
-        Some("netmiko-renamed")
-    );
+    assert_eq!(r1.running_host_name().as_deref(), Some("netmiko-renamed"));
     assert_eq!(r1.commit_count(), 3);
 
     let c = r1.counters();

@@ -81,69 +81,57 @@ async fn configuration_modes_are_left_as_junos_leaves_them() {
     let (mut sh, banner) = Shell::open(px.endpoints()[0].addr).await;
     assert!(banner.ends_with("lab@r1> "), "{banner:?}");
 
-    // Exclusive: the lock is taken; exit discards the change and unlocks.
-    let out = sh.line("configure exclusive").await;
-    assert!(out.contains("Entering configuration mode"), "{out}");
-    assert!(r1.lock_holder().is_some(), "configure exclusive locks");
-    assert_eq!(
-        sh.line("set system host-name excl-left").await.trim(),
-        "[edit]\nlab@r1#"
-    );
-    assert_eq!(
-        r1.candidate_value(&["system", "host-name"]).as_deref(),
-        Some("excl-left")
-    );
-    let out = sh.line("exit").await;
-    assert!(
-        out.contains(
-            "warning: uncommitted changes will be discarded on exit\nExiting configuration mode"
+    // How each mode is left as Junos leaves it: (enter, leave, what Junos says on leaving,
+    // whether the change stays in the shared candidate). Exclusive holds the lock and
+    // discards on exit; private has a candidate of its own, gone on exit; shared leaves
+    // the change in the candidate, with a warning, and locks nothing.
+    let modes = [
+        (
+            "configure exclusive",
+            "exit",
+            "warning: uncommitted changes will be discarded on exit\nExiting configuration mode",
+            false,
         ),
-        "{out}"
-    );
-    assert_eq!(
-        r1.lock_holder(),
-        None,
-        "exit from configure exclusive unlocks"
-    );
-    assert_eq!(
-        r1.candidate_value(&["system", "host-name"]).as_deref(),
-        Some("r1")
-    );
-
-    // Private: a candidate of its own, gone on exit.
-    let out = sh.line("configure private").await;
-    assert!(out.contains("Entering configuration mode"), "{out}");
-    assert_eq!(r1.private_candidates(), 1);
-    sh.line("set system host-name priv-left").await;
-    let out = sh.line("quit").await;
-    assert!(
-        out.contains("warning: uncommitted changes will be discarded on exit"),
-        "{out}"
-    );
-    assert_eq!(
-        r1.private_candidates(),
-        0,
-        "quit from configure private closes it"
-    );
-    assert_eq!(
-        r1.candidate_value(&["system", "host-name"]).as_deref(),
-        Some("r1")
-    );
-
-    // Shared: the change stays in the candidate, with Junos's warning; nothing is locked.
-    sh.line("configure").await;
-    sh.line("set system host-name shared-left").await;
-    let out = sh.line("exit").await;
-    assert!(
-        out.contains(
-            "The configuration has been changed but not committed\nExiting configuration mode"
+        (
+            "configure private",
+            "quit",
+            "warning: uncommitted changes will be discarded on exit",
+            false,
         ),
-        "{out}"
-    );
-    assert_eq!(
-        r1.candidate_value(&["system", "host-name"]).as_deref(),
-        Some("shared-left")
-    );
+        (
+            "configure",
+            "exit",
+            "The configuration has been changed but not committed\nExiting configuration mode",
+            true,
+        ),
+    ];
+    for (enter, leave, says, kept) in modes {
+        let out = sh.line(enter).await;
+        assert!(
+            out.contains("Entering configuration mode"),
+            "{enter}: {out}"
+        );
+        let exclusive = enter == "configure exclusive";
+        let private = enter == "configure private";
+        assert_eq!(r1.lock_holder().is_some(), exclusive, "{enter}: the lock");
+        assert_eq!(r1.private_candidates(), usize::from(private), "{enter}");
+        let name = format!("{}-left", enter.replace(' ', "-"));
+        let set = sh.line(&format!("set system host-name {name}")).await;
+        assert_eq!(set.trim(), "[edit]\nlab@r1#", "{enter}");
+        // A private candidate is not the shared one.
+        let seen = if private { "r1" } else { name.as_str() };
+        assert_eq!(r1.candidate_host_name().as_deref(), Some(seen), "{enter}");
+        let out = sh.line(leave).await;
+        assert!(out.contains(says), "{enter}, then {leave}: {out}");
+        assert_eq!(r1.lock_holder(), None, "{enter}, then {leave}: unlocked");
+        assert_eq!(r1.private_candidates(), 0, "{enter}, then {leave}");
+        let left = if kept { name.as_str() } else { "r1" };
+        assert_eq!(
+            r1.candidate_host_name().as_deref(),
+            Some(left),
+            "{enter}, then {leave}: the shared candidate"
+        );
+    }
     // Unchanged: no warning.
     sh.line("configure").await;
     sh.line("rollback 0").await;
@@ -178,10 +166,7 @@ async fn commit_confirmed_minutes_and_a_quoted_comment_reach_the_router() {
         "a plain commit was made instead of a confirmed one"
     );
     assert_eq!(r1.last_commit_comment().as_deref(), Some("two words here"));
-    assert_eq!(
-        r1.running_value(&["system", "host-name"]).as_deref(),
-        Some("shell-r1")
-    );
+    assert_eq!(r1.running_host_name().as_deref(), Some("shell-r1"));
     // Options in another order; a commit confirms.
     let out = sh
         .line("commit comment \"it \\\"stays\\\"\" and-quit")
@@ -242,7 +227,7 @@ async fn a_shell_that_leaves_exclusive_mode_by_disconnecting_leaves_nothing() {
             "{mode}: private candidate left behind"
         );
         assert_eq!(
-            r1.candidate_value(&["system", "host-name"]).as_deref(),
+            r1.candidate_host_name().as_deref(),
             Some("r1"),
             "{mode}: change left in the candidate"
         );

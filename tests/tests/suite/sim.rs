@@ -336,10 +336,7 @@ async fn hostile_values_never_poison_a_router() {
         pool.configure(&dev, &netpool::ConfigChange::xml(xml))
             .await
             .unwrap_or_else(|e| panic!("{value}: {e}"));
-        assert_eq!(
-            r1.running_value(&["system", "host-name"]).as_deref(),
-            Some(value)
-        );
+        assert_eq!(r1.running_host_name().as_deref(), Some(value));
         for cmd in [
             "show configuration",
             "show configuration system | display set",

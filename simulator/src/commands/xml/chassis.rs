@@ -32,7 +32,7 @@ pub(super) fn environment() -> Pieces {
             .leaf("status", "OK")
             .leaf_attr(
                 "temperature",
-                "celsius",
+                "junos:celsius",
                 c,
                 format!("{c} degrees C / {} degrees F", c * 9 / 5 + 32),
             )
@@ -60,7 +60,12 @@ pub(super) fn fpc() -> Pieces {
     x.open("fpc")
         .leaf("slot", 0)
         .leaf("state", "Online")
-        .leaf_attr("temperature", "celsius", 37, "37 degrees C / 98 degrees F")
+        .leaf_attr(
+            "temperature",
+            "junos:celsius",
+            37,
+            "37 degrees C / 98 degrees F",
+        )
         .leaf("cpu-total", 6)
         .leaf("cpu-interrupt", 0)
         .leaf("cpu-1min-avg", 6)
@@ -246,7 +251,12 @@ pub(super) fn commit_information(state: &DeviceState) -> Pieces {
             .leaf("sequence-number", n)
             .leaf("user", &c.user)
             .leaf("client", c.client)
-            .leaf_attr("date-time", "seconds", secs, crate::clock::junos_time(secs));
+            .leaf_attr(
+                "date-time",
+                "junos:seconds",
+                secs,
+                crate::clock::junos_time(secs),
+            );
         if let Some(comment) = &c.comment {
             x.leaf("log", comment);
         }

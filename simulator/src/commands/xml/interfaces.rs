@@ -103,7 +103,7 @@ fn physical_interface(x: &mut X, p: &Port, c: &Configured, level: Level, with_un
         }
     } else {
         let format = if c.disabled { "Disabled" } else { "Enabled" };
-        x.leaf_attr("admin-status", "format", format, admin)
+        x.leaf_attr("admin-status", "junos:format", format, admin)
             .leaf("oper-status", oper);
         if let Some(d) = &c.description {
             x.leaf("description", d);
@@ -153,7 +153,7 @@ fn physical_interface(x: &mut X, p: &Port, c: &Configured, level: Level, with_un
         }
         x.leaf_attr(
             "interface-flapped",
-            "seconds",
+            "junos:seconds",
             273_720,
             "2026-11-18 18:35:40 UTC (3d 04:02 ago)",
         );

@@ -70,18 +70,8 @@ impl X {
         let _ = writeln!(self.0, "<{tag}>{}</{tag}>", escape_text(&v));
         self
     }
-    /// A leaf with a `junos:` attribute (`<date-time junos:seconds="...">`).
+    /// A leaf with one attribute (`<date-time junos:seconds="...">`, `<file-date format="...">`).
     pub(super) fn leaf_attr(
-        &mut self,
-        tag: &str,
-        attr: &str,
-        av: impl Display,
-        v: impl Display,
-    ) -> &mut Self {
-        self.leaf_plain_attr(tag, &format!("junos:{attr}"), av, v)
-    }
-    /// A leaf with a plain attribute (`<file-date format="...">`).
-    pub(super) fn leaf_plain_attr(
         &mut self,
         tag: &str,
         attr: &str,
@@ -167,7 +157,7 @@ pub fn render_xml(show: &Show, spec: &DeviceSpec, state: &DeviceState) -> Pieces
                 .leaf("active-alarm-count", 1)
                 .close("alarm-summary");
             x.open("alarm-detail")
-                .leaf_attr("alarm-time", "seconds", unix_now() - 3600, now_str())
+                .leaf_attr("alarm-time", "junos:seconds", unix_now() - 3600, now_str())
                 .leaf("alarm-class", "Minor")
                 .leaf("alarm-description", "fxp0: Ethernet Link Down")
                 .leaf("alarm-short-description", "fxp0: Link Down")

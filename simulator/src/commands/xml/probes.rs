@@ -135,7 +135,7 @@ pub(super) fn probe_results(spec: &DeviceSpec, config: &ConfigTree) -> Pieces {
                 )
                 .leaf_attr(
                     "probe-time",
-                    "seconds",
+                    "junos:seconds",
                     crate::clock::unix_now(),
                     crate::commands::now_str(),
                 )
@@ -171,7 +171,7 @@ fn probe_summary(x: &mut X, scope: &str, rtts: &[u32], reachable: bool) {
         x.open("probe-last-test-info")
             .leaf_attr(
                 "last-test-time",
-                "seconds",
+                "junos:seconds",
                 crate::clock::unix_now(),
                 crate::commands::now_str(),
             )
@@ -246,7 +246,7 @@ fn summary_results(x: &mut X, block: &str, kind: &str, delays: &[u32]) {
         ("stddev-delay", stddev),
         ("sum-delay", sum),
     ] {
-        x.leaf_plain_attr(name, "format", format!("{v} usec"), v);
+        x.leaf_attr(name, "format", format!("{v} usec"), v);
     }
     x.close("probe-summary-results").close(block);
 }

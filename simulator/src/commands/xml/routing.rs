@@ -234,7 +234,7 @@ pub(super) fn bgp_summary(spec: &DeviceSpec, config: &ConfigTree) -> Pieces {
             .leaf("output-messages", 3305)
             .leaf("route-queue-count", 0)
             .leaf("flap-count", 0)
-            .leaf_attr("elapsed-time", "seconds", 273_600, "3d 4:00:00")
+            .leaf_attr("elapsed-time", "junos:seconds", 273_600, "3d 4:00:00")
             .leaf("peer-state", "Established")
             .open("bgp-rib")
             .leaf("name", "inet.0")

@@ -11,23 +11,28 @@ pub(super) fn system_uptime(state: &DeviceState) -> Pieces {
     let booted = now.saturating_sub(up);
     let mut x = X::with_ns("system-uptime-information", "junos", None);
     x.open("current-time")
-        .leaf_attr("date-time", "seconds", now, now_str())
+        .leaf_attr("date-time", "junos:seconds", now, now_str())
         .close("current-time")
         .leaf("time-source", " LOCAL CLOCK ")
         .open("system-booted-time")
-        .leaf_attr("date-time", "seconds", booted, "2026-11-18 18:33:12 UTC")
-        .leaf_attr("time-length", "seconds", up, fmt_dur(up))
+        .leaf_attr(
+            "date-time",
+            "junos:seconds",
+            booted,
+            "2026-11-18 18:33:12 UTC",
+        )
+        .leaf_attr("time-length", "junos:seconds", up, fmt_dur(up))
         .close("system-booted-time")
         .open("protocols-started-time")
         .leaf_attr(
             "date-time",
-            "seconds",
+            "junos:seconds",
             booted + 148,
             "2026-11-18 18:35:40 UTC",
         )
         .leaf_attr(
             "time-length",
-            "seconds",
+            "junos:seconds",
             up.saturating_sub(148),
             fmt_dur(up.saturating_sub(148)),
         )
@@ -39,13 +44,13 @@ pub(super) fn system_uptime(state: &DeviceState) -> Pieces {
     x.open("last-configured-time")
         .leaf_attr(
             "date-time",
-            "seconds",
+            "junos:seconds",
             booted + 410,
             "2026-11-18 18:40:02 UTC",
         )
         .leaf_attr(
             "time-length",
-            "seconds",
+            "junos:seconds",
             up.saturating_sub(410),
             fmt_dur(up.saturating_sub(410)),
         )
@@ -58,9 +63,9 @@ pub(super) fn system_uptime(state: &DeviceState) -> Pieces {
 fn uptime_information(x: &mut X, state: &DeviceState, up: u64, users: bool) {
     let n = state.sessions.len();
     x.open("uptime-information")
-        .leaf_attr("date-time", "seconds", unix_now(), "10:37PM")
-        .leaf_attr("up-time", "seconds", up, fmt_dur(up))
-        .leaf_attr("active-user-count", "format", format!("{n} users"), n)
+        .leaf_attr("date-time", "junos:seconds", unix_now(), "10:37PM")
+        .leaf_attr("up-time", "junos:seconds", up, fmt_dur(up))
+        .leaf_attr("active-user-count", "junos:format", format!("{n} users"), n)
         .leaf("load-average-1", "0.21")
         .leaf("load-average-5", "0.18")
         .leaf("load-average-15", "0.16");
@@ -71,8 +76,8 @@ fn uptime_information(x: &mut X, state: &DeviceState, up: u64, users: bool) {
                 .leaf("user", user)
                 .leaf("tty", format!("pts/{id}"))
                 .leaf("from", "127.0.0.1")
-                .leaf_attr("login-time", "seconds", unix_now(), "10:37PM")
-                .leaf_attr("idle-time", "seconds", 0, "-")
+                .leaf_attr("login-time", "junos:seconds", unix_now(), "10:37PM")
+                .leaf_attr("idle-time", "junos:seconds", 0, "-")
                 .leaf("command", client)
                 .close("user-entry");
         }
@@ -157,10 +162,15 @@ pub(super) fn route_engine(spec: &DeviceSpec, state: &DeviceState) -> Pieces {
         .leaf("mastership-state", "master")
         .leaf("mastership-priority", "master (default)")
         .leaf("status", "OK")
-        .leaf_attr("temperature", "celsius", 34, "34 degrees C / 93 degrees F")
+        .leaf_attr(
+            "temperature",
+            "junos:celsius",
+            34,
+            "34 degrees C / 93 degrees F",
+        )
         .leaf_attr(
             "cpu-temperature",
-            "celsius",
+            "junos:celsius",
             34,
             "34 degrees C / 93 degrees F",
         )
@@ -193,11 +203,11 @@ pub(super) fn route_engine(spec: &DeviceSpec, state: &DeviceState) -> Pieces {
         .leaf("serial-number", &spec.serial)
         .leaf_attr(
             "start-time",
-            "seconds",
+            "junos:seconds",
             unix_now().saturating_sub(up),
             "2026-11-18 18:33:12 UTC",
         )
-        .leaf_attr("up-time", "seconds", up, fmt_dur(up))
+        .leaf_attr("up-time", "junos:seconds", up, fmt_dur(up))
         .leaf(
             "last-reboot-reason",
             "Router rebooted after a normal shutdown.",
