@@ -25,6 +25,24 @@ async fn echo() -> std::net::SocketAddr {
     addr
 }
 
+/// Fail unless at least `ms` milliseconds have passed since `t`.
+fn took_at_least(t: Instant, ms: u64, what: &str) {
+    let took = t.elapsed();
+    assert!(
+        took.as_millis() >= ms.into(),
+        "{what}: {took:?}, not {ms} ms"
+    );
+}
+
+/// Fail unless less than `ms` milliseconds have passed since `t`.
+fn took_less_than(t: Instant, ms: u64, what: &str) {
+    let took = t.elapsed();
+    assert!(
+        took.as_millis() < ms.into(),
+        "{what}: {took:?}, not under {ms} ms"
+    );
+}
+
 async fn round_trip(s: &mut TcpStream, msg: &[u8]) -> std::io::Result<Vec<u8>> {
     s.write_all(msg).await?;
     let mut got = vec![0u8; msg.len()];
@@ -47,19 +65,11 @@ async fn latency_applies_to_open_connections_and_is_removed_at_run_time() {
     ));
     let t = Instant::now();
     round_trip(&mut s, b"slow").await.unwrap();
-    assert!(
-        t.elapsed() >= Duration::from_millis(140),
-        "{:?}",
-        t.elapsed()
-    );
+    took_at_least(t, 140, "delayed by the latency toxic");
     p.remove("lat");
     let t = Instant::now();
     round_trip(&mut s, b"fast").await.unwrap();
-    assert!(
-        t.elapsed() < Duration::from_millis(140),
-        "no longer delayed: {:?}",
-        t.elapsed()
-    );
+    took_less_than(t, 140, "no longer delayed");
 }
 
 #[tokio::test]
@@ -88,11 +98,7 @@ async fn slicer_and_bandwidth_deliver_everything_correctly() {
     let mut s = TcpStream::connect(p.addr()).await.unwrap();
     let t = Instant::now();
     assert_eq!(round_trip(&mut s, &msg).await.unwrap(), msg);
-    assert!(
-        t.elapsed() >= Duration::from_millis(45),
-        "5 kB at 100 kB/s: {:?}",
-        t.elapsed()
-    );
+    took_at_least(t, 45, "5 kB at 100 kB/s");
 }
 
 #[tokio::test]
@@ -134,11 +140,7 @@ async fn timeout_swallows_data_then_closes() {
         .await
         .expect("closed by the toxic");
     assert!(matches!(r, Ok(0) | Err(_)), "nothing echoed: {r:?}");
-    assert!(
-        t.elapsed() >= Duration::from_millis(250),
-        "{:?}",
-        t.elapsed()
-    );
+    took_at_least(t, 250, "closed by the timeout toxic, not before");
 }
 
 #[tokio::test]
@@ -163,11 +165,7 @@ async fn slow_close_delays_the_close() {
         .await
         .unwrap()
         .unwrap();
-    assert!(
-        t.elapsed() >= Duration::from_millis(250),
-        "{:?}",
-        t.elapsed()
-    );
+    took_at_least(t, 250, "the close delayed");
 }
 
 #[tokio::test]
