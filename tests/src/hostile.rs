@@ -1,17 +1,18 @@
-//! A hostile router, written here on russh's server: each login name makes it misbehave
-//! in one way (the names are [`CASES`]). Used by the suite's `hostile` tests and by the
+//! A hostile router, on the SSH server core the simulator and the proxy share: each login
+//! name makes it misbehave in one way (the names are [`CASES`]). Used by the suite's `hostile` tests and by the
 //! `hostile-rss` binary, which measures the pool's memory against it in a process of its
 //! own.
 
-use std::borrow::Cow;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use junos_sim::sshd::{Credential, Gate, HeldChannel, Limits, Service, Stop};
 use russh::keys::ssh_key::private::Ed25519Keypair;
 use russh::keys::{HashAlg, PrivateKey};
-use russh::server::{Auth, ChannelOpenHandle, Msg, Session};
-use russh::{Channel, ChannelId, ChannelMsg, SshId};
+use russh::server::Msg;
+use russh::{Channel, ChannelMsg};
 use tokio::io::AsyncWriteExt;
+use tokio_util::sync::CancellationToken;
 
 /// The login names, one per misbehaviour.
 pub const CASES: [&str; 9] = [
@@ -85,46 +86,39 @@ impl Behaviour {
     }
 }
 
+/// The hostile router on the simulator's SSH server core (`junos_sim::sshd`): any
+/// password logs in a known name, and each channel misbehaves as its login name says.
+#[derive(Default)]
 struct Hostile {
-    behaviour: Option<Behaviour>,
+    limits: Limits,
+    gate: Gate,
 }
 
-impl russh::server::Handler for Hostile {
-    type Error = russh::Error;
+impl Service for Hostile {
+    type Stream = tokio::net::TcpStream;
 
-    async fn auth_password(&mut self, user: &str, _password: &str) -> Result<Auth, Self::Error> {
-        self.behaviour = Behaviour::from_user(user);
-        Ok(Auth::Accept)
+    fn wrap(&self, sock: tokio::net::TcpStream) -> Self::Stream {
+        sock
     }
 
-    async fn channel_open_session(
-        &mut self,
-        channel: Channel<Msg>,
-        reply: ChannelOpenHandle,
-        _session: &mut Session,
-    ) -> Result<(), Self::Error> {
-        reply.accept().await;
-        let b = self.behaviour.expect("a known behaviour");
-        tokio::spawn(misbehave(channel, b));
-        Ok(())
+    fn limits(&self) -> &Limits {
+        &self.limits
     }
 
-    async fn subsystem_request(
-        &mut self,
-        channel: ChannelId,
-        _name: &str,
-        session: &mut Session,
-    ) -> Result<(), Self::Error> {
-        session.channel_success(channel)
+    fn gate(&self) -> &Gate {
+        &self.gate
     }
 
-    async fn exec_request(
-        &mut self,
-        channel: ChannelId,
-        _data: &[u8],
-        session: &mut Session,
-    ) -> Result<(), Self::Error> {
-        session.channel_success(channel)
+    fn allows(&self, user: &str, _cred: Credential<'_>) -> bool {
+        Behaviour::from_user(user).is_some()
+    }
+
+    fn channel(&self, user: &str, channel: Channel<Msg>, held: HeldChannel) {
+        let b = Behaviour::from_user(user).expect("only known names log in");
+        tokio::spawn(async move {
+            misbehave(channel, b).await;
+            drop(held);
+        });
     }
 }
 
@@ -229,27 +223,17 @@ async fn say_and_hang(w: &mut (impl tokio::io::AsyncWrite + Unpin), bytes: Vec<u
 pub async fn start_hostile() -> (std::net::SocketAddr, String) {
     let key = PrivateKey::from(Ed25519Keypair::from_seed(&[42u8; 32]));
     let fp = key.public_key().fingerprint(HashAlg::Sha256).to_string();
-    let config = Arc::new(russh::server::Config {
-        server_id: SshId::Standard(Cow::Borrowed("SSH-2.0-hostile")),
-        keys: vec![key],
-        auth_rejection_time: Duration::from_millis(10),
-        auth_rejection_time_initial: Some(Duration::ZERO),
-        nodelay: true,
-        ..Default::default()
-    });
+    let config = Arc::new(junos_sim::sshd::russh_config("hostile", key));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move {
-        while let Ok((sock, _)) = listener.accept().await {
-            let config = config.clone();
-            tokio::spawn(async move {
-                if let Ok(running) =
-                    russh::server::run_stream(config, sock, Hostile { behaviour: None }).await
-                {
-                    let _ = running.await;
-                }
-            });
-        }
-    });
+    // Never stopped: it lives as long as the test process.
+    let stop = Stop {
+        kill: CancellationToken::new(),
+        halt: CancellationToken::new(),
+        goodbye: "",
+        linger: Duration::ZERO,
+    };
+    let hostile = Arc::new(Hostile::default());
+    tokio::spawn(junos_sim::sshd::serve(hostile, listener, config, stop));
     (addr, fp)
 }
