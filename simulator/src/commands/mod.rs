@@ -12,6 +12,7 @@ use std::net::Ipv4Addr;
 
 use netconf_wire::Element;
 
+mod arguments;
 mod engine;
 mod host;
 mod igp;

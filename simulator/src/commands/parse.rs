@@ -3,10 +3,80 @@
 
 use std::net::Ipv4Addr;
 
-use super::{CommandLine, Level, Pipe, Show, SyntaxError};
+use super::{CommandLine, Pipe, Show, SyntaxError};
 
-fn is(word: &str, keyword: &str) -> bool {
+/// Whether `word` abbreviates `keyword` (any number of letters).
+pub(super) fn is(word: &str, keyword: &str) -> bool {
     !word.is_empty() && keyword.starts_with(word)
+}
+
+/// A command's CLI words after `show`, each with the fewest letters the CLI takes
+/// (`("system", 2)`: `sh sy`).
+pub(super) type Words = &'static [(&'static str, usize)];
+
+/// A word of a line that does not parse: its index and what Junos expected there.
+pub(super) type CliError = (usize, &'static str);
+
+/// Whether `word` abbreviates `keyword` with at least `min` letters.
+fn abbreviates(word: &str, (keyword, min): (&str, usize)) -> bool {
+    word.len() >= min.max(1) && keyword.starts_with(word)
+}
+
+/// What a `show` command's CLI words lead to.
+#[derive(Clone, Copy)]
+enum Form {
+    /// An argument-free command: words after its own are not read.
+    Plain(&'static Show),
+    /// A command with arguments: the words after its own go to its parser.
+    Args(super::arguments::CliParse),
+}
+
+/// Every `show` command's words, in the CLI's completion order: the argument-free ones,
+/// then those with arguments.
+fn forms() -> impl Iterator<Item = (Words, Form)> {
+    let plain = super::table::PLAIN
+        .iter()
+        .filter(|p| !p.cli.is_empty())
+        .map(|p| (p.cli, Form::Plain(&p.show)));
+    let args = super::arguments::WITH_ARGUMENTS
+        .iter()
+        .filter_map(|e| e.cli)
+        .map(|(words, parse)| (words, Form::Args(parse)));
+    plain.chain(args)
+}
+
+/// The command the words of a `show` line name (`w[0]` is `show`), from the tables of
+/// `table.rs` and `arguments.rs`. Word by word, the first command in completion order
+/// whose next word the typed one abbreviates sets the keyword (`sh sys u`: `uptime`
+/// comes before `users`); the command whose words end there is the one named. `None` when
+/// `w[1]` abbreviates no command's first word; an error names the first word that leads
+/// nowhere.
+fn by_words(w: &[&str]) -> Option<Result<Show, CliError>> {
+    const DEEPEST: usize = 4;
+    let mut path = [""; DEEPEST];
+    let mut depth = 0;
+    // Whether a command's words start with the keywords matched so far.
+    let on_path = |words: Words, path: &[&str]| {
+        words.len() >= path.len() && words.iter().zip(path).all(|(k, p)| k.0 == *p)
+    };
+    while depth < DEEPEST {
+        let Some(typed) = w.get(depth + 1) else { break };
+        let next = forms()
+            .filter(|(words, _)| words.len() > depth && on_path(words, &path[..depth]))
+            .find(|(words, _)| abbreviates(typed, words[depth]));
+        let Some((words, _)) = next else { break };
+        path[depth] = words[depth].0;
+        depth += 1;
+    }
+    if depth == 0 {
+        return None;
+    }
+    let named = forms().find(|(words, _)| words.len() == depth && on_path(words, &path[..depth]));
+    Some(match named {
+        Some((_, Form::Plain(show))) => Ok(show.clone()),
+        Some((_, Form::Args(parse))) => parse(w, depth + 1),
+        None => Err((depth + 1, "command")),
+    })
 }
 
 fn syntax_error(line: &str, words: &[&str], at: usize, expecting: &str) -> SyntaxError {
@@ -62,124 +132,9 @@ impl CommandLine {
             let pipes = parse_pipes(parts)?;
             return Ok(CommandLine { show, pipes });
         }
-        if let Some(plain) = super::table::by_words(&w) {
-            let show = plain.map_err(|at| err(at, "command"))?;
-            let pipes = parse_pipes(parts)?;
-            return Ok(CommandLine { show, pipes });
-        }
-        let arg = |i: usize| w.get(i).copied().unwrap_or("");
-        let show = match arg(1) {
-            a if is(a, "interfaces") && a.len() >= 2 => {
-                let mut name = None;
-                let mut level = Level::Normal;
-                for (i, word) in w.iter().enumerate().skip(2) {
-                    let lv = ["terse", "brief", "detail", "extensive"]
-                        .into_iter()
-                        .find(|k| is(word, k) && word.len() >= 2);
-                    match lv.and_then(Level::from_word) {
-                        Some(l) => level = l,
-                        None if name.is_none() && looks_like_interface(word) => {
-                            name = Some(word.to_string())
-                        }
-                        None => return Err(err(i, "command")),
-                    }
-                }
-                Show::Interfaces { name, level }
-            }
-            a if is(a, "lldp") && a.len() >= 2 => match arg(2) {
-                b if is(b, "neighbors") && is(arg(3), "interface") && w.len() == 5 => {
-                    Show::LldpDetail {
-                        interface: Some(w[4].to_string()),
-                    }
-                }
-                b if is(b, "neighbors") && w.len() == 3 => Show::LldpNeighbors,
-                _ => return Err(err(2, "command")),
-            },
-            a if is(a, "bridge") && a.len() >= 2 => match (arg(2), arg(3)) {
-                (b, "") if is(b, "mac-table") => Show::BridgeMacTable { count: false },
-                (b, c) if is(b, "mac-table") && is(c, "count") => {
-                    Show::BridgeMacTable { count: true }
-                }
-                (b, _) if is(b, "mac-table") => return Err(err(3, "command")),
-                _ => return Err(err(2, "command")),
-            },
-            a if is(a, "arp") && a.len() >= 2 => match arg(2) {
-                "" => Show::Arp { expiration: false },
-                b if is(b, "no-resolve") => Show::Arp {
-                    expiration: is(arg(3), "expiration-time") && !arg(3).is_empty(),
-                },
-                b if is(b, "expiration-time") => Show::Arp { expiration: true },
-                _ => return Err(err(2, "command")),
-            },
-            a if is(a, "bgp") && a.len() >= 2 => match arg(2) {
-                b if is(b, "summary") => Show::BgpSummary,
-                b if is(b, "neighbor") => match arg(3) {
-                    "" => Show::BgpNeighbor(None),
-                    n => Show::BgpNeighbor(Some(parse_dest(n).ok_or_else(|| err(3, "address"))?)),
-                },
-                _ => return Err(err(2, "command")),
-            },
-            a if is(a, "configuration") && a.len() >= 2 => {
-                Show::Configuration(w[2..].iter().map(|s| s.to_string()).collect())
-            }
-            a if is(a, "route") && a.len() >= 2 => {
-                let mut dest = None;
-                let mut extensive = false;
-                let mut i = 2;
-                if is(arg(2), "summary") && w.len() == 3 {
-                    Show::RouteSummary
-                } else if is(arg(2), "instance") && arg(2).len() >= 2 && w.len() == 3 {
-                    Show::RouteInstance
-                } else if is(arg(2), "forwarding-table") {
-                    let mut fdest = None;
-                    i = 3;
-                    while i < w.len() {
-                        if is(w[i], "all") {
-                            i += 1;
-                        } else if is(w[i], "destination") {
-                            fdest = Some(
-                                parse_dest(arg(i + 1)).ok_or_else(|| err(i + 1, "destination"))?,
-                            );
-                            i += 2;
-                        } else {
-                            return Err(err(i, "command"));
-                        }
-                    }
-                    Show::ForwardingTable { dest: fdest }
-                } else {
-                    let (mut table, mut protocol, mut terse) = (None, None, false);
-                    while i < w.len() {
-                        if let Some(d) = parse_dest(w[i]) {
-                            if dest.is_some() {
-                                return Err(err(i, "command"));
-                            }
-                            dest = Some(d);
-                        } else if is(w[i], "extensive") || is(w[i], "detail") {
-                            extensive = true;
-                        } else if is(w[i], "terse") {
-                            terse = true;
-                        } else if is(w[i], "brief") {
-                        } else if is(w[i], "table") && i + 1 < w.len() {
-                            table = Some(w[i + 1].to_string());
-                            i += 1;
-                        } else if is(w[i], "protocol") && i + 1 < w.len() {
-                            protocol = Some(w[i + 1].to_ascii_lowercase());
-                            i += 1;
-                        } else {
-                            return Err(err(i, "command"));
-                        }
-                        i += 1;
-                    }
-                    Show::Route {
-                        dest,
-                        extensive,
-                        table,
-                        protocol,
-                        terse,
-                    }
-                }
-            }
-            _ => return Err(err(1, "command")),
+        let show = match by_words(&w) {
+            Some(named) => named.map_err(|(at, what)| err(at, what))?,
+            None => return Err(err(1, "command")),
         };
         let pipes = parse_pipes(parts)?;
         Ok(CommandLine { show, pipes })
@@ -260,11 +215,90 @@ pub(crate) fn parse_dest(s: &str) -> Option<Ipv4Addr> {
 }
 
 /// Whether a word can name an interface (`ge-0/0/0`, `ge-*`, `lo0.0`, `fxp0`).
-fn looks_like_interface(w: &str) -> bool {
+pub(super) fn looks_like_interface(w: &str) -> bool {
     w.chars()
         .next()
         .is_some_and(|c| c.is_ascii_alphabetic() || c == '*')
         && w.chars().any(|c| c.is_ascii_digit() || c == '*')
         && w.chars()
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '/' | '.' | ':' | '*'))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn show(line: &str) -> Option<Result<Show, CliError>> {
+        let w: Vec<&str> = line.split_whitespace().collect();
+        by_words(&w)
+    }
+
+    #[test]
+    fn abbreviations_follow_the_cli() {
+        assert_eq!(show("sh ve"), Some(Ok(Show::Version)));
+        assert_eq!(show("sh v"), None, "one letter is not enough for version");
+        assert_eq!(show("sh sys up"), Some(Ok(Show::SystemUptime)));
+        assert_eq!(
+            show("sh sys u"),
+            Some(Ok(Show::SystemUptime)),
+            "uptime comes first"
+        );
+        assert_eq!(show("sh sys us"), Some(Ok(Show::SystemUsers)));
+        assert_eq!(show("sh sys"), Some(Err((2, "command"))));
+        assert_eq!(show("sh sys bogus"), Some(Err((2, "command"))));
+        assert_eq!(show("sh o n"), Some(Ok(Show::OspfNeighbor)));
+        assert_eq!(
+            show("sh chassis hardware detail"),
+            Some(Ok(Show::ChassisHardware))
+        );
+    }
+
+    #[test]
+    fn argument_free_and_argument_taking_commands_share_their_groups() {
+        let route = |dest: Option<Ipv4Addr>, extensive| Show::Route {
+            dest,
+            extensive,
+            table: None,
+            protocol: None,
+            terse: false,
+        };
+        assert_eq!(show("sh route"), Some(Ok(route(None, false))));
+        assert_eq!(show("sh ro sum"), Some(Ok(Show::RouteSummary)));
+        assert_eq!(show("sh route in"), Some(Ok(Show::RouteInstance)));
+        let d = Ipv4Addr::new(10, 0, 15, 0);
+        assert_eq!(
+            show("sh route 10.0.15.0 ext"),
+            Some(Ok(route(Some(d), true)))
+        );
+        assert_eq!(
+            show("sh route forwarding-table all destination 10.0.15.0"),
+            Some(Ok(Show::ForwardingTable { dest: Some(d) }))
+        );
+        assert_eq!(
+            show("sh route f destination"),
+            Some(Err((4, "destination")))
+        );
+        assert_eq!(show("sh route i"), Some(Err((2, "command"))), "in, not i");
+        assert_eq!(show("sh lldp neighbors"), Some(Ok(Show::LldpNeighbors)));
+        assert_eq!(
+            show("sh lldp n i ge-0/0/1"),
+            Some(Ok(Show::LldpDetail {
+                interface: Some("ge-0/0/1".into())
+            }))
+        );
+        assert_eq!(
+            show("sh lldp neighbors interface"),
+            Some(Err((4, "interface-name")))
+        );
+        assert_eq!(show("sh lldp"), Some(Err((2, "command"))));
+        assert_eq!(show("sh bgp summary"), Some(Ok(Show::BgpSummary)));
+        assert_eq!(show("sh bgp neighbor"), Some(Ok(Show::BgpNeighbor(None))));
+        assert_eq!(show("sh bgp neighbor 192.0.2.x"), Some(Err((3, "address"))));
+        assert_eq!(
+            show("sh bridge mac-table count"),
+            Some(Ok(Show::BridgeMacTable { count: true }))
+        );
+        assert_eq!(show("sh bridge mac-table bogus"), Some(Err((3, "command"))));
+        assert_eq!(show("sh bogus"), None);
+    }
 }

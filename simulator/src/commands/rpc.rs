@@ -1,123 +1,17 @@
-//! Operational RPCs: which [`Show`] each one asks for, with its arguments, and how long
-//! the routing engine works on it.
-
-use std::net::Ipv4Addr;
+//! Operational RPCs: which [`Show`] each one asks for (from the tables of
+//! `table.rs`, `arguments.rs` and `joint.rs`), with its arguments checked against Junos's
+//! published schema, and how long the routing engine works on it.
 
 use netconf_wire::{Element, RpcError};
 
-use super::parse::parse_dest;
+use super::arguments::Args;
 use super::{Level, Show};
-
-/// An RPC with arguments, as its parser sees it.
-struct Args<'a> {
-    op: &'a Element,
-    /// `terse`, `brief`, `detail` or `extensive` (the last given).
-    level: Level,
-}
-
-impl Args<'_> {
-    fn has(&self, what: &str) -> bool {
-        self.op.has(what)
-    }
-
-    /// An argument's text, trimmed (`None` when absent or empty).
-    fn text(&self, what: &str) -> Option<String> {
-        super::arg_text(self.op, what)
-    }
-
-    /// An address argument (`None` when absent or empty, as NAPALM sends
-    /// `<neighbor-address/>`); a malformed one is Junos's `invalid value`.
-    fn dest(&self, what: &str) -> Result<Option<Ipv4Addr>, Box<RpcError>> {
-        match self.text(what) {
-            None => Ok(None),
-            Some(d) => parse_dest(&d)
-                .map(Some)
-                .ok_or_else(|| Box::new(bad_value(what, &d))),
-        }
-    }
-
-    /// The mandatory `host` of `ping` and `traceroute`.
-    fn host(&self) -> Result<Ipv4Addr, Box<RpcError>> {
-        let host = self.text("host").ok_or_else(|| {
-            Box::new(
-                RpcError::new("protocol", "missing-element", "missing mandatory argument")
-                    .with_info("bad-element", "host"),
-            )
-        })?;
-        host.parse().map_err(|_| Box::new(bad_value("host", &host)))
-    }
-}
-
-type Parse = fn(&Args) -> Result<Show, Box<RpcError>>;
-
-/// The operational RPCs with arguments the simulator answers, one entry each: the RPC and
-/// how its arguments make the command (the argument-free ones are in [`super::table`], the
-/// joint ones in [`super::joint`]). The arguments each takes come from Junos's published
-/// RPC schema ([`crate::schema::rpc_args`]); any other is refused with Junos's
-/// `syntax error` naming it. `format` and the namespace are attributes, always allowed.
-const WITH_ARGUMENTS: &[(&str, Parse)] = &[
-    ("get-interface-information", |a| {
-        Ok(Show::Interfaces {
-            name: a.text("interface-name"),
-            level: a.level,
-        })
-    }),
-    ("get-arp-table-information", |a| {
-        Ok(Show::Arp {
-            expiration: a.has("expiration-time"),
-        })
-    }),
-    ("get-bgp-neighbor-information", |a| {
-        Ok(Show::BgpNeighbor(a.dest("neighbor-address")?))
-    }),
-    ("get-route-information", |a| {
-        if a.has("summary") {
-            return Ok(Show::RouteSummary);
-        }
-        Ok(Show::Route {
-            dest: a.dest("destination")?,
-            extensive: matches!(a.level, Level::Detail | Level::Extensive),
-            table: a.text("table"),
-            protocol: a.text("protocol").map(|p| p.to_ascii_lowercase()),
-            terse: a.level == Level::Terse,
-        })
-    }),
-    ("get-forwarding-table-information", |a| {
-        Ok(Show::ForwardingTable {
-            dest: a.dest("destination")?,
-        })
-    }),
-    ("get-bridge-mac-table", |a| {
-        Ok(Show::BridgeMacTable {
-            count: a.has("count"),
-        })
-    }),
-    ("get-lldp-interface-neighbors-information", |a| {
-        Ok(Show::LldpDetail {
-            interface: a.text("interface-name"),
-        })
-    }),
-    ("get-lldp-interface-neighbors", |a| {
-        Ok(Show::LldpDetail {
-            interface: a.text("interface-device"),
-        })
-    }),
-    ("ping", |a| {
-        let host = a.host()?;
-        let count = match a.text("count") {
-            Some(c) => c.parse().map_err(|_| Box::new(bad_value("count", &c)))?,
-            None => 5,
-        };
-        Ok(Show::Ping { host, count })
-    }),
-    ("traceroute", |a| Ok(Show::Traceroute { host: a.host()? })),
-];
 
 /// Every operational RPC the simulator answers (the configuration RPCs aside): what
 /// `docs/junos.md` lists, one row each.
 pub fn served_rpcs() -> impl Iterator<Item = &'static str> {
     super::table::rpcs()
-        .chain(WITH_ARGUMENTS.iter().map(|(rpc, _)| *rpc))
+        .chain(super::arguments::rpcs())
         .chain(super::joint::RPCS.iter().copied())
 }
 
@@ -135,10 +29,7 @@ impl Show {
             .unwrap_or_default();
         let joint = super::Joint::from_rpc(op, level);
         let plain = super::table::by_rpc(&op.name);
-        let with_arguments = WITH_ARGUMENTS
-            .iter()
-            .find(|(rpc, _)| *rpc == op.name)
-            .map(|(_, parse)| parse);
+        let with_arguments = super::arguments::by_rpc(&op.name);
         if plain.is_none() && with_arguments.is_none() && joint.is_none() {
             return Ok(None);
         }
@@ -223,13 +114,4 @@ impl Show {
             Show::Joint(j) => j.service_ms(),
         }
     }
-}
-
-fn bad_value(what: &str, value: &str) -> RpcError {
-    RpcError::new(
-        "protocol",
-        "invalid-value",
-        format!("invalid value for {what}: {value}"),
-    )
-    .with_info("bad-element", what)
 }

@@ -2,25 +2,24 @@
 //! words after `show` (each with the fewest letters the CLI takes: `sh sys up`), and the
 //! command. The served RPC list, the RPC parser and the CLI parser read this table; the
 //! renderers and the service time match on [`Show`], so the compiler asks for them when a
-//! variant is added. (Commands with arguments are one entry each of `rpc.rs` as RPCs and
-//! are parsed from the CLI in `parse.rs`; the [`Joint`](super::Joint) ones live in
-//! `joint.rs`.)
+//! variant is added. (Commands with arguments are one entry each of `arguments.rs`; the
+//! [`Joint`](super::Joint) ones live in `joint.rs`.)
 
+use super::parse::Words;
 use super::Show;
 
 /// One argument-free command.
 pub(super) struct Plain {
     /// The RPC that asks for it (`None`: the CLI only).
     pub(super) rpc: Option<&'static str>,
-    /// Its words after `show` and the shortest abbreviation of each; empty where its CLI
-    /// form is parsed beside commands with arguments of the same group (`show route
-    /// summary` beside `show route ...`), or where there is none.
-    pub(super) cli: &'static [(&'static str, usize)],
+    /// Its words after `show` and the shortest abbreviation of each; empty where it has
+    /// no CLI form.
+    pub(super) cli: Words,
     /// The command.
     pub(super) show: Show,
 }
 
-const fn plain(rpc: &'static str, cli: &'static [(&'static str, usize)], show: Show) -> Plain {
+const fn plain(rpc: &'static str, cli: Words, show: Show) -> Plain {
     Plain {
         rpc: Some(rpc),
         cli,
@@ -60,11 +59,11 @@ pub(super) const PLAIN: &[Plain] = &[
     plain("get-ospf-database-information", &[("ospf", 1), ("database", 1)], Show::OspfDatabase),
     plain("get-ospf-neighbor-information", &[("ospf", 1), ("neighbor", 1)], Show::OspfNeighbor),
     plain("get-ospf-overview-information", &[("ospf", 1), ("overview", 1)], Show::OspfOverview),
-    // The CLI forms of these are parsed with their group's commands with arguments.
-    plain("get-route-summary-information", &[], Show::RouteSummary),
-    plain("get-instance-information", &[], Show::RouteInstance),
-    plain("get-lldp-neighbors-information", &[], Show::LldpNeighbors),
-    plain("get-bgp-summary-information", &[], Show::BgpSummary),
+    plain("get-route-summary-information", &[("route", 2), ("summary", 1)], Show::RouteSummary),
+    plain("get-instance-information", &[("route", 2), ("instance", 2)], Show::RouteInstance),
+    plain("get-lldp-neighbors-information", &[("lldp", 2), ("neighbors", 1)],
+        Show::LldpNeighbors),
+    plain("get-bgp-summary-information", &[("bgp", 2), ("summary", 1)], Show::BgpSummary),
     // RPC only: the CLI forms are not simulated.
     plain("get-interface-optics-diagnostics-information", &[], Show::Optics),
     plain("get-probe-results", &[], Show::ProbeResults),
@@ -82,30 +81,6 @@ pub(super) fn by_rpc(name: &str) -> Option<Show> {
         .iter()
         .find(|p| p.rpc == Some(name))
         .map(|p| p.show.clone())
-}
-
-/// Whether `word` abbreviates `keyword` with at least `min` letters.
-fn abbreviates(word: &str, (keyword, min): (&str, usize)) -> bool {
-    word.len() >= min.max(1) && keyword.starts_with(word)
-}
-
-/// The command the words of a `show` line name (`w[0]` is `show`): `None` when `w[1]`
-/// names none of the table's groups, `Err(index)` for the word that names no command of
-/// its group. Words after the command are not read, as before the table.
-pub(super) fn by_words(w: &[&str]) -> Option<Result<Show, usize>> {
-    let first = w.get(1).copied().unwrap_or("");
-    let group = PLAIN
-        .iter()
-        .filter(|p| !p.cli.is_empty())
-        .find(|p| abbreviates(first, p.cli[0]))?
-        .cli[0]
-        .0;
-    let second = w.get(2).copied().unwrap_or("");
-    let found = PLAIN
-        .iter()
-        .filter(|p| p.cli.first().is_some_and(|c| c.0 == group))
-        .find(|p| p.cli.get(1).is_none_or(|&c| abbreviates(second, c)));
-    Some(found.map(|p| p.show.clone()).ok_or(2))
 }
 
 #[cfg(test)]
@@ -126,30 +101,5 @@ mod tests {
                 p.show
             );
         }
-    }
-
-    #[test]
-    fn abbreviations_follow_the_cli() {
-        let show = |line: &str| {
-            let w: Vec<&str> = line.split_whitespace().collect();
-            by_words(&w)
-        };
-        assert_eq!(show("sh ve"), Some(Ok(Show::Version)));
-        assert_eq!(show("sh v"), None, "one letter is not enough for version");
-        assert_eq!(show("sh sys up"), Some(Ok(Show::SystemUptime)));
-        assert_eq!(
-            show("sh sys u"),
-            Some(Ok(Show::SystemUptime)),
-            "uptime comes first"
-        );
-        assert_eq!(show("sh sys us"), Some(Ok(Show::SystemUsers)));
-        assert_eq!(show("sh sys"), Some(Err(2)));
-        assert_eq!(show("sh sys bogus"), Some(Err(2)));
-        assert_eq!(show("sh o n"), Some(Ok(Show::OspfNeighbor)));
-        assert_eq!(
-            show("sh chassis hardware detail"),
-            Some(Ok(Show::ChassisHardware))
-        );
-        assert_eq!(show("sh route"), None, "not a group of the table");
     }
 }
