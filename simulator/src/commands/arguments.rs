@@ -10,7 +10,7 @@ use std::net::Ipv4Addr;
 
 use netconf_wire::{Element, RpcError};
 
-use super::parse::{is, looks_like_interface, parse_dest, CliError, Words};
+use super::words::{is, looks_like_interface, parse_dest, CliError, Words};
 use super::{Level, Show};
 
 /// An RPC with arguments, as its parser sees it.

@@ -28,6 +28,7 @@ mod configuration;
 mod output;
 mod routes;
 mod time;
+mod words;
 
 pub(crate) use configuration::{config_at, configuration_text};
 pub(crate) use output::one;

@@ -3,24 +3,8 @@
 
 use std::net::Ipv4Addr;
 
+use super::words::{abbreviates, is, CliError, Words};
 use super::{CommandLine, Pipe, Show, SyntaxError};
-
-/// Whether `word` abbreviates `keyword` (any number of letters).
-pub(super) fn is(word: &str, keyword: &str) -> bool {
-    !word.is_empty() && keyword.starts_with(word)
-}
-
-/// A command's CLI words after `show`, each with the fewest letters the CLI takes
-/// (`("system", 2)`: `sh sy`).
-pub(super) type Words = &'static [(&'static str, usize)];
-
-/// A word of a line that does not parse: its index and what Junos expected there.
-pub(super) type CliError = (usize, &'static str);
-
-/// Whether `word` abbreviates `keyword` with at least `min` letters.
-fn abbreviates(word: &str, (keyword, min): (&str, usize)) -> bool {
-    word.len() >= min.max(1) && keyword.starts_with(word)
-}
 
 /// What a `show` command's CLI words lead to.
 #[derive(Clone, Copy)]
@@ -208,20 +192,6 @@ fn parse_probe(w: &[&str]) -> Result<Option<Show>, usize> {
     } else {
         Show::Traceroute { host }
     }))
-}
-
-pub(crate) fn parse_dest(s: &str) -> Option<Ipv4Addr> {
-    s.split('/').next()?.parse().ok()
-}
-
-/// Whether a word can name an interface (`ge-0/0/0`, `ge-*`, `lo0.0`, `fxp0`).
-pub(super) fn looks_like_interface(w: &str) -> bool {
-    w.chars()
-        .next()
-        .is_some_and(|c| c.is_ascii_alphabetic() || c == '*')
-        && w.chars().any(|c| c.is_ascii_digit() || c == '*')
-        && w.chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '/' | '.' | ':' | '*'))
 }
 
 #[cfg(test)]

@@ -5,7 +5,7 @@
 //! variant is added. (Commands with arguments are one entry each of `arguments.rs`; the
 //! [`Joint`](super::Joint) ones live in `joint.rs`.)
 
-use super::parse::Words;
+use super::words::Words;
 use super::Show;
 
 /// One argument-free command.
