@@ -178,16 +178,13 @@ impl Core {
         self.aio(py, fut).map(Bound::unbind)
     }
 
+    /// One CLI command over an exec channel of a pooled connection.
     pub fn cli(
         &self,
         d: netpool::Device,
         command: String,
     ) -> impl Future<Output = Result<Outcome, Failure>> + Send + 'static {
-        let pool = self.pool().clone();
-        async move {
-            let out = pool.cli(&d, &command).await.map_err(Failure::at(&d))?;
-            Ok(value(ExecResult::from(out)))
-        }
+        self.one(d, Op::Cli(command.into()))
     }
 
     /// One RPC on a session checked out for it alone.
@@ -196,12 +193,7 @@ impl Core {
         d: netpool::Device,
         xml: String,
     ) -> impl Future<Output = Result<Outcome, Failure>> + Send + 'static {
-        let pool = self.pool().clone();
-        async move {
-            let mut g = pool.netconf(&d).await.map_err(Failure::at(&d))?;
-            let reply = g.rpc(&xml).await.map_err(Failure::at(&d))?;
-            Ok(value(reply.root.to_xml()))
-        }
+        self.one(d, Op::Rpc(xml.into()))
     }
 
     /// A CLI command over NETCONF (the `command` RPC), as text, XML or JSON.
@@ -211,14 +203,21 @@ impl Core {
         command: String,
         format: Format,
     ) -> impl Future<Output = Result<Outcome, Failure>> + Send + 'static {
+        self.one(d, Op::Command(command.into(), format))
+    }
+
+    /// One operation on one device: the same [`Op`] a fan-out runs on each of its devices.
+    fn one(
+        &self,
+        d: netpool::Device,
+        op: Op,
+    ) -> impl Future<Output = Result<Outcome, Failure>> + Send + 'static {
         let pool = self.pool().clone();
         async move {
-            let mut g = pool.netconf(&d).await.map_err(Failure::at(&d))?;
-            let out = format
-                .run(&mut g, &command)
-                .await
-                .map_err(Failure::at(&d))?;
-            Ok(value(out))
+            Ok(match op.run(&pool, &d).await.map_err(Failure::at(&d))? {
+                OpValue::Exec(out) => value(ExecResult::from(out)),
+                OpValue::Text(text) => value(text),
+            })
         }
     }
 
@@ -239,7 +238,7 @@ impl Core {
     pub fn fan_out(
         &self,
         targets: Vec<(String, netpool::Device)>,
-        op: FanOp,
+        op: Op,
         concurrency: usize,
     ) -> impl Future<Output = Result<Outcome, Failure>> + Send + 'static {
         let pool = self.pool().clone();
@@ -255,8 +254,8 @@ impl Core {
                 let out = PyDict::new(py);
                 for ((key, _), (d, r)) in targets.into_iter().zip(results) {
                     let v: Py<PyAny> = match r {
-                        Ok(FanValue::Exec(o)) => Py::new(py, ExecResult::from(o))?.into_any(),
-                        Ok(FanValue::Text(t)) => t.into_pyobject(py)?.into_any().unbind(),
+                        Ok(OpValue::Exec(o)) => Py::new(py, ExecResult::from(o))?.into_any(),
+                        Ok(OpValue::Text(t)) => t.into_pyobject(py)?.into_any().unbind(),
                         Err(err) => to_pyerr(
                             py,
                             Failure::Pool {
@@ -422,30 +421,31 @@ impl Format {
     }
 }
 
-/// The operation of a fan-out.
+/// One operation on one device: a call of its own (`cli`, `rpc`, `command`) or each
+/// device's share of a fan-out.
 #[derive(Clone)]
-pub enum FanOp {
+pub enum Op {
     Cli(Arc<str>),
     Command(Arc<str>, Format),
     Rpc(Arc<str>),
 }
 
-enum FanValue {
+enum OpValue {
     Exec(netpool::CliOutput),
     Text(String),
 }
 
-impl FanOp {
-    async fn run(&self, p: &netpool::Pool, d: &netpool::Device) -> netpool::Result<FanValue> {
+impl Op {
+    async fn run(&self, p: &netpool::Pool, d: &netpool::Device) -> netpool::Result<OpValue> {
         match self {
-            FanOp::Cli(c) => Ok(FanValue::Exec(p.cli(d, c).await?)),
-            FanOp::Command(c, f) => {
+            Op::Cli(c) => Ok(OpValue::Exec(p.cli(d, c).await?)),
+            Op::Command(c, f) => {
                 let mut g = p.netconf(d).await?;
-                Ok(FanValue::Text(f.run(&mut g, c).await?))
+                Ok(OpValue::Text(f.run(&mut g, c).await?))
             }
-            FanOp::Rpc(x) => {
+            Op::Rpc(x) => {
                 let mut g = p.netconf(d).await?;
-                Ok(FanValue::Text(g.rpc(x).await?.root.to_xml()))
+                Ok(OpValue::Text(g.rpc(x).await?.root.to_xml()))
             }
         }
     }
@@ -504,15 +504,10 @@ fn histogram<'py>(py: Python<'py>, h: &netpool::HistogramStats) -> PyResult<Boun
 }
 
 /// The operation `fan_out` runs: a CLI command over exec, or over NETCONF.
-pub(crate) fn fan_op(
-    py: Python<'_>,
-    command: &str,
-    transport: &str,
-    format: &str,
-) -> PyResult<FanOp> {
+pub(crate) fn fan_op(py: Python<'_>, command: &str, transport: &str, format: &str) -> PyResult<Op> {
     match transport {
-        "cli" => Ok(FanOp::Cli(command.into())),
-        "netconf" => Ok(FanOp::Command(command.into(), Format::parse(py, format)?)),
+        "cli" => Ok(Op::Cli(command.into())),
+        "netconf" => Ok(Op::Command(command.into(), Format::parse(py, format)?)),
         _ => Err(crate::errors::config_error(
             py,
             Some("transport"),

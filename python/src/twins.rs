@@ -113,7 +113,7 @@ macro_rules! pool_methods {
                 concurrency: usize,
             ) -> pyo3::PyResult<pyo3::Py<pyo3::PyAny>> {
                 let targets = self.core.targets(py, devices)?;
-                let op = $crate::core::FanOp::Rpc(xml.into());
+                let op = $crate::core::Op::Rpc(xml.into());
                 self.core.$run(py, self.core.fan_out(targets, op, concurrency))
             }
 
