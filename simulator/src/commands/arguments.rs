@@ -10,7 +10,7 @@ use std::net::Ipv4Addr;
 
 use netconf_wire::{Element, RpcError};
 
-use super::words::{is, looks_like_interface, parse_dest, CliError, Words};
+use super::words::{abbreviates, is, looks_like_interface, parse_dest, CliError, Words};
 use super::{Level, Show};
 
 /// An RPC with arguments, as its parser sees it.
@@ -181,7 +181,7 @@ fn interfaces_cli(w: &[&str], at: usize) -> Result<Show, CliError> {
     for (i, word) in w.iter().enumerate().skip(at) {
         let lv = ["terse", "brief", "detail", "extensive"]
             .into_iter()
-            .find(|k| is(word, k) && word.len() >= 2);
+            .find(|k| abbreviates(word, (k, 2)));
         match lv.and_then(Level::from_word) {
             Some(l) => level = l,
             None if name.is_none() && looks_like_interface(word) => name = Some(word.to_string()),

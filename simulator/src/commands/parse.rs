@@ -39,10 +39,9 @@ fn by_words(w: &[&str]) -> Option<Result<Show, CliError>> {
     const DEEPEST: usize = 4;
     let mut path = [""; DEEPEST];
     let mut depth = 0;
-    // Whether a command's words start with the keywords matched so far.
-    let on_path = |words: Words, path: &[&str]| {
-        words.len() >= path.len() && words.iter().zip(path).all(|(k, p)| k.0 == *p)
-    };
+    // Whether a command's words start with the keywords matched so far (both callers
+    // have checked it has that many).
+    let on_path = |words: Words, path: &[&str]| words.iter().zip(path).all(|(k, p)| k.0 == *p);
     while depth < DEEPEST {
         let Some(typed) = w.get(depth + 1) else { break };
         let next = forms()
