@@ -10,7 +10,7 @@ use pyo3::types::PyTuple;
 
 use crate::core::Core;
 use crate::deliver::Outcome;
-use crate::session::{self, Cell, Op};
+use crate::session::{self, Cell, SessionOp};
 
 /// Many devices, one pool, for asyncio: the methods of [`crate::sync_api::Pool`] as
 /// awaitables.
@@ -59,7 +59,7 @@ impl AsyncNetconfSession {
         }
     }
 
-    fn run(&self, py: Python<'_>, op: Op) -> PyResult<Py<PyAny>> {
+    fn run(&self, py: Python<'_>, op: SessionOp) -> PyResult<Py<PyAny>> {
         self.core
             .future(py, session::call(&self.cell, &self.device, op))
     }

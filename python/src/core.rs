@@ -178,36 +178,9 @@ impl Core {
         self.aio(py, fut).map(Bound::unbind)
     }
 
-    /// One CLI command over an exec channel of a pooled connection.
-    pub fn cli(
-        &self,
-        d: netpool::Device,
-        command: String,
-    ) -> impl Future<Output = Result<Outcome, Failure>> + Send + 'static {
-        self.one(d, Op::Cli(command.into()))
-    }
-
-    /// One RPC on a session checked out for it alone.
-    pub fn rpc(
-        &self,
-        d: netpool::Device,
-        xml: String,
-    ) -> impl Future<Output = Result<Outcome, Failure>> + Send + 'static {
-        self.one(d, Op::Rpc(xml.into()))
-    }
-
-    /// A CLI command over NETCONF (the `command` RPC), as text, XML or JSON.
-    pub fn command(
-        &self,
-        d: netpool::Device,
-        command: String,
-        format: Format,
-    ) -> impl Future<Output = Result<Outcome, Failure>> + Send + 'static {
-        self.one(d, Op::Command(command.into(), format))
-    }
-
-    /// One operation on one device: the same [`Op`] a fan-out runs on each of its devices.
-    fn one(
+    /// One operation on one device (`cli`, `rpc`, `command`): the same [`Op`] a fan-out
+    /// runs on each of its devices.
+    pub fn one(
         &self,
         d: netpool::Device,
         op: Op,

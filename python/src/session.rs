@@ -19,7 +19,7 @@ pub fn empty() -> Cell {
 }
 
 /// What can be asked of a leased session.
-pub enum Op {
+pub enum SessionOp {
     Rpc(String),
     Command(String, Format),
     GetConfig(netpool::Datastore, Option<String>),
@@ -37,26 +37,28 @@ pub enum Op {
     Reset,
 }
 
-impl Op {
+impl SessionOp {
     async fn run(
         self,
         g: &mut netpool::NetconfGuard,
         device: &netpool::Device,
     ) -> netpool::Result<Outcome> {
         Ok(match self {
-            Op::Rpc(x) => value(g.rpc(&x).await?.root.to_xml()),
-            Op::Command(c, f) => value(f.run(g, &c).await?),
-            Op::GetConfig(src, filter) => {
+            SessionOp::Rpc(x) => value(g.rpc(&x).await?.root.to_xml()),
+            SessionOp::Command(c, f) => value(f.run(g, &c).await?),
+            SessionOp::GetConfig(src, filter) => {
                 value(g.get_config(src, filter.as_deref()).await?.root.to_xml())
             }
-            Op::Lock => value(g.lock().await?),
-            Op::Unlock => value(g.unlock().await?),
-            Op::Load(c) => value(g.load(&c).await?.root.to_xml()),
-            Op::Commit(comment) => value(g.commit(comment.as_deref()).await?.reply.root.to_xml()),
-            Op::CommitCheck => value(g.commit_check().await?.root.to_xml()),
-            Op::DiscardChanges => value(g.discard_changes().await?),
-            Op::Relay(doc, timeout) => value(relay(g, device, &doc, timeout).await?),
-            Op::Reset => {
+            SessionOp::Lock => value(g.lock().await?),
+            SessionOp::Unlock => value(g.unlock().await?),
+            SessionOp::Load(c) => value(g.load(&c).await?.root.to_xml()),
+            SessionOp::Commit(comment) => {
+                value(g.commit(comment.as_deref()).await?.reply.root.to_xml())
+            }
+            SessionOp::CommitCheck => value(g.commit_check().await?.root.to_xml()),
+            SessionOp::DiscardChanges => value(g.discard_changes().await?),
+            SessionOp::Relay(doc, timeout) => value(relay(g, device, &doc, timeout).await?),
+            SessionOp::Reset => {
                 if g.needs_reset() {
                     g.reset().await?;
                 }
@@ -92,7 +94,7 @@ async fn relay(
 pub fn call(
     cell: &Cell,
     device: &netpool::Device,
-    op: Op,
+    op: SessionOp,
 ) -> impl Future<Output = Result<Outcome, Failure>> + Send + 'static {
     let cell = cell.clone();
     let device = device.clone();

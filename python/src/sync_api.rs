@@ -7,7 +7,7 @@ use pyo3::prelude::*;
 use pyo3::types::PyTuple;
 
 use crate::core::Core;
-use crate::session::{self, Cell, Op};
+use crate::session::{self, Cell, SessionOp};
 
 /// Many devices, one pool: `cli`, `rpc`, `command`, `configure`, `netconf` sessions and
 /// `fan_out`, each call blocking its thread (never the others).
@@ -59,7 +59,7 @@ impl NetconfSession {
         Ok(obj)
     }
 
-    fn run(&self, py: Python<'_>, op: Op) -> PyResult<Py<PyAny>> {
+    fn run(&self, py: Python<'_>, op: SessionOp) -> PyResult<Py<PyAny>> {
         self.core
             .sync(py, session::call(&self.cell, &self.device, op))
     }
@@ -69,7 +69,7 @@ crate::twins::session_methods!(NetconfSession, sync, {
     /// Close a private configuration, discard uncommitted changes and release the lock,
     /// when the session holds any of them: it can then be handed back rather than closed.
     fn reset(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
-        self.run(py, Op::Reset)
+        self.run(py, SessionOp::Reset)
     }
 
     /// Whether the session holds the lock, uncommitted changes or a private configuration
@@ -97,7 +97,7 @@ crate::twins::session_methods!(NetconfSession, sync, {
                 ))
             }
         };
-        self.run(py, Op::Relay(message.as_bytes().to_vec(), timeout))
+        self.run(py, SessionOp::Relay(message.as_bytes().to_vec(), timeout))
     }
 
     fn __enter__(slf: Py<Self>) -> Py<Self> {

@@ -38,7 +38,7 @@ macro_rules! pool_methods {
                 command: String,
             ) -> pyo3::PyResult<pyo3::Py<pyo3::PyAny>> {
                 let d = self.core.resolve(py, device)?;
-                self.core.$run(py, self.core.cli(d, command))
+                self.core.$run(py, self.core.one(d, $crate::core::Op::Cli(command.into())))
             }
 
             /// Send one NETCONF RPC (the operation element) on a pooled session; the
@@ -50,7 +50,7 @@ macro_rules! pool_methods {
                 xml: String,
             ) -> pyo3::PyResult<pyo3::Py<pyo3::PyAny>> {
                 let d = self.core.resolve(py, device)?;
-                self.core.$run(py, self.core.rpc(d, xml))
+                self.core.$run(py, self.core.one(d, $crate::core::Op::Rpc(xml.into())))
             }
 
             /// Run a CLI command over NETCONF (`<command format=...>`).
@@ -64,7 +64,7 @@ macro_rules! pool_methods {
             ) -> pyo3::PyResult<pyo3::Py<pyo3::PyAny>> {
                 let d = self.core.resolve(py, device)?;
                 let f = $crate::core::Format::parse(py, format)?;
-                self.core.$run(py, self.core.command(d, command, f))
+                self.core.$run(py, self.core.one(d, $crate::core::Op::Command(command.into(), f)))
             }
 
             /// Lock, load, commit, unlock on one session; a refused load or commit is
@@ -173,7 +173,7 @@ macro_rules! session_methods {
         impl $class {
             /// Send one RPC (the operation element, without `<rpc>`); the reply's XML.
             fn rpc(&self, py: pyo3::Python<'_>, xml: String) -> pyo3::PyResult<pyo3::Py<pyo3::PyAny>> {
-                self.run(py, $crate::session::Op::Rpc(xml))
+                self.run(py, $crate::session::SessionOp::Rpc(xml))
             }
 
             /// A CLI command over the `command` RPC, as text, xml or json.
@@ -185,7 +185,7 @@ macro_rules! session_methods {
                 format: &str,
             ) -> pyo3::PyResult<pyo3::Py<pyo3::PyAny>> {
                 let f = $crate::core::Format::parse(py, format)?;
-                self.run(py, $crate::session::Op::Command(command, f))
+                self.run(py, $crate::session::SessionOp::Command(command, f))
             }
 
             /// `get-config` from `running` or `candidate`, with an optional subtree filter.
@@ -197,17 +197,17 @@ macro_rules! session_methods {
                 filter: Option<String>,
             ) -> pyo3::PyResult<pyo3::Py<pyo3::PyAny>> {
                 let s = $crate::session::datastore(py, source)?;
-                self.run(py, $crate::session::Op::GetConfig(s, filter))
+                self.run(py, $crate::session::SessionOp::GetConfig(s, filter))
             }
 
             /// Lock the candidate configuration.
             fn lock(&self, py: pyo3::Python<'_>) -> pyo3::PyResult<pyo3::Py<pyo3::PyAny>> {
-                self.run(py, $crate::session::Op::Lock)
+                self.run(py, $crate::session::SessionOp::Lock)
             }
 
             /// Release the candidate's lock.
             fn unlock(&self, py: pyo3::Python<'_>) -> pyo3::PyResult<pyo3::Py<pyo3::PyAny>> {
-                self.run(py, $crate::session::Op::Unlock)
+                self.run(py, $crate::session::SessionOp::Unlock)
             }
 
             /// Load a change into the candidate (set lines, text or XML).
@@ -220,23 +220,23 @@ macro_rules! session_methods {
                 action: &str,
             ) -> pyo3::PyResult<pyo3::Py<pyo3::PyAny>> {
                 let c = $crate::core::change(py, config, format, action, None)?;
-                self.run(py, $crate::session::Op::Load(c))
+                self.run(py, $crate::session::SessionOp::Load(c))
             }
 
             /// Commit the candidate, with an optional log comment.
             #[pyo3(signature = (comment=None))]
             fn commit(&self, py: pyo3::Python<'_>, comment: Option<String>) -> pyo3::PyResult<pyo3::Py<pyo3::PyAny>> {
-                self.run(py, $crate::session::Op::Commit(comment))
+                self.run(py, $crate::session::SessionOp::Commit(comment))
             }
 
             /// Check the candidate without committing it.
             fn commit_check(&self, py: pyo3::Python<'_>) -> pyo3::PyResult<pyo3::Py<pyo3::PyAny>> {
-                self.run(py, $crate::session::Op::CommitCheck)
+                self.run(py, $crate::session::SessionOp::CommitCheck)
             }
 
             /// Discard the candidate's uncommitted changes.
             fn discard_changes(&self, py: pyo3::Python<'_>) -> pyo3::PyResult<pyo3::Py<pyo3::PyAny>> {
-                self.run(py, $crate::session::Op::DiscardChanges)
+                self.run(py, $crate::session::SessionOp::DiscardChanges)
             }
 
             /// Hand the session back to the pool (closed instead if it holds a lock or
