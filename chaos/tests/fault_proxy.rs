@@ -52,9 +52,7 @@ async fn round_trip(s: &mut TcpStream, msg: &[u8]) -> std::io::Result<Vec<u8>> {
 
 #[tokio::test]
 async fn latency_applies_to_open_connections_and_is_removed_at_run_time() {
-    let p = FaultProxy::start(echo().await, 1).await.unwrap();
-    let mut s = TcpStream::connect(p.addr()).await.unwrap();
-    round_trip(&mut s, b"warm").await.unwrap();
+    let (p, mut s) = warm_connection(1).await;
     p.add(Toxic::new(
         "lat",
         Direction::Downstream,
@@ -123,9 +121,7 @@ async fn limit_data_closes_after_the_budget() {
 
 #[tokio::test]
 async fn timeout_swallows_data_then_closes() {
-    let p = FaultProxy::start(echo().await, 4).await.unwrap();
-    let mut s = TcpStream::connect(p.addr()).await.unwrap();
-    round_trip(&mut s, b"ok").await.unwrap();
+    let (p, mut s) = warm_connection(4).await;
     p.add(Toxic::new(
         "to",
         Direction::Upstream,
@@ -204,9 +200,7 @@ async fn toxicity_is_a_seeded_per_connection_choice() {
 
 #[tokio::test]
 async fn disabled_proxy_refuses_and_enable_listens_again() {
-    let p = FaultProxy::start(echo().await, 6).await.unwrap();
-    let mut open = TcpStream::connect(p.addr()).await.unwrap();
-    round_trip(&mut open, b"a").await.unwrap();
+    let (p, mut open) = warm_connection(6).await;
     p.disable();
     tokio::time::sleep(Duration::from_millis(50)).await;
     let e = TcpStream::connect(p.addr()).await.unwrap_err();
@@ -226,4 +220,13 @@ async fn echo_proxy(seed: u64, toxic: Toxic) -> FaultProxy {
     let p = FaultProxy::start(echo().await, seed).await.unwrap();
     p.add(toxic);
     p
+}
+
+/// A fault proxy in front of an echo server, seeded with `seed`, and a connection through
+/// it that has made one round trip (so a toxic added next applies to an open connection).
+async fn warm_connection(seed: u64) -> (FaultProxy, TcpStream) {
+    let p = FaultProxy::start(echo().await, seed).await.unwrap();
+    let mut s = TcpStream::connect(p.addr()).await.unwrap();
+    assert_eq!(round_trip(&mut s, b"warm").await.unwrap(), b"warm");
+    (p, s)
 }

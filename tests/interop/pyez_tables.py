@@ -11,7 +11,7 @@ Prints one JSON object: {"tables": {NAME: {"rows": N, "keys": K} | {"error": "..
 the rows iterating the table yields (`for row in table`), and `len(table)`, which PyEZ
 counts by the table's key (a table keyed on `re-name`, SystemStorageTable, has no keys on
 a single routing engine, real or simulated). Which tables
-must return rows on a vMX is decided by the caller (tests/tests/suite/interop.rs), which
+must return rows on a vMX is decided by the caller (tests/tests/suite/interop/pyez.rs), which
 also says why each of the others does not apply.
 """
 import glob

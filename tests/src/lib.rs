@@ -174,6 +174,16 @@ impl FleetThread {
     }
 }
 
+/// A child process, killed and reaped when dropped: no server a test starts outlives it.
+pub struct Reaped(pub std::process::Child);
+
+impl Drop for Reaped {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
 impl Drop for FleetThread {
     fn drop(&mut self) {
         drop(self.stop.take());
@@ -186,6 +196,23 @@ impl Drop for FleetThread {
 /// How many sessions or connections the pool discarded for this reason.
 pub fn discarded(s: &netpool::DeviceStats, why: netpool::DiscardReason) -> u64 {
     s.discarded.get(&why).copied().unwrap_or(0)
+}
+
+/// Fail unless `cond` (a closure) holds within `bound`, polled by [`eventually`]: with the
+/// message given, as `assert!` takes it, else one naming the bound and the condition.
+#[macro_export]
+macro_rules! assert_eventually {
+    ($bound:expr, $cond:expr $(,)?) => {
+        assert!(
+            $crate::eventually($bound, $cond).await,
+            "not within {:?}: {}",
+            $bound,
+            stringify!($cond)
+        )
+    };
+    ($bound:expr, $cond:expr, $($msg:tt)+) => {
+        assert!($crate::eventually($bound, $cond).await, $($msg)+)
+    };
 }
 
 /// Wait until `f` holds, polling every 10 ms, for at most `bound`.

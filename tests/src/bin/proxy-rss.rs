@@ -15,7 +15,7 @@
 //! release for the figures: `cargo run --release -p netpool-tests --bin proxy-rss`.
 
 use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -84,15 +84,8 @@ fn rss_kib(pid: u32) -> (u64, u64) {
 
 /// A `netlab proxy` process; killed when dropped.
 struct ProxyProcess {
-    child: Child,
+    child: netpool_tests::Reaped,
     addr: std::net::SocketAddr,
-}
-
-impl Drop for ProxyProcess {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
 }
 
 fn free_port() -> u16 {
@@ -127,7 +120,10 @@ async fn start_proxy(a: &Args, inventory: &std::path::Path, dir: &std::path::Pat
         );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    ProxyProcess { child, addr }
+    ProxyProcess {
+        child: netpool_tests::Reaped(child),
+        addr,
+    }
 }
 
 /// A logged-in SSH client, no channel yet.
@@ -232,7 +228,7 @@ struct Row {
 
 async fn case_messages(a: &Args, px: &ProxyProcess, n: usize, name: &str) -> Row {
     let size = a.cap - 1024;
-    let pid = px.child.id();
+    let pid = px.child.0.id();
     let (before, _) = rss_kib(pid);
     let t = Instant::now();
     let tasks: Vec<_> = (0..n)
@@ -281,7 +277,7 @@ async fn all_ok<T>(what: &str, tasks: Vec<tokio::task::JoinHandle<Result<T, Stri
 /// client's hello waits for a lease (FIFO, up to the checkout timeout): those waits
 /// overlap. Two rows: per logged-in connection, and per idle NETCONF session on top.
 async fn case_idle(a: &Args, px: &ProxyProcess) -> [Row; 2] {
-    let pid = px.child.id();
+    let pid = px.child.0.id();
     let (before, _) = rss_kib(pid);
     let t = Instant::now();
     let gate = Arc::new(Semaphore::new(50));

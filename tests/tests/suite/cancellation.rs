@@ -96,17 +96,18 @@ async fn cancelled_calls_never_leak_under_any_fault() {
                 let _ = tokio::join!(a, b);
                 // Connects the cancelled callers started go on in the background (so no
                 // half-open connection is left); let them settle before lifting the fault.
-                assert!(
-                    eventually(Duration::from_secs(3), || pool.stats()[0].connecting == 0).await,
+                assert_eventually!(
+                    Duration::from_secs(3),
+                    || pool.stats()[0].connecting == 0,
                     "{ctx}: connect never settled"
                 );
                 clear(&r1).await;
-                assert!(
-                    eventually(Duration::from_secs(3), || {
+                assert_eventually!(
+                    Duration::from_secs(3),
+                    || {
                         let s = &pool.stats()[0];
                         s.in_use == 0 && s.waiting == 0
-                    })
-                    .await,
+                    },
                     "{ctx}: leases left: {:?}",
                     pool.stats()
                 );
@@ -125,8 +126,9 @@ async fn cancelled_calls_never_leak_under_any_fault() {
                 let s = &pool.stats()[0];
                 assert!(s.channels <= 2 && s.connections <= 1, "{ctx}: {s:?}");
                 pool.shutdown(Duration::from_secs(1)).await;
-                assert!(
-                    eventually(Duration::from_secs(3), || r1.counters().sessions_open == 0).await,
+                assert_eventually!(
+                    Duration::from_secs(3),
+                    || r1.counters().sessions_open == 0,
                     "{ctx}: sessions left open on the router: {:?}",
                     r1.counters()
                 );

@@ -7,7 +7,7 @@
 use std::time::{Duration, Instant};
 
 use netpool::{Error, HostKeyPolicy, Pool};
-use netpool_tests::{eventually, PASSWORD, USER};
+use netpool_tests::{assert_eventually, eventually, PASSWORD, USER};
 use testcontainers::core::{ContainerPort, WaitFor};
 use testcontainers::runners::AsyncRunner;
 use testcontainers::{ContainerAsync, GenericImage, ImageExt};
@@ -102,7 +102,7 @@ async fn paused_container_times_out_then_recovers() {
     c.unpause().await.unwrap();
     let r = eventually_ok(|| p.cli(&d, "show version")).await;
     assert!(r, "no recovery after unpause");
-    assert!(eventually(Duration::from_secs(3), || p.stats()[0].in_use == 0).await);
+    assert_eventually!(Duration::from_secs(3), || p.stats()[0].in_use == 0);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -193,8 +193,9 @@ async fn a_refused_change_is_an_error_with_every_error_and_nothing_is_committed(
     assert_eq!(bad, ["foo", "systemm"], "{e}");
     assert_eq!(r1.commit_count(), 0);
     assert_eq!(r1.running_host_name().as_deref(), Some("r1"));
-    assert!(
-        eventually(Duration::from_secs(2), || r1.lock_holder().is_none()).await,
+    assert_eventually!(
+        Duration::from_secs(2),
+        || r1.lock_holder().is_none(),
         "the lock went with the discarded session"
     );
     // The next borrower gets a clean candidate: a commit now changes nothing.
@@ -350,8 +351,9 @@ async fn commit_confirmed_rolls_back_unless_confirmed() {
     load(&mut g, "set system host-name tentative").await;
     g.commit_confirmed(1, Some("try")).await.unwrap();
     assert_eq!(host().as_deref(), Some("tentative"));
-    assert!(
-        eventually(Duration::from_secs(3), || host().as_deref() == Some("r1")).await,
+    assert_eventually!(
+        Duration::from_secs(3),
+        || host().as_deref() == Some("r1"),
         "not rolled back: {:?}",
         host()
     );

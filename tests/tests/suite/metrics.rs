@@ -161,8 +161,9 @@ async fn a_scrape_counts_requests_errors_by_kind_and_connect_failures_by_stage()
     // closing its sessions have finished with it.
     pool.shutdown(Duration::from_secs(1)).await;
     drop(pool);
-    assert!(
-        eventually(Duration::from_secs(5), || scrape(&registry).0 == "# EOF\n").await,
+    assert_eventually!(
+        Duration::from_secs(5),
+        || scrape(&registry).0 == "# EOF\n",
         "{}",
         scrape(&registry).0
     );
@@ -184,11 +185,9 @@ async fn a_connection_lost_to_keepalives_is_counted() {
     drop(pool.netconf(&dev).await.unwrap());
     assert_eq!(pool.stats()[0].keepalive_failures, 0);
     cut.blackhole_open_connections();
-    assert!(
-        eventually(Duration::from_secs(10), || pool.stats()[0]
-            .keepalive_failures
-            == 1)
-        .await,
+    assert_eventually!(
+        Duration::from_secs(10),
+        || pool.stats()[0].keepalive_failures == 1,
         "{:?}",
         pool.stats()
     );
@@ -239,8 +238,9 @@ async fn a_pool_that_saw_100000_devices_exports_only_the_live_ones() {
         let (om, _) = scrape(reg);
         samples(&om).get("netpool_devices").copied()
     };
-    assert!(
-        eventually(Duration::from_secs(30), || devices(&registry) == Some(3.0)).await,
+    assert_eventually!(
+        Duration::from_secs(30),
+        || devices(&registry) == Some(3.0),
         "{:?} devices exported",
         devices(&registry)
     );

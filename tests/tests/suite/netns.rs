@@ -7,17 +7,17 @@
 //! Needs root, iproute2 and iptables, so it is `#[ignore]`d with the reason; `.ci/run`
 //! runs it. The router is this crate's `netns-sim` binary, built with the tests.
 
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use netpool::{Error, HostKeyPolicy, Pool};
-use netpool_tests::{eventually, PASSWORD, USER};
+use netpool_tests::{assert_eventually, PASSWORD, USER};
 
 struct Netns {
     name: String,
     host_if: String,
     ns_ip: String,
-    sim: Option<Child>,
+    sim: Option<netpool_tests::Reaped>,
 }
 
 fn sh(args: &[&str]) {
@@ -88,10 +88,7 @@ impl Netns {
 
 impl Drop for Netns {
     fn drop(&mut self) {
-        if let Some(mut c) = self.sim.take() {
-            let _ = c.kill();
-            let _ = c.wait();
-        }
+        drop(self.sim.take());
         let _ = Command::new("ip")
             .args(["link", "del", &self.host_if])
             .status();
@@ -126,7 +123,7 @@ async fn blackholed_namespace_times_out_at_the_bound_and_recovers() {
             "junos-sim exited"
         );
     }
-    ns.sim = Some(child);
+    ns.sim = Some(netpool_tests::Reaped(child));
     let pool = Pool::builder()
         .host_key_policy(HostKeyPolicy::InsecureAcceptAny)
         .connect_timeout(Duration::from_secs(1))
@@ -143,8 +140,9 @@ async fn blackholed_namespace_times_out_at_the_bound_and_recovers() {
 
     ns.blackhole(true);
     let t = Instant::now();
-    assert!(
-        eventually(Duration::from_secs(5), || pool.stats()[0].connections == 0).await,
+    assert_eventually!(
+        Duration::from_secs(5),
+        || pool.stats()[0].connections == 0,
         "keepalives did not notice: {:?}",
         pool.stats()
     );

@@ -6,17 +6,11 @@ use std::time::{Duration, Instant};
 use netpool::{Auth, HostKeyPolicy};
 use netpool::{Error, Pool};
 
+/// The sshd (stopped first when dropped), its port and its directory.
 struct Sshd {
-    child: std::process::Child,
+    _child: netpool_tests::Reaped,
     port: u16,
     dir: tempfile::TempDir,
-}
-
-impl Drop for Sshd {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
 }
 
 fn sshd_path() -> PathBuf {
@@ -70,7 +64,11 @@ fn start_sshd() -> Sshd {
         assert!(Instant::now() < deadline, "sshd did not listen");
         std::thread::sleep(Duration::from_millis(20));
     }
-    Sshd { child, port, dir }
+    Sshd {
+        _child: netpool_tests::Reaped(child),
+        port,
+        dir,
+    }
 }
 
 fn fingerprint(sshd: &Sshd) -> String {

@@ -111,7 +111,7 @@ async fn a_router_cuts_clients_that_never_log_in_at_their_deadlines() {
         1,
         "the logged-in connection was kept"
     );
-    assert!(eventually(Duration::from_secs(2), || r1.counters().sessions_open == 1).await);
+    assert_eventually!(Duration::from_secs(2), || r1.counters().sessions_open == 1);
     pool.shutdown(Duration::from_secs(1)).await;
 }
 
@@ -136,11 +136,8 @@ async fn the_proxy_cuts_clients_that_never_log_in_at_their_deadlines() {
         1,
         "the logged-in connection was kept"
     );
-    assert!(
-        eventually(Duration::from_secs(2), || counters.clients.load(Relaxed)
-            == 1)
-        .await
-    );
+    assert_eventually!(Duration::from_secs(2), || counters.clients.load(Relaxed)
+        == 1);
     c.shutdown(Duration::from_secs(1)).await;
     px.shutdown(Duration::from_secs(2)).await;
 }

@@ -211,13 +211,13 @@ async fn a_shell_that_leaves_exclusive_mode_by_disconnecting_leaves_nothing() {
         sh.line("set system host-name gone-away").await;
         sh.close().await;
         let ep = &px.endpoints()[0];
-        assert!(
-            eventually(Duration::from_secs(5), || ep
+        assert_eventually!(
+            Duration::from_secs(5),
+            || ep
                 .counters
                 .leases
                 .load(std::sync::atomic::Ordering::Relaxed)
-                == 0)
-            .await,
+                == 0,
             "{mode}: the lease came back"
         );
         assert_eq!(r1.lock_holder(), None, "{mode}: lock left behind");

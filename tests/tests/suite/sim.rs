@@ -85,7 +85,7 @@ async fn garbage_on_the_ssh_port_is_dropped_and_others_are_served() {
         "the server closes a connection that speaks garbage"
     );
     still_serves(r1).await;
-    assert!(eventually(Duration::from_secs(2), || r1.counters().sessions_open == 0).await);
+    assert_eventually!(Duration::from_secs(2), || r1.counters().sessions_open == 0);
 }
 
 #[tokio::test]
@@ -131,8 +131,9 @@ async fn an_oversize_frame_is_refused_without_unbounded_memory() {
         err.message.as_deref().unwrap_or("").contains("4096"),
         "{err:?}"
     );
-    assert!(
-        eventually(Duration::from_secs(2), || r1.counters().netconf_open == 0).await,
+    assert_eventually!(
+        Duration::from_secs(2),
+        || r1.counters().netconf_open == 0,
         "the session was ended"
     );
     still_serves(r1).await;
@@ -269,7 +270,7 @@ async fn kill_session_ends_the_other_session_and_frees_its_lock() {
         ))
         .await
         .unwrap();
-    assert!(eventually(Duration::from_secs(2), || r1.lock_holder().is_none()).await);
+    assert_eventually!(Duration::from_secs(2), || r1.lock_holder().is_none());
     admin.lock().await.unwrap();
     admin.unlock().await.unwrap();
     let err = victim.command("show version").await.unwrap_err();
@@ -286,12 +287,12 @@ async fn kill_session_ends_the_other_session_and_frees_its_lock() {
 
 /// Within `bound`, the router has no SSH connection, NETCONF session or channel open.
 async fn assert_nothing_open(r1: &junos_sim::Router, bound: Duration) {
-    assert!(
-        eventually(bound, || {
+    assert_eventually!(
+        bound,
+        || {
             let c = r1.counters();
             c.sessions_open == 0 && c.netconf_open == 0 && c.channels_open == 0
-        })
-        .await,
+        },
         "{:?}",
         r1.counters()
     );
@@ -364,8 +365,9 @@ async fn unauthenticated_connections_are_closed_after_the_grace_time() {
     let cfg = Arc::new(client::Config::default());
     let mut h = client::connect(cfg, r1.addr(), AnyKey).await.unwrap();
     assert_eq!(r1.counters().sessions_open, 1);
-    assert!(
-        eventually(Duration::from_secs(3), || r1.counters().sessions_open == 0).await,
+    assert_eventually!(
+        Duration::from_secs(3),
+        || r1.counters().sessions_open == 0,
         "the unauthenticated connection is still open"
     );
     // No login once the grace time is over: the connection is gone, or the attempt fails
