@@ -187,10 +187,9 @@ impl Core {
     ) -> impl Future<Output = Result<Outcome, Failure>> + Send + 'static {
         let pool = self.pool().clone();
         async move {
-            Ok(match op.run(&pool, &d).await.map_err(Failure::at(&d))? {
-                OpValue::Exec(out) => value(ExecResult::from(out)),
-                OpValue::Text(text) => value(text),
-            })
+            let v = op.run(&pool, &d).await.map_err(Failure::at(&d))?;
+            let outcome: Outcome = Box::new(move |py| v.into_py(py));
+            Ok(outcome)
         }
     }
 
@@ -227,8 +226,7 @@ impl Core {
                 let out = PyDict::new(py);
                 for ((key, _), (d, r)) in targets.into_iter().zip(results) {
                     let v: Py<PyAny> = match r {
-                        Ok(OpValue::Exec(o)) => Py::new(py, ExecResult::from(o))?.into_any(),
-                        Ok(OpValue::Text(t)) => t.into_pyobject(py)?.into_any().unbind(),
+                        Ok(v) => v.into_py(py)?,
                         Err(err) => to_pyerr(
                             py,
                             Failure::Pool {
@@ -406,6 +404,16 @@ pub enum Op {
 enum OpValue {
     Exec(netpool::CliOutput),
     Text(String),
+}
+
+impl OpValue {
+    /// As Python sees it: an `ExecResult` for a command over exec, else the text.
+    fn into_py(self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        Ok(match self {
+            OpValue::Exec(o) => Py::new(py, ExecResult::from(o))?.into_any(),
+            OpValue::Text(t) => t.into_pyobject(py)?.into_any().unbind(),
+        })
+    }
 }
 
 impl Op {
